@@ -1,0 +1,1 @@
+//! A fake of Railway's public API: GraphQL, the upload endpoint and the websocket subscriptions.

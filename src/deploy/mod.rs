@@ -1,0 +1,1 @@
+//! Owns starting Railway deployments for each source and following them to a final state.

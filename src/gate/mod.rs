@@ -1,0 +1,1 @@
+//! Owns the gate: waits until the commit's other checks and statuses pass before anything changes.

@@ -1,0 +1,6 @@
+//! Owns every call to GitHub's REST API (octocrab, plus raw requests where its typed API falls
+//! short). Submodules: the client itself, and one module per feature that reads or writes GitHub.
+
+pub mod client;
+
+pub use client::GitHub;

@@ -1,0 +1,1 @@
+//! Owns health checks of the live service and rollback to the previously serving deployment.

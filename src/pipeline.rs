@@ -1,0 +1,1 @@
+//! Owns the order of the stages: gate → migrate → deploy → follow → health → report.

@@ -1,0 +1,2 @@
+//! Owns every call to Railway: the GraphQL client, its operations (one `.graphql` file each,
+//! under `ops/`), and the resolution of project, environment and services.

@@ -1,0 +1,8 @@
+//! Owns what a run tells the world when it ends: the run's report model (one value every reporter
+//! reads), step outputs, and (in later submodules) the job summary, GitHub Deployments and the PR
+//! comment.
+
+pub mod model;
+pub mod outputs;
+
+pub use model::*;

@@ -1,0 +1,236 @@
+//! The run report: everything the pipeline learned, as plain data. Stages fill it in; reporters
+//! (outputs, job summary, PR comment, GitHub Deployment) only read it, so they agree by design.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// The contract's `status` output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunStatus {
+    Success,
+    Failed,
+    RolledBack,
+    /// A dry run, or a trigger that deploys nothing (a deleted branch or tag).
+    Skipped,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Success => "success",
+            RunStatus::Failed => "failed",
+            RunStatus::RolledBack => "rolled-back",
+            RunStatus::Skipped => "skipped",
+        }
+    }
+}
+
+/// The stages of the pipeline, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    Resolve,
+    Gate,
+    Migrate,
+    Build,
+    Deploy,
+    Health,
+    Rollback,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Resolve => "resolve",
+            Stage::Gate => "gate",
+            Stage::Migrate => "migrate",
+            Stage::Build => "build",
+            Stage::Deploy => "deploy",
+            Stage::Health => "health",
+            Stage::Rollback => "rollback",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StageOutcome {
+    Passed,
+    Failed,
+    Skipped,
+}
+
+/// One timed stage, for a whole run (`service: None`) or for one service.
+#[derive(Clone, Debug, Serialize)]
+pub struct StageTiming {
+    pub stage: Stage,
+    pub service: Option<String>,
+    pub started_at: DateTime<Utc>,
+    #[serde(with = "duration_secs")]
+    pub duration: Duration,
+    pub outcome: StageOutcome,
+}
+
+/// Where a service ended up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServiceState {
+    /// Planned but not started (dry run, or stopped before this service's turn).
+    Planned,
+    /// Deployed (and healthy when a health check ran).
+    Deployed,
+    /// Failed before going live: the previous deployment is still serving.
+    FailedBeforeLive,
+    /// Went live, then failed (crash or health check) and was not rolled back.
+    FailedLive,
+    /// Went live, failed (or a sibling did) and was rolled back to the previous deployment.
+    RolledBack,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct HealthReport {
+    pub url: Option<String>,
+    pub passed: bool,
+    pub skipped_reason: Option<String>,
+    pub attempts: u32,
+    pub last_status: Option<u16>,
+    pub body_excerpt: Option<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ServiceReport {
+    pub service_id: String,
+    pub name: String,
+    pub state: ServiceState,
+    pub deployment_id: Option<String>,
+    pub previous_deployment_id: Option<String>,
+    /// Railway's final status string of the new deployment (`SUCCESS`, `FAILED` ...).
+    pub final_status: Option<String>,
+    pub url: Option<String>,
+    pub dashboard_url: Option<String>,
+    pub previous_dashboard_url: Option<String>,
+    pub rollback_command: Option<String>,
+    /// Why it failed, in a sentence that says what to do.
+    pub failure: Option<String>,
+    /// The last build/deploy log lines when it failed.
+    pub log_tail: Vec<String>,
+    pub health: Option<HealthReport>,
+}
+
+impl ServiceReport {
+    pub fn planned(service_id: &str, name: &str) -> Self {
+        ServiceReport {
+            service_id: service_id.to_string(),
+            name: name.to_string(),
+            state: ServiceState::Planned,
+            deployment_id: None,
+            previous_deployment_id: None,
+            final_status: None,
+            url: None,
+            dashboard_url: None,
+            previous_dashboard_url: None,
+            rollback_command: None,
+            failure: None,
+            log_tail: Vec::new(),
+            health: None,
+        }
+    }
+}
+
+/// One check run or commit status the gate looked at.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckReport {
+    pub name: String,
+    /// `check-run` or `status`.
+    pub kind: String,
+    /// success, failure, pending, neutral, skipped, cancelled, timed_out, error ...
+    pub conclusion: String,
+    pub url: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct GateReport {
+    pub passed: bool,
+    pub checks: Vec<CheckReport>,
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct MigrationReport {
+    /// `sql` (applied by the action) or `pre-deploy` (Railway's pre-deploy command).
+    pub kind: String,
+    pub applied: Vec<String>,
+    pub pending: Vec<String>,
+    pub error: Option<String>,
+}
+
+/// One mutation the run makes (or, in a dry run, would make).
+#[derive(Clone, Debug, Serialize)]
+pub struct PlannedAction {
+    pub service: Option<String>,
+    pub description: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    pub status: RunStatus,
+    /// `deploy`, `promote` or `rollback`.
+    pub command: String,
+    pub dry_run: bool,
+    pub project_id: Option<String>,
+    pub project_name: Option<String>,
+    pub environment_id: Option<String>,
+    pub environment: Option<String>,
+    pub version: Option<String>,
+    pub sha: Option<String>,
+    /// `upload`, `commit` or `image`.
+    pub source: String,
+    pub services: Vec<ServiceReport>,
+    pub stages: Vec<StageTiming>,
+    pub gate: Option<GateReport>,
+    pub migrations: Option<MigrationReport>,
+    /// The plan (every mutation, in order); printed and summarised on a dry run.
+    pub plan: Vec<PlannedAction>,
+    /// The headline reason when `status` is not success.
+    pub failure: Option<String>,
+    pub notices: Vec<String>,
+    pub started_at: DateTime<Utc>,
+}
+
+impl RunReport {
+    pub fn new(command: &str, source: &str, dry_run: bool, started_at: DateTime<Utc>) -> Self {
+        RunReport {
+            status: RunStatus::Skipped,
+            command: command.to_string(),
+            dry_run,
+            project_id: None,
+            project_name: None,
+            environment_id: None,
+            environment: None,
+            version: None,
+            sha: None,
+            source: source.to_string(),
+            services: Vec::new(),
+            stages: Vec::new(),
+            gate: None,
+            migrations: None,
+            plan: Vec::new(),
+            failure: None,
+            notices: Vec::new(),
+            started_at,
+        }
+    }
+}
+
+mod duration_secs {
+    use serde::Serializer;
+    use std::time::Duration;
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64((d.as_millis() as f64) / 1000.0)
+    }
+}

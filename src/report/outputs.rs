@@ -1,0 +1,1 @@
+//! Writes the contract's step outputs to `GITHUB_OUTPUT` in the multiline-safe format.

@@ -1,0 +1,1 @@
+//! Owns `source: upload`: the deterministic, streamed tar.gz of the checkout and its upload.
