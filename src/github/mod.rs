@@ -5,3 +5,5 @@ pub mod client;
 pub mod request;
 
 pub use client::GitHub;
+pub mod comments;
+pub mod deployments;

@@ -1,6 +1,9 @@
 //! A fake of GitHub's REST API. Each feature's routes live in their own submodule and share one
 //! [`GitHubState`] and one [`Recorder`]; [`router`] mounts them all.
 
+pub mod comments;
+pub mod deployments;
+
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -9,7 +12,10 @@ use crate::Recorder;
 
 /// Everything the fake GitHub knows. Submodules add their own fields.
 #[derive(Default)]
-pub struct World {}
+pub struct World {
+    pub deployments: deployments::DeploymentsWorld,
+    pub comments: comments::CommentsWorld,
+}
 
 #[derive(Clone, Default)]
 pub struct GitHubState {
@@ -18,5 +24,8 @@ pub struct GitHubState {
 }
 
 pub fn router(state: GitHubState) -> Router {
-    Router::new().with_state(state)
+    Router::new()
+        .merge(deployments::routes())
+        .merge(comments::routes())
+        .with_state(state)
 }

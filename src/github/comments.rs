@@ -1,0 +1,340 @@
+//! Owns the sticky pull-request comment on GitHub: which PRs a run comments on, who "we" are, and
+//! one comment per PR and environment, found by a hidden marker across every page of comments,
+//! edited in place and created only when absent. Never fails a deploy: a refusal is a warning
+//! naming the missing permission.
+//!
+//! Decision (who wrote a comment): `GET /user` names a personal or app-user token's account. An
+//! Actions `GITHUB_TOKEN` (an installation token) gets 403 "Resource not accessible by
+//! integration" there, and its comments are authored by `github-actions[bot]`, a `Bot`; a GitHub
+//! App token's comments are by `<app>[bot]`, also a `Bot`. So when `/user` fails, a comment is
+//! ours when its author is a `Bot` and it carries our marker: a human cannot post as a `Bot`, so
+//! a person pasting the marker never hijacks the comment.
+
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::github::GitHub;
+use crate::github::deployments::explain;
+use crate::github::request::{GitHubError, Method, get_json, send};
+use crate::retry::RetryPolicy;
+use crate::timing::Timing;
+use crate::workflow;
+
+/// Pages of 100 comments read at most while looking for ours (10,000 comments).
+const MAX_PAGES: u32 = 100;
+/// Pull requests commented on at most for one commit.
+const MAX_PULLS: usize = 10;
+
+/// The hidden marker of the comment for `environment`. Characters that could end an HTML
+/// comment or break the line are replaced, so any environment name gives one stable marker.
+pub fn marker(environment: &str) -> String {
+    let safe = environment
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || "._-/()+".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect::<String>()
+        // `--` may not appear inside an HTML comment.
+        .replace("--", "-_");
+    format!("<!-- railway-deploy:{safe} -->")
+}
+
+/// Whose comments may be edited.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Author {
+    /// `GET /user` answered with this login.
+    Login(String),
+    /// `GET /user` was refused (an installation token): any `Bot` author.
+    AnyBot,
+}
+
+impl Author {
+    fn matches(&self, user: &CommentUser) -> bool {
+        match self {
+            Author::Login(login) => user.login.eq_ignore_ascii_case(login),
+            Author::AnyBot => user.kind == "Bot",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct CommentUser {
+    login: String,
+    #[serde(rename = "type", default)]
+    kind: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Comment {
+    id: u64,
+    #[serde(default)]
+    body: Option<String>,
+    user: Option<CommentUser>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PullRef {
+    number: u64,
+}
+
+fn policy() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 3,
+        max_server_wait: std::time::Duration::from_secs(30),
+        ..RetryPolicy::default()
+    }
+}
+
+/// Who the token is (see the module's decision).
+pub async fn whoami(gh: &GitHub, timing: &Timing) -> Author {
+    #[derive(Deserialize)]
+    struct User {
+        login: String,
+    }
+    match get_json::<User>(gh, "/user", &policy(), timing).await {
+        Ok(u) => Author::Login(u.login),
+        Err(_) => Author::AnyBot,
+    }
+}
+
+/// The PRs to comment on: the event's PR on `pull_request` runs, else the PRs associated with
+/// the commit (open or merged, at most [`MAX_PULLS`]).
+pub async fn target_pulls(
+    gh: &GitHub,
+    timing: &Timing,
+    event_pull: Option<u64>,
+    sha: &str,
+) -> Result<Vec<u64>, GitHubError> {
+    if let Some(n) = event_pull {
+        return Ok(vec![n]);
+    }
+    let route = format!("{}/commits/{sha}/pulls?per_page=100", gh.repo_route());
+    let pulls: Vec<PullRef> = get_json(gh, &route, &policy(), timing).await?;
+    let mut numbers: Vec<u64> = pulls.into_iter().map(|p| p.number).collect();
+    numbers.dedup();
+    numbers.truncate(MAX_PULLS);
+    Ok(numbers)
+}
+
+/// The id of our comment carrying `marker` on PR `pull`, reading every page.
+pub async fn find_comment(
+    gh: &GitHub,
+    timing: &Timing,
+    pull: u64,
+    marker: &str,
+    author: &Author,
+) -> Result<Option<u64>, GitHubError> {
+    // Pages are asked for by number rather than by following the Link URL: octocrab only sends
+    // the token to its base host, and a GitHub Enterprise base path would be doubled.
+    for page in 1..=MAX_PAGES {
+        let route = format!(
+            "{}/issues/{pull}/comments?per_page=100&page={page}",
+            gh.repo_route()
+        );
+        let reply = send(gh, Method::GET, &route, None, &policy(), timing, |_| false).await?;
+        let comments: Vec<Comment> = reply.json(&route)?;
+        let ours = comments.iter().find(|c| {
+            c.body.as_deref().is_some_and(|b| b.contains(marker))
+                && c.user.as_ref().is_some_and(|u| author.matches(u))
+        });
+        if let Some(c) = ours {
+            return Ok(Some(c.id));
+        }
+        if reply.next_page().is_none() {
+            break;
+        }
+    }
+    Ok(None)
+}
+
+/// What [`upsert`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Upserted {
+    Created(u64),
+    Updated(u64),
+}
+
+impl Upserted {
+    pub fn id(self) -> u64 {
+        match self {
+            Upserted::Created(id) | Upserted::Updated(id) => id,
+        }
+    }
+}
+
+async fn create(gh: &GitHub, timing: &Timing, pull: u64, body: &str) -> Result<u64, GitHubError> {
+    let route = format!("{}/issues/{pull}/comments", gh.repo_route());
+    let reply = send(
+        gh,
+        Method::POST,
+        &route,
+        Some(&json!({ "body": body })),
+        &policy(),
+        timing,
+        |_| false,
+    )
+    .await?;
+    Ok(reply.json::<Comment>(&route)?.id)
+}
+
+async fn update(gh: &GitHub, timing: &Timing, id: u64, body: &str) -> Result<u16, GitHubError> {
+    let route = format!("{}/issues/comments/{id}", gh.repo_route());
+    let reply = send(
+        gh,
+        Method::PATCH,
+        &route,
+        Some(&json!({ "body": body })),
+        &policy(),
+        timing,
+        |s| s == 404,
+    )
+    .await?;
+    Ok(reply.status)
+}
+
+/// Writes `body` as the one comment on `pull`: edits `known` (an id from an earlier write of this
+/// run) or the comment found by `marker`, or creates it. A comment deleted meanwhile (404) is
+/// created again.
+pub async fn upsert(
+    gh: &GitHub,
+    timing: &Timing,
+    pull: u64,
+    marker: &str,
+    author: &Author,
+    known: Option<u64>,
+    body: &str,
+) -> Result<Upserted, GitHubError> {
+    let existing = match known {
+        Some(id) => Some(id),
+        None => find_comment(gh, timing, pull, marker, author).await?,
+    };
+    if let Some(id) = existing {
+        if update(gh, timing, id, body).await? != 404 {
+            return Ok(Upserted::Updated(id));
+        }
+    }
+    create(gh, timing, pull, body).await.map(Upserted::Created)
+}
+
+/// The run's comments: one per target PR for one environment, remembered across writes so the
+/// final write edits what the first one made.
+#[derive(Clone, Debug)]
+pub struct StickyComments {
+    gh: GitHub,
+    timing: Timing,
+    marker: String,
+    author: Author,
+    /// (PR number, our comment's id once known).
+    targets: Vec<(u64, Option<u64>)>,
+}
+
+impl StickyComments {
+    /// Finds who we are and which PRs to comment on. With no PR (a push nobody opened a PR
+    /// for), writes do nothing.
+    pub async fn new(
+        gh: &GitHub,
+        timing: &Timing,
+        environment: &str,
+        event_pull: Option<u64>,
+        sha: &str,
+    ) -> Self {
+        let pulls = match target_pulls(gh, timing, event_pull, sha).await {
+            Ok(p) => p,
+            Err(e) => {
+                workflow::warning(explain(
+                    "list the pull requests of the commit",
+                    &e,
+                    "contents: read",
+                ));
+                Vec::new()
+            }
+        };
+        let author = if pulls.is_empty() {
+            Author::AnyBot
+        } else {
+            whoami(gh, timing).await
+        };
+        StickyComments {
+            gh: gh.clone(),
+            timing: *timing,
+            marker: marker(environment),
+            author,
+            targets: pulls.into_iter().map(|p| (p, None)).collect(),
+        }
+    }
+
+    pub fn pulls(&self) -> Vec<u64> {
+        self.targets.iter().map(|(p, _)| *p).collect()
+    }
+
+    pub fn marker(&self) -> &str {
+        &self.marker
+    }
+
+    /// Writes `body` (the marker is added when missing) to every target PR. Returns how many
+    /// PRs now show it; each failure is a warning naming `pull-requests: write`.
+    pub async fn write(&mut self, body: &str) -> usize {
+        let body = if body.contains(&self.marker) {
+            body.to_string()
+        } else {
+            format!("{}\n{body}", self.marker)
+        };
+        let mut written = 0;
+        for (pull, known) in self.targets.iter_mut() {
+            match upsert(
+                &self.gh,
+                &self.timing,
+                *pull,
+                &self.marker,
+                &self.author,
+                *known,
+                &body,
+            )
+            .await
+            {
+                Ok(done) => {
+                    *known = Some(done.id());
+                    written += 1;
+                }
+                Err(e) => workflow::warning(explain(
+                    &format!("write the deploy comment on pull request #{pull}"),
+                    &e,
+                    "pull-requests: write",
+                )),
+            }
+        }
+        written
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_are_stable_and_cannot_close_the_html_comment() {
+        assert_eq!(marker("production"), "<!-- railway-deploy:production -->");
+        assert_eq!(marker("pr-12 -->x"), "<!-- railway-deploy:pr-12_-__x -->");
+        assert_ne!(marker("staging"), marker("production"));
+    }
+
+    #[test]
+    fn authors_match_by_login_or_bot_type() {
+        let bot = CommentUser {
+            login: "github-actions[bot]".into(),
+            kind: "Bot".into(),
+        };
+        let human = CommentUser {
+            login: "octocat".into(),
+            kind: "User".into(),
+        };
+        assert!(Author::AnyBot.matches(&bot));
+        assert!(!Author::AnyBot.matches(&human));
+        assert!(Author::Login("OctoCat".into()).matches(&human));
+        assert!(!Author::Login("octocat".into()).matches(&bot));
+    }
+}
