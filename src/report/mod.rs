@@ -6,3 +6,5 @@ pub mod model;
 pub mod outputs;
 
 pub use model::*;
+pub mod comment;
+pub mod markdown;
