@@ -69,6 +69,10 @@ pub fn render_comment(r: &RunReport, phase: Phase, run_url: Option<&str>) -> Str
     if short.chars().count() <= MAX_COMMENT_CHARS {
         return short;
     }
+    let short = render_with(r, phase, run_url, 0);
+    if short.chars().count() <= MAX_COMMENT_CHARS {
+        return short;
+    }
     let mut cut: String = short.chars().take(MAX_COMMENT_CHARS - 200).collect();
     cut.push_str("\n\n…(cut to fit GitHub's comment size limit; the workflow run has it all)\n");
     cut
@@ -183,7 +187,7 @@ fn failure_section(out: &mut String, r: &RunReport, log_lines: usize) {
         }
     }
     out.push('\n');
-    for s in r.services.iter().filter(|s| !s.log_tail.is_empty()) {
+    for s in r.services.iter().filter(|s| !s.log_tail.is_empty() && log_lines > 0) {
         let _ = writeln!(
             out,
             "<details><summary>Last log lines of {}</summary>\n",

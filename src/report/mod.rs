@@ -8,3 +8,4 @@ pub mod outputs;
 pub use model::*;
 pub mod comment;
 pub mod markdown;
+pub mod summary;
