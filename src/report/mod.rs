@@ -9,3 +9,4 @@ pub use model::*;
 pub mod comment;
 pub mod markdown;
 pub mod summary;
+pub mod release_guard;
