@@ -10,3 +10,5 @@ pub mod comment;
 pub mod markdown;
 pub mod summary;
 pub mod release_guard;
+pub mod cancel;
+pub mod publish;

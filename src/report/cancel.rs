@@ -1,0 +1,116 @@
+//! Owns what happens when the job is cancelled: the runner sends SIGINT, then SIGTERM about 7.5 s
+//! later, then SIGKILL 2.5 s after that. [`until_signal`] races the pipeline against SIGTERM and
+//! SIGINT; on a signal, [`CancelGuard::on_cancel`] writes the Deployment's final `error` status
+//! and the "cancelled" comment within [`FINAL_WRITES_BUDGET`], so a cancelled run never leaves a
+//! Deployment `in_progress` or a comment saying "deploying".
+//!
+//! Wiring (main): `let guard = CancelGuard::default();` pass a clone into the pipeline, which
+//! calls `guard.arm(publisher.clone())` after `Publisher::start`, `guard.update(&report)` after
+//! each stage, and `guard.disarm()` once `Publisher::finish` has run. Then
+//! `match until_signal(pipeline).await { Ok(code) => code, Err(sig) => { guard.on_cancel(sig).await; 1 } }`.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::report::RunReport;
+use crate::report::publish::Publisher;
+use crate::workflow;
+
+/// How long the final writes may take after a signal: inside the runner's 7.5 s grace period.
+pub const FINAL_WRITES_BUDGET: Duration = Duration::from_secs(5);
+
+/// The signal that ended the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    Terminate,
+    Interrupt,
+}
+
+impl Signal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Signal::Terminate => "SIGTERM",
+            Signal::Interrupt => "SIGINT",
+        }
+    }
+}
+
+/// Runs `fut` to completion unless SIGTERM or SIGINT arrives first (then `fut` is dropped).
+/// When the handlers cannot be installed, `fut` simply runs.
+pub async fn until_signal<F: Future>(fut: F) -> Result<F::Output, Signal> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        workflow::warning(
+            "could not listen for cancellation signals; a cancelled job may leave the GitHub \
+             Deployment in progress",
+        );
+        return Ok(fut.await);
+    };
+    tokio::select! {
+        out = fut => Ok(out),
+        _ = term.recv() => Err(Signal::Terminate),
+        _ = int.recv() => Err(Signal::Interrupt),
+    }
+}
+
+#[derive(Default, Debug)]
+struct Armed {
+    publisher: Option<Publisher>,
+    report: Option<RunReport>,
+}
+
+/// Shared between main and the pipeline: what to finish if a signal ends the run.
+#[derive(Clone, Default, Debug)]
+pub struct CancelGuard {
+    inner: Arc<Mutex<Armed>>,
+}
+
+impl CancelGuard {
+    fn with<T>(&self, f: impl FnOnce(&mut Armed) -> T) -> T {
+        f(&mut self.inner.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// The run has published its start: from now on a signal must finish it.
+    pub fn arm(&self, publisher: Publisher) {
+        self.with(|a| a.publisher = Some(publisher));
+    }
+
+    /// The latest state of the run, rendered in the cancelled comment.
+    pub fn update(&self, report: &RunReport) {
+        self.with(|a| a.report = Some(report.clone()));
+    }
+
+    /// The run has written its final status: nothing is left to do on a signal.
+    pub fn disarm(&self) {
+        self.with(|a| a.publisher = None);
+    }
+
+    pub fn is_armed(&self) -> bool {
+        self.with(|a| a.publisher.is_some())
+    }
+
+    /// Writes the final `error` status and the cancelled comment, within
+    /// [`FINAL_WRITES_BUDGET`]. Does nothing when not armed.
+    pub async fn on_cancel(&self, signal: Signal) {
+        let (publisher, report) = self.with(|a| (a.publisher.take(), a.report.clone()));
+        workflow::error(format!(
+            "cancelled by {}: recording the outcome on GitHub before exiting",
+            signal.as_str()
+        ));
+        let Some(publisher) = publisher else { return };
+        let report = report.unwrap_or_else(|| {
+            RunReport::new("deploy", "unknown", false, chrono::Utc::now())
+        });
+        let writes = publisher.cancelled(&report, signal.as_str());
+        if tokio::time::timeout(FINAL_WRITES_BUDGET, writes).await.is_err() {
+            workflow::warning(
+                "GitHub did not answer in time after the cancellation; the Deployment may still \
+                 show in progress",
+            );
+        }
+    }
+}

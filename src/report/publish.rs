@@ -1,0 +1,135 @@
+//! Owns what a run publishes on GitHub while it runs: the GitHub Deployment and the sticky PR
+//! comment, started together once the run is about to change something and finished together,
+//! so the two always agree. The pipeline calls [`Publisher::start`] after the gate passes (before
+//! migrations), then exactly one of [`Publisher::finish`] / [`Publisher::finish_error`]; on a
+//! signal, [`crate::report::cancel`] calls [`Publisher::cancelled`]. Nothing here can fail a
+//! deploy: every problem is a warning.
+//!
+//! Decision: a dry run publishes nothing on GitHub (no Deployment, no comment): it promises to
+//! change nothing, and a comment saying "deployed" about a dry run would mislead reviewers. Its
+//! plan goes to the job summary.
+
+use std::sync::Arc;
+
+use tokio::sync::Mutex;
+
+use crate::github::GitHub;
+use crate::github::comments::StickyComments;
+use crate::github::deployments::{DeploymentStart, DeploymentTracker};
+use crate::report::comment::{Phase, render_comment};
+use crate::report::{RunReport, RunStatus};
+use crate::timing::Timing;
+
+/// What the pipeline knows when it starts publishing.
+#[derive(Clone, Debug)]
+pub struct PublishOptions {
+    pub sha: String,
+    /// The Railway environment's name.
+    pub environment: String,
+    /// `environment` is the `production-environment` input.
+    pub production: bool,
+    /// `{server}/{repo}/actions/runs/{run_id}` (see `github::deployments::workflow_run_url`).
+    pub run_url: Option<String>,
+    /// The PR number on `pull_request` runs.
+    pub event_pull: Option<u64>,
+    /// The `github-deployment` input.
+    pub github_deployment: bool,
+    /// The `comment` input.
+    pub comment: bool,
+}
+
+/// The run's GitHub Deployment and PR comments. Cheap to clone: clones share the comments.
+#[derive(Clone, Debug)]
+pub struct Publisher {
+    deployment: Option<DeploymentTracker>,
+    comments: Option<Arc<Mutex<StickyComments>>>,
+    run_url: Option<String>,
+}
+
+impl Publisher {
+    /// A publisher that publishes nothing (dry runs, or both inputs off).
+    pub fn disabled() -> Self {
+        Publisher {
+            deployment: None,
+            comments: None,
+            run_url: None,
+        }
+    }
+
+    /// Creates the Deployment (`in_progress`) and writes the "deploying" comment.
+    pub async fn start(
+        gh: &GitHub,
+        timing: &Timing,
+        opts: &PublishOptions,
+        report: &RunReport,
+    ) -> Self {
+        if report.dry_run {
+            return Publisher::disabled();
+        }
+        let deployment = if opts.github_deployment {
+            let start = DeploymentStart {
+                sha: opts.sha.clone(),
+                environment: opts.environment.clone(),
+                production: opts.production,
+                log_url: opts.run_url.clone(),
+            };
+            DeploymentTracker::start(gh, timing, &start, report).await
+        } else {
+            None
+        };
+        let comments = if opts.comment {
+            let mut c =
+                StickyComments::new(gh, timing, &opts.environment, opts.event_pull, &opts.sha)
+                    .await;
+            c.write(&render_comment(report, Phase::Deploying, opts.run_url.as_deref()))
+                .await;
+            Some(Arc::new(Mutex::new(c)))
+        } else {
+            None
+        };
+        Publisher {
+            deployment,
+            comments,
+            run_url: opts.run_url.clone(),
+        }
+    }
+
+    pub fn deployment_id(&self) -> Option<u64> {
+        self.deployment.as_ref().map(DeploymentTracker::id)
+    }
+
+    async fn comment(&self, report: &RunReport, phase: Phase) {
+        if let Some(c) = &self.comments {
+            let body = render_comment(report, phase, self.run_url.as_deref());
+            c.lock().await.write(&body).await;
+        }
+    }
+
+    /// The run ended (success, failure or rollback): final status and final comment.
+    pub async fn finish(&self, report: &RunReport) {
+        if let Some(d) = &self.deployment {
+            d.finish(report).await;
+        }
+        self.comment(report, Phase::Finished).await;
+    }
+
+    /// The action itself broke: `error` status, and a failed comment giving `reason`.
+    pub async fn finish_error(&self, report: &RunReport, reason: &str) {
+        if let Some(d) = &self.deployment {
+            d.finish_error(reason).await;
+        }
+        let mut failed = report.clone();
+        failed.status = RunStatus::Failed;
+        failed.failure.get_or_insert_with(|| reason.to_string());
+        self.comment(&failed, Phase::Finished).await;
+    }
+
+    /// The job was cancelled: `error` status and the cancelled comment.
+    pub async fn cancelled(&self, report: &RunReport, signal: &str) {
+        if let Some(d) = &self.deployment {
+            d.finish_error(&format!("Cancelled ({signal}) before the deploy finished"))
+                .await;
+        }
+        self.comment(report, Phase::Cancelled).await;
+    }
+}
