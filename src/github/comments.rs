@@ -220,6 +220,15 @@ pub async fn upsert(
     create(gh, timing, pull, body).await.map(Upserted::Created)
 }
 
+#[derive(Clone, Debug)]
+struct Target {
+    pull: u64,
+    /// Our comment's id once known.
+    comment: Option<u64>,
+    /// GitHub refused a write with 403: the token cannot comment here, so stop trying.
+    refused: bool,
+}
+
 /// The run's comments: one per target PR for one environment, remembered across writes so the
 /// final write edits what the first one made.
 #[derive(Clone, Debug)]
@@ -228,8 +237,7 @@ pub struct StickyComments {
     timing: Timing,
     marker: String,
     author: Author,
-    /// (PR number, our comment's id once known).
-    targets: Vec<(u64, Option<u64>)>,
+    targets: Vec<Target>,
 }
 
 impl StickyComments {
@@ -263,12 +271,19 @@ impl StickyComments {
             timing: *timing,
             marker: marker(environment),
             author,
-            targets: pulls.into_iter().map(|p| (p, None)).collect(),
+            targets: pulls
+                .into_iter()
+                .map(|pull| Target {
+                    pull,
+                    comment: None,
+                    refused: false,
+                })
+                .collect(),
         }
     }
 
     pub fn pulls(&self) -> Vec<u64> {
-        self.targets.iter().map(|(p, _)| *p).collect()
+        self.targets.iter().map(|t| t.pull).collect()
     }
 
     pub fn marker(&self) -> &str {
@@ -284,27 +299,22 @@ impl StickyComments {
             format!("{}\n{body}", self.marker)
         };
         let mut written = 0;
-        for (pull, known) in self.targets.iter_mut() {
-            match upsert(
-                &self.gh,
-                &self.timing,
-                *pull,
-                &self.marker,
-                &self.author,
-                *known,
-                &body,
-            )
-            .await
-            {
+        for target in self.targets.iter_mut().filter(|t| !t.refused) {
+            let pull = target.pull;
+            let (gh, timing, marker, author) = (&self.gh, &self.timing, &self.marker, &self.author);
+            match upsert(gh, timing, pull, marker, author, target.comment, &body).await {
                 Ok(done) => {
-                    *known = Some(done.id());
+                    target.comment = Some(done.id());
                     written += 1;
                 }
-                Err(e) => workflow::warning(explain(
-                    &format!("write the deploy comment on pull request #{pull}"),
-                    &e,
-                    "pull-requests: write",
-                )),
+                Err(e) => {
+                    target.refused = e.status() == Some(403);
+                    workflow::warning(explain(
+                        &format!("write the deploy comment on pull request #{pull}"),
+                        &e,
+                        "pull-requests: write",
+                    ))
+                }
             }
         }
         written
