@@ -65,9 +65,16 @@ async fn sigterm_during_a_deploy_leaves_error_and_a_cancelled_comment() {
     assert!(!guard.is_armed());
 
     let w = state.world.lock().unwrap();
-    assert_eq!(w.deployments.deployments[0].states(), ["in_progress", "error"]);
+    assert_eq!(
+        w.deployments.deployments[0].states(),
+        ["in_progress", "error"]
+    );
     let comments = w.comments.on_issue(3);
     assert_eq!(comments.len(), 1);
-    assert!(comments[0].body.contains("cancelled"), "{}", comments[0].body);
+    assert!(
+        comments[0].body.contains("cancelled"),
+        "{}",
+        comments[0].body
+    );
     assert!(!comments[0].body.contains("Deploying"));
 }

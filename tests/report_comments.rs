@@ -97,9 +97,12 @@ async fn the_marker_is_found_on_page_two() {
         for i in 0..120 {
             w.comments.seed(5, "octocat", "User", &format!("LGTM {i}"));
         }
-        let id = w
-            .comments
-            .seed(5, ACTIONS_BOT, "Bot", &format!("{}\nold", marker("staging")));
+        let id = w.comments.seed(
+            5,
+            ACTIONS_BOT,
+            "Bot",
+            &format!("{}\nold", marker("staging")),
+        );
         w.comments.seed(5, "octocat", "User", "one more");
         id
     };

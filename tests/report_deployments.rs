@@ -118,13 +118,18 @@ async fn an_action_error_ends_in_error() {
     let t = DeploymentTracker::start(&gh, &timing, &start(), &report(RunStatus::Failed))
         .await
         .unwrap();
-    t.finish_error("internal error: the Railway client crashed").await;
+    t.finish_error("internal error: the Railway client crashed")
+        .await;
     assert_eq!(states(&state), ["in_progress", "error"]);
 }
 
 #[tokio::test]
 async fn auto_merge_202_conflict_409_and_read_only_403_track_nothing() {
-    for mode in [CreateMode::AutoMerged, CreateMode::Conflict, CreateMode::Forbidden] {
+    for mode in [
+        CreateMode::AutoMerged,
+        CreateMode::Conflict,
+        CreateMode::Forbidden,
+    ] {
         let (_server, state, gh, timing) = setup().await;
         state.world.lock().unwrap().deployments.mode = mode;
         let t = DeploymentTracker::start(&gh, &timing, &start(), &report(RunStatus::Success)).await;

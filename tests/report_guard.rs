@@ -28,10 +28,30 @@ fn v(s: &str) -> Version {
 fn seed_history(state: &GitHubState) {
     let mut w = state.world.lock().unwrap();
     let d = &mut w.deployments;
-    d.seed("production", "a1", json!({"version": "1.2.0"}), &["in_progress", "success"]);
-    d.seed("production", "a2", json!({"version": "1.3.0"}), &["in_progress", "success"]);
-    d.seed("staging", "a3", json!({"version": "2.0.0-rc.1"}), &["success"]);
-    d.seed("production", "a4", json!({"version": "1.4.0"}), &["in_progress", "failure"]);
+    d.seed(
+        "production",
+        "a1",
+        json!({"version": "1.2.0"}),
+        &["in_progress", "success"],
+    );
+    d.seed(
+        "production",
+        "a2",
+        json!({"version": "1.3.0"}),
+        &["in_progress", "success"],
+    );
+    d.seed(
+        "staging",
+        "a3",
+        json!({"version": "2.0.0-rc.1"}),
+        &["success"],
+    );
+    d.seed(
+        "production",
+        "a4",
+        json!({"version": "1.4.0"}),
+        &["in_progress", "failure"],
+    );
     d.seed("production", "a5", json!({}), &["success"]);
 }
 
@@ -63,7 +83,11 @@ async fn a_downgrade_is_refused_unless_allowed() {
     seed_history(&state);
     let judge = |new: &'static str, allow: bool| {
         let (gh, t) = (gh.clone(), t);
-        async move { check_release(&gh, &t, "production", &v(new), allow).await.unwrap() }
+        async move {
+            check_release(&gh, &t, "production", &v(new), allow)
+                .await
+                .unwrap()
+        }
     };
     let refused = judge("1.2.9", false).await;
     assert_eq!(refused, Verdict::Refused { last: v("1.3.0") });
@@ -72,8 +96,14 @@ async fn a_downgrade_is_refused_unless_allowed() {
         judge("1.2.9", true).await,
         Verdict::DowngradeAllowed { last: v("1.3.0") }
     );
-    assert_eq!(judge("1.3.0", false).await, Verdict::Redeploy { last: v("1.3.0") });
-    assert_eq!(judge("1.3.1", false).await, Verdict::Upgrade { last: v("1.3.0") });
+    assert_eq!(
+        judge("1.3.0", false).await,
+        Verdict::Redeploy { last: v("1.3.0") }
+    );
+    assert_eq!(
+        judge("1.3.1", false).await,
+        Verdict::Upgrade { last: v("1.3.0") }
+    );
 }
 
 #[tokio::test]
@@ -90,13 +120,17 @@ async fn a_release_recorded_by_this_tool_is_what_the_next_run_compares_with() {
     let tracker = DeploymentTracker::start(&gh, &t, &start, &r).await.unwrap();
     // Still in progress: not a release yet.
     assert_eq!(
-        check_release(&gh, &t, "production", &v("3.0.0"), false).await.unwrap(),
+        check_release(&gh, &t, "production", &v("3.0.0"), false)
+            .await
+            .unwrap(),
         Verdict::FirstRelease
     );
     r.status = RunStatus::Success;
     tracker.finish(&r).await;
     assert_eq!(
-        check_release(&gh, &t, "production", &v("3.0.0"), false).await.unwrap(),
+        check_release(&gh, &t, "production", &v("3.0.0"), false)
+            .await
+            .unwrap(),
         Verdict::Refused { last: v("3.1.0") }
     );
 }

@@ -212,10 +212,10 @@ pub async fn upsert(
         Some(id) => Some(id),
         None => find_comment(gh, timing, pull, marker, author).await?,
     };
-    if let Some(id) = existing {
-        if update(gh, timing, id, body).await? != 404 {
-            return Ok(Upserted::Updated(id));
-        }
+    if let Some(id) = existing
+        && update(gh, timing, id, body).await? != 404
+    {
+        return Ok(Upserted::Updated(id));
     }
     create(gh, timing, pull, body).await.map(Upserted::Created)
 }

@@ -102,11 +102,13 @@ impl CancelGuard {
             signal.as_str()
         ));
         let Some(publisher) = publisher else { return };
-        let report = report.unwrap_or_else(|| {
-            RunReport::new("deploy", "unknown", false, chrono::Utc::now())
-        });
+        let report = report
+            .unwrap_or_else(|| RunReport::new("deploy", "unknown", false, chrono::Utc::now()));
         let writes = publisher.cancelled(&report, signal.as_str());
-        if tokio::time::timeout(FINAL_WRITES_BUDGET, writes).await.is_err() {
+        if tokio::time::timeout(FINAL_WRITES_BUDGET, writes)
+            .await
+            .is_err()
+        {
             workflow::warning(
                 "GitHub did not answer in time after the cancellation; the Deployment may still \
                  show in progress",

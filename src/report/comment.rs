@@ -45,9 +45,9 @@ fn headline(r: &RunReport, phase: Phase) -> String {
     let what = what(r);
     match phase {
         Phase::Deploying => format!("⏳ Deploying {what} to **{env}**…"),
-        Phase::Cancelled => format!(
-            "⚠️ Deploy of {what} to **{env}** was cancelled before it finished"
-        ),
+        Phase::Cancelled => {
+            format!("⚠️ Deploy of {what} to **{env}** was cancelled before it finished")
+        }
         Phase::Finished => match r.status {
             RunStatus::Success => format!("✅ Deployed {what} to **{env}**"),
             RunStatus::RolledBack => {
@@ -112,7 +112,11 @@ fn render_with(r: &RunReport, phase: Phase, run_url: Option<&str>, log_lines: us
                 .as_deref()
                 .map(|d| link(&format!("`{}`", cell(d)), s.dashboard_url.as_deref()))
                 .unwrap_or_default();
-            let _ = writeln!(out, "| {} | {state} | {url} | {deployment} |", cell(&s.name));
+            let _ = writeln!(
+                out,
+                "| {} | {state} | {url} | {deployment} |",
+                cell(&s.name)
+            );
         }
         out.push('\n');
     }
@@ -124,10 +128,7 @@ fn render_with(r: &RunReport, phase: Phase, run_url: Option<&str>, log_lines: us
 
     match phase {
         Phase::Deploying => {
-            let _ = writeln!(
-                out,
-                "This comment is updated when the deploy ends."
-            );
+            let _ = writeln!(out, "This comment is updated when the deploy ends.");
         }
         Phase::Cancelled => {
             let _ = writeln!(
@@ -157,9 +158,18 @@ fn rollback_section(out: &mut String, r: &RunReport) {
         let previous = s
             .previous_deployment_id
             .as_deref()
-            .map(|p| link(&format!("`{}`", cell(p)), s.previous_dashboard_url.as_deref()))
+            .map(|p| {
+                link(
+                    &format!("`{}`", cell(p)),
+                    s.previous_dashboard_url.as_deref(),
+                )
+            })
             .unwrap_or_else(|| "none recorded".to_string());
-        let _ = writeln!(out, "**{}**: previous deployment {previous}\n", cell(&s.name));
+        let _ = writeln!(
+            out,
+            "**{}**: previous deployment {previous}\n",
+            cell(&s.name)
+        );
         if let Some(cmd) = &s.rollback_command {
             out.push_str(&code_block("sh", cmd));
             out.push('\n');
@@ -187,13 +197,20 @@ fn failure_section(out: &mut String, r: &RunReport, log_lines: usize) {
         }
     }
     out.push('\n');
-    for s in r.services.iter().filter(|s| !s.log_tail.is_empty() && log_lines > 0) {
+    for s in r
+        .services
+        .iter()
+        .filter(|s| !s.log_tail.is_empty() && log_lines > 0)
+    {
         let _ = writeln!(
             out,
             "<details><summary>Last log lines of {}</summary>\n",
             escape_html(&s.name)
         );
-        out.push_str(&code_block("", &log_tail(&s.log_tail, log_lines, LOG_WIDTH)));
+        out.push_str(&code_block(
+            "",
+            &log_tail(&s.log_tail, log_lines, LOG_WIDTH),
+        ));
         let _ = writeln!(out, "\n</details>\n");
     }
 }

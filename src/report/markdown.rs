@@ -137,11 +137,7 @@ pub fn escape_html(s: &str) -> String {
 
 /// A code block whose fence is longer than any backtick run inside it.
 pub fn code_block(lang: &str, body: &str) -> String {
-    let longest = body
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
     format!("{fence}{lang}\n{body}\n{fence}\n")
 }
@@ -212,7 +208,13 @@ mod tests {
         DateTime::from_timestamp(1_800_000_000 + secs, 0).unwrap()
     }
 
-    fn timing(stage: Stage, service: Option<&str>, start: i64, secs: u64, o: StageOutcome) -> StageTiming {
+    fn timing(
+        stage: Stage,
+        service: Option<&str>,
+        start: i64,
+        secs: u64,
+        o: StageOutcome,
+    ) -> StageTiming {
         StageTiming {
             stage,
             service: service.map(str::to_string),
@@ -224,7 +226,12 @@ mod tests {
 
     #[test]
     fn durations_read_naturally() {
-        let cases = [(0.85, "850ms"), (12.0, "12s"), (80.0, "1m 20s"), (3720.0, "1h 02m")];
+        let cases = [
+            (0.85, "850ms"),
+            (12.0, "12s"),
+            (80.0, "1m 20s"),
+            (3720.0, "1h 02m"),
+        ];
         for (secs, want) in cases {
             assert_eq!(duration(Duration::from_secs_f64(secs)), want);
         }

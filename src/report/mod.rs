@@ -6,9 +6,9 @@ pub mod model;
 pub mod outputs;
 
 pub use model::*;
+pub mod cancel;
 pub mod comment;
 pub mod markdown;
-pub mod summary;
-pub mod release_guard;
-pub mod cancel;
 pub mod publish;
+pub mod release_guard;
+pub mod summary;

@@ -81,8 +81,12 @@ impl Publisher {
             let mut c =
                 StickyComments::new(gh, timing, &opts.environment, opts.event_pull, &opts.sha)
                     .await;
-            c.write(&render_comment(report, Phase::Deploying, opts.run_url.as_deref()))
-                .await;
+            c.write(&render_comment(
+                report,
+                Phase::Deploying,
+                opts.run_url.as_deref(),
+            ))
+            .await;
             Some(Arc::new(Mutex::new(c)))
         } else {
             None

@@ -28,13 +28,21 @@ const MAX_STATUS_LOOKUPS: usize = 30;
 pub enum Verdict {
     /// No earlier release in this environment.
     FirstRelease,
-    Upgrade { last: Version },
+    Upgrade {
+        last: Version,
+    },
     /// The same version again: allowed, with a notice.
-    Redeploy { last: Version },
+    Redeploy {
+        last: Version,
+    },
     /// Lower, and `allow-downgrade: true`.
-    DowngradeAllowed { last: Version },
+    DowngradeAllowed {
+        last: Version,
+    },
     /// Lower: refused (exit 2).
-    Refused { last: Version },
+    Refused {
+        last: Version,
+    },
 }
 
 /// The pure comparison.
@@ -220,8 +228,10 @@ mod tests {
         let verdict = judge(&v("1.0.0"), Some(&v("1.1.0")), false);
         let msg = verdict.refusal("production", &v("1.0.0")).unwrap();
         assert!(msg.contains("allow-downgrade: true"), "{msg}");
-        assert!(judge(&v("1.1.0"), Some(&v("1.1.0")), false)
-            .notice("production", &v("1.1.0"))
-            .is_some());
+        assert!(
+            judge(&v("1.1.0"), Some(&v("1.1.0")), false)
+                .notice("production", &v("1.1.0"))
+                .is_some()
+        );
     }
 }

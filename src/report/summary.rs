@@ -22,7 +22,11 @@ const LOG_LINES: usize = 40;
 const LOG_WIDTH: usize = 300;
 
 fn headline(r: &RunReport) -> String {
-    let env = escape_html(r.environment.as_deref().unwrap_or("(unresolved environment)"));
+    let env = escape_html(
+        r.environment
+            .as_deref()
+            .unwrap_or("(unresolved environment)"),
+    );
     let what = match (&r.version, &r.sha) {
         (Some(v), _) => format!("`{}`", escape_html(v)),
         (None, Some(sha)) => format!("`{}`", short_sha(sha)),
@@ -33,7 +37,9 @@ fn headline(r: &RunReport) -> String {
     }
     match r.status {
         RunStatus::Success => format!("✅ Deployed {what} to **{env}**"),
-        RunStatus::RolledBack => format!("↩️ Deploy of {what} to **{env}** failed and was rolled back"),
+        RunStatus::RolledBack => {
+            format!("↩️ Deploy of {what} to **{env}** failed and was rolled back")
+        }
         RunStatus::Failed => format!("❌ Deploy of {what} to **{env}** failed"),
         RunStatus::Skipped => format!("⏭️ Nothing was deployed to **{env}**"),
     }
@@ -66,17 +72,18 @@ pub fn render_summary(r: &RunReport) -> String {
 fn render_with(r: &RunReport, log_lines: usize) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## {}\n", headline(r));
-    if r.status != RunStatus::Success && !r.dry_run {
-        if let Some(f) = &r.failure {
-            let stage = failed_stage(r)
-                .map(|s| format!(" at `{}`", s.as_str()))
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "> **Failed{stage}:** {}\n",
-                escape_html(&scrub_credentials(f))
-            );
-        }
+    if r.status != RunStatus::Success
+        && !r.dry_run
+        && let Some(f) = &r.failure
+    {
+        let stage = failed_stage(r)
+            .map(|s| format!(" at `{}`", s.as_str()))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "> **Failed{stage}:** {}\n",
+            escape_html(&scrub_credentials(f))
+        );
     }
     for n in &r.notices {
         let _ = writeln!(out, "> {}\n", escape_html(n));
@@ -163,7 +170,10 @@ fn services(out: &mut String, r: &RunReport, log_lines: usize) {
             let _ = writeln!(
                 out,
                 "| Previous deployment | {} |",
-                link(&format!("`{}`", cell(p)), s.previous_dashboard_url.as_deref())
+                link(
+                    &format!("`{}`", cell(p)),
+                    s.previous_dashboard_url.as_deref()
+                )
             );
         }
         let durations = service_durations(r, &s.name);
@@ -176,7 +186,10 @@ fn services(out: &mut String, r: &RunReport, log_lines: usize) {
         out.push('\n');
         if !s.log_tail.is_empty() && log_lines > 0 {
             let _ = writeln!(out, "<details><summary>Last log lines</summary>\n");
-            out.push_str(&code_block("", &log_tail(&s.log_tail, log_lines, LOG_WIDTH)));
+            out.push_str(&code_block(
+                "",
+                &log_tail(&s.log_tail, log_lines, LOG_WIDTH),
+            ));
             let _ = writeln!(out, "\n</details>\n");
         }
     }
@@ -241,7 +254,10 @@ fn health(out: &mut String, r: &RunReport) {
         return;
     }
     let _ = writeln!(out, "### Health\n");
-    let _ = writeln!(out, "| Service | Result | URL | Attempts | Last status | Detail |");
+    let _ = writeln!(
+        out,
+        "| Service | Result | URL | Attempts | Last status | Detail |"
+    );
     let _ = writeln!(out, "|---|---|---|---|---|---|");
     for (s, h) in checked {
         let result = match (&h.skipped_reason, h.passed) {
@@ -282,7 +298,12 @@ fn rollback(out: &mut String, r: &RunReport) {
         let previous = s
             .previous_deployment_id
             .as_deref()
-            .map(|p| link(&format!("`{}`", cell(p)), s.previous_dashboard_url.as_deref()))
+            .map(|p| {
+                link(
+                    &format!("`{}`", cell(p)),
+                    s.previous_dashboard_url.as_deref(),
+                )
+            })
             .unwrap_or_else(|| "the previous deployment".to_string());
         let _ = writeln!(out, "**{}** back to {previous}:\n", cell(&s.name));
         if let Some(cmd) = &s.rollback_command {
@@ -312,7 +333,10 @@ fn timeline(out: &mut String, r: &RunReport) {
     }
     let _ = writeln!(out, "### Timeline\n");
     let _ = writeln!(out, "```mermaid\ngantt");
-    let _ = writeln!(out, "    dateFormat YYYY-MM-DD HH:mm:ss\n    axisFormat %H:%M:%S");
+    let _ = writeln!(
+        out,
+        "    dateFormat YYYY-MM-DD HH:mm:ss\n    axisFormat %H:%M:%S"
+    );
     let mut n = 0;
     for section in sections {
         let own: Vec<_> = r

@@ -136,15 +136,18 @@ pub fn paginate(
         links.push(format!("{}; rel=\"last\"", link_to(last)));
     }
     let mut response = (StatusCode::OK, Json(Value::Array(slice))).into_response();
-    if let Ok(v) = HeaderValue::from_str(&links.join(", ")) {
-        if !links.is_empty() {
-            response.headers_mut().insert("link", v);
-        }
+    if let (false, Ok(v)) = (links.is_empty(), HeaderValue::from_str(&links.join(", "))) {
+        response.headers_mut().insert("link", v);
     }
     response
 }
 
-async fn user(State(s): State<GitHubState>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+async fn user(
+    State(s): State<GitHubState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
     record(&s, &method, &uri, &headers, &[]);
     let w = s.world.lock().unwrap_or_else(|e| e.into_inner());
     match &w.comments.token_user {
@@ -264,7 +267,10 @@ async fn update_comment(
 pub fn routes() -> Router<GitHubState> {
     Router::new()
         .route("/user", get(user))
-        .route("/repos/{owner}/{repo}/commits/{sha}/pulls", get(pulls_for_commit))
+        .route(
+            "/repos/{owner}/{repo}/commits/{sha}/pulls",
+            get(pulls_for_commit),
+        )
         .route(
             "/repos/{owner}/{repo}/issues/{issue}/comments",
             get(list_comments).post(create_comment),

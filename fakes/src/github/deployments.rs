@@ -132,7 +132,10 @@ async fn create(
 ) -> Response {
     record(&s, &method, &uri, &headers, &body);
     let Ok(req) = serde_json::from_slice::<Value>(&body) else {
-        return (StatusCode::BAD_REQUEST, Json(json!({"message": "Problems parsing JSON"})))
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"message": "Problems parsing JSON"})),
+        )
             .into_response();
     };
     let mut w = s.world.lock().unwrap_or_else(|e| e.into_inner());
@@ -201,7 +204,11 @@ async fn list(
         .deployments
         .iter()
         .rev()
-        .filter(|d| q.environment.as_deref().is_none_or(|e| d.body["environment"] == e))
+        .filter(|d| {
+            q.environment
+                .as_deref()
+                .is_none_or(|e| d.body["environment"] == e)
+        })
         .filter(|d| q.sha.as_deref().is_none_or(|sha| d.body["sha"] == sha))
         .map(|d| d.body.clone())
         .collect();
@@ -246,7 +253,9 @@ async fn create_status(
                 && other.states().last().map(String::as_str) == Some("success");
             if eligible {
                 let sid = other.id * 100 + other.statuses.len() as u64;
-                other.statuses.push(status_json(sid, "inactive", &json!({})));
+                other
+                    .statuses
+                    .push(status_json(sid, "inactive", &json!({})));
             }
         }
     }
