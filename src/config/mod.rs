@@ -325,23 +325,23 @@ impl Config {
             .map(|u| parse_health_url(u).map_err(|e| invalid("health-url", e)))
             .transpose()?;
         let health_path = get("health-path").map(str::to_string);
-        if let Some(p) = &health_path {
-            if !p.starts_with('/') {
-                return Err(invalid(
-                    "health-path",
-                    format!("`{p}` must start with `/`, e.g. `/api/health`"),
-                ));
-            }
+        if let Some(p) = &health_path
+            && !p.starts_with('/')
+        {
+            return Err(invalid(
+                "health-path",
+                format!("`{p}` must start with `/`, e.g. `/api/health`"),
+            ));
         }
 
         let migrations = get("migrations").map(PathBuf::from);
-        if let Some(dir) = &migrations {
-            if !dir.is_dir() {
-                return Err(invalid(
-                    "migrations",
-                    format!("`{}` is not a directory of SQL migrations", dir.display()),
-                ));
-            }
+        if let Some(dir) = &migrations
+            && !dir.is_dir()
+        {
+            return Err(invalid(
+                "migrations",
+                format!("`{}` is not a directory of SQL migrations", dir.display()),
+            ));
         }
         let database_url = raw.get("database-url").map(|v| Secret::new(v.trim()));
         if database_url.is_some() && migrations.is_none() {
@@ -369,15 +369,15 @@ impl Config {
             .map(str::to_string)
             .unwrap_or_else(|| staging_environment.clone());
         if command == CommandKind::Promote {
-            if let Selection::Deploy { environment, .. } = &selection {
-                if environment == &from_environment {
-                    return Err(invalid(
-                        "from-environment",
-                        format!(
-                            "is `{from_environment}`, the same as the target environment; promote from another environment"
-                        ),
-                    ));
-                }
+            if let Selection::Deploy { environment, .. } = &selection
+                && environment == &from_environment
+            {
+                return Err(invalid(
+                    "from-environment",
+                    format!(
+                        "is `{from_environment}`, the same as the target environment; promote from another environment"
+                    ),
+                ));
             }
             if matches!(source, Source::Upload { .. }) && get("source").is_some() {
                 return Err(invalid(
@@ -428,13 +428,13 @@ impl Config {
             sha,
             timing,
         };
-        if let ChecksMode::Named(names) = &config.wait_for_checks {
-            if names.is_empty() {
-                return Err(invalid(
-                    "wait-for-checks",
-                    "use `true`, `false`, or a list of check names",
-                ));
-            }
+        if let ChecksMode::Named(names) = &config.wait_for_checks
+            && names.is_empty()
+        {
+            return Err(invalid(
+                "wait-for-checks",
+                "use `true`, `false`, or a list of check names",
+            ));
         }
         Ok(config)
     }

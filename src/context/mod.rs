@@ -69,10 +69,10 @@ pub fn commit_sha(env: &GitHubEnv, event: &Event) -> Option<String> {
     if let Some(head) = event.pull_request.as_ref().and_then(|p| p.head_sha.clone()) {
         return Some(head);
     }
-    if env.event_name.as_deref() == Some("push") {
-        if let Some(after) = event.after.clone() {
-            return Some(after);
-        }
+    if env.event_name.as_deref() == Some("push")
+        && let Some(after) = event.after.clone()
+    {
+        return Some(after);
     }
     env.sha.clone()
 }

@@ -195,12 +195,13 @@ mod tests {
         let tag = |t: &str| TagPush { tag: t.into() };
         let release = |t: &str| Release { tag: t.into() };
         // (trigger, environment input, expected environment or error, expected version)
-        let table: Vec<(
+        type Row = (
             Trigger,
             Option<&'static str>,
-            Result<&str, ()>,
-            Option<&str>,
-        )> = vec![
+            Result<&'static str, ()>,
+            Option<&'static str>,
+        );
+        let table: Vec<Row> = vec![
             (branch.clone(), None, Ok("staging"), None),
             (tag("v1.2.3"), None, Ok("production"), Some("1.2.3")),
             (tag("v1.3.0-rc.1"), None, Ok("staging"), Some("1.3.0-rc.1")),

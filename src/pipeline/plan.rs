@@ -108,13 +108,13 @@ pub fn plan_actions(cfg: &Config, scope: &Scope, services: &[ServicePlan]) -> Ve
                 description,
             })
         };
-        if let Some(cmd) = &cfg.migrate_command {
-            if crate::railway::api::pre_deploy_command_text(&s.instance) != Some(cmd.clone()) {
-                push(format!(
-                    "set the pre-deploy command of `{name}` in `{}` to `{cmd}`",
-                    scope.environment.name
-                ));
-            }
+        if let Some(cmd) = &cfg.migrate_command
+            && crate::railway::api::pre_deploy_command_text(&s.instance) != Some(cmd.clone())
+        {
+            push(format!(
+                "set the pre-deploy command of `{name}` in `{}` to `{cmd}`",
+                scope.environment.name
+            ));
         }
         match &cfg.source {
             Source::Commit => match &cfg.sha {

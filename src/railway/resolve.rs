@@ -105,19 +105,19 @@ pub async fn scope(
     let env = find_environment(&project, environment)
         .map_err(ResolveError::Input)?
         .clone();
-    if let Some(t) = &token_scope {
-        if t.environment_id != env.id {
-            let token_env = project
-                .environments
-                .iter()
-                .find(|e| e.id == t.environment_id)
-                .map(|e| e.name.clone())
-                .unwrap_or_else(|| t.environment_id.clone());
-            return Err(ResolveError::Input(format!(
-                "the project token is for environment `{token_env}`, but this run deploys to `{}`; project tokens are scoped to one environment: use that environment's token (e.g. a `RAILWAY_TOKEN` secret per GitHub environment) or an account token",
-                env.name
-            )));
-        }
+    if let Some(t) = &token_scope
+        && t.environment_id != env.id
+    {
+        let token_env = project
+            .environments
+            .iter()
+            .find(|e| e.id == t.environment_id)
+            .map(|e| e.name.clone())
+            .unwrap_or_else(|| t.environment_id.clone());
+        return Err(ResolveError::Input(format!(
+            "the project token is for environment `{token_env}`, but this run deploys to `{}`; project tokens are scoped to one environment: use that environment's token (e.g. a `RAILWAY_TOKEN` secret per GitHub environment) or an account token",
+            env.name
+        )));
     }
     Ok(Scope {
         project,
