@@ -2,6 +2,7 @@
 //! validates them into a plain typed [`Config`] before any network call. Every decision later is a
 //! function of this value.
 
+pub mod action_yml;
 pub mod inputs;
 pub mod values;
 
