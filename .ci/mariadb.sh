@@ -2,9 +2,9 @@
 # Installs and starts a MariaDB server on 127.0.0.1:3306 for the MySQL migration tests, creates the
 # test database and user, and exports RAILWAY_DEPLOY_TEST_MYSQL_URL.
 #
-# Use it sourced, so the variable reaches the test command:   . .ci/mariadb.sh
-# Run as a program it prints the `export` line instead (and appends to $GITHUB_ENV when set).
-# Needs root (apt-get). Idempotent: an already running server is reused.
+# Use:   eval "$(.ci/mariadb.sh)"
+# Its only stdout is the `export` line (progress goes to stderr); it also appends the variable to
+# $GITHUB_ENV when set. Needs root (apt-get). Idempotent: an already running server is reused.
 set -euo pipefail
 
 RD_MYSQL_PORT="${RD_MYSQL_PORT:-3306}"
@@ -14,15 +14,16 @@ RD_MYSQL_DB=rdtest
 
 if ! command -v mariadbd >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq mariadb-server >/dev/null
+  echo "installing mariadb-server" >&2
+  apt-get update -qq >&2
+  apt-get install -y -qq mariadb-server >&2
 fi
 
 if ! mariadb-admin --protocol=socket ping >/dev/null 2>&1; then
   mkdir -p /run/mysqld
   chown mysql:mysql /run/mysqld
   if [ ! -d /var/lib/mysql/mysql ]; then
-    mariadb-install-db --user=mysql --datadir=/var/lib/mysql >/dev/null
+    mariadb-install-db --user=mysql --datadir=/var/lib/mysql >&2
   fi
   # No systemd in containers: start the server directly, detached, logging to a file.
   nohup mariadbd-safe --user=mysql --datadir=/var/lib/mysql --bind-address=127.0.0.1 \
@@ -31,7 +32,7 @@ if ! mariadb-admin --protocol=socket ping >/dev/null 2>&1; then
     mariadb-admin --protocol=socket ping >/dev/null 2>&1 && break
     sleep 0.5
   done
-  mariadb-admin --protocol=socket ping >/dev/null || { cat /tmp/mariadb.log; exit 1; }
+  mariadb-admin --protocol=socket ping >/dev/null || { cat /tmp/mariadb.log >&2; exit 1; }
 fi
 
 # The tests create one database per test, named rdtest_<suffix>, so they can run in parallel.
@@ -45,11 +46,7 @@ FLUSH PRIVILEGES;
 SQL
 
 RD_URL="mysql://$RD_MYSQL_USER:$RD_MYSQL_PASSWORD@127.0.0.1:$RD_MYSQL_PORT/$RD_MYSQL_DB"
-export RAILWAY_DEPLOY_TEST_MYSQL_URL="$RD_URL"
 if [ -n "${GITHUB_ENV:-}" ]; then
   echo "RAILWAY_DEPLOY_TEST_MYSQL_URL=$RD_URL" >>"$GITHUB_ENV"
 fi
-# Printed only when executed rather than sourced.
-if [ "${BASH_SOURCE[0]}" = "$0" ]; then
-  echo "export RAILWAY_DEPLOY_TEST_MYSQL_URL='$RD_URL'"
-fi
+echo "export RAILWAY_DEPLOY_TEST_MYSQL_URL='$RD_URL'"
