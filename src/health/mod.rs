@@ -1,3 +1,7 @@
 //! Owns health checks of the live service and rollback to the previously serving deployment.
+pub mod check;
+pub mod ops;
 pub mod probe;
+pub mod rollback;
+pub mod stage;
 pub mod target;
