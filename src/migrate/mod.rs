@@ -3,4 +3,7 @@ pub mod database;
 pub mod error;
 pub mod folder;
 pub mod mysql_lock;
+pub mod ops;
+pub mod predeploy;
 pub mod sql;
+pub mod variable;
