@@ -273,11 +273,20 @@ mod tests {
         assert_eq!(status_state("error"), State::Failed);
     }
 
+    /// (what, observed, mode, ignore-checks, expected outcome).
+    type Case = (
+        &'static str,
+        Vec<Observed>,
+        ChecksMode,
+        Vec<String>,
+        &'static str,
+    );
+
     #[test]
     fn decision_table() {
         let ok = || run("build", "completed", Some("success"), false);
         let all = ChecksMode::All;
-        let cases: Vec<(&str, Vec<Observed>, ChecksMode, Vec<String>, &str)> = vec![
+        let cases: Vec<Case> = vec![
             ("nothing at all passes", vec![], all.clone(), vec![], "pass"),
             ("one success", vec![ok()], all.clone(), vec![], "pass"),
             (
