@@ -190,17 +190,18 @@ async fn the_own_job_and_matrix_siblings_are_not_waited_on() {
 
 #[tokio::test]
 async fn another_workflows_job_with_our_jobs_name_is_still_waited_on() {
+    // Our job (the newer check run, higher id) must not hide the other workflow's job.
     let fake = Fake::start(vec![
         Snapshot::new(
             vec![
-                actions_check_run(11, "deploy", OUR_RUN, "in_progress", None),
+                actions_check_run(31, "deploy", OUR_RUN, "in_progress", None),
                 actions_check_run(20, "deploy", OTHER_RUN, "in_progress", None),
             ],
             vec![],
         ),
         Snapshot::new(
             vec![
-                actions_check_run(11, "deploy", OUR_RUN, "in_progress", None),
+                actions_check_run(31, "deploy", OUR_RUN, "in_progress", None),
                 actions_check_run(20, "deploy", OTHER_RUN, "completed", Some("failure")),
             ],
             vec![],
@@ -481,4 +482,48 @@ async fn with_nothing_else_on_the_commit_the_gate_looks_twice() {
     let report = fake.gate(ChecksMode::All, minute()).await;
     assert!(!report.passed);
     assert_eq!(fake.polls(), 2);
+}
+
+#[tokio::test]
+async fn an_unrecognised_actions_check_run_is_waited_on_and_looked_up_once() {
+    let other = |status: &str, conclusion: Option<&str>| {
+        let mut c = app_check_run(88, "docs", "github-actions", status, conclusion);
+        c["details_url"] = serde_json::json!("https://github.com/o/r/runs/88");
+        c
+    };
+    let fake = Fake::start(vec![
+        Snapshot::new(vec![other("queued", None)], vec![]),
+        Snapshot::new(vec![other("in_progress", None)], vec![]),
+        Snapshot::new(vec![other("completed", Some("success"))], vec![]),
+    ])
+    .await;
+    fake.state
+        .world
+        .lock()
+        .unwrap()
+        .checks
+        .run_jobs
+        .insert(OUR_RUN, vec![11]);
+    let report = fake.gate(ChecksMode::All, minute()).await;
+    assert!(report.passed, "{:?}", report.reason);
+    assert_eq!(fake.polls(), 3);
+    let jobs = fake.paths().iter().filter(|p| p.contains("/jobs")).count();
+    assert_eq!(jobs, 1, "{:?}", fake.paths());
+}
+
+#[tokio::test]
+async fn an_enormous_timeout_does_not_panic() {
+    let fake = Fake::start(vec![Snapshot::new(
+        vec![actions_check_run(
+            1,
+            "test",
+            OTHER_RUN,
+            "completed",
+            Some("failure"),
+        )],
+        vec![],
+    )])
+    .await;
+    let report = fake.gate(ChecksMode::All, Duration::MAX).await;
+    assert!(!report.passed);
 }

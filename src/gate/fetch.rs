@@ -200,10 +200,15 @@ pub async fn observe(
     timing: &Timing,
 ) -> Result<Vec<Observed>, GitHubError> {
     let runs = check_runs(gh, sha, policy, timing).await?;
-    let unresolved = runs
+    // Ask the jobs API only about unfinished Actions check runs not asked about before.
+    let unresolved: Vec<u64> = runs
         .iter()
-        .any(|c| c.status != "completed" && membership(same, c) == Membership::Unknown);
-    if let (true, Some(run_id)) = (unresolved, same.run_id) {
+        .filter(|c| c.status != "completed" && !same.looked_up.contains(&c.id))
+        .filter(|c| membership(same, c) == Membership::Unknown)
+        .map(|c| c.id)
+        .collect();
+    if let (false, Some(run_id)) = (unresolved.is_empty(), same.run_id) {
+        same.looked_up.extend(unresolved);
         match run_job_ids(gh, run_id, policy, timing).await {
             Ok(ids) => same.job_ids.extend(ids),
             // Without `actions: read` the lookup fails; those check runs are then waited on

@@ -30,6 +30,8 @@ use same_run::SameRun;
 /// The first wait between polls, and the longest.
 const FIRST_POLL_DELAY: Duration = Duration::from_secs(5);
 const MAX_POLL_DELAY: Duration = Duration::from_secs(30);
+/// The longest rate-limit wait accepted (GitHub's primary limit resets hourly).
+const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(3700);
 
 #[derive(Clone, Debug)]
 pub struct GateRequest {
@@ -94,10 +96,15 @@ pub async fn wait_for_checks(
         );
     }
     let repo = format!("{}/{}", gh.owner, gh.repo);
-    let deadline = Instant::now() + req.timeout;
+    let now = Instant::now();
+    // A timeout too large for the clock still means "a very long time", never a panic.
+    let deadline = now
+        .checked_add(req.timeout)
+        .unwrap_or_else(|| now + Duration::from_secs(10 * 365 * 24 * 3600));
     // Rate limits are waited out while the gate's own deadline allows; past it, a clear error.
+    // GitHub's rate limits reset within the hour, so a longer requested wait is not believed.
     let policy = RetryPolicy {
-        max_server_wait: req.timeout,
+        max_server_wait: req.timeout.min(MAX_RATE_LIMIT_WAIT),
         deadline: Some(deadline),
         ..RetryPolicy::default()
     };

@@ -30,6 +30,8 @@ pub struct SameRun {
     pub run_id: Option<u64>,
     /// Job ids of this run (all attempts), when the jobs API had to be asked.
     pub job_ids: HashSet<u64>,
+    /// Check run ids the jobs API was already asked about, so it is asked once per new one.
+    pub looked_up: HashSet<u64>,
 }
 
 /// How a check run relates to this workflow run.
@@ -47,6 +49,7 @@ impl SameRun {
         SameRun {
             run_id,
             job_ids: HashSet::new(),
+            looked_up: HashSet::new(),
         }
     }
 
