@@ -27,6 +27,20 @@ pub fn human(d: Duration) -> String {
     }
 }
 
+/// The most names a progress line lists before "and N more".
+const PROGRESS_NAMES: usize = 10;
+
+fn capped(names: &[String]) -> String {
+    if names.len() <= PROGRESS_NAMES {
+        return names.join(", ");
+    }
+    format!(
+        "{} and {} more",
+        names[..PROGRESS_NAMES].join(", "),
+        names.len() - PROGRESS_NAMES
+    )
+}
+
 /// One line per poll naming what is still pending.
 pub fn progress(sha: &str, pending: &[Observed], missing: &[String], next: Duration) -> String {
     let mut parts = Vec::new();
@@ -35,10 +49,10 @@ pub fn progress(sha: &str, pending: &[Observed], missing: &[String], next: Durat
             .iter()
             .map(|o| format!("{} ({})", o.name, o.value))
             .collect();
-        parts.push(format!("waiting for {}", names.join(", ")));
+        parts.push(format!("waiting for {}", capped(&names)));
     }
     if !missing.is_empty() {
-        parts.push(format!("not reported yet: {}", missing.join(", ")));
+        parts.push(format!("not reported yet: {}", capped(missing)));
     }
     format!(
         "Checks on {}: {}; next look in {}",
@@ -92,6 +106,9 @@ pub fn timed_out(
         parts.push(format!("still unfinished: {}", p.join("; ")));
     }
     if !missing.is_empty() {
+        let mut seen = seen.to_vec();
+        seen.sort();
+        seen.dedup();
         let seen = if seen.is_empty() {
             "none".to_string()
         } else {
@@ -184,6 +201,16 @@ mod tests {
             msg.contains("never appeared on the commit: `e2e` (checks seen: build, slow)"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn a_long_progress_line_is_capped() {
+        let many: Vec<Observed> = (0..13)
+            .map(|i| obs(&format!("c{i}"), "queued", None))
+            .collect();
+        let line = progress("abc", &many, &[], Duration::from_secs(5));
+        assert!(line.contains("c9 (queued) and 3 more"), "{line}");
+        assert!(!line.contains("c10"), "{line}");
     }
 
     #[test]
