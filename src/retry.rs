@@ -95,10 +95,10 @@ where
             Some(server_wait) => server_wait,
             None => timing.scaled(backoff.next_delay()),
         };
-        if let Some(deadline) = policy.deadline {
-            if Instant::now() + wait >= deadline {
-                return Err(error);
-            }
+        if let Some(deadline) = policy.deadline
+            && Instant::now() + wait >= deadline
+        {
+            return Err(error);
         }
         on_wait(n, wait, &error);
         // Server-requested waits are real time; they are already exact, so not scaled again.

@@ -139,6 +139,17 @@ pub fn rate_limit_wait(
     (status == 429).then_some(Duration::from_secs(60))
 }
 
+/// A 403 secondary rate limit that came without `retry-after`: GitHub's message names it, and its
+/// documentation says to wait at least a minute.
+fn secondary_rate_limit_without_headers(reply: &Reply) -> Option<Duration> {
+    (reply.status == 403
+        && reply
+            .message()
+            .to_lowercase()
+            .contains("secondary rate limit"))
+    .then_some(Duration::from_secs(60))
+}
+
 async fn send_once(
     octo: &Octocrab,
     method: &Method,
@@ -215,6 +226,7 @@ pub async fn send(
                 }
                 if let Some(wait) =
                     rate_limit_wait(reply.status, &reply.headers, chrono::Utc::now())
+                        .or_else(|| secondary_rate_limit_without_headers(&reply))
                 {
                     let error = GitHubError::RateLimited {
                         route: route.to_string(),
@@ -295,6 +307,29 @@ mod tests {
         );
         assert_eq!(
             rate_limit_wait(404, &headers(&[("retry-after", "30")]), now),
+            None
+        );
+    }
+
+    #[test]
+    fn a_secondary_rate_limit_without_headers_waits_a_minute() {
+        let reply = |status, body: &'static str| Reply {
+            status,
+            headers: HeaderMap::new(),
+            body: Bytes::from_static(body.as_bytes()),
+        };
+        assert_eq!(
+            secondary_rate_limit_without_headers(&reply(
+                403,
+                r#"{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}"#
+            )),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(
+            secondary_rate_limit_without_headers(&reply(
+                403,
+                r#"{"message":"Resource not accessible by integration"}"#
+            )),
             None
         );
     }

@@ -10,9 +10,12 @@ use axum::Router;
 
 use crate::Recorder;
 
+pub mod checks;
+
 /// Everything the fake GitHub knows. Submodules add their own fields.
 #[derive(Default)]
 pub struct World {
+    pub checks: checks::Checks,
     pub deployments: deployments::DeploymentsWorld,
     pub comments: comments::CommentsWorld,
 }
@@ -25,6 +28,7 @@ pub struct GitHubState {
 
 pub fn router(state: GitHubState) -> Router {
     Router::new()
+        .merge(checks::routes())
         .merge(deployments::routes())
         .merge(comments::routes())
         .with_state(state)
