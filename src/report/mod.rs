@@ -10,6 +10,7 @@ pub mod cancel;
 pub mod comment;
 pub mod github_run;
 pub mod markdown;
+pub mod promote;
 pub mod publish;
 pub mod release_guard;
 pub mod summary;
