@@ -4,15 +4,17 @@
 //! and the "cancelled" comment within [`FINAL_WRITES_BUDGET`], so a cancelled run never leaves a
 //! Deployment `in_progress` or a comment saying "deploying".
 //!
-//! Wiring (main): `let guard = CancelGuard::default();` pass a clone into the pipeline, which
-//! calls `guard.arm(publisher.clone())` after `Publisher::start`, `guard.update(&report)` after
-//! each stage, and `guard.disarm()` once `Publisher::finish` has run. Then
-//! `match until_signal(pipeline).await { Ok(code) => code, Err(sig) => { guard.on_cancel(sig).await; 1 } }`.
+//! Wiring: the pipeline calls `guard.arm(publisher)` right after `GitHubRun::start` and
+//! `guard.update(&report)` after each stage; main runs
+//! `match until_signal(pipeline::run(&cfg, &guard)).await { Ok(e) => { guard.settle(&e).await; e }
+//! Err(sig) => { guard.on_cancel(sig).await; Ending::Broken(..) } }`, so every ending, including
+//! an early `return` or an internal error, writes exactly one final status and comment.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::exit::Ending;
 use crate::report::RunReport;
 use crate::report::publish::Publisher;
 use crate::workflow;
@@ -91,6 +93,22 @@ impl CancelGuard {
 
     pub fn is_armed(&self) -> bool {
         self.with(|a| a.publisher.is_some())
+    }
+
+    /// Finishes what the run published, from how it ended: the report's outcome when it finished,
+    /// `error` when the action broke. Does nothing when nothing was published (or already settled).
+    pub async fn settle(&self, ending: &Ending) {
+        let (publisher, last) = self.with(|a| (a.publisher.take(), a.report.clone()));
+        let Some(publisher) = publisher else { return };
+        match ending {
+            Ending::Finished(report) => publisher.finish(report).await,
+            Ending::InvalidInput(msg) | Ending::Broken(msg) => {
+                let report = last.unwrap_or_else(|| {
+                    RunReport::new("deploy", "unknown", false, chrono::Utc::now())
+                });
+                publisher.finish_error(&report, msg).await
+            }
+        }
     }
 
     /// Writes the final `error` status and the cancelled comment, within
