@@ -200,9 +200,82 @@ impl Tally {
     }
 }
 
-/// The member name of an entry: `./<rel>` with `/` separators.
-fn member_name(rel: &Path) -> PathBuf {
-    Path::new(".").join(rel)
+/// The member name of an entry: `./<rel>` with `/` separators, and a trailing `/` for a directory,
+/// as `tar czf - .` names them. (The `tar` crate's own path setter drops the leading `./`, which
+/// is why names are written here; everything else about the format is the crate's.)
+fn member_name(rel: &Path, dir: bool) -> Vec<u8> {
+    let mut name = b".".to_vec();
+    for c in rel.components() {
+        name.push(b'/');
+        name.extend_from_slice(&os_bytes(c.as_os_str()));
+    }
+    if dir {
+        name.push(b'/');
+    }
+    name
+}
+
+#[cfg(unix)]
+fn os_bytes(s: &std::ffi::OsStr) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    s.as_bytes().to_vec()
+}
+
+#[cfg(not(unix))]
+fn os_bytes(s: &std::ffi::OsStr) -> Vec<u8> {
+    s.to_string_lossy().replace('\\', "/").into_bytes()
+}
+
+/// Bytes of a GNU header's name / link-name field.
+const NAME_FIELD: usize = 100;
+
+/// Emits a GNU long-name (`L`) or long-link (`K`) entry when `value` does not fit its field, and
+/// returns what goes in the field itself.
+fn long_field<W: Write>(tar: &mut tar::Builder<W>, kind: u8, value: &[u8]) -> io::Result<Vec<u8>> {
+    if value.len() <= NAME_FIELD {
+        return Ok(value.to_vec());
+    }
+    let mut ext = Header::new_gnu();
+    ext.as_gnu_mut()
+        .map(|g| g.name[..13].copy_from_slice(b"././@LongLink"))
+        .ok_or_else(|| io::Error::other("a GNU header is always GNU"))?;
+    ext.set_mode(0o644);
+    ext.set_uid(0);
+    ext.set_gid(0);
+    ext.set_mtime(0);
+    ext.set_size(value.len() as u64 + 1);
+    ext.set_entry_type(EntryType::new(kind));
+    ext.set_cksum();
+    let mut data = value.to_vec();
+    data.push(0);
+    tar.append(&ext, data.as_slice())?;
+    Ok(value[..NAME_FIELD].to_vec())
+}
+
+/// Appends one entry named `name` (bytes, any length), with an optional link target.
+fn append_named<W: Write, R: Read>(
+    tar: &mut tar::Builder<W>,
+    header: &mut Header,
+    name: &[u8],
+    link: Option<&[u8]>,
+    data: R,
+) -> io::Result<()> {
+    let field = long_field(tar, b'L', name)?;
+    let link_field = match link {
+        Some(l) => Some(long_field(tar, b'K', l)?),
+        None => None,
+    };
+    let gnu = header
+        .as_gnu_mut()
+        .ok_or_else(|| io::Error::other("a GNU header is always GNU"))?;
+    gnu.name = [0; NAME_FIELD];
+    gnu.name[..field.len()].copy_from_slice(&field);
+    gnu.linkname = [0; NAME_FIELD];
+    if let Some(l) = link_field {
+        gnu.linkname[..l.len()].copy_from_slice(&l);
+    }
+    header.set_cksum();
+    tar.append(header, data)
 }
 
 /// Writes the tar.gz of the selected entries of `root` to `out` and returns what it wrote.
@@ -241,7 +314,6 @@ fn append<W: Write>(
     tally: &mut Tally,
     entry: Selected,
 ) -> Result<(), ArchiveError> {
-    let name = member_name(&entry.rel);
     let meta = match std::fs::symlink_metadata(&entry.path) {
         Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -268,7 +340,8 @@ fn append<W: Write>(
         EntryKind::Dir => {
             header.set_entry_type(EntryType::Directory);
             header.set_size(0);
-            tar.append_data(&mut header, &name, io::empty())
+            let name = member_name(&entry.rel, true);
+            append_named(tar, &mut header, &name, None, io::empty())
                 .map_err(ArchiveError::Write)?;
             tally.stats.dirs += 1;
         }
@@ -285,7 +358,8 @@ fn append<W: Write>(
                 remaining: size,
                 changed: false,
             };
-            match tar.append_data(&mut header, &name, &mut exact) {
+            let name = member_name(&entry.rel, false);
+            match append_named(tar, &mut header, &name, None, &mut exact) {
                 Ok(()) => {}
                 Err(_) if exact.changed => return Err(ArchiveError::Changed(entry.rel)),
                 Err(e) => return Err(ArchiveError::Write(e)),
@@ -296,7 +370,9 @@ fn append<W: Write>(
             header.set_entry_type(EntryType::Symlink);
             header.set_size(0);
             header.set_mode(0o777);
-            tar.append_link(&mut header, &name, &target)
+            let name = member_name(&entry.rel, false);
+            let link = os_bytes(target.as_os_str());
+            append_named(tar, &mut header, &name, Some(&link), io::empty())
                 .map_err(ArchiveError::Write)?;
             tally.stats.symlinks += 1;
             if escapes {
