@@ -1,1 +1,3 @@
 //! Owns starting Railway deployments for each source and following them to a final state.
+pub mod logs;
+pub mod watch;
