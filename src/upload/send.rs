@@ -61,8 +61,8 @@ pub enum UploadError {
     InvalidUrl(String),
     #[error("Railway rejected the upload (HTTP 400): {message}")]
     Rejected { message: String },
-    #[error("{}", too_large_message(.stats.as_ref()))]
-    TooLarge { stats: Option<ArchiveStats> },
+    #[error("{}", too_large_message(.stats.as_deref()))]
+    TooLarge { stats: Option<Box<ArchiveStats>> },
     #[error(
         "Railway refused the token (HTTP {status}) for the upload: check that {who} is valid and can deploy to this project and environment"
     )]
@@ -201,7 +201,7 @@ pub async fn upload(
                 // The build carries on into the spool even when the server stopped reading, so
                 // the full size and largest directories are known once it ends.
                 return Err(UploadError::TooLarge {
-                    stats: archive.finished().await.ok(),
+                    stats: archive.finished().await.ok().map(Box::new),
                 });
             }
             401 | 403 => {
@@ -312,7 +312,10 @@ mod tests {
             largest_dirs: vec![("assets".into(), 250_000_000), ("src".into(), 1000)],
             ..Default::default()
         };
-        let m = UploadError::TooLarge { stats: Some(stats) }.to_string();
+        let m = UploadError::TooLarge {
+            stats: Some(Box::new(stats)),
+        }
+        .to_string();
         assert!(m.contains("290.0 MB compressed"), "{m}");
         assert!(m.contains("assets 250.0 MB, src 1.0 kB"), "{m}");
         assert!(m.contains(".railwayignore"), "{m}");
