@@ -2,5 +2,6 @@
 //! short). Submodules: the client itself, and one module per feature that reads or writes GitHub.
 
 pub mod client;
+pub mod request;
 
 pub use client::GitHub;

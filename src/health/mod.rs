@@ -1,1 +1,8 @@
 //! Owns health checks of the live service and rollback to the previously serving deployment.
+pub mod check;
+pub mod command;
+pub mod ops;
+pub mod probe;
+pub mod rollback;
+pub mod stage;
+pub mod target;

@@ -1,4 +1,23 @@
 //! Owns every call to Railway: the GraphQL client, its operations (one `.graphql` file each,
-//! under `ops/`), and the resolution of project, environment and services.
+//! under `ops/`), typed calls, and the resolution of project, environment and services.
+
+pub mod api;
 pub mod auth;
+pub mod client;
+pub mod ops;
+pub mod resolve;
 pub mod subscription;
+
+pub use client::{RailwayClient, RailwayError};
+
+/// The Railway dashboard page of a deployment.
+pub fn dashboard_url(
+    project_id: &str,
+    service_id: &str,
+    environment_id: &str,
+    deployment_id: &str,
+) -> String {
+    format!(
+        "https://railway.com/project/{project_id}/service/{service_id}?environmentId={environment_id}&id={deployment_id}"
+    )
+}

@@ -1,1 +1,166 @@
-//! Writes the contract's step outputs to `GITHUB_OUTPUT` in the multiline-safe format.
+//! Writes the contract's step outputs to `GITHUB_OUTPUT` in the multiline-safe
+//! `name<<DELIMITER` format (on success and on failure); outside Actions they are printed.
+
+use std::io::Write;
+
+use serde_json::json;
+
+use super::model::{RunReport, RunStatus};
+
+/// The contract's outputs: (name, description), in order. `action.yml` is checked against it.
+pub const OUTPUTS: &[(&str, &str)] = &[
+    (
+        "status",
+        "`success`, `failed`, `rolled-back`, `skipped` (dry run, or nothing to deploy)",
+    ),
+    ("environment", "The Railway environment's name"),
+    (
+        "deployment-id",
+        "The new Railway deployment (the first service's, when several)",
+    ),
+    (
+        "previous-deployment-id",
+        "The deployment that served before",
+    ),
+    ("url", "The public URL of the (first) service"),
+    (
+        "version",
+        "The semver version, when the trigger carried one",
+    ),
+    (
+        "dashboard-url",
+        "The Railway dashboard page of the new deployment",
+    ),
+    (
+        "rollback-command",
+        "A command that rolls back to `previous-deployment-id`",
+    ),
+    (
+        "deployments",
+        "A JSON array, one object per service, with the fields above",
+    ),
+];
+
+/// The contract's outputs, in order, as (name, value).
+pub fn outputs(r: &RunReport) -> Vec<(&'static str, String)> {
+    let first = r.services.first();
+    let field =
+        |f: fn(&super::ServiceReport) -> Option<String>| first.and_then(f).unwrap_or_default();
+    let deployments: Vec<serde_json::Value> = r
+        .services
+        .iter()
+        .map(|s| {
+            json!({
+                "service": s.name,
+                "service-id": s.service_id,
+                "state": s.state,
+                "status": s.final_status,
+                "deployment-id": s.deployment_id,
+                "previous-deployment-id": s.previous_deployment_id,
+                "url": s.url,
+                "dashboard-url": s.dashboard_url,
+                "rollback-command": s.rollback_command,
+                "health": s.health.as_ref().map(|h| json!({"passed": h.passed, "url": h.url, "attempts": h.attempts, "status": h.last_status})),
+                "failure": s.failure,
+            })
+        })
+        .collect();
+    vec![
+        ("status", r.status.as_str().to_string()),
+        ("environment", r.environment.clone().unwrap_or_default()),
+        ("deployment-id", field(|s| s.deployment_id.clone())),
+        (
+            "previous-deployment-id",
+            field(|s| s.previous_deployment_id.clone()),
+        ),
+        ("url", field(|s| s.url.clone())),
+        ("version", r.version.clone().unwrap_or_default()),
+        ("dashboard-url", field(|s| s.dashboard_url.clone())),
+        ("rollback-command", field(|s| s.rollback_command.clone())),
+        (
+            "deployments",
+            serde_json::Value::Array(deployments).to_string(),
+        ),
+    ]
+}
+
+/// Outputs for a run that stopped before it had a report (invalid input, a broken action).
+pub fn failed_outputs(status: RunStatus) -> Vec<(&'static str, String)> {
+    vec![
+        ("status", status.as_str().to_string()),
+        ("deployments", "[]".to_string()),
+    ]
+}
+
+/// Formats outputs as `GITHUB_OUTPUT` expects; the delimiter never occurs in a value.
+pub fn format(outputs: &[(&str, String)]) -> String {
+    let mut out = String::new();
+    for (name, value) in outputs {
+        let mut delimiter = "ghadelimiter_railway_deploy".to_string();
+        let mut n = 0u32;
+        while value.contains(&delimiter) {
+            n += 1;
+            delimiter = format!("ghadelimiter_railway_deploy_{n}");
+        }
+        out.push_str(&format!("{name}<<{delimiter}\n{value}\n{delimiter}\n"));
+    }
+    out
+}
+
+/// Appends to the `GITHUB_OUTPUT` file, or prints `name=value` lines when there is none.
+pub fn write(path: Option<&str>, outputs: &[(&str, String)]) -> std::io::Result<()> {
+    match path {
+        Some(p) => {
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)?;
+            f.write_all(format(outputs).as_bytes())
+        }
+        None => {
+            for (name, value) in outputs.iter().filter(|(_, v)| !v.is_empty() && v != "[]") {
+                if *name != "deployments" {
+                    crate::workflow::info(format!("{name}: {value}"));
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multiline_values_are_delimited_and_delimiters_never_collide() {
+        let text = format(&[
+            ("a", "one".into()),
+            ("b", "x\nghadelimiter_railway_deploy\ny".into()),
+        ]);
+        assert_eq!(
+            text,
+            "a<<ghadelimiter_railway_deploy\none\nghadelimiter_railway_deploy\nb<<ghadelimiter_railway_deploy_1\nx\nghadelimiter_railway_deploy\ny\nghadelimiter_railway_deploy_1\n"
+        );
+    }
+
+    #[test]
+    fn every_contract_output_is_written() {
+        let r = RunReport::new("deploy", "commit", false, chrono::Utc::now());
+        let names: Vec<&str> = outputs(&r).iter().map(|(n, _)| *n).collect();
+        assert_eq!(
+            names,
+            [
+                "status",
+                "environment",
+                "deployment-id",
+                "previous-deployment-id",
+                "url",
+                "version",
+                "dashboard-url",
+                "rollback-command",
+                "deployments"
+            ]
+        );
+    }
+}

@@ -7,9 +7,13 @@ use axum::Router;
 
 use crate::Recorder;
 
+pub mod checks;
+
 /// Everything the fake GitHub knows. Submodules add their own fields.
 #[derive(Default)]
-pub struct World {}
+pub struct World {
+    pub checks: checks::Checks,
+}
 
 #[derive(Clone, Default)]
 pub struct GitHubState {
@@ -18,5 +22,5 @@ pub struct GitHubState {
 }
 
 pub fn router(state: GitHubState) -> Router {
-    Router::new().with_state(state)
+    Router::new().merge(checks::routes()).with_state(state)
 }

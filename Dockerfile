@@ -1,0 +1,26 @@
+# syntax=docker/dockerfile:1
+# railway-deploy: a static musl binary on `scratch`, plus the CA bundle rustls needs. No shell.
+# Release images are built by .github/workflows/release.yml for linux/amd64 and linux/arm64.
+
+FROM rust:1.95-slim-bookworm AS build
+ARG TARGETARCH
+# musl-tools: ring compiles a little C/assembly; the musl target gives a fully static binary.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends musl-tools ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+RUN case "${TARGETARCH:-amd64}" in \
+      amd64) echo x86_64-unknown-linux-musl > /target ;; \
+      arm64) echo aarch64-unknown-linux-musl > /target ;; \
+      *) echo "unsupported architecture ${TARGETARCH}" >&2; exit 1 ;; \
+    esac \
+ && rustup target add "$(cat /target)" \
+ && cargo build --release --locked --target "$(cat /target)" -p railway-deploy --bin railway-deploy \
+ && cp "target/$(cat /target)/release/railway-deploy" /railway-deploy
+
+FROM scratch
+COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+COPY --from=build /railway-deploy /railway-deploy
+ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+ENTRYPOINT ["/railway-deploy"]

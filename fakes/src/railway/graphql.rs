@@ -1,0 +1,203 @@
+//! The fake Railway GraphQL endpoint (`POST /graphql/v2`): checks the token header like Railway
+//! does ("Not Authorized" as a GraphQL error), answers each operation by its `operationName` from
+//! the world, advances deployment status scripts on each read, and can answer 429s.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::RailwayState;
+use super::world::RailwayWorld;
+use crate::Recorder;
+
+/// Who a request's token says it is.
+enum Caller {
+    Project {
+        project_id: String,
+        environment_id: String,
+    },
+    Account,
+}
+
+fn caller(world: &RailwayWorld, headers: &HeaderMap) -> Option<Caller> {
+    if let Some(t) = headers
+        .get("project-access-token")
+        .and_then(|v| v.to_str().ok())
+    {
+        let (p, e) = world.project_tokens.get(t)?;
+        return Some(Caller::Project {
+            project_id: p.clone(),
+            environment_id: e.clone(),
+        });
+    }
+    let bearer = headers
+        .get("authorization")?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")?;
+    world
+        .account_tokens
+        .iter()
+        .any(|t| t == bearer)
+        .then_some(Caller::Account)
+}
+
+fn errors(message: &str) -> Value {
+    json!({ "data": null, "errors": [{ "message": message, "locations": [], "path": [] }] })
+}
+
+pub async fn handle(
+    State(state): State<RailwayState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    state
+        .recorder
+        .push(Recorder::from_parts(&method, &uri, &headers, &body));
+    let mut world = state.world.lock().unwrap_or_else(|e| e.into_inner());
+    if world.rate_limit_next > 0 {
+        world.rate_limit_next -= 1;
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("retry-after", "0")],
+            "rate limited",
+        )
+            .into_response();
+    }
+    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
+        return (StatusCode::BAD_REQUEST, "invalid JSON").into_response();
+    };
+    let Some(who) = caller(&world, &headers) else {
+        return axum::Json(errors("Not Authorized")).into_response();
+    };
+    let op = request
+        .get("operationName")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let vars = request.get("variables").cloned().unwrap_or(Value::Null);
+    let v = |k: &str| {
+        vars.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let reply = match op.as_str() {
+        "ProjectToken" => match &who {
+            Caller::Project {
+                project_id,
+                environment_id,
+            } => {
+                json!({ "data": { "projectToken": { "projectId": project_id, "environmentId": environment_id } } })
+            }
+            Caller::Account => errors("Project Token not found"),
+        },
+        "Project" => {
+            if v("id") != world.project_id {
+                errors("Project not found")
+            } else {
+                let edges = |items: &Vec<(String, String)>| json!({ "edges": items.iter().map(|(id, name)| json!({ "node": { "id": id, "name": name } })).collect::<Vec<_>>() });
+                json!({ "data": { "project": { "id": world.project_id, "name": world.project_name, "environments": edges(&world.environments), "services": edges(&world.services) } } })
+            }
+        }
+        "ServiceInstance" => match world.instances.get(&(v("serviceId"), v("environmentId"))) {
+            None => errors("ServiceInstance not found"),
+            Some(i) => {
+                let name = world
+                    .services
+                    .iter()
+                    .find(|(id, _)| *id == v("serviceId"))
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_default();
+                let domains =
+                    |d: &Vec<String>| d.iter().map(|x| json!({ "domain": x })).collect::<Vec<_>>();
+                json!({ "data": { "serviceInstance": {
+                    "id": format!("si-{}-{}", v("serviceId"), v("environmentId")),
+                    "serviceId": v("serviceId"),
+                    "serviceName": name,
+                    "healthcheckPath": i.healthcheck_path,
+                    "preDeployCommand": i.pre_deploy_command,
+                    "source": { "image": i.image, "repo": i.repo },
+                    "domains": { "customDomains": domains(&i.custom_domains), "serviceDomains": domains(&i.service_domains) },
+                } } })
+            }
+        },
+        "Deployments" => {
+            let input = vars.get("input").cloned().unwrap_or(Value::Null);
+            let f = |k: &str| input.get(k).and_then(Value::as_str).map(str::to_string);
+            let statuses: Option<Vec<String>> = input
+                .pointer("/status/in")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_string))
+                        .collect()
+                });
+            let first = vars.get("first").and_then(Value::as_u64).unwrap_or(100) as usize;
+            let mut found: Vec<_> = world
+                .deployments
+                .iter()
+                .filter(|d| f("serviceId").is_none_or(|s| s == d.service_id))
+                .filter(|d| f("environmentId").is_none_or(|e| e == d.environment_id))
+                .filter(|d| statuses.as_ref().is_none_or(|s| s.contains(&d.status)))
+                .collect();
+            found.sort_by_key(|d| std::cmp::Reverse(d.seq));
+            let edges: Vec<Value> = found
+                .into_iter()
+                .take(first)
+                .map(|d| json!({ "node": RailwayWorld::deployment_json(d) }))
+                .collect();
+            json!({ "data": { "deployments": { "edges": edges } } })
+        }
+        "Deployment" => match world.deployment_mut(&v("id")) {
+            None => errors("Deployment not found"),
+            Some(d) => {
+                if let Some(next) = d.script.pop_front() {
+                    d.status = next;
+                }
+                json!({ "data": { "deployment": RailwayWorld::deployment_json(d) } })
+            }
+        },
+        "ServiceInstanceDeployV2" => {
+            if !world
+                .instances
+                .contains_key(&(v("serviceId"), v("environmentId")))
+            {
+                errors("ServiceInstance not found")
+            } else {
+                let meta = match vars.get("commitSha").and_then(Value::as_str) {
+                    Some(sha) => json!({ "commitHash": sha }),
+                    None => {
+                        json!({ "image": world.instances[&(v("serviceId"), v("environmentId"))].image })
+                    }
+                };
+                let id = world.start_deployment(&v("serviceId"), &v("environmentId"), meta);
+                json!({ "data": { "serviceInstanceDeployV2": id } })
+            }
+        }
+        "ServiceInstanceUpdate" => match world
+            .instances
+            .get_mut(&(v("serviceId"), v("environmentId")))
+        {
+            None => errors("ServiceInstance not found"),
+            Some(i) => {
+                let input = vars.get("input").cloned().unwrap_or(Value::Null);
+                if let Some(image) = input.pointer("/source/image").and_then(Value::as_str) {
+                    i.image = Some(image.to_string());
+                }
+                if let Some(cmd) = input.get("preDeployCommand") {
+                    i.pre_deploy_command = cmd.clone();
+                }
+                json!({ "data": { "serviceInstanceUpdate": true } })
+            }
+        },
+        other => errors(&format!(
+            "Problem processing request: unknown operation `{other}` in the fake"
+        )),
+    };
+    axum::Json(reply).into_response()
+}

@@ -1,0 +1,300 @@
+//! The contract's inputs as one table (name, default, description), and reading their raw values:
+//! a `--<name>` flag wins over `INPUT_<NAME>` (hyphens kept), which wins over the fallback variable
+//! (`RAILWAY_TOKEN`, `RAILWAY_API_TOKEN`); an empty value means "not given". The same table
+//! builds `--help` and is checked against `action.yml` by a test.
+
+use std::collections::BTreeMap;
+
+pub struct InputSpec {
+    pub name: &'static str,
+    /// The default as the contract states it (documentation; typed defaults live in `Config`).
+    pub default: &'static str,
+    pub description: &'static str,
+    /// Environment variable read when neither the flag nor `INPUT_<NAME>` is given.
+    pub fallback_env: Option<&'static str>,
+}
+
+const fn input(name: &'static str, default: &'static str, description: &'static str) -> InputSpec {
+    InputSpec {
+        name,
+        default,
+        description,
+        fallback_env: None,
+    }
+}
+
+pub const INPUTS: &[InputSpec] = &[
+    input("command", "deploy", "`deploy`, `promote` or `rollback`"),
+    InputSpec {
+        name: "railway-token",
+        default: "",
+        description: "Railway project token, sent as `Project-Access-Token` (default: env `RAILWAY_TOKEN`)",
+        fallback_env: Some("RAILWAY_TOKEN"),
+    },
+    InputSpec {
+        name: "railway-api-token",
+        default: "",
+        description: "Railway account/workspace token, sent as `Authorization: Bearer` (default: env `RAILWAY_API_TOKEN`). Exactly one of the two tokens is required",
+        fallback_env: Some("RAILWAY_API_TOKEN"),
+    },
+    input(
+        "railway-api-url",
+        "https://backboard.railway.com/graphql/v2",
+        "Railway GraphQL endpoint; upload and websocket endpoints derive from its origin. Non-https only for loopback hosts",
+    ),
+    input(
+        "project",
+        "",
+        "Railway project id (default: the project token's project)",
+    ),
+    input(
+        "environment",
+        "",
+        "Railway environment name or id (default: chosen by the trigger)",
+    ),
+    input(
+        "service",
+        "",
+        "One or more Railway service names (case-insensitive) or ids, comma- or newline-separated; several deploy concurrently. Required",
+    ),
+    input(
+        "source",
+        "upload",
+        "`upload` (tar.gz of `path`), `commit` (Railway builds the commit via its GitHub integration) or `image`",
+    ),
+    input("path", ".", "Directory uploaded when `source: upload`"),
+    input(
+        "image",
+        "",
+        "Image reference when `source: image` (tag or `@sha256:` digest)",
+    ),
+    input(
+        "production-environment",
+        "production",
+        "Environment for stable release tags",
+    ),
+    input(
+        "staging-environment",
+        "staging",
+        "Environment for branch pushes and pre-release tags",
+    ),
+    input(
+        "tag-prefix",
+        "v",
+        "Stripped from a tag before it is parsed as semver",
+    ),
+    input(
+        "allow-downgrade",
+        "false",
+        "Allow a release lower than the last one deployed to that environment",
+    ),
+    input(
+        "wait-for-checks",
+        "true",
+        "`true`: every other check run and commit status must pass; `false`: no gate; otherwise a list of check names that must pass",
+    ),
+    input("ignore-checks", "", "Check names never waited on"),
+    input(
+        "checks-timeout",
+        "30m",
+        "How long the gate waits for pending checks",
+    ),
+    input(
+        "migrate-command",
+        "",
+        "Command set as the service's Railway pre-deploy command (e.g. `npx prisma migrate deploy`)",
+    ),
+    input(
+        "migrations",
+        "",
+        "Directory of SQL migrations the action applies itself, before deploying",
+    ),
+    input("database-url", "", "Database URL for `migrations`"),
+    input(
+        "database-url-variable",
+        "DATABASE_PUBLIC_URL",
+        "Railway variable read for the database URL when `database-url` is empty",
+    ),
+    input("health-url", "", "URL to probe after the deploy"),
+    input(
+        "health-path",
+        "",
+        "Path probed on the service's public domain when `health-url` is empty (default: the service's Railway healthcheck path, else `/`)",
+    ),
+    input(
+        "health-expect-status",
+        "200",
+        "Status the probe must return",
+    ),
+    input(
+        "health-expect-body",
+        "",
+        "Text the body must contain; `{sha}` and `{version}` are replaced first",
+    ),
+    input(
+        "health-timeout",
+        "2m",
+        "How long the probe may take to pass",
+    ),
+    input(
+        "deploy-timeout",
+        "30m",
+        "How long a deployment may take to reach a final state",
+    ),
+    input(
+        "rollback-on-failure",
+        "true",
+        "Roll back to the previously serving deployment when the new one fails after going live",
+    ),
+    input(
+        "to",
+        "",
+        "`command: rollback`: the deployment id to roll back to (default: the previous successful deployment)",
+    ),
+    input(
+        "from-environment",
+        "",
+        "`command: promote`: where the tested deployment is taken from (default: the staging environment)",
+    ),
+    input(
+        "github-token",
+        "${{ github.token }}",
+        "Token for the GitHub API",
+    ),
+    input(
+        "github-deployment",
+        "true",
+        "Record a GitHub Deployment with its statuses",
+    ),
+    input(
+        "comment",
+        "true",
+        "Keep one up-to-date comment on the pull request(s) of the commit",
+    ),
+    input(
+        "dry-run",
+        "false",
+        "Resolve and validate everything, print the plan, change nothing",
+    ),
+];
+
+/// `railway-token` → `INPUT_RAILWAY-TOKEN` (upper-cased, spaces to `_`, hyphens kept).
+pub fn env_name(input: &str) -> String {
+    format!("INPUT_{}", input.to_ascii_uppercase().replace(' ', "_"))
+}
+
+/// The raw, untyped value of every input that was given (non-empty).
+#[derive(Clone, Debug, Default)]
+pub struct RawInputs {
+    values: BTreeMap<&'static str, String>,
+}
+
+impl RawInputs {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+
+    pub fn set(&mut self, name: &'static str, value: impl Into<String>) {
+        let value = value.into();
+        if value.trim().is_empty() {
+            self.values.remove(name);
+        } else {
+            self.values.insert(name, value);
+        }
+    }
+}
+
+/// `--help`'s text and the flag parser, built from [`INPUTS`].
+pub fn command_line() -> clap::Command {
+    let mut cmd = clap::Command::new("railway-deploy")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about("Gate on checks, deploy to Railway, migrate, health-check, roll back and report on GitHub.")
+        .after_help(
+            "Every flag is also read from INPUT_<NAME> (hyphens kept, e.g. INPUT_RAILWAY-TOKEN), \
+             as GitHub passes action inputs; a flag wins. Durations: 90s, 5m, 1h30m or seconds. \
+             Lists: commas or newlines.",
+        );
+    for spec in INPUTS {
+        let mut help = spec.description.to_string();
+        if !spec.default.is_empty() && spec.fallback_env.is_none() {
+            help.push_str(&format!(" [default: {}]", spec.default));
+        }
+        cmd = cmd.arg(
+            clap::Arg::new(spec.name)
+                .long(spec.name)
+                .value_name("VALUE")
+                .help(help)
+                .num_args(1),
+        );
+    }
+    cmd
+}
+
+/// Reads flags (from `args`, program name first) and the environment (through `env`).
+pub fn read_raw(
+    args: impl IntoIterator<Item = String>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<RawInputs, clap::Error> {
+    let matches = command_line().try_get_matches_from(args)?;
+    let mut raw = RawInputs::default();
+    for spec in INPUTS {
+        let from_flag = matches
+            .get_one::<String>(spec.name)
+            .cloned()
+            .filter(|v| !v.trim().is_empty());
+        let from_input = || env(&env_name(spec.name)).filter(|v| !v.trim().is_empty());
+        let from_fallback = || {
+            spec.fallback_env
+                .and_then(&env)
+                .filter(|v| !v.trim().is_empty())
+        };
+        if let Some(v) = from_flag.or_else(from_input).or_else(from_fallback) {
+            raw.set(spec.name, v);
+        }
+    }
+    Ok(raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn env_names_keep_hyphens() {
+        assert_eq!(env_name("railway-token"), "INPUT_RAILWAY-TOKEN");
+    }
+
+    #[test]
+    fn flags_win_over_inputs_which_win_over_fallbacks_and_empty_means_unset() {
+        let env = env_of(&[
+            ("INPUT_SERVICE", "web"),
+            ("INPUT_SOURCE", "image"),
+            ("INPUT_PATH", "  "),
+            ("RAILWAY_TOKEN", "from-env"),
+            ("INPUT_RAILWAY-API-TOKEN", ""),
+            ("RAILWAY_API_TOKEN", "acct"),
+        ]);
+        let args = ["railway-deploy", "--source", "commit"].map(String::from);
+        let raw = read_raw(args, env).unwrap();
+        assert_eq!(raw.get("service"), Some("web"));
+        assert_eq!(raw.get("source"), Some("commit"));
+        assert_eq!(raw.get("path"), None);
+        assert_eq!(raw.get("railway-token"), Some("from-env"));
+        assert_eq!(raw.get("railway-api-token"), Some("acct"));
+    }
+
+    #[test]
+    fn unknown_flags_are_refused() {
+        let args = ["railway-deploy", "--servce", "x"].map(String::from);
+        assert!(read_raw(args, |_| None).is_err());
+    }
+}

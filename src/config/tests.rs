@@ -1,0 +1,142 @@
+use super::*;
+
+fn load(pairs: &[(&str, &str)], args: &[&str]) -> Result<Config, InputError> {
+    let pairs: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let env = move |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let args =
+        std::iter::once("railway-deploy".to_string()).chain(args.iter().map(|s| s.to_string()));
+    match Config::load(args, env) {
+        Ok(c) => Ok(c),
+        Err(LoadError::Input(e)) => Err(e),
+        Err(LoadError::Usage(e)) => Err(InputError(e.to_string())),
+    }
+}
+
+const BASE: &[(&str, &str)] = &[
+    ("INPUT_RAILWAY-TOKEN", "tok-secret"),
+    ("INPUT_SERVICE", "web"),
+    ("INPUT_SOURCE", "commit"),
+    ("GITHUB_EVENT_NAME", "push"),
+    ("GITHUB_REF", "refs/heads/main"),
+    ("GITHUB_SHA", "abc123"),
+];
+
+fn with(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+    let mut v: Vec<(&str, &str)> = BASE.to_vec();
+    for (k, val) in extra {
+        v.retain(|(n, _)| n != k);
+        v.push((k, val));
+    }
+    v
+}
+
+#[test]
+fn a_branch_push_deploys_the_commit_to_staging() {
+    let c = load(BASE, &[]).unwrap();
+    assert_eq!(c.command, CommandKind::Deploy);
+    assert!(
+        matches!(c.selection, Selection::Deploy { ref environment, .. } if environment == "staging")
+    );
+    assert_eq!(c.sha.as_deref(), Some("abc123"));
+    assert_eq!(c.source, Source::Commit);
+    assert_eq!(c.deploy_timeout, Duration::from_secs(1800));
+    assert_eq!(c.wait_for_checks, ChecksMode::All);
+    assert!(matches!(c.token, RailwayToken::Project(_)));
+}
+
+#[test]
+fn every_invalid_input_names_itself() {
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (&[("INPUT_COMMAND", "ship")], "input `command`"),
+        (&[("INPUT_SERVICE", " , ")], "input `service`"),
+        (&[("INPUT_SERVICE", "web,WEB")], "listed twice"),
+        (&[("INPUT_SOURCE", "ftp")], "input `source`"),
+        (&[("INPUT_SOURCE", "image")], "input `image`"),
+        (&[("INPUT_IMAGE", "nginx:1")], "input `image`"),
+        (
+            &[("INPUT_SOURCE", "image"), ("INPUT_IMAGE", "x@sha256:12")],
+            "malformed digest",
+        ),
+        (
+            &[
+                ("INPUT_SOURCE", "upload"),
+                ("INPUT_PATH", "/definitely/not/here"),
+            ],
+            "input `path`",
+        ),
+        (
+            &[("INPUT_DEPLOY-TIMEOUT", "soon")],
+            "input `deploy-timeout`",
+        ),
+        (&[("INPUT_CHECKS-TIMEOUT", "0")], "input `checks-timeout`"),
+        (
+            &[("INPUT_HEALTH-EXPECT-STATUS", "99")],
+            "input `health-expect-status`",
+        ),
+        (&[("INPUT_HEALTH-URL", "ftp://x")], "input `health-url`"),
+        (&[("INPUT_HEALTH-PATH", "health")], "input `health-path`"),
+        (
+            &[("INPUT_RAILWAY-API-URL", "http://example.com/graphql")],
+            "input `railway-api-url`",
+        ),
+        (&[("INPUT_DRY-RUN", "maybe")], "input `dry-run`"),
+        (&[("INPUT_RAILWAY-API-TOKEN", "acct")], "both"),
+        (&[("INPUT_RAILWAY-TOKEN", "")], "no Railway token"),
+        (&[("INPUT_TO", "dep-1")], "input `to`"),
+        (&[("GITHUB_REF", "refs/tags/release-7")], "not a semver"),
+        (
+            &[("GITHUB_EVENT_NAME", "workflow_dispatch")],
+            "`environment` is required",
+        ),
+        (
+            &[("INPUT_DATABASE-URL", "postgres://u:p@h/db")],
+            "input `database-url`",
+        ),
+    ];
+    for (extra, want) in cases {
+        let err = load(&with(extra), &[])
+            .err()
+            .unwrap_or_else(|| panic!("{extra:?} should fail"));
+        assert!(err.0.contains(want), "{extra:?}: {err}");
+        assert!(!err.0.contains("tok-secret"), "the token leaked into {err}");
+    }
+}
+
+#[test]
+fn flags_override_inputs() {
+    let c = load(BASE, &["--environment", "qa", "--deploy-timeout", "1h30m"]).unwrap();
+    assert!(
+        matches!(c.selection, Selection::Deploy { ref environment, .. } if environment == "qa")
+    );
+    assert_eq!(c.deploy_timeout, Duration::from_secs(5400));
+}
+
+#[test]
+fn tags_carry_versions_and_deletions_skip() {
+    let c = load(&with(&[("GITHUB_REF", "refs/tags/v1.4.0")]), &[]).unwrap();
+    assert_eq!(c.version().as_deref(), Some("1.4.0"));
+    assert!(
+        matches!(c.selection, Selection::Deploy { ref environment, .. } if environment == "production")
+    );
+}
+
+#[test]
+fn account_tokens_come_from_the_fallback_variable() {
+    let env: Vec<(&str, &str)> =
+        with(&[("INPUT_RAILWAY-TOKEN", ""), ("RAILWAY_API_TOKEN", "acct")]);
+    let c = load(&env, &[]).unwrap();
+    assert!(matches!(c.token, RailwayToken::Account(_)));
+}
+
+#[test]
+fn wait_for_checks_modes() {
+    assert_eq!(ChecksMode::parse("FALSE"), ChecksMode::Off);
+    assert_eq!(ChecksMode::parse("true"), ChecksMode::All);
+    assert_eq!(
+        ChecksMode::parse("test, lint"),
+        ChecksMode::Named(vec!["test".into(), "lint".into()])
+    );
+}

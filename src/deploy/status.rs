@@ -1,0 +1,164 @@
+//! Railway's `DeploymentStatus`, every value mapped explicitly to what it means for a deploy.
+//! No catch-all: a value Railway adds later parses as `Unknown` and fails closed.
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeploymentStatus {
+    Queued,
+    Initializing,
+    Waiting,
+    Building,
+    Deploying,
+    NeedsApproval,
+    Success,
+    Sleeping,
+    Failed,
+    Crashed,
+    Removed,
+    Removing,
+    Skipped,
+    Unknown(String),
+}
+
+/// What a status means for the run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Still on its way: keep following.
+    InProgress,
+    /// Waiting for someone to approve it in Railway: keep following, with a notice.
+    AwaitingApproval,
+    /// Live and serving.
+    Live,
+    /// Ended badly; the explanation says why and what to do.
+    Failed(&'static str),
+}
+
+impl DeploymentStatus {
+    pub fn parse(s: &str) -> DeploymentStatus {
+        use DeploymentStatus::*;
+        match s {
+            "QUEUED" => Queued,
+            "INITIALIZING" => Initializing,
+            "WAITING" => Waiting,
+            "BUILDING" => Building,
+            "DEPLOYING" => Deploying,
+            "NEEDS_APPROVAL" => NeedsApproval,
+            "SUCCESS" => Success,
+            "SLEEPING" => Sleeping,
+            "FAILED" => Failed,
+            "CRASHED" => Crashed,
+            "REMOVED" => Removed,
+            "REMOVING" => Removing,
+            "SKIPPED" => Skipped,
+            other => Unknown(other.to_string()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        use DeploymentStatus::*;
+        match self {
+            Queued => "QUEUED",
+            Initializing => "INITIALIZING",
+            Waiting => "WAITING",
+            Building => "BUILDING",
+            Deploying => "DEPLOYING",
+            NeedsApproval => "NEEDS_APPROVAL",
+            Success => "SUCCESS",
+            Sleeping => "SLEEPING",
+            Failed => "FAILED",
+            Crashed => "CRASHED",
+            Removed => "REMOVED",
+            Removing => "REMOVING",
+            Skipped => "SKIPPED",
+            Unknown(s) => s,
+        }
+    }
+
+    pub fn phase(&self) -> Phase {
+        use DeploymentStatus::*;
+        match self {
+            Queued | Initializing | Waiting | Building | Deploying => Phase::InProgress,
+            NeedsApproval => Phase::AwaitingApproval,
+            Success => Phase::Live,
+            // App Sleeping: the deployment went live and idles until traffic wakes it.
+            Sleeping => Phase::Live,
+            Failed => Phase::Failed(
+                "the deployment failed (build, pre-deploy command or Railway's healthcheck); see the build and deploy logs",
+            ),
+            Crashed => Phase::Failed(
+                "the deployment crashed after starting; see the deploy logs and the service's start command",
+            ),
+            Removed => Phase::Failed(
+                "the deployment was removed before it finished (a newer deployment replaced it, or someone removed it)",
+            ),
+            Removing => Phase::Failed(
+                "the deployment is being removed (a newer deployment replaced it, or someone removed it)",
+            ),
+            Skipped => Phase::Failed(
+                "Railway skipped the deployment; usually Railway's \"Wait for CI\" saw a failing GitHub check on this commit: fix the check, or turn the setting off",
+            ),
+            Unknown(_) => Phase::Failed(
+                "Railway reported a status this version of railway-deploy does not know; treating it as a failure: update railway-deploy",
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_maps_explicitly() {
+        let table = [
+            ("QUEUED", Phase::InProgress),
+            ("INITIALIZING", Phase::InProgress),
+            ("WAITING", Phase::InProgress),
+            ("BUILDING", Phase::InProgress),
+            ("DEPLOYING", Phase::InProgress),
+            ("NEEDS_APPROVAL", Phase::AwaitingApproval),
+            ("SUCCESS", Phase::Live),
+            ("SLEEPING", Phase::Live),
+        ];
+        for (s, want) in table {
+            let st = DeploymentStatus::parse(s);
+            assert_eq!(st.phase(), want, "{s}");
+            assert_eq!(st.as_str(), s);
+        }
+        for s in [
+            "FAILED", "CRASHED", "REMOVED", "REMOVING", "SKIPPED", "EXPLODED", "",
+        ] {
+            assert!(
+                matches!(DeploymentStatus::parse(s).phase(), Phase::Failed(_)),
+                "{s}"
+            );
+        }
+        assert!(
+            matches!(DeploymentStatus::parse("SKIPPED").phase(), Phase::Failed(m) if m.contains("Wait for CI"))
+        );
+    }
+
+    #[test]
+    fn the_schema_has_no_status_we_do_not_map() {
+        // The statuses of Railway's schema (shared/railway/schema.json, DeploymentStatus).
+        for s in [
+            "BUILDING",
+            "CRASHED",
+            "DEPLOYING",
+            "FAILED",
+            "INITIALIZING",
+            "NEEDS_APPROVAL",
+            "QUEUED",
+            "REMOVED",
+            "REMOVING",
+            "SKIPPED",
+            "SLEEPING",
+            "SUCCESS",
+            "WAITING",
+        ] {
+            assert!(
+                !matches!(DeploymentStatus::parse(s), DeploymentStatus::Unknown(_)),
+                "{s}"
+            );
+        }
+    }
+}

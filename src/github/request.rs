@@ -1,0 +1,352 @@
+//! Owns raw GitHub REST requests where octocrab's typed API falls short (check-run `status`,
+//! statuses by sha, pagination, deployment 202/409 replies): status and headers kept, errors
+//! classified for `crate::retry`, and GitHub's rate limits honoured (`retry-after`, and
+//! `x-ratelimit-remaining: 0` with `x-ratelimit-reset`) on both 403 and 429.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use octocrab::Octocrab;
+use serde::de::DeserializeOwned;
+
+use crate::github::GitHub;
+use crate::retry::{Idempotency, RetryPolicy, Verdict, parse_retry_after, retry};
+use crate::timing::Timing;
+
+pub use http::HeaderMap;
+
+/// The HTTP methods this action uses against GitHub.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    GET,
+    POST,
+    PATCH,
+    PUT,
+    DELETE,
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+
+/// A reply with any status: callers decide what a 404 or a 202 means.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Reply {
+    pub fn json<T: DeserializeOwned>(&self, route: &str) -> Result<T, GitHubError> {
+        serde_json::from_slice(&self.body).map_err(|e| GitHubError::Decode {
+            route: route.to_string(),
+            detail: e.to_string(),
+        })
+    }
+
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// GitHub's `message` field, or the (truncated) body.
+    pub fn message(&self) -> String {
+        serde_json::from_slice::<serde_json::Value>(&self.body)
+            .ok()
+            .and_then(|v| {
+                v.get("message")
+                    .and_then(|m| m.as_str())
+                    .map(str::to_string)
+            })
+            .unwrap_or_else(|| truncate(&String::from_utf8_lossy(&self.body), 300))
+    }
+
+    /// The `rel="next"` URL of a paginated reply.
+    pub fn next_page(&self) -> Option<String> {
+        let link = self.headers.get("link")?.to_str().ok()?;
+        link.split(',').find_map(|part| {
+            let (url, rel) = part.split_once(';')?;
+            rel.contains("rel=\"next\"").then(|| {
+                url.trim()
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_string()
+            })
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GitHubError {
+    #[error("GitHub answered {status} to {method} {route}: {message}")]
+    Http {
+        method: String,
+        route: String,
+        status: u16,
+        message: String,
+    },
+    #[error("GitHub's rate limit is exhausted for {route}; it resets in {}s, past this step's deadline. Retry later, or use a token with a higher limit", wait.as_secs())]
+    RateLimited { route: String, wait: Duration },
+    #[error("could not reach GitHub for {route}: {detail}")]
+    Transport { route: String, detail: String },
+    #[error("unexpected reply from GitHub for {route}: {detail}")]
+    Decode { route: String, detail: String },
+}
+
+impl GitHubError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            GitHubError::Http { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+/// How long a rate-limited reply asks us to wait, or `None` when it is not a rate limit.
+pub fn rate_limit_wait(
+    status: u16,
+    headers: &HeaderMap,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<Duration> {
+    if status != 403 && status != 429 {
+        return None;
+    }
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(wait) = header("retry-after").and_then(|v| parse_retry_after(v, now)) {
+        return Some(wait);
+    }
+    if header("x-ratelimit-remaining") == Some("0") {
+        let reset = header("x-ratelimit-reset")?.trim().parse::<i64>().ok()?;
+        let secs = (reset - now.timestamp()).max(0) as u64;
+        // GitHub's reset is a whole second; one more avoids waking just before it.
+        return Some(Duration::from_secs(secs + 1));
+    }
+    // A secondary rate limit without headers: GitHub documents waiting at least a minute.
+    (status == 429).then_some(Duration::from_secs(60))
+}
+
+/// A 403 secondary rate limit that came without `retry-after`: GitHub's message names it, and its
+/// documentation says to wait at least a minute.
+fn secondary_rate_limit_without_headers(reply: &Reply) -> Option<Duration> {
+    (reply.status == 403
+        && reply
+            .message()
+            .to_lowercase()
+            .contains("secondary rate limit"))
+    .then_some(Duration::from_secs(60))
+}
+
+async fn send_once(
+    octo: &Octocrab,
+    method: &Method,
+    route: &str,
+    body: Option<&serde_json::Value>,
+) -> Result<Reply, octocrab::Error> {
+    let response = match method {
+        Method::GET => octo._get(route).await?,
+        Method::POST => octo._post(route, body).await?,
+        Method::PATCH => octo._patch(route, body).await?,
+        Method::PUT => octo._put(route, body).await?,
+        Method::DELETE => octo._delete(route, body).await?,
+    };
+    let (parts, body) = response.into_parts();
+    let body = body.collect().await?.to_bytes();
+    Ok(Reply {
+        status: parts.status.as_u16(),
+        headers: parts.headers,
+        body,
+    })
+}
+
+/// Sends one request with bounded retries: rate limits are waited out when `policy` allows (a
+/// wait past its deadline or `max_server_wait` fails with [`GitHubError::RateLimited`]), 5xx and
+/// transport errors are retried for safe requests only. Non-2xx replies other than those are
+/// returned as `Ok(reply)` when `accept` says so, else as [`GitHubError::Http`].
+pub async fn send(
+    gh: &GitHub,
+    method: Method,
+    route: &str,
+    body: Option<&serde_json::Value>,
+    policy: &RetryPolicy,
+    timing: &Timing,
+    accept: impl Fn(u16) -> bool,
+) -> Result<Reply, GitHubError> {
+    let idempotency = if method == Method::GET {
+        Idempotency::Safe
+    } else {
+        Idempotency::Unsafe
+    };
+    let method_name = method.to_string();
+    retry(
+        policy,
+        idempotency,
+        timing,
+        |_, wait, err: &GitHubError| {
+            if matches!(err, GitHubError::RateLimited { .. }) {
+                crate::workflow::info(format!(
+                    "GitHub rate limit reached; waiting {}s before retrying {route}",
+                    wait.as_secs()
+                ));
+            }
+        },
+        |_| {
+            let method_name = method_name.clone();
+            let accept = &accept;
+            async move {
+                let reply = match send_once(&gh.octo, &method, route, body).await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let error = GitHubError::Transport {
+                            route: route.to_string(),
+                            detail: e.to_string(),
+                        };
+                        return Err(Verdict::Transient {
+                            error,
+                            after: None,
+                            may_have_taken_effect: true,
+                        });
+                    }
+                };
+                if reply.is_success() || accept(reply.status) {
+                    return Ok(reply);
+                }
+                if let Some(wait) =
+                    rate_limit_wait(reply.status, &reply.headers, chrono::Utc::now())
+                        .or_else(|| secondary_rate_limit_without_headers(&reply))
+                {
+                    let error = GitHubError::RateLimited {
+                        route: route.to_string(),
+                        wait,
+                    };
+                    return Err(Verdict::Transient {
+                        error,
+                        after: Some(wait),
+                        may_have_taken_effect: false,
+                    });
+                }
+                let error = GitHubError::Http {
+                    method: method_name,
+                    route: route.to_string(),
+                    status: reply.status,
+                    message: reply.message(),
+                };
+                if reply.status >= 500 {
+                    Err(Verdict::Transient {
+                        error,
+                        after: None,
+                        may_have_taken_effect: true,
+                    })
+                } else {
+                    Err(Verdict::Fatal(error))
+                }
+            }
+        },
+    )
+    .await
+}
+
+/// GET a JSON document.
+pub async fn get_json<T: DeserializeOwned>(
+    gh: &GitHub,
+    route: &str,
+    policy: &RetryPolicy,
+    timing: &Timing,
+) -> Result<T, GitHubError> {
+    send(gh, Method::GET, route, None, policy, timing, |_| false)
+        .await?
+        .json(route)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn rate_limits_are_read_from_headers() {
+        let now = chrono::DateTime::from_timestamp(1_000, 0).unwrap();
+        assert_eq!(
+            rate_limit_wait(403, &headers(&[("retry-after", "30")]), now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            rate_limit_wait(
+                403,
+                &headers(&[
+                    ("x-ratelimit-remaining", "0"),
+                    ("x-ratelimit-reset", "1010")
+                ]),
+                now
+            ),
+            Some(Duration::from_secs(11))
+        );
+        assert_eq!(
+            rate_limit_wait(403, &headers(&[("x-ratelimit-remaining", "12")]), now),
+            None
+        );
+        assert_eq!(
+            rate_limit_wait(404, &headers(&[("retry-after", "30")]), now),
+            None
+        );
+    }
+
+    #[test]
+    fn a_secondary_rate_limit_without_headers_waits_a_minute() {
+        let reply = |status, body: &'static str| Reply {
+            status,
+            headers: HeaderMap::new(),
+            body: Bytes::from_static(body.as_bytes()),
+        };
+        assert_eq!(
+            secondary_rate_limit_without_headers(&reply(
+                403,
+                r#"{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}"#
+            )),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(
+            secondary_rate_limit_without_headers(&reply(
+                403,
+                r#"{"message":"Resource not accessible by integration"}"#
+            )),
+            None
+        );
+    }
+
+    #[test]
+    fn next_page_comes_from_the_link_header() {
+        let r = Reply {
+            status: 200,
+            headers: headers(&[(
+                "link",
+                "<https://api.github.com/x?page=2>; rel=\"next\", <https://api.github.com/x?page=5>; rel=\"last\"",
+            )]),
+            body: Bytes::new(),
+        };
+        assert_eq!(
+            r.next_page().as_deref(),
+            Some("https://api.github.com/x?page=2")
+        );
+    }
+}

@@ -1,1 +1,0 @@
-//! Owns the order of the stages: gate → migrate → deploy → follow → health → report.

@@ -1,0 +1,226 @@
+//! The deploy stage for one service: start the deployment, follow it to a final state, and turn
+//! the result into the service's report (with the stage timings).
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+
+use super::plan::{Plan, ServicePlan};
+use crate::config::Config;
+use crate::deploy::follow::{self, FollowOptions, Followed};
+use crate::deploy::status::Phase;
+use crate::deploy::{self, StartError, StartRequest};
+use crate::railway::RailwayClient;
+use crate::railway::api::Deployment;
+use crate::report::{ServiceReport, ServiceState, Stage, StageOutcome, StageTiming};
+use crate::workflow;
+
+pub struct ServiceOutcome {
+    pub report: ServiceReport,
+    pub stages: Vec<StageTiming>,
+    /// The new deployment as last seen (when it was started).
+    pub deployment: Option<Deployment>,
+    /// The source could not be deployed at all (an input problem found before any change).
+    pub unsupported: Option<String>,
+}
+
+/// A command of this tool that puts `service` back on `deployment_id`.
+pub fn rollback_command(plan: &Plan, service: &str, deployment_id: &str) -> String {
+    format!(
+        "railway-deploy --command rollback --project {} --environment {} --service {} --to {}",
+        shell_word(&plan.scope.project.id),
+        shell_word(&plan.scope.environment.name),
+        shell_word(service),
+        shell_word(deployment_id)
+    )
+}
+
+/// Quotes a word for a POSIX shell when it needs it.
+fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:@".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// The service's report before its deploy starts: what serves now, and how to get back to it.
+pub fn initial_report(plan: &Plan, sp: &ServicePlan) -> ServiceReport {
+    let mut r = ServiceReport::planned(&sp.service.id, &sp.service.name);
+    r.url = sp.public_url();
+    if let Some(prev) = &sp.serving {
+        r.previous_deployment_id = Some(prev.id.clone());
+        r.previous_dashboard_url = Some(plan.dashboard(&sp.service.id, &prev.id));
+        r.rollback_command = Some(rollback_command(plan, &sp.service.name, &prev.id));
+    }
+    r
+}
+
+pub async fn run(
+    c: &RailwayClient,
+    cfg: &Config,
+    plan: &Plan,
+    sp: &ServicePlan,
+    label: &str,
+) -> ServiceOutcome {
+    let mut report = initial_report(plan, sp);
+    let mut stages = Vec::new();
+    let started_at = Utc::now();
+    let started = Instant::now();
+    let request = StartRequest {
+        service_id: &sp.service.id,
+        environment_id: &plan.scope.environment.id,
+        commit_sha: cfg.sha.as_deref(),
+        current_image: sp.instance.source.as_ref().and_then(|s| s.image.as_deref()),
+    };
+    let id = match deploy::start(c, &cfg.source, &request).await {
+        Ok(id) => id,
+        Err(StartError::Unsupported(msg)) => {
+            return ServiceOutcome {
+                report,
+                stages,
+                deployment: None,
+                unsupported: Some(msg),
+            };
+        }
+        Err(StartError::Railway(e)) => {
+            report.state = ServiceState::FailedBeforeLive;
+            report.failure = Some(format!(
+                "could not start the deployment: {e}. If the request reached Railway a deployment may exist anyway: check the service's Deployments tab before re-running"
+            ));
+            stages.push(timing(
+                Stage::Deploy,
+                label,
+                started_at,
+                started.elapsed(),
+                StageOutcome::Failed,
+            ));
+            return ServiceOutcome {
+                report,
+                stages,
+                deployment: None,
+                unsupported: None,
+            };
+        }
+    };
+    report.deployment_id = Some(id.clone());
+    report.dashboard_url = Some(plan.dashboard(&sp.service.id, &id));
+    workflow::info(format!(
+        "{label}: deployment {id} started: {}",
+        plan.dashboard(&sp.service.id, &id)
+    ));
+
+    let opts = FollowOptions {
+        label,
+        deadline: started + cfg.deploy_timeout,
+        progress_every: Duration::from_secs(15),
+    };
+    let followed = follow::poll(c, &id, &opts).await;
+    let mut deployment = None;
+    match followed {
+        Followed::Final {
+            status,
+            deployment: d,
+            elapsed,
+        } => {
+            report.final_status = Some(status.as_str().to_string());
+            if let Some(url) = d.static_url.as_deref().filter(|_| report.url.is_none()) {
+                report.url = Some(format!("https://{url}"));
+            }
+            match status.phase() {
+                Phase::Live => {
+                    report.state = ServiceState::Deployed;
+                    stages.push(timing(
+                        Stage::Deploy,
+                        label,
+                        started_at,
+                        elapsed,
+                        StageOutcome::Passed,
+                    ));
+                }
+                Phase::Failed(why) => {
+                    report.state = ServiceState::FailedBeforeLive;
+                    let serving = match &report.previous_deployment_id {
+                        Some(prev) => format!("; the previous deployment {prev} is still serving"),
+                        None => String::new(),
+                    };
+                    report.failure = Some(format!(
+                        "deployment {id} ended {}: {why}{serving}",
+                        status.as_str()
+                    ));
+                    stages.push(timing(
+                        Stage::Deploy,
+                        label,
+                        started_at,
+                        elapsed,
+                        StageOutcome::Failed,
+                    ));
+                }
+                Phase::InProgress | Phase::AwaitingApproval => unreachable_phase(&mut report, &id),
+            }
+            deployment = Some(*d);
+        }
+        Followed::TimedOut { last, elapsed } => {
+            report.state = ServiceState::FailedBeforeLive;
+            report.final_status = Some(last.as_str().to_string());
+            report.failure = Some(format!(
+                "deployment {id} was still {} after `deploy-timeout` ({}s); it was left running in Railway. Raise `deploy-timeout`, or check the deployment in the dashboard",
+                last.as_str(),
+                elapsed.as_secs()
+            ));
+            stages.push(timing(
+                Stage::Deploy,
+                label,
+                started_at,
+                elapsed,
+                StageOutcome::Failed,
+            ));
+        }
+        Followed::Error(e) => {
+            report.state = ServiceState::FailedBeforeLive;
+            report.failure = Some(format!(
+                "lost track of deployment {id}: {e}. Check it in the dashboard"
+            ));
+            stages.push(timing(
+                Stage::Deploy,
+                label,
+                started_at,
+                started.elapsed(),
+                StageOutcome::Failed,
+            ));
+        }
+    }
+    ServiceOutcome {
+        report,
+        stages,
+        deployment,
+        unsupported: None,
+    }
+}
+
+/// `follow::poll` only returns final phases; should that ever change, fail closed.
+fn unreachable_phase(report: &mut ServiceReport, id: &str) {
+    report.state = ServiceState::FailedBeforeLive;
+    report.failure = Some(format!(
+        "deployment {id} ended in a state that is not final; treating it as a failure"
+    ));
+}
+
+pub fn timing(
+    stage: Stage,
+    service: &str,
+    started_at: chrono::DateTime<Utc>,
+    duration: Duration,
+    outcome: StageOutcome,
+) -> StageTiming {
+    StageTiming {
+        stage,
+        service: Some(service.to_string()),
+        started_at,
+        duration,
+        outcome,
+    }
+}

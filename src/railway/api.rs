@@ -1,0 +1,260 @@
+//! Typed Railway operations: one function per `.graphql` file, with request and response structs.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::client::{RailwayClient, RailwayError};
+use super::ops;
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectTokenInfo {
+    pub project_id: String,
+    pub environment_id: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Named {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+struct Edges<T> {
+    edges: Vec<Edge<T>>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+struct Edge<T> {
+    node: T,
+}
+
+impl<T> Edges<T> {
+    fn nodes(self) -> Vec<T> {
+        self.edges.into_iter().map(|e| e.node).collect()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Project {
+    pub id: String,
+    pub name: String,
+    pub environments: Vec<Named>,
+    pub services: Vec<Named>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Domain {
+    pub domain: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Domains {
+    #[serde(default)]
+    pub custom_domains: Vec<Domain>,
+    #[serde(default)]
+    pub service_domains: Vec<Domain>,
+}
+
+impl Domains {
+    /// The public host users reach: a custom domain before the Railway one.
+    pub fn primary(&self) -> Option<&str> {
+        self.custom_domains
+            .first()
+            .or(self.service_domains.first())
+            .map(|d| d.domain.as_str())
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct InstanceSource {
+    pub image: Option<String>,
+    pub repo: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceInstance {
+    pub id: String,
+    pub service_id: String,
+    pub service_name: String,
+    pub healthcheck_path: Option<String>,
+    /// Railway stores it as JSON: a string or a list of strings.
+    pub pre_deploy_command: Option<serde_json::Value>,
+    pub source: Option<InstanceSource>,
+    #[serde(default)]
+    pub domains: Domains,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Deployment {
+    pub id: String,
+    /// Railway's `DeploymentStatus`, kept as sent; `crate::deploy::status` maps it.
+    pub status: String,
+    pub created_at: Option<String>,
+    pub service_id: Option<String>,
+    pub environment_id: Option<String>,
+    pub static_url: Option<String>,
+    pub url: Option<String>,
+    #[serde(default)]
+    pub can_rollback: bool,
+    /// Free-form JSON: `commitHash`, `image`, `reason` ...
+    pub meta: Option<serde_json::Value>,
+}
+
+impl Deployment {
+    pub fn meta_str(&self, key: &str) -> Option<&str> {
+        self.meta.as_ref()?.get(key)?.as_str()
+    }
+}
+
+/// Filter for [`deployments`].
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentFilter {
+    pub project_id: Option<String>,
+    pub environment_id: Option<String>,
+    pub service_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<StatusFilter>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StatusFilter {
+    #[serde(rename = "in")]
+    pub any_of: Vec<&'static str>,
+}
+
+pub async fn project_token(c: &RailwayClient) -> Result<ProjectTokenInfo, RailwayError> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Data {
+        project_token: ProjectTokenInfo,
+    }
+    let d: Data = c.execute(&ops::PROJECT_TOKEN, &json!({})).await?;
+    Ok(d.project_token)
+}
+
+pub async fn project(c: &RailwayClient, id: &str) -> Result<Project, RailwayError> {
+    #[derive(Deserialize)]
+    struct Raw {
+        id: String,
+        name: String,
+        environments: Edges<Named>,
+        services: Edges<Named>,
+    }
+    #[derive(Deserialize)]
+    struct Data {
+        project: Raw,
+    }
+    let d: Data = c.execute(&ops::PROJECT, &json!({ "id": id })).await?;
+    Ok(Project {
+        id: d.project.id,
+        name: d.project.name,
+        environments: d.project.environments.nodes(),
+        services: d.project.services.nodes(),
+    })
+}
+
+pub async fn service_instance(
+    c: &RailwayClient,
+    service_id: &str,
+    environment_id: &str,
+) -> Result<ServiceInstance, RailwayError> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Data {
+        service_instance: ServiceInstance,
+    }
+    let d: Data = c
+        .execute(
+            &ops::SERVICE_INSTANCE,
+            &json!({ "serviceId": service_id, "environmentId": environment_id }),
+        )
+        .await?;
+    Ok(d.service_instance)
+}
+
+/// Deployments matching `filter`, newest first (Railway's order), at most `first`.
+pub async fn deployments(
+    c: &RailwayClient,
+    filter: &DeploymentFilter,
+    first: u32,
+) -> Result<Vec<Deployment>, RailwayError> {
+    #[derive(Deserialize)]
+    struct Data {
+        deployments: Edges<Deployment>,
+    }
+    let d: Data = c
+        .execute(
+            &ops::DEPLOYMENTS,
+            &json!({ "input": filter, "first": first }),
+        )
+        .await?;
+    Ok(d.deployments.nodes())
+}
+
+pub async fn deployment(c: &RailwayClient, id: &str) -> Result<Deployment, RailwayError> {
+    #[derive(Deserialize)]
+    struct Data {
+        deployment: Deployment,
+    }
+    let d: Data = c.execute(&ops::DEPLOYMENT, &json!({ "id": id })).await?;
+    Ok(d.deployment)
+}
+
+/// Starts a deployment of the service instance: of `commit_sha` when given, else of its current
+/// source (an image, or the branch's latest commit). Returns the new deployment's id.
+pub async fn deploy_service_instance(
+    c: &RailwayClient,
+    service_id: &str,
+    environment_id: &str,
+    commit_sha: Option<&str>,
+) -> Result<String, RailwayError> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Data {
+        service_instance_deploy_v2: String,
+    }
+    let vars = json!({ "serviceId": service_id, "environmentId": environment_id, "commitSha": commit_sha });
+    let d: Data = c.execute(&ops::SERVICE_INSTANCE_DEPLOY, &vars).await?;
+    Ok(d.service_instance_deploy_v2)
+}
+
+/// Updates a service instance's settings; `input` is a `ServiceInstanceUpdateInput`.
+pub async fn update_service_instance(
+    c: &RailwayClient,
+    service_id: &str,
+    environment_id: &str,
+    input: serde_json::Value,
+) -> Result<(), RailwayError> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Data {
+        service_instance_update: bool,
+    }
+    let vars = json!({ "serviceId": service_id, "environmentId": environment_id, "input": input });
+    let d: Data = c.execute(&ops::SERVICE_INSTANCE_UPDATE, &vars).await?;
+    if d.service_instance_update {
+        Ok(())
+    } else {
+        Err(RailwayError::GraphQl {
+            operation: ops::SERVICE_INSTANCE_UPDATE.name.into(),
+            messages: vec!["serviceInstanceUpdate returned false".into()],
+        })
+    }
+}
+
+/// The pre-deploy command as one line (Railway stores a string or a list of strings).
+pub fn pre_deploy_command_text(instance: &ServiceInstance) -> Option<String> {
+    match instance.pre_deploy_command.as_ref()? {
+        serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+        serde_json::Value::Array(items) => {
+            let parts: Vec<&str> = items.iter().filter_map(|v| v.as_str()).collect();
+            (!parts.is_empty()).then(|| parts.join(" "))
+        }
+        _ => None,
+    }
+}

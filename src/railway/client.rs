@@ -1,0 +1,302 @@
+//! The Railway GraphQL client: one response path for every operation. It keeps every GraphQL
+//! error, names the token on "Not Authorized", honours 429 `Retry-After`, reports other non-2xx
+//! replies with their (truncated, redacted) body, handles `data: null`, and retries through
+//! `crate::retry` (reads and transport errors; a mutation that may have taken effect never).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::auth::RailwayToken;
+use super::ops::{OpKind, Operation};
+use crate::retry::{Idempotency, RetryPolicy, Verdict, parse_retry_after, retry};
+use crate::secret::redact;
+use crate::timing::Timing;
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RailwayError {
+    #[error(
+        "Railway refused {token} (\"Not Authorized\" on {operation}). Check that the token is valid, not revoked, and has access to this project and environment{hint}"
+    )]
+    Unauthorized {
+        operation: String,
+        token: &'static str,
+        hint: String,
+    },
+    #[error("Railway answered {operation} with errors: {}", messages.join("; "))]
+    GraphQl {
+        operation: String,
+        messages: Vec<String>,
+    },
+    #[error("Railway answered {operation} with HTTP {status}: {body}")]
+    Http {
+        operation: String,
+        status: u16,
+        body: String,
+    },
+    #[error(
+        "Railway rate-limited {operation} (HTTP 429) and the retries ran out; Railway allows a limited number of requests per hour on each plan: retry later"
+    )]
+    RateLimited { operation: String },
+    #[error("could not reach Railway for {operation}: {detail}")]
+    Transport { operation: String, detail: String },
+    #[error("Railway answered {operation} with no data and no error")]
+    NoData { operation: String },
+    #[error("unexpected reply from Railway for {operation}: {detail}")]
+    Decode { operation: String, detail: String },
+}
+
+impl RailwayError {
+    /// True when the problem is the user's input (token, names), not Railway's availability.
+    pub fn is_input_problem(&self) -> bool {
+        matches!(self, RailwayError::Unauthorized { .. })
+    }
+
+    /// GraphQL error messages that mean "no such thing".
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            RailwayError::GraphQl { messages, .. } => messages.iter().any(|m| {
+                let m = m.to_ascii_lowercase();
+                m.contains("not found") || m.contains("does not exist")
+            }),
+            _ => false,
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct GqlResponse<T> {
+    data: Option<T>,
+    #[serde(default)]
+    errors: Vec<GqlError>,
+}
+
+#[derive(serde::Deserialize)]
+struct GqlError {
+    message: String,
+}
+
+#[derive(Clone)]
+pub struct RailwayClient {
+    http: reqwest::Client,
+    url: url::Url,
+    token: RailwayToken,
+    timing: Timing,
+    policy: RetryPolicy,
+    requests: Arc<AtomicU64>,
+}
+
+const USER_AGENT: &str = concat!("railway-deploy/", env!("CARGO_PKG_VERSION"));
+
+impl RailwayClient {
+    pub fn new(url: url::Url, token: RailwayToken, timing: Timing) -> Result<Self, RailwayError> {
+        let http = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| RailwayError::Transport {
+                operation: "client setup".into(),
+                detail: e.to_string(),
+            })?;
+        Ok(RailwayClient {
+            http,
+            url,
+            token,
+            timing,
+            policy: RetryPolicy::default(),
+            requests: Arc::new(AtomicU64::new(0)),
+        })
+    }
+
+    pub fn token(&self) -> &RailwayToken {
+        &self.token
+    }
+
+    pub fn api_url(&self) -> &url::Url {
+        &self.url
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    pub fn timing(&self) -> &Timing {
+        &self.timing
+    }
+
+    /// HTTP requests sent so far (all attempts), for the request budget.
+    pub fn requests_sent(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Sends `op` with `variables` and decodes `data` into `R`.
+    pub async fn execute<V: Serialize, R: DeserializeOwned>(
+        &self,
+        op: &Operation,
+        variables: &V,
+    ) -> Result<R, RailwayError> {
+        let body = serde_json::json!({ "query": op.text, "operationName": op.name, "variables": variables });
+        let idempotency = match op.kind {
+            OpKind::Query => Idempotency::Safe,
+            OpKind::Mutation => Idempotency::Unsafe,
+        };
+        retry(
+            &self.policy,
+            idempotency,
+            &self.timing,
+            |attempt, wait, err: &RailwayError| {
+                crate::workflow::info(format!(
+                    "Railway {}: {err}; retrying in {:.0?} (attempt {attempt})",
+                    op.name, wait
+                ));
+            },
+            |_| self.attempt(op, &body),
+        )
+        .await
+    }
+
+    async fn attempt<R: DeserializeOwned>(
+        &self,
+        op: &Operation,
+        body: &serde_json::Value,
+    ) -> Result<R, Verdict<RailwayError>> {
+        let operation = op.name.to_string();
+        let (header, value) = self.token.header();
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let sent = self
+            .http
+            .post(self.url.clone())
+            .header(header, value)
+            .json(body)
+            .send()
+            .await;
+        let response = match sent {
+            Ok(r) => r,
+            Err(e) => {
+                let error = RailwayError::Transport {
+                    operation,
+                    detail: redact(&describe_reqwest(&e), &[self.token.secret()]),
+                };
+                // A connection that was never made cannot have changed anything.
+                return Err(Verdict::Transient {
+                    error,
+                    after: None,
+                    may_have_taken_effect: !e.is_connect(),
+                });
+            }
+        };
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
+        let text = match response.text().await {
+            Ok(t) => t,
+            Err(e) => {
+                let error = RailwayError::Transport {
+                    operation,
+                    detail: describe_reqwest(&e),
+                };
+                return Err(Verdict::Transient {
+                    error,
+                    after: None,
+                    may_have_taken_effect: true,
+                });
+            }
+        };
+        if status == 429 {
+            let error = RailwayError::RateLimited { operation };
+            return Err(Verdict::Transient {
+                error,
+                after: Some(retry_after.unwrap_or(Duration::from_secs(5))),
+                may_have_taken_effect: false,
+            });
+        }
+        if status == 401 || status == 403 {
+            return Err(Verdict::Fatal(self.unauthorized(op)));
+        }
+        if !(200..300).contains(&status) {
+            let error = RailwayError::Http {
+                operation,
+                status,
+                body: truncate(&redact(&text, &[self.token.secret()]), 500),
+            };
+            return Err(if status >= 500 {
+                Verdict::Transient {
+                    error,
+                    after: retry_after,
+                    may_have_taken_effect: true,
+                }
+            } else {
+                Verdict::Fatal(error)
+            });
+        }
+        let parsed: GqlResponse<R> = serde_json::from_str(&text).map_err(|e| {
+            Verdict::Fatal(RailwayError::Decode {
+                operation: operation.clone(),
+                detail: format!(
+                    "{e}; body: {}",
+                    truncate(&redact(&text, &[self.token.secret()]), 300)
+                ),
+            })
+        })?;
+        if !parsed.errors.is_empty() {
+            if parsed
+                .errors
+                .iter()
+                .any(|e| e.message.to_ascii_lowercase().contains("not authorized"))
+            {
+                return Err(Verdict::Fatal(self.unauthorized(op)));
+            }
+            let messages = parsed
+                .errors
+                .into_iter()
+                .map(|e| redact(&e.message, &[self.token.secret()]))
+                .collect();
+            return Err(Verdict::Fatal(RailwayError::GraphQl {
+                operation,
+                messages,
+            }));
+        }
+        parsed
+            .data
+            .ok_or(Verdict::Fatal(RailwayError::NoData { operation }))
+    }
+
+    fn unauthorized(&self, op: &Operation) -> RailwayError {
+        let hint = match &self.token {
+            RailwayToken::Project(_) => {
+                "; a project token is created in the project's Settings → Tokens for one environment. If yours is an account or workspace token, pass it as `railway-api-token` instead".to_string()
+            }
+            RailwayToken::Account(_) => {
+                "; an account token is created at railway.com/account/tokens. If yours is a project token, pass it as `railway-token` instead".to_string()
+            }
+        };
+        RailwayError::Unauthorized {
+            operation: op.name.to_string(),
+            token: self.token.describe(),
+            hint,
+        }
+    }
+}
+
+fn describe_reqwest(e: &reqwest::Error) -> String {
+    use std::error::Error;
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(inner) = source {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    s
+}
+
+pub fn truncate(s: &str, max: usize) -> String {
+    crate::github::request::truncate(s, max)
+}

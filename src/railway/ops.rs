@@ -1,0 +1,96 @@
+//! Every Railway GraphQL operation the action sends, each loaded from its own `.graphql` file
+//! under `ops/` (validated in CI against Railway's real schema). Operations that use the shared
+//! `DeploymentFields` fragment carry its text too.
+
+/// Query or mutation: decides whether a failed attempt may be repeated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpKind {
+    Query,
+    Mutation,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Operation {
+    /// The operation's name as written in its file (sent as `operationName`).
+    pub name: &'static str,
+    pub text: &'static str,
+    pub kind: OpKind,
+}
+
+macro_rules! op {
+    ($const:ident, $name:literal, $kind:ident, $($file:literal),+) => {
+        pub const $const: Operation = Operation {
+            name: $name,
+            text: concat!($(include_str!(concat!("ops/", $file)), "\n"),+),
+            kind: OpKind::$kind,
+        };
+    };
+}
+
+op!(
+    PROJECT_TOKEN,
+    "ProjectToken",
+    Query,
+    "project_token.graphql"
+);
+op!(PROJECT, "Project", Query, "project.graphql");
+op!(
+    SERVICE_INSTANCE,
+    "ServiceInstance",
+    Query,
+    "service_instance.graphql"
+);
+op!(
+    DEPLOYMENTS,
+    "Deployments",
+    Query,
+    "deployments.graphql",
+    "deployment_fields.graphql"
+);
+op!(
+    DEPLOYMENT,
+    "Deployment",
+    Query,
+    "deployment.graphql",
+    "deployment_fields.graphql"
+);
+op!(
+    SERVICE_INSTANCE_DEPLOY,
+    "ServiceInstanceDeployV2",
+    Mutation,
+    "service_instance_deploy.graphql"
+);
+op!(
+    SERVICE_INSTANCE_UPDATE,
+    "ServiceInstanceUpdate",
+    Mutation,
+    "service_instance_update.graphql"
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_operation_is_named_as_in_its_file() {
+        for op in [
+            PROJECT_TOKEN,
+            PROJECT,
+            SERVICE_INSTANCE,
+            DEPLOYMENTS,
+            DEPLOYMENT,
+            SERVICE_INSTANCE_DEPLOY,
+            SERVICE_INSTANCE_UPDATE,
+        ] {
+            let keyword = match op.kind {
+                OpKind::Query => "query",
+                OpKind::Mutation => "mutation",
+            };
+            assert!(
+                op.text.contains(&format!("{keyword} {}", op.name)),
+                "{} is not declared as a {keyword}",
+                op.name
+            );
+        }
+    }
+}
