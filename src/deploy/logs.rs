@@ -7,7 +7,7 @@
 //! - [`LogPrinter`] gives each service one collapsed `::group::`. Groups cannot interleave, so with
 //!   several services the first to log streams live and the others are buffered (bounded) until the
 //!   open group closes; lines are then prefixed with the service name.
-//! - [`failure_reason`] reads `deploymentEvents` (the failing step and its error) and
+//! - [`fetch_failure_reason`] reads `deploymentEvents` (the failing step and its error) and
 //!   [`report_failure`] prints the last lines outside the group plus an `::error::` annotation.
 
 use std::collections::hash_map::DefaultHasher;
@@ -16,12 +16,13 @@ use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use url::Url;
 
+use crate::migrate::ops::{DeploymentEvent, EventPayload};
+use crate::railway::RailwayClient;
 use crate::railway::auth::RailwayToken;
 use crate::railway::subscription::{Event, Subscriptions};
 use crate::timing::{Backoff, Timing};
@@ -31,7 +32,6 @@ pub const BUILD_LOGS_SUBSCRIPTION: &str =
     include_str!("../railway/ops/build_logs.subscription.graphql");
 pub const DEPLOYMENT_LOGS_SUBSCRIPTION: &str =
     include_str!("../railway/ops/deployment_logs.subscription.graphql");
-pub const DEPLOYMENT_EVENTS_QUERY: &str = include_str!("../railway/ops/deployment_events.graphql");
 
 /// Lines kept for the failure tail.
 pub const TAIL_LINES: usize = 50;
@@ -278,9 +278,11 @@ async fn run(
             break;
         }
         outcome.connections += 1;
+        let mut opened = false;
         let problem = match Subscriptions::connect(&api_url, &token, &timing).await {
             Err(e) => e.to_string(),
             Ok(mut subs) => {
+                opened = true;
                 let ids = match (
                     subs.subscribe(BUILD_LOGS_SUBSCRIPTION, vars.clone()).await,
                     subs.subscribe(DEPLOYMENT_LOGS_SUBSCRIPTION, vars.clone())
@@ -351,7 +353,11 @@ async fn run(
         };
         failures += 1;
         outcome.problem = Some(problem);
-        if failures > MAX_RECONNECTS {
+        // A socket that never opened (websockets blocked by a proxy, refused upgrade) will not open
+        // on a retry either: give up at once and keep the request budget for status polling.
+        // Reconnects are for sockets that worked and then dropped.
+        if failures > MAX_RECONNECTS || (outcome.connections == 1 && !opened) {
+            failures = MAX_RECONNECTS + 1;
             break;
         }
         tokio::select! {
@@ -372,42 +378,13 @@ async fn run(
     outcome
 }
 
-/// `deploymentEvents` answer ([`DEPLOYMENT_EVENTS_QUERY`], variables from [`events_variables`]).
-#[derive(Clone, Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeploymentEventsData {
-    pub deployment_events: EventConnection,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-pub struct EventConnection {
-    pub edges: Vec<EventEdge>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-pub struct EventEdge {
-    pub node: DeploymentEvent,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeploymentEvent {
-    pub id: String,
-    pub step: String,
-    pub created_at: Option<String>,
-    pub completed_at: Option<String>,
-    pub payload: Option<EventPayload>,
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct EventPayload {
-    pub error: Option<String>,
-    pub reason: Option<String>,
-    pub detail: Option<String>,
-}
-
-pub fn events_variables(deployment_id: &str) -> Value {
-    json!({"id": deployment_id, "first": 100})
+/// Reads `deploymentEvents` (one request, only when a deployment failed) and picks the failing
+/// step. `None` when Railway could not be asked: the failure is still reported, with less detail.
+pub async fn fetch_failure_reason(c: &RailwayClient, deployment_id: &str) -> Option<FailureReason> {
+    let events = crate::migrate::ops::deployment_events(c, deployment_id)
+        .await
+        .ok()?;
+    failure_reason(&events)
 }
 
 /// The failing step and what Railway said about it.
@@ -427,15 +404,9 @@ pub fn step_label(step: &str) -> String {
 }
 
 /// The last event carrying an error; else the last one that never completed.
-pub fn failure_reason(data: &DeploymentEventsData) -> Option<FailureReason> {
-    let events: Vec<&DeploymentEvent> = data
-        .deployment_events
-        .edges
-        .iter()
-        .map(|e| &e.node)
-        .collect();
+pub fn failure_reason(events: &[DeploymentEvent]) -> Option<FailureReason> {
     let text = |p: &EventPayload| {
-        [&p.error, &p.reason, &p.detail]
+        [&p.error, &p.reason]
             .into_iter()
             .flatten()
             .map(|s| s.trim())
@@ -551,26 +522,22 @@ mod tests {
 
     #[test]
     fn the_failing_step_comes_from_deployment_events() {
-        let data: DeploymentEventsData = serde_json::from_value(json!({
-            "deploymentEvents": {"edges": [
-                {"node": {"id": "1", "step": "BUILD_IMAGE", "createdAt": "t", "completedAt": "t", "payload": null}},
-                {"node": {"id": "2", "step": "PRE_DEPLOY_COMMAND", "createdAt": "t", "completedAt": "t",
-                          "payload": {"error": "Pre-deploy command exited with code 1", "reason": null, "detail": null}}},
-                {"node": {"id": "3", "step": "HEALTHCHECK", "createdAt": "t", "completedAt": null, "payload": null}}
-            ]}
-        }))
+        let data: Vec<DeploymentEvent> = serde_json::from_value(json!([
+            {"id": "1", "step": "BUILD_IMAGE", "createdAt": "t", "completedAt": "t", "payload": null},
+            {"id": "2", "step": "PRE_DEPLOY_COMMAND", "createdAt": "t", "completedAt": "t",
+             "payload": {"error": "Pre-deploy command exited with code 1", "reason": null}},
+            {"id": "3", "step": "HEALTHCHECK", "createdAt": "t", "completedAt": null, "payload": null}
+        ]))
         .unwrap();
         let r = failure_reason(&data).unwrap();
         assert_eq!(
             failure_sentence("api", "FAILED", Some(&r)),
             "api: the pre-deploy command step failed: Pre-deploy command exited with code 1 (status FAILED)"
         );
-        let data: DeploymentEventsData = serde_json::from_value(json!({
-            "deploymentEvents": {"edges": [
-                {"node": {"id": "3", "step": "HEALTHCHECK", "createdAt": "t", "completedAt": null,
-                          "payload": {"reason": "service unavailable"}}}
-            ]}
-        }))
+        let data: Vec<DeploymentEvent> = serde_json::from_value(json!([
+            {"id": "3", "step": "HEALTHCHECK", "createdAt": "t", "completedAt": null,
+             "payload": {"reason": "service unavailable"}}
+        ]))
         .unwrap();
         assert_eq!(
             failure_reason(&data),

@@ -3,7 +3,8 @@
 //! decides the verdict itself: each status string goes to the caller, and `is_final` (the
 //! pipeline's `DeploymentStatus` mapping) says when to stop. When the socket cannot open, fails,
 //! or closes before a final status, it hands back the last status seen so the caller continues
-//! with polling ([`follow`] wires the two together).
+//! with polling: [`follow_deployment`] is the pipeline's entry point (subscription, then
+//! `follow::poll`), [`follow`] the same wiring over any poller.
 
 use std::future::Future;
 
@@ -11,9 +12,13 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 use url::Url;
 
+use super::follow::{self, FollowOptions, Followed};
+use super::status::{DeploymentStatus, Phase};
+use crate::railway::RailwayClient;
 use crate::railway::auth::RailwayToken;
 use crate::railway::subscription::{Event, Subscriptions};
 use crate::timing::Timing;
+use crate::workflow;
 
 pub const DEPLOYMENT_STATUS_SUBSCRIPTION: &str =
     include_str!("../railway/ops/deployment_status.subscription.graphql");
@@ -159,5 +164,72 @@ where
             poll(last_status).await
         }
         other => Ok(other),
+    }
+}
+
+/// The pipeline's follow step: the subscription first (status changes printed as they happen,
+/// the NEEDS_APPROVAL notice once), then one `deployment(id)` read through [`follow::poll`] for
+/// the verdict and the deployment's details. When the socket fails or closes early, `poll`
+/// simply carries on polling until the deadline; at the deadline it reads the status once more,
+/// so a timeout names the real state. Final means what `DeploymentStatus::phase` says it means.
+pub async fn follow_deployment(
+    c: &RailwayClient,
+    deployment_id: &str,
+    opts: &FollowOptions<'_>,
+) -> Followed {
+    let started = std::time::Instant::now();
+    let mut approval_noticed = false;
+    let req = WatchRequest {
+        api_url: c.api_url(),
+        token: c.token(),
+        deployment_id,
+        timing: *c.timing(),
+        deadline: Instant::from_std(opts.deadline),
+    };
+    let end = watch_status(
+        req,
+        |s| {
+            matches!(
+                DeploymentStatus::parse(s).phase(),
+                Phase::Live | Phase::Failed(_)
+            )
+        },
+        |s| {
+            let status = DeploymentStatus::parse(s);
+            if status.phase() == Phase::AwaitingApproval && !approval_noticed {
+                approval_noticed = true;
+                workflow::notice(format!(
+                    "{}: deployment {deployment_id} needs approval in Railway before it can proceed; someone with access must approve it in the dashboard",
+                    opts.label
+                ));
+            }
+            workflow::info(format!(
+                "{}: {} ({}s elapsed)",
+                opts.label,
+                status.as_str(),
+                started.elapsed().as_secs()
+            ));
+        },
+    )
+    .await;
+    if let WatchEnd::Fallback { reason, .. } = &end {
+        workflow::info(format!(
+            "{}: live status unavailable ({reason}); polling instead",
+            opts.label
+        ));
+    }
+    match follow::poll(c, deployment_id, opts).await {
+        Followed::Final {
+            status, deployment, ..
+        } => Followed::Final {
+            status,
+            deployment,
+            elapsed: started.elapsed(),
+        },
+        Followed::TimedOut { last, .. } => Followed::TimedOut {
+            last,
+            elapsed: started.elapsed(),
+        },
+        other => other,
     }
 }
