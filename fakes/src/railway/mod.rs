@@ -2,7 +2,9 @@
 //! websocket subscriptions, all sharing one [`RailwayWorld`] and one [`Recorder`].
 
 pub mod graphql;
+pub mod upload;
 pub mod world;
+pub mod ws;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
