@@ -9,7 +9,7 @@ pub mod plan;
 use chrono::Utc;
 use futures_util::future::join_all;
 
-use crate::config::{ChecksMode, CommandKind, Config, Source};
+use crate::config::{ChecksMode, CommandKind, Config};
 use crate::context::Selection;
 use crate::exit::Ending;
 use crate::github::GitHub;
@@ -45,11 +45,6 @@ pub async fn run(cfg: &Config) -> Ending {
     if cfg.command == CommandKind::Promote {
         return Ending::InvalidInput(
             "input `command`: `promote` is not supported yet by this build; deploy the same commit with `source: commit` (or the same image digest with `source: image`) to the target environment instead".into(),
-        );
-    }
-    if matches!(cfg.source, Source::Upload { .. }) {
-        return Ending::InvalidInput(
-            "input `source`: `upload` is not supported yet by this build; use `source: commit` (Railway builds the commit through its GitHub integration) or `source: image`".into(),
         );
     }
     workflow::info(format!("Environment `{environment}` ({reason})"));
@@ -215,12 +210,14 @@ pub async fn run(cfg: &Config) -> Ending {
         return stopped(report, stop);
     }
 
-    // Deploy and follow, all services concurrently.
+    // Deploy and follow, all services concurrently (services sharing a `path` share one archive).
+    let archives = crate::upload::source::ArchiveCache::default();
     let outcomes = join_all(plan.services.iter().map(|sp| {
         let label = sp.service.name.clone();
         let client = &client;
         let plan = &plan;
-        async move { deploy_stage::run(client, cfg, plan, sp, &label).await }
+        let archives = &archives;
+        async move { deploy_stage::run(client, cfg, plan, sp, &label, archives).await }
     }))
     .await;
     if let Some(msg) = outcomes.iter().find_map(|o| o.unsupported.clone()) {
