@@ -44,6 +44,26 @@ fn main() {
     let code = exit::code(&ending);
     match &ending {
         Ending::Finished(report) => {
+            if report.dry_run
+                && let Some(path) = config.github.summary_path.as_deref()
+            {
+                let mut md = format!(
+                    "## railway-deploy plan (dry run) for `{}`\n\nNothing was changed. Planned changes:\n\n",
+                    report.environment.as_deref().unwrap_or("?")
+                );
+                for a in &report.plan {
+                    md.push_str(&format!("- {}\n", a.description));
+                }
+                use std::io::Write;
+                let written = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .and_then(|mut f| f.write_all(md.as_bytes()));
+                if let Err(e) = written {
+                    workflow::warning(format!("could not write the job summary: {e}"));
+                }
+            }
             if let Err(e) = outputs::write(output_path.as_deref(), &outputs::outputs(report)) {
                 workflow::warning(format!("could not write step outputs: {e}"));
             }

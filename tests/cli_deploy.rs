@@ -415,3 +415,45 @@ async fn help_documents_every_input() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_failed_health_check_rolls_back_to_the_previous_deployment_and_exits_1() {
+    let rw = fake().await;
+    let mut r = Runner::new(&rw.api_url());
+    // The app answers `{"status":"ok"}` without the sha: the new release is not the one answering.
+    // The rolled-back deployment is checked without `health-expect-body` (it cannot carry the new sha).
+    r.input("health-expect-body", "{sha}")
+        .input("health-timeout", "1s");
+    let run = r.run().await;
+    assert_eq!(run.code, 1, "{}", run.log());
+    assert_eq!(run.output("status"), "rolled-back", "{}", run.log());
+    let rollback = rw
+        .requests()
+        .into_iter()
+        .find(|r| {
+            r.body_text()
+                .contains("\"operationName\":\"DeploymentRollback\"")
+        })
+        .expect("a rollback");
+    assert_eq!(
+        rollback.body_json().unwrap()["variables"]["id"],
+        "dep-old-web-stg"
+    );
+    assert_eq!(
+        rw.mutations()
+            .iter()
+            .filter(|m| *m == "DeploymentRollback")
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_failed_build_is_not_rolled_back() {
+    let rw = fake().await;
+    rw.world().script("svc-web", &["BUILDING", "FAILED"]);
+    let run = Runner::new(&rw.api_url()).run().await;
+    assert_eq!(run.code, 1, "{}", run.log());
+    assert_eq!(run.output("status"), "failed");
+    assert!(!rw.mutations().contains(&"DeploymentRollback".to_string()));
+}

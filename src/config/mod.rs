@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::context::{self, Event, GitHubEnv, Selection, Trigger};
+pub use crate::gate::ChecksMode;
 use crate::railway::auth::RailwayToken;
 use crate::secret::Secret;
 use crate::timing::Timing;
@@ -58,24 +59,6 @@ impl Source {
             Source::Upload { .. } => "upload",
             Source::Commit => "commit",
             Source::Image { .. } => "image",
-        }
-    }
-}
-
-/// `wait-for-checks`: `false`, `true`, or the names of the checks that must pass.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ChecksMode {
-    Off,
-    All,
-    Named(Vec<String>),
-}
-
-impl ChecksMode {
-    pub fn parse(s: &str) -> ChecksMode {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "true" => ChecksMode::All,
-            "false" => ChecksMode::Off,
-            _ => ChecksMode::Named(parse_list(s)),
         }
     }
 }
@@ -401,8 +384,9 @@ impl Config {
             staging_environment,
             tag_prefix,
             allow_downgrade: boolean("allow-downgrade", false)?,
-            wait_for_checks: ChecksMode::parse(get("wait-for-checks").unwrap_or("true")),
-            ignore_checks: parse_list(get("ignore-checks").unwrap_or_default()),
+            wait_for_checks: ChecksMode::parse(get("wait-for-checks").unwrap_or("true"))
+                .map_err(|e| invalid("wait-for-checks", e))?,
+            ignore_checks: crate::gate::parse_names(get("ignore-checks").unwrap_or_default()),
             checks_timeout: duration("checks-timeout", "30m")?,
             migrate_command,
             migrations,

@@ -133,10 +133,11 @@ fn account_tokens_come_from_the_fallback_variable() {
 
 #[test]
 fn wait_for_checks_modes() {
-    assert_eq!(ChecksMode::parse("FALSE"), ChecksMode::Off);
-    assert_eq!(ChecksMode::parse("true"), ChecksMode::All);
+    let c = load(&with(&[("INPUT_WAIT-FOR-CHECKS", "test, lint")]), &[]).unwrap();
     assert_eq!(
-        ChecksMode::parse("test, lint"),
+        c.wait_for_checks,
         ChecksMode::Named(vec!["test".into(), "lint".into()])
     );
+    let c = load(&with(&[("INPUT_WAIT-FOR-CHECKS", "FALSE")]), &[]).unwrap();
+    assert_eq!(c.wait_for_checks, ChecksMode::Off);
 }

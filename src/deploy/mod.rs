@@ -1,7 +1,9 @@
 //! Owns starting Railway deployments for each source and following them to a final state.
 
 pub mod follow;
+pub mod logs;
 pub mod status;
+pub mod watch;
 
 use crate::config::Source;
 use crate::railway::{RailwayClient, RailwayError, api};

@@ -7,7 +7,7 @@ use chrono::Utc;
 
 use super::plan::{Plan, ServicePlan};
 use crate::config::Config;
-use crate::deploy::follow::{self, FollowOptions, Followed};
+use crate::deploy::follow::{FollowOptions, Followed};
 use crate::deploy::status::Phase;
 use crate::deploy::{self, StartError, StartRequest};
 use crate::railway::RailwayClient;
@@ -65,6 +65,7 @@ pub async fn run(
     plan: &Plan,
     sp: &ServicePlan,
     label: &str,
+    archives: &crate::upload::source::ArchiveCache,
 ) -> ServiceOutcome {
     let mut report = initial_report(plan, sp);
     let mut stages = Vec::new();
@@ -76,9 +77,33 @@ pub async fn run(
         commit_sha: cfg.sha.as_deref(),
         current_image: sp.instance.source.as_ref().and_then(|s| s.image.as_deref()),
     };
-    let id = match deploy::start(c, &cfg.source, &request).await {
+    let started_deploy = match &cfg.source {
+        crate::config::Source::Upload { path } => {
+            let target = crate::upload::send::UploadTarget {
+                project_id: plan.scope.project.id.clone(),
+                environment_id: plan.scope.environment.id.clone(),
+                service_id: sp.service.id.clone(),
+                message: cfg
+                    .sha
+                    .as_deref()
+                    .map(|sha| format!("railway-deploy {}", super::plan::short(sha))),
+            };
+            crate::upload::start(c, archives, path, &target, label)
+                .await
+                .map(|d| d.deployment_id)
+                .map_err(|e| e.to_string())
+        }
+        _ => deploy::start(c, &cfg.source, &request)
+            .await
+            .map_err(|e| match e {
+                StartError::Unsupported(msg) => format!("unsupported: {msg}"),
+                StartError::Railway(e) => e.to_string(),
+            }),
+    };
+    let id = match started_deploy {
         Ok(id) => id,
-        Err(StartError::Unsupported(msg)) => {
+        Err(msg) if msg.starts_with("unsupported: ") => {
+            let msg = msg.trim_start_matches("unsupported: ").to_string();
             return ServiceOutcome {
                 report,
                 stages,
@@ -86,7 +111,7 @@ pub async fn run(
                 unsupported: Some(msg),
             };
         }
-        Err(StartError::Railway(e)) => {
+        Err(e) => {
             report.state = ServiceState::FailedBeforeLive;
             report.failure = Some(format!(
                 "could not start the deployment: {e}. If the request reached Railway a deployment may exist anyway: check the service's Deployments tab before re-running"
@@ -118,7 +143,7 @@ pub async fn run(
         deadline: started + cfg.deploy_timeout,
         progress_every: Duration::from_secs(15),
     };
-    let followed = follow::poll(c, &id, &opts).await;
+    let followed = crate::deploy::watch::follow_deployment(c, &id, &opts).await;
     let mut deployment = None;
     match followed {
         Followed::Final {

@@ -22,7 +22,17 @@ pub enum Stop {
 }
 
 fn timing(started_at: chrono::DateTime<Utc>, started: Instant, ok: bool) -> StageTiming {
-    StageTiming { stage: Stage::Migrate, service: None, started_at, duration: started.elapsed(), outcome: if ok { StageOutcome::Passed } else { StageOutcome::Failed } }
+    StageTiming {
+        stage: Stage::Migrate,
+        service: None,
+        started_at,
+        duration: started.elapsed(),
+        outcome: if ok {
+            StageOutcome::Passed
+        } else {
+            StageOutcome::Failed
+        },
+    }
 }
 
 /// The database URL: `database-url`, else the Railway variable `database-url-variable` (the first
@@ -32,7 +42,9 @@ async fn database_url(c: &RailwayClient, cfg: &Config, plan: &Plan) -> Result<Se
         return Ok(url.clone());
     }
     let Some(first) = plan.services.first() else {
-        return Err(Stop::Input("no service to read the database URL from".into()));
+        return Err(Stop::Input(
+            "no service to read the database URL from".into(),
+        ));
     };
     let others: Vec<(&str, &str)> = plan
         .scope
@@ -51,19 +63,37 @@ async fn database_url(c: &RailwayClient, cfg: &Config, plan: &Plan) -> Result<Se
         &cfg.database_url_variable,
     )
     .await
-    .map_err(|e| Stop::Failed(format!("could not read Railway variables for the database URL: {e}")))?;
+    .map_err(|e| {
+        Stop::Failed(format!(
+            "could not read Railway variables for the database URL: {e}"
+        ))
+    })?;
     match found {
         Some(f) => {
-            workflow::info(format!("Database URL from `{}` of service `{}`", cfg.database_url_variable, f.service_name));
+            workflow::info(format!(
+                "Database URL from `{}` of service `{}`",
+                cfg.database_url_variable, f.service_name
+            ));
             Ok(f.url)
         }
-        None => Err(Stop::Input(variable::not_found_message(&cfg.database_url_variable, &plan.scope.environment.name))),
+        None => Err(Stop::Input(variable::not_found_message(
+            &cfg.database_url_variable,
+            &plan.scope.environment.name,
+        ))),
     }
 }
 
 /// Applies (or, on a dry run, lists) the SQL migrations. Records the report and the stage timing.
-pub async fn run_sql(c: &RailwayClient, cfg: &Config, plan: &Plan, migrations: &mut Option<MigrationReport>, stages: &mut Vec<StageTiming>) -> Result<(), Stop> {
-    let Some(dir) = &cfg.migrations else { return Ok(()) };
+pub async fn run_sql(
+    c: &RailwayClient,
+    cfg: &Config,
+    plan: &Plan,
+    migrations: &mut Option<MigrationReport>,
+    stages: &mut Vec<StageTiming>,
+) -> Result<(), Stop> {
+    let Some(dir) = &cfg.migrations else {
+        return Ok(());
+    };
     let started_at = Utc::now();
     let started = Instant::now();
     let url = database_url(c, cfg, plan).await?;
@@ -73,7 +103,11 @@ pub async fn run_sql(c: &RailwayClient, cfg: &Config, plan: &Plan, migrations: &
     match result {
         Ok(report) => {
             if cfg.dry_run {
-                workflow::info(format!("{} pending migration(s) would be applied: {}", report.pending.len(), report.pending.join(", ")));
+                workflow::info(format!(
+                    "{} pending migration(s) would be applied: {}",
+                    report.pending.len(),
+                    report.pending.join(", ")
+                ));
             } else {
                 workflow::info(format!("{} migration(s) applied", report.applied.len()));
             }
@@ -84,33 +118,74 @@ pub async fn run_sql(c: &RailwayClient, cfg: &Config, plan: &Plan, migrations: &
         Err(e) => {
             *migrations = Some(e.report());
             stages.push(timing(started_at, started, false));
-            if e.is_input_error() { Err(Stop::Input(e.to_string())) } else { Err(Stop::Failed(format!("{e}; nothing was deployed"))) }
+            if e.is_input_error() {
+                Err(Stop::Input(e.to_string()))
+            } else {
+                Err(Stop::Failed(format!("{e}; nothing was deployed")))
+            }
         }
     }
 }
 
 /// Sets each service's pre-deploy command when it differs from `migrate-command`.
 pub async fn ensure_pre_deploy(c: &RailwayClient, cfg: &Config, plan: &Plan) -> Result<(), Stop> {
-    let Some(cmd) = &cfg.migrate_command else { return Ok(()) };
+    let Some(cmd) = &cfg.migrate_command else {
+        return Ok(());
+    };
     for sp in &plan.services {
-        match predeploy::ensure_pre_deploy_command(c, &sp.instance, &plan.scope.environment.id, cmd).await {
-            Ok(true) => workflow::info(format!("{}: pre-deploy command set to `{cmd}`", sp.service.name)),
-            Ok(false) => workflow::info(format!("{}: pre-deploy command already `{cmd}`", sp.service.name)),
-            Err(e) => return Err(Stop::Failed(format!("could not set the pre-deploy command of `{}`: {e}; nothing was deployed", sp.service.name))),
+        match predeploy::ensure_pre_deploy_command(c, &sp.instance, &plan.scope.environment.id, cmd)
+            .await
+        {
+            Ok(true) => workflow::info(format!(
+                "{}: pre-deploy command set to `{cmd}`",
+                sp.service.name
+            )),
+            Ok(false) => workflow::info(format!(
+                "{}: pre-deploy command already `{cmd}`",
+                sp.service.name
+            )),
+            Err(e) => {
+                return Err(Stop::Failed(format!(
+                    "could not set the pre-deploy command of `{}`: {e}; nothing was deployed",
+                    sp.service.name
+                )));
+            }
         }
     }
     Ok(())
 }
 
 /// After the deploy: reads each deployment's `PRE_DEPLOY_COMMAND` step and reports it.
-pub async fn report_pre_deploy(c: &RailwayClient, cfg: &Config, services: &mut [ServiceReport], migrations: &mut Option<MigrationReport>) {
-    let Some(cmd) = &cfg.migrate_command else { return };
-    let mut combined = MigrationReport { kind: "pre-deploy".into(), ..Default::default() };
+pub async fn report_pre_deploy(
+    c: &RailwayClient,
+    cfg: &Config,
+    services: &mut [ServiceReport],
+    migrations: &mut Option<MigrationReport>,
+) {
+    let Some(cmd) = &cfg.migrate_command else {
+        return;
+    };
+    let mut combined = MigrationReport {
+        kind: "pre-deploy".into(),
+        ..Default::default()
+    };
     for s in services.iter_mut() {
-        let Some(id) = s.deployment_id.clone() else { continue };
+        let Some(id) = s.deployment_id.clone() else {
+            continue;
+        };
         let (report, failure, tail) = predeploy::report_pre_deploy(c, &id, cmd).await;
-        combined.applied.extend(report.applied.into_iter().map(|a| format!("{}: {a}", s.name)));
-        combined.pending.extend(report.pending.into_iter().map(|p| format!("{}: {p}", s.name)));
+        combined.applied.extend(
+            report
+                .applied
+                .into_iter()
+                .map(|a| format!("{}: {a}", s.name)),
+        );
+        combined.pending.extend(
+            report
+                .pending
+                .into_iter()
+                .map(|p| format!("{}: {p}", s.name)),
+        );
         if let Some(e) = report.error {
             combined.error.get_or_insert(format!("{}: {e}", s.name));
         }

@@ -3,17 +3,19 @@
 //! returned [`Ending`] into the exit status.
 
 pub mod deploy_stage;
+pub mod migrate_stage;
 pub mod plan;
 
 use chrono::Utc;
 use futures_util::future::join_all;
 
-use crate::config::{Config, Source};
+use crate::config::{ChecksMode, CommandKind, Config};
 use crate::context::Selection;
 use crate::exit::Ending;
+use crate::github::GitHub;
 use crate::railway::RailwayClient;
 use crate::railway::resolve::ResolveError;
-use crate::report::{RunReport, RunStatus, ServiceState};
+use crate::report::{RunReport, RunStatus, Stage, StageOutcome, StageTiming};
 use crate::workflow;
 
 /// Runs the whole pipeline for `cfg`. Never panics on bad input; every failure ends in the report.
@@ -40,9 +42,9 @@ pub async fn run(cfg: &Config) -> Ending {
             ..
         } => (environment.clone(), reason.clone()),
     };
-    if matches!(cfg.source, Source::Upload { .. }) {
+    if cfg.command == CommandKind::Promote {
         return Ending::InvalidInput(
-            "input `source`: `upload` is not supported yet by this build; use `source: commit` (Railway builds the commit through its GitHub integration) or `source: image`".into(),
+            "input `command`: `promote` is not supported yet by this build; deploy the same commit with `source: commit` (or the same image digest with `source: image`) to the target environment instead".into(),
         );
     }
     workflow::info(format!("Environment `{environment}` ({reason})"));
@@ -76,12 +78,12 @@ pub async fn run(cfg: &Config) -> Ending {
         .iter()
         .map(|sp| deploy_stage::initial_report(&plan, sp))
         .collect();
-    report.stages.push(crate::report::StageTiming {
-        stage: crate::report::Stage::Resolve,
+    report.stages.push(StageTiming {
+        stage: Stage::Resolve,
         service: None,
         started_at: report.started_at,
         duration: resolve_started.elapsed(),
-        outcome: crate::report::StageOutcome::Passed,
+        outcome: StageOutcome::Passed,
     });
     for sp in &plan.services {
         let serving = sp.serving.as_ref().map(|d| d.id.as_str()).unwrap_or("none");
@@ -91,7 +93,34 @@ pub async fn run(cfg: &Config) -> Ending {
         ));
     }
 
+    // Health-check settings are validated now, so a bad one stops the run before any change.
+    for sp in &plan.services {
+        if let Err(msg) = crate::health::check::probe_spec(
+            &cfg.health,
+            &sp.instance,
+            cfg.sha.as_deref(),
+            report.version.as_deref(),
+        ) {
+            return Ending::InvalidInput(msg);
+        }
+    }
+    let github = match github_client(cfg) {
+        Ok(g) => g,
+        Err(msg) => return Ending::InvalidInput(msg),
+    };
+
     if cfg.dry_run {
+        if let Err(stop) = migrate_stage::run_sql(
+            &client,
+            cfg,
+            &plan,
+            &mut report.migrations,
+            &mut report.stages,
+        )
+        .await
+        {
+            return stopped(report, stop);
+        }
         workflow::group_start("Plan (dry run: nothing will be changed)");
         for a in &plan.actions {
             workflow::info(format!("- {}", a.description));
@@ -106,12 +135,89 @@ pub async fn run(cfg: &Config) -> Ending {
         return Ending::Finished(Box::new(report));
     }
 
-    // Deploy and follow, all services concurrently.
+    // Gate: nothing changes until the commit's other checks pass.
+    if cfg.wait_for_checks != ChecksMode::Off && cfg.command != CommandKind::Rollback {
+        let started_at = Utc::now();
+        let started = std::time::Instant::now();
+        let request = crate::gate::GateRequest {
+            sha: cfg.sha.clone().unwrap_or_default(),
+            run_id: cfg.github.run_id,
+            mode: cfg.wait_for_checks.clone(),
+            ignore: cfg.ignore_checks.clone(),
+            timeout: cfg.checks_timeout,
+        };
+        workflow::group_start("Checks");
+        let gate = crate::gate::wait_for_checks(github.as_ref(), &request, &cfg.timing).await;
+        workflow::group_end();
+        let passed = gate.passed;
+        report.stages.push(StageTiming {
+            stage: Stage::Gate,
+            service: None,
+            started_at,
+            duration: started.elapsed(),
+            outcome: if passed {
+                StageOutcome::Passed
+            } else {
+                StageOutcome::Failed
+            },
+        });
+        let reason = gate.reason.clone();
+        report.gate = Some(gate);
+        if !passed {
+            let why = reason.unwrap_or_else(|| "the commit's checks did not pass".into());
+            workflow::error_titled("Checks did not pass", &why);
+            report.status = RunStatus::Failed;
+            report.failure = Some(format!("{why}; nothing was deployed"));
+            return Ending::Finished(Box::new(report));
+        }
+    }
+
+    let http = match crate::health::probe::probe_client() {
+        Ok(h) => h,
+        Err(e) => return Ending::Broken(format!("could not build the health-check client: {e}")),
+    };
+
+    if cfg.command == CommandKind::Rollback {
+        let rolled = join_all(plan.services.iter().map(|sp| {
+            crate::health::command::rollback_service(
+                &client,
+                &http,
+                cfg,
+                &plan,
+                sp,
+                deploy_stage::initial_report(&plan, sp),
+            )
+        }))
+        .await;
+        report.services = rolled;
+        return finish(report);
+    }
+
+    // Migrate: SQL migrations before anything is deployed; the pre-deploy command is set now and
+    // runs inside Railway between build and deploy.
+    if let Err(stop) = migrate_stage::run_sql(
+        &client,
+        cfg,
+        &plan,
+        &mut report.migrations,
+        &mut report.stages,
+    )
+    .await
+    {
+        return stopped(report, stop);
+    }
+    if let Err(stop) = migrate_stage::ensure_pre_deploy(&client, cfg, &plan).await {
+        return stopped(report, stop);
+    }
+
+    // Deploy and follow, all services concurrently (services sharing a `path` share one archive).
+    let archives = crate::upload::source::ArchiveCache::default();
     let outcomes = join_all(plan.services.iter().map(|sp| {
         let label = sp.service.name.clone();
         let client = &client;
         let plan = &plan;
-        async move { deploy_stage::run(client, cfg, plan, sp, &label).await }
+        let archives = &archives;
+        async move { deploy_stage::run(client, cfg, plan, sp, &label, archives).await }
     }))
     .await;
     if let Some(msg) = outcomes.iter().find_map(|o| o.unsupported.clone()) {
@@ -122,16 +228,25 @@ pub async fn run(cfg: &Config) -> Ending {
         report.stages.extend(o.stages);
         report.services.push(o.report);
     }
+    migrate_stage::report_pre_deploy(&client, cfg, &mut report.services, &mut report.migrations)
+        .await;
 
-    report.status = if report
-        .services
-        .iter()
-        .all(|s| s.state == ServiceState::Deployed)
-    {
-        RunStatus::Success
-    } else {
-        RunStatus::Failed
-    };
+    // Health, and rollback of every service that went live when one of them fails after going live.
+    crate::health::stage::health_and_rollback(
+        &client,
+        &http,
+        cfg,
+        &plan,
+        &mut report.services,
+        &mut report.stages,
+    )
+    .await;
+    finish(report)
+}
+
+/// Sets the run's status from its services and reports the failures.
+fn finish(mut report: RunReport) -> Ending {
+    report.status = crate::health::stage::run_status(&report.services);
     if report.status != RunStatus::Success {
         let failures: Vec<String> = report
             .services
@@ -144,4 +259,30 @@ pub async fn run(cfg: &Config) -> Ending {
         report.failure = failures.into_iter().next();
     }
     Ending::Finished(Box::new(report))
+}
+
+fn stopped(mut report: RunReport, stop: migrate_stage::Stop) -> Ending {
+    match stop {
+        migrate_stage::Stop::Input(msg) => Ending::InvalidInput(msg),
+        migrate_stage::Stop::Failed(msg) => {
+            workflow::error_titled("Migration failed", &msg);
+            report.status = RunStatus::Failed;
+            report.failure = Some(msg);
+            Ending::Finished(Box::new(report))
+        }
+    }
+}
+
+/// The GitHub client, when a token and repository are known. The gate needs one unless it is off.
+fn github_client(cfg: &Config) -> Result<Option<GitHub>, String> {
+    let needs_gate = cfg.wait_for_checks != ChecksMode::Off
+        && cfg.command != CommandKind::Rollback
+        && !cfg.dry_run;
+    match (&cfg.github_token, &cfg.github.repository) {
+        (Some(token), Some(repo)) => GitHub::new(&cfg.github.api_url, token, repo).map(Some).map_err(|e| format!("{e:#}")),
+        _ if needs_gate => Err(
+            "input `wait-for-checks`: the gate needs `github-token` and GITHUB_REPOSITORY (set in GitHub Actions); outside Actions set `wait-for-checks: false`".into(),
+        ),
+        _ => Ok(None),
+    }
 }

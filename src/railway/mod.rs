@@ -6,6 +6,7 @@ pub mod auth;
 pub mod client;
 pub mod ops;
 pub mod resolve;
+pub mod subscription;
 
 pub use client::{RailwayClient, RailwayError};
 

@@ -65,6 +65,9 @@ impl Runner {
         ] {
             env.insert(k.to_string(), v.to_string());
         }
+        // The deployed "app" is the fake's loopback health endpoint.
+        let origin = api_url.trim_end_matches("/graphql/v2");
+        env.insert("INPUT_HEALTH-URL".into(), format!("{origin}/app/health"));
         Runner {
             dir,
             env,

@@ -195,6 +195,28 @@ pub async fn handle(
                 json!({ "data": { "serviceInstanceUpdate": true } })
             }
         },
+        "DeploymentRollback" => {
+            let target = world.deployment(&v("id")).cloned();
+            match target {
+                None => errors("Deployment not found"),
+                Some(t) if !t.can_rollback => errors("Deployment cannot be rolled back"),
+                Some(t) => {
+                    // Railway redeploys the old deployment's image as a new deployment.
+                    let id = world.start_deployment(
+                        &t.service_id,
+                        &t.environment_id,
+                        json!({ "rollbackOf": t.id }),
+                    );
+                    if let Some(d) = world.deployment_mut(&id) {
+                        d.script = ["DEPLOYING", "SUCCESS"]
+                            .iter()
+                            .map(|s| s.to_string())
+                            .collect();
+                    }
+                    json!({ "data": { "deploymentRollback": true } })
+                }
+            }
+        }
         other => errors(&format!(
             "Problem processing request: unknown operation `{other}` in the fake"
         )),

@@ -2,7 +2,9 @@
 //! websocket subscriptions, all sharing one [`RailwayWorld`] and one [`Recorder`].
 
 pub mod graphql;
+pub mod upload;
 pub mod world;
+pub mod ws;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -18,9 +20,15 @@ pub struct RailwayState {
     pub recorder: Recorder,
 }
 
+/// Also serves `GET /app/health` (200 `{"status":"ok"}`): a stand-in for the deployed app, so
+/// tests can point `health-url` at loopback.
 pub fn router(state: RailwayState) -> Router {
     Router::new()
         .route("/graphql/v2", post(graphql::handle))
+        .route(
+            "/app/health",
+            axum::routing::get(|| async { r#"{"status":"ok"}"# }),
+        )
         .with_state(state)
 }
 
@@ -43,6 +51,11 @@ impl FakeRailway {
     /// The GraphQL endpoint, as `railway-api-url` takes it.
     pub fn api_url(&self) -> String {
         format!("{}/graphql/v2", self.server.url())
+    }
+
+    /// A loopback URL answering like a healthy deployed app.
+    pub fn app_health_url(&self) -> String {
+        format!("{}/app/health", self.server.url())
     }
 
     pub fn world(&self) -> MutexGuard<'_, RailwayWorld> {

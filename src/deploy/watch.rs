@@ -1,0 +1,235 @@
+//! Owns following one deployment's status over Railway's `deployment(id)` subscription: one
+//! socket (one HTTP request) for the whole deploy instead of a poll every few seconds. It never
+//! decides the verdict itself: each status string goes to the caller, and `is_final` (the
+//! pipeline's `DeploymentStatus` mapping) says when to stop. When the socket cannot open, fails,
+//! or closes before a final status, it hands back the last status seen so the caller continues
+//! with polling: [`follow_deployment`] is the pipeline's entry point (subscription, then
+//! `follow::poll`), [`follow`] the same wiring over any poller.
+
+use std::future::Future;
+
+use serde_json::{Value, json};
+use tokio::time::Instant;
+use url::Url;
+
+use super::follow::{self, FollowOptions, Followed};
+use super::status::{DeploymentStatus, Phase};
+use crate::railway::RailwayClient;
+use crate::railway::auth::RailwayToken;
+use crate::railway::subscription::{Event, Subscriptions};
+use crate::timing::Timing;
+use crate::workflow;
+
+pub const DEPLOYMENT_STATUS_SUBSCRIPTION: &str =
+    include_str!("../railway/ops/deployment_status.subscription.graphql");
+
+/// How watching ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WatchEnd {
+    /// The subscription delivered a status `is_final` accepted.
+    Final { status: String },
+    /// The socket failed or closed before a final status: poll from here.
+    Fallback {
+        last_status: Option<String>,
+        reason: String,
+    },
+    /// `deadline` passed first.
+    Deadline { last_status: Option<String> },
+}
+
+pub struct WatchRequest<'a> {
+    pub api_url: &'a Url,
+    pub token: &'a RailwayToken,
+    pub deployment_id: &'a str,
+    pub timing: Timing,
+    /// `deploy-timeout` from the start of the deploy (never scaled).
+    pub deadline: Instant,
+}
+
+/// Follows the deployment over the subscription. `on_status` sees every new status (for progress
+/// lines and the NEEDS_APPROVAL notice); `is_final` decides when the watch ends.
+pub async fn watch_status(
+    req: WatchRequest<'_>,
+    is_final: impl Fn(&str) -> bool,
+    mut on_status: impl FnMut(&str),
+) -> WatchEnd {
+    let mut last: Option<String> = None;
+    let connect = Subscriptions::connect(req.api_url, req.token, &req.timing);
+    let mut subs = match tokio::time::timeout_at(req.deadline, connect).await {
+        Err(_) => return WatchEnd::Deadline { last_status: None },
+        Ok(Err(e)) => {
+            return WatchEnd::Fallback {
+                last_status: None,
+                reason: e.to_string(),
+            };
+        }
+        Ok(Ok(s)) => s,
+    };
+    let fallback = |last: Option<String>, reason: String| WatchEnd::Fallback {
+        last_status: last,
+        reason,
+    };
+    let id = match subs
+        .subscribe(
+            DEPLOYMENT_STATUS_SUBSCRIPTION,
+            json!({"id": req.deployment_id}),
+        )
+        .await
+    {
+        Ok(id) => id,
+        Err(e) => return fallback(None, e.to_string()),
+    };
+    loop {
+        let event = tokio::select! {
+            e = subs.next() => e,
+            _ = tokio::time::sleep_until(req.deadline) => {
+                subs.close().await;
+                return WatchEnd::Deadline { last_status: last };
+            }
+        };
+        match event {
+            Ok(Some(Event::Next { id: eid, payload })) if eid == id => {
+                if let Some(errors) = payload.get("errors").filter(|e| !e.is_null()) {
+                    subs.close().await;
+                    return fallback(last, format!("subscription error: {}", messages(errors)));
+                }
+                let Some(status) = payload
+                    .pointer("/data/deployment/status")
+                    .and_then(Value::as_str)
+                else {
+                    continue;
+                };
+                if last.as_deref() != Some(status) {
+                    on_status(status);
+                    last = Some(status.to_string());
+                }
+                if is_final(status) {
+                    subs.close().await;
+                    return WatchEnd::Final {
+                        status: status.to_string(),
+                    };
+                }
+            }
+            Ok(Some(Event::Error { id: eid, errors })) if eid == id => {
+                subs.close().await;
+                return fallback(last, format!("subscription refused: {}", messages(&errors)));
+            }
+            Ok(Some(Event::Complete { id: eid })) if eid == id => {
+                subs.close().await;
+                return fallback(last, "the subscription ended before a final status".into());
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => return fallback(last, "the socket closed before a final status".into()),
+            Err(e) => return fallback(last, e.to_string()),
+        }
+    }
+}
+
+/// Joins GraphQL error messages (`[{message}]`).
+pub(crate) fn messages(errors: &Value) -> String {
+    match errors.as_array() {
+        Some(list) => list
+            .iter()
+            .map(|e| {
+                e.get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or("unknown error")
+                    .to_string()
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        None => errors.to_string(),
+    }
+}
+
+/// Subscription first, polling after: `poll(last_status)` runs only when the socket failed or
+/// closed early, and its answer is the verdict. The status always comes from Railway's
+/// deployment status, never from a log stream ending.
+pub async fn follow<E, Fut>(
+    req: WatchRequest<'_>,
+    is_final: impl Fn(&str) -> bool,
+    on_status: impl FnMut(&str),
+    on_fallback: impl FnOnce(&str),
+    poll: impl FnOnce(Option<String>) -> Fut,
+) -> Result<WatchEnd, E>
+where
+    Fut: Future<Output = Result<WatchEnd, E>>,
+{
+    match watch_status(req, is_final, on_status).await {
+        WatchEnd::Fallback {
+            last_status,
+            reason,
+        } => {
+            on_fallback(&reason);
+            poll(last_status).await
+        }
+        other => Ok(other),
+    }
+}
+
+/// The pipeline's follow step: the subscription first (status changes printed as they happen,
+/// the NEEDS_APPROVAL notice once), then one `deployment(id)` read through [`follow::poll`] for
+/// the verdict and the deployment's details. When the socket fails or closes early, `poll`
+/// simply carries on polling until the deadline; at the deadline it reads the status once more,
+/// so a timeout names the real state. Final means what `DeploymentStatus::phase` says it means.
+pub async fn follow_deployment(
+    c: &RailwayClient,
+    deployment_id: &str,
+    opts: &FollowOptions<'_>,
+) -> Followed {
+    let started = std::time::Instant::now();
+    let mut approval_noticed = false;
+    let req = WatchRequest {
+        api_url: c.api_url(),
+        token: c.token(),
+        deployment_id,
+        timing: *c.timing(),
+        deadline: Instant::from_std(opts.deadline),
+    };
+    let end = watch_status(
+        req,
+        |s| {
+            matches!(
+                DeploymentStatus::parse(s).phase(),
+                Phase::Live | Phase::Failed(_)
+            )
+        },
+        |s| {
+            let status = DeploymentStatus::parse(s);
+            if status.phase() == Phase::AwaitingApproval && !approval_noticed {
+                approval_noticed = true;
+                workflow::notice(format!(
+                    "{}: deployment {deployment_id} needs approval in Railway before it can proceed; someone with access must approve it in the dashboard",
+                    opts.label
+                ));
+            }
+            workflow::info(format!(
+                "{}: {} ({}s elapsed)",
+                opts.label,
+                status.as_str(),
+                started.elapsed().as_secs()
+            ));
+        },
+    )
+    .await;
+    if let WatchEnd::Fallback { reason, .. } = &end {
+        workflow::info(format!(
+            "{}: live status unavailable ({reason}); polling instead",
+            opts.label
+        ));
+    }
+    match follow::poll(c, deployment_id, opts).await {
+        Followed::Final {
+            status, deployment, ..
+        } => Followed::Final {
+            status,
+            deployment,
+            elapsed: started.elapsed(),
+        },
+        Followed::TimedOut { last, .. } => Followed::TimedOut {
+            last,
+            elapsed: started.elapsed(),
+        },
+        other => other,
+    }
+}

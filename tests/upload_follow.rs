@@ -1,0 +1,325 @@
+//! Following an uploaded deployment: status over the websocket subscription, fallback to polling
+//! when the socket fails, build logs de-duplicated across reconnects, and the request budget.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::post;
+use fakes::Server;
+use fakes::railway::upload::{UploadFake, upload_routes};
+use fakes::railway::ws::{DeploymentScript, WsFake, ws_get};
+use railway_deploy::deploy::logs::{LogFollower, LogPrinter};
+use railway_deploy::deploy::watch::{WatchEnd, WatchRequest, follow, watch_status};
+use railway_deploy::railway::auth::RailwayToken;
+use railway_deploy::secret::Secret;
+use railway_deploy::timing::Timing;
+use railway_deploy::upload::archive::ArchiveOptions;
+use railway_deploy::upload::send::{UploadTarget, upload};
+use railway_deploy::upload::source::ArchiveSource;
+use tokio::time::Instant;
+use url::Url;
+
+const TOKEN: &str = "proj-token-abcdef123456";
+const SCALE: f64 = 0.001;
+
+/// Railway's final statuses (the pipeline's mapper decides this on main; the tests only need it).
+fn is_final(s: &str) -> bool {
+    matches!(s, "SUCCESS" | "FAILED" | "CRASHED" | "REMOVED" | "SKIPPED")
+}
+
+struct World {
+    upload: UploadFake,
+    ws: WsFake,
+    _server: Server,
+    api: Url,
+    token: RailwayToken,
+    timing: Timing,
+}
+
+async fn world() -> World {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let upload = UploadFake::new();
+    let ws = WsFake::new();
+    // The same shape the lead's fake uses: GraphQL POST and websocket GET on one path.
+    let router = Router::new()
+        .route(
+            "/graphql/v2",
+            post(|| async { "graphql is the lead's fake" }).merge(ws_get(ws.clone())),
+        )
+        .merge(upload_routes(upload.clone()));
+    let server = Server::start(router).await;
+    let api = Url::parse(&format!("{}/graphql/v2", server.url())).unwrap();
+    World {
+        upload,
+        ws,
+        _server: server,
+        api,
+        token: RailwayToken::Project(Secret::new(TOKEN)),
+        timing: Timing::from_env_value(Some(&SCALE.to_string())),
+    }
+}
+
+/// A deploy of `minutes` (scaled), statuses spread evenly.
+fn script(minutes: u64, statuses: &[&str]) -> DeploymentScript {
+    let gap = Duration::from_secs(minutes * 60).mul_f64(SCALE) / statuses.len() as u32;
+    DeploymentScript {
+        statuses: statuses.iter().map(|s| (gap, s.to_string())).collect(),
+        build_logs: (1..=6)
+            .map(|i| (format!("2026-01-01T00:00:0{i}Z"), format!("step {i}/6")))
+            .collect(),
+        deploy_logs: vec![("2026-01-01T00:01:00Z".into(), "listening on :8080".into())],
+        log_gap: Duration::from_millis(5),
+        ..Default::default()
+    }
+}
+
+fn capture() -> (LogPrinter, Arc<Mutex<Vec<String>>>) {
+    let out = Arc::new(Mutex::new(Vec::new()));
+    let o = out.clone();
+    (
+        LogPrinter::with_sink(
+            false,
+            Arc::new(move |l: &str| o.lock().unwrap().push(l.to_string())),
+        ),
+        out,
+    )
+}
+
+fn request<'a>(w: &'a World, id: &'static str) -> WatchRequest<'a> {
+    WatchRequest {
+        api_url: &w.api,
+        token: &w.token,
+        deployment_id: id,
+        timing: w.timing,
+        deadline: Instant::now() + Duration::from_secs(30),
+    }
+}
+
+#[tokio::test]
+async fn a_ten_minute_upload_deploy_costs_few_requests_over_the_subscription() {
+    let w = world().await;
+    w.ws.script(
+        "dep-up-1",
+        script(
+            10,
+            &["QUEUED", "INITIALIZING", "BUILDING", "DEPLOYING", "SUCCESS"],
+        ),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.js"), "1").unwrap();
+    let archive = ArchiveSource::new(dir.path(), ArchiveOptions::default());
+    let target = UploadTarget {
+        project_id: "p".into(),
+        environment_id: "e".into(),
+        service_id: "api".into(),
+        message: None,
+    };
+    let http = reqwest::Client::new();
+    let dep = upload(&http, &w.api, &w.token, &target, &archive, &w.timing)
+        .await
+        .unwrap();
+    let (printer, out) = capture();
+    let logs = LogFollower::start(
+        w.api.clone(),
+        w.token.clone(),
+        dep.deployment_id.clone(),
+        "api".into(),
+        printer,
+        w.timing,
+    );
+    let mut seen = Vec::new();
+    let started = std::time::Instant::now();
+    let end = watch_status(
+        WatchRequest {
+            deployment_id: "dep-up-1",
+            ..request(&w, "dep-up-1")
+        },
+        is_final,
+        |s| seen.push(s.to_string()),
+    )
+    .await;
+    let logs = logs.finish().await;
+    assert_eq!(
+        end,
+        WatchEnd::Final {
+            status: "SUCCESS".into()
+        }
+    );
+    assert_eq!(
+        seen,
+        ["QUEUED", "INITIALIZING", "BUILDING", "DEPLOYING", "SUCCESS"]
+    );
+    // The scaled 10 minutes really elapsed (keepalive pings ran meanwhile).
+    assert!(
+        started.elapsed() >= Duration::from_millis(550),
+        "{:?}",
+        started.elapsed()
+    );
+    let printed = out.lock().unwrap().clone();
+    assert_eq!(printed[0], "── Railway logs: api ──");
+    assert!(printed.contains(&"step 6/6".to_string()), "{printed:?}");
+    assert!(
+        printed.contains(&"listening on :8080".to_string()),
+        "{printed:?}"
+    );
+    assert_eq!(logs.tail.len(), 7);
+    // The budget: ≤ 10 HTTP requests per service while the subscription works.
+    let upgrades = w.ws.upgrades();
+    let http_requests = w.upload.requests().len() + upgrades.len();
+    assert_eq!(http_requests, 3, "upload + status socket + log socket");
+    assert!(http_requests <= 10);
+    for u in &upgrades {
+        assert_eq!(u.header("project-access-token"), Some(TOKEN));
+        assert_eq!(
+            u.header("sec-websocket-protocol"),
+            Some("graphql-transport-ws")
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_dropped_status_socket_falls_back_to_polling_from_the_last_status() {
+    let w = world().await;
+    let mut s = script(1, &["BUILDING", "DEPLOYING", "FAILED"]);
+    s.drop_status_after = Some(1);
+    w.ws.script("dep-1", s);
+    let mut polled_from = None;
+    let mut fallback_reason = String::new();
+    let end: Result<WatchEnd, ()> = follow(
+        request(&w, "dep-1"),
+        is_final,
+        |_| {},
+        |r| fallback_reason = r.to_string(),
+        |last| {
+            polled_from = Some(last.clone());
+            async {
+                Ok(WatchEnd::Final {
+                    status: "FAILED".into(),
+                })
+            }
+        },
+    )
+    .await;
+    assert_eq!(
+        end,
+        Ok(WatchEnd::Final {
+            status: "FAILED".into()
+        })
+    );
+    assert_eq!(polled_from, Some(Some("BUILDING".to_string())));
+    assert!(
+        fallback_reason.contains("closed") || fallback_reason.contains("failed"),
+        "{fallback_reason}"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_upgrade_falls_back_at_once() {
+    let w = world().await;
+    w.ws.refuse_upgrades(true);
+    let end = watch_status(request(&w, "dep-1"), is_final, |_| {}).await;
+    match end {
+        WatchEnd::Fallback {
+            last_status,
+            reason,
+        } => {
+            assert_eq!(last_status, None);
+            assert!(reason.contains("503"), "{reason}");
+            assert!(!reason.contains(TOKEN));
+        }
+        other => panic!("expected a fallback, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_subscription_error_falls_back_with_railways_message() {
+    let w = world().await;
+    let mut s = script(1, &["SUCCESS"]);
+    s.status_error = Some("Not Authorized".into());
+    w.ws.script("dep-1", s);
+    let end = watch_status(request(&w, "dep-1"), is_final, |_| {}).await;
+    assert!(
+        matches!(&end, WatchEnd::Fallback { reason, .. } if reason.contains("Not Authorized")),
+        "{end:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_deadline_ends_a_watch_that_never_finishes() {
+    let w = world().await;
+    w.ws.script("dep-1", script(1, &["BUILDING"]));
+    let end = watch_status(
+        WatchRequest {
+            deadline: Instant::now() + Duration::from_millis(300),
+            ..request(&w, "dep-1")
+        },
+        is_final,
+        |_| {},
+    )
+    .await;
+    assert_eq!(
+        end,
+        WatchEnd::Deadline {
+            last_status: Some("BUILDING".into())
+        }
+    );
+}
+
+#[tokio::test]
+async fn build_logs_are_deduplicated_across_reconnects_and_never_decide_anything() {
+    let w = world().await;
+    let mut s = script(1, &["SUCCESS"]);
+    s.drop_logs_after = Some(3);
+    w.ws.script("dep-1", s);
+    let (printer, out) = capture();
+    let logs = LogFollower::start(
+        w.api.clone(),
+        w.token.clone(),
+        "dep-1".into(),
+        "api".into(),
+        printer,
+        w.timing,
+    );
+    // Wait until every line has arrived over the second socket.
+    for _ in 0..200 {
+        if out.lock().unwrap().iter().any(|l| l == "step 6/6") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let outcome = logs.finish().await;
+    let printed = out.lock().unwrap().clone();
+    let steps: Vec<&String> = printed.iter().filter(|l| l.starts_with("step")).collect();
+    assert_eq!(
+        steps,
+        [
+            "step 1/6", "step 2/6", "step 3/6", "step 4/6", "step 5/6", "step 6/6"
+        ]
+    );
+    assert_eq!(outcome.connections, 2);
+    assert_eq!(w.ws.upgrades().len(), 2);
+}
+
+#[tokio::test]
+async fn an_unreachable_log_stream_gives_up_quietly() {
+    let w = world().await;
+    w.ws.refuse_upgrades(true);
+    let (printer, out) = capture();
+    let logs = LogFollower::start(
+        w.api.clone(),
+        w.token.clone(),
+        "dep-1".into(),
+        "api".into(),
+        printer,
+        w.timing,
+    );
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let outcome = logs.finish().await;
+    assert_eq!(outcome.connections, 1, "a refused upgrade is not retried");
+    let printed = out.lock().unwrap().clone();
+    assert!(
+        printed.iter().any(|l| l.contains("log stream unavailable")),
+        "{printed:?}"
+    );
+}
