@@ -7,7 +7,7 @@ use railway_deploy::config::Source;
 use railway_deploy::railway::RailwayClient;
 use railway_deploy::railway::api::Named;
 use railway_deploy::railway::auth::RailwayToken;
-use railway_deploy::report::promote::{PromoteError, plan_promotion};
+use railway_deploy::report::promote::{PromoteError, Want, plan_promotion};
 use railway_deploy::secret::Secret;
 use railway_deploy::timing::Timing;
 use serde_json::json;
@@ -55,30 +55,16 @@ async fn a_tag_promotes_its_own_commit_when_it_passed_in_staging() {
     let (fake, client) = railway().await;
     let staging = named("env-stg", "staging");
     let web = [named("svc-web", "web")];
-    let p = plan_promotion(
-        &client,
-        "proj-1",
-        &staging,
-        &web,
-        Some("c1"),
-        &Source::Commit,
-    )
-    .await
-    .unwrap();
+    let p = plan_promotion(&client, "proj-1", &staging, &web, Some("c1"), Want::Commit)
+        .await
+        .unwrap();
     assert_eq!(p[0].from_deployment_id, "stg-web-1");
     assert_eq!(p[0].commit_sha.as_deref(), Some("c1"));
     assert_eq!(p[0].source, Source::Commit);
 
-    let refused = plan_promotion(
-        &client,
-        "proj-1",
-        &staging,
-        &web,
-        Some("c3"),
-        &Source::Commit,
-    )
-    .await
-    .unwrap_err();
+    let refused = plan_promotion(&client, "proj-1", &staging, &web, Some("c3"), Want::Commit)
+        .await
+        .unwrap_err();
     assert!(
         matches!(&refused, PromoteError::Refused(m) if m.contains("ended FAILED")),
         "{refused}"
@@ -91,15 +77,13 @@ async fn without_a_tag_the_newest_passed_deployment_is_promoted() {
     let (_fake, client) = railway().await;
     let staging = named("env-stg", "staging");
     let web = [named("svc-web", "web")];
-    let p = plan_promotion(&client, "proj-1", &staging, &web, None, &Source::Commit)
+    let p = plan_promotion(&client, "proj-1", &staging, &web, None, Want::Auto)
         .await
         .unwrap();
     assert_eq!(p[0].from_deployment_id, "stg-web-2");
+    assert_eq!(p[0].source, Source::Commit);
 
-    let image = Source::Image {
-        reference: "ignored".into(),
-    };
-    let p = plan_promotion(&client, "proj-1", &staging, &web, None, &image)
+    let p = plan_promotion(&client, "proj-1", &staging, &web, None, Want::Image)
         .await
         .unwrap();
     assert_eq!(
@@ -108,21 +92,4 @@ async fn without_a_tag_the_newest_passed_deployment_is_promoted() {
             reference: "ghcr.io/acme/web@sha256:c2".into()
         }
     );
-}
-
-#[tokio::test]
-async fn uploads_cannot_be_promoted() {
-    let (_fake, client) = railway().await;
-    let upload = Source::Upload { path: ".".into() };
-    let err = plan_promotion(
-        &client,
-        "proj-1",
-        &named("env-stg", "staging"),
-        &[named("svc-web", "web")],
-        None,
-        &upload,
-    )
-    .await
-    .unwrap_err();
-    assert!(err.to_string().contains("source: upload"), "{err}");
 }

@@ -12,6 +12,9 @@
 //!   when an older attempt of it succeeded. Otherwise the newest passed deployment is taken.
 //! - An image is pinned to `meta.imageDigest` (Railway resolves the reference to a digest before it
 //!   starts a container), so production runs the exact bytes staging ran.
+//! - `source` left unset (the config then holds its `upload` default, which it refuses when given
+//!   explicitly for promote) means "whatever the deployment was": its commit when it has one, else
+//!   its image digest.
 
 use crate::config::Source;
 use crate::railway::api::{self, Deployment, DeploymentFilter, Named};
@@ -60,15 +63,34 @@ pub fn pin_image(reference: &str, digest: &str) -> String {
     format!("{name}@{digest}")
 }
 
+/// What kind of source a promotion redeploys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Want {
+    Commit,
+    Image,
+    /// The deployment's commit when it has one, else its image.
+    Auto,
+}
+
+impl Want {
+    /// From the run's `source` (see the module's decision on `upload`).
+    pub fn from_source(source: &Source) -> Want {
+        match source {
+            Source::Commit => Want::Commit,
+            Source::Image { .. } => Want::Image,
+            Source::Upload { .. } => Want::Auto,
+        }
+    }
+}
+
 /// Chooses the deployment to promote from `deployments` (newest first, any status) of one
-/// service in `from_env`. `commit`: the trigger's commit on tag and release runs. `image`: the
-/// run promotes images (else commits).
+/// service in `from_env`. `commit`: the trigger's commit on tag and release runs.
 pub fn choose(
     service: &Named,
     from_env: &str,
     deployments: &[Deployment],
     commit: Option<&str>,
-    image: bool,
+    want: Want,
 ) -> Result<Promotion, String> {
     let picked = match commit {
         Some(sha) => {
@@ -102,6 +124,11 @@ pub fn choose(
             })?,
     };
     let commit_sha = commit_of(picked).map(str::to_string);
+    let image = match want {
+        Want::Commit => false,
+        Want::Image => true,
+        Want::Auto => commit_sha.is_none(),
+    };
     let source = if image {
         let digest = picked.meta_str("imageDigest");
         let reference = picked.meta_str("image");
@@ -142,26 +169,14 @@ pub fn choose(
 }
 
 /// Reads each service's recent deployments in `from-environment` and chooses what to promote.
-/// `source` is the run's `source` input: `upload` cannot be promoted.
 pub async fn plan_promotion(
     client: &RailwayClient,
     project_id: &str,
     from_env: &Named,
     services: &[Named],
     commit: Option<&str>,
-    source: &Source,
+    want: Want,
 ) -> Result<Vec<Promotion>, PromoteError> {
-    let image = match source {
-        Source::Commit => false,
-        Source::Image { .. } => true,
-        Source::Upload { .. } => {
-            return Err(PromoteError::Refused(
-                "`command: promote` cannot promote `source: upload`: an upload is not a commit or \
-                 an image Railway can deploy again elsewhere. Use `source: commit` or `source: image`"
-                    .into(),
-            ));
-        }
-    };
     let mut out = Vec::with_capacity(services.len());
     for service in services {
         let filter = DeploymentFilter {
@@ -171,7 +186,7 @@ pub async fn plan_promotion(
             status: None,
         };
         let deployments = api::deployments(client, &filter, SEARCH_DEPTH).await?;
-        let p = choose(service, &from_env.name, &deployments, commit, image)
+        let p = choose(service, &from_env.name, &deployments, commit, want)
             .map_err(PromoteError::Refused)?;
         out.push(p);
     }
@@ -215,7 +230,7 @@ mod tests {
             dep("d1", "SLEEPING", json!({"commitHash": "c1"})),
         ];
         let pick = |commit: Option<&str>| {
-            choose(&web(), "staging", &history, commit, false).map(|p| p.from_deployment_id)
+            choose(&web(), "staging", &history, commit, Want::Commit).map(|p| p.from_deployment_id)
         };
         assert_eq!(pick(None).unwrap(), "d3");
         assert_eq!(pick(Some("c1")).unwrap(), "d1");
@@ -229,7 +244,7 @@ mod tests {
                 .contains("no deployment of commit c9")
         );
         assert!(
-            choose(&web(), "staging", &[], None, false)
+            choose(&web(), "staging", &[], None, Want::Auto)
                 .unwrap_err()
                 .contains("no successful deployment")
         );
@@ -238,7 +253,7 @@ mod tests {
     #[test]
     fn commits_and_images_become_sources() {
         let by_commit = [dep("d1", "SUCCESS", json!({"commitHash": "abc"}))];
-        let p = choose(&web(), "staging", &by_commit, Some("ABC"), false).unwrap();
+        let p = choose(&web(), "staging", &by_commit, Some("ABC"), Want::Commit).unwrap();
         assert_eq!(
             (p.source, p.commit_sha.as_deref()),
             (Source::Commit, Some("abc"))
@@ -249,17 +264,21 @@ mod tests {
             "SUCCESS",
             json!({"image": "ghcr.io/acme/web:1.2", "imageDigest": "sha256:aa"}),
         )];
-        let p = choose(&web(), "staging", &by_image, None, true).unwrap();
-        assert_eq!(
-            p.source,
-            Source::Image {
-                reference: "ghcr.io/acme/web@sha256:aa".into()
-            }
-        );
-        assert!(choose(&web(), "staging", &by_image, None, false).is_err());
+        for want in [Want::Image, Want::Auto] {
+            let p = choose(&web(), "staging", &by_image, None, want).unwrap();
+            assert_eq!(
+                p.source,
+                Source::Image {
+                    reference: "ghcr.io/acme/web@sha256:aa".into()
+                }
+            );
+        }
+        assert!(choose(&web(), "staging", &by_image, None, Want::Commit).is_err());
+        let auto = choose(&web(), "staging", &by_commit, None, Want::Auto).unwrap();
+        assert_eq!(auto.source, Source::Commit);
         let no_digest = [dep("d1", "SUCCESS", json!({"image": "nginx:1"}))];
         assert!(
-            choose(&web(), "staging", &no_digest, None, true)
+            choose(&web(), "staging", &no_digest, None, Want::Image)
                 .unwrap_err()
                 .contains("no image digest")
         );
