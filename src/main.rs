@@ -3,6 +3,8 @@
 
 use railway_deploy::config::{Config, LoadError};
 use railway_deploy::exit::{self, Ending};
+use railway_deploy::report::cancel::{CancelGuard, until_signal};
+use railway_deploy::report::github_run::write_summary;
 use railway_deploy::report::{RunStatus, outputs};
 use railway_deploy::{pipeline, workflow};
 
@@ -40,30 +42,24 @@ fn main() {
             std::process::exit(exit::FAILURE);
         }
     };
-    let ending = runtime.block_on(pipeline::run(&config));
+    // A cancelled job (SIGINT, then SIGTERM) still writes its final GitHub status and comment.
+    let guard = CancelGuard::default();
+    let ending = runtime.block_on(async {
+        match until_signal(pipeline::run(&config, &guard)).await {
+            Ok(ending) => {
+                guard.settle(&ending).await;
+                ending
+            }
+            Err(sig) => {
+                guard.on_cancel(sig).await;
+                Ending::Broken(format!("cancelled by {}", sig.as_str()))
+            }
+        }
+    });
     let code = exit::code(&ending);
     match &ending {
         Ending::Finished(report) => {
-            if report.dry_run
-                && let Some(path) = config.github.summary_path.as_deref()
-            {
-                let mut md = format!(
-                    "## railway-deploy plan (dry run) for `{}`\n\nNothing was changed. Planned changes:\n\n",
-                    report.environment.as_deref().unwrap_or("?")
-                );
-                for a in &report.plan {
-                    md.push_str(&format!("- {}\n", a.description));
-                }
-                use std::io::Write;
-                let written = std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(path)
-                    .and_then(|mut f| f.write_all(md.as_bytes()));
-                if let Err(e) = written {
-                    workflow::warning(format!("could not write the job summary: {e}"));
-                }
-            }
+            write_summary(&config, report);
             if let Err(e) = outputs::write(output_path.as_deref(), &outputs::outputs(report)) {
                 workflow::warning(format!("could not write step outputs: {e}"));
             }

@@ -14,7 +14,7 @@ use fakes::railway::{FakeRailway, RailwayWorld};
 const SHA: &str = "abc1234def5678abc1234def5678abc1234def56";
 
 #[tokio::test]
-#[ignore = "needs main to wire report::cancel (see the module comment)"]
+
 async fn sigterm_during_a_deploy_leaves_error_and_a_cancelled_comment() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut world = RailwayWorld::standard();

@@ -35,7 +35,6 @@ fn promote(rw: &FakeRailway) -> Runner {
 }
 
 #[tokio::test]
-#[ignore = "needs the pipeline to run command: promote (see the module comment)"]
 async fn a_release_promotes_the_commit_that_passed_in_staging() {
     let rw = railway("SUCCESS").await;
     let run = promote(&rw).run().await;
@@ -53,7 +52,6 @@ async fn a_release_promotes_the_commit_that_passed_in_staging() {
 }
 
 #[tokio::test]
-#[ignore = "needs the pipeline to run command: promote (see the module comment)"]
 async fn a_commit_that_failed_in_staging_is_not_promoted() {
     let rw = railway("FAILED").await;
     let run = promote(&rw).run().await;

@@ -15,11 +15,14 @@ use crate::exit::Ending;
 use crate::github::GitHub;
 use crate::railway::RailwayClient;
 use crate::railway::resolve::ResolveError;
+use crate::report::cancel::CancelGuard;
+use crate::report::github_run::GitHubRun;
 use crate::report::{RunReport, RunStatus, Stage, StageOutcome, StageTiming};
 use crate::workflow;
 
 /// Runs the whole pipeline for `cfg`. Never panics on bad input; every failure ends in the report.
-pub async fn run(cfg: &Config) -> Ending {
+/// What it publishes on GitHub is armed in `guard`, which main settles however the run ends.
+pub async fn run(cfg: &Config, guard: &CancelGuard) -> Ending {
     let mut report = RunReport::new(
         cfg.command.as_str(),
         cfg.source.as_str(),
@@ -42,11 +45,6 @@ pub async fn run(cfg: &Config) -> Ending {
             ..
         } => (environment.clone(), reason.clone()),
     };
-    if cfg.command == CommandKind::Promote {
-        return Ending::InvalidInput(
-            "input `command`: `promote` is not supported yet by this build; deploy the same commit with `source: commit` (or the same image digest with `source: image`) to the target environment instead".into(),
-        );
-    }
     workflow::info(format!("Environment `{environment}` ({reason})"));
 
     let client = match RailwayClient::new(cfg.api_url.clone(), cfg.token.clone(), cfg.timing) {
@@ -56,7 +54,7 @@ pub async fn run(cfg: &Config) -> Ending {
 
     // Resolve: reads only.
     let resolve_started = std::time::Instant::now();
-    let plan = match plan::build(&client, cfg, &environment).await {
+    let mut plan = match plan::build(&client, cfg, &environment).await {
         Ok(p) => p,
         Err(ResolveError::Input(msg)) => return Ending::InvalidInput(msg),
         Err(ResolveError::Railway(e)) if e.is_input_problem() => {
@@ -108,6 +106,32 @@ pub async fn run(cfg: &Config) -> Ending {
         Ok(g) => g,
         Err(msg) => return Ending::InvalidInput(msg),
     };
+    // Release guard: a tag lower than the environment's last release is refused before any change.
+    let reporting = GitHubRun::with_client(github.clone());
+    if let Err(msg) = reporting
+        .guard_release(cfg, &plan.scope.environment.name)
+        .await
+    {
+        return Ending::InvalidInput(msg);
+    }
+    // Promote: each service deploys what passed in `from-environment` (its commit or image digest).
+    let promoted = if cfg.command == CommandKind::Promote {
+        match promote_configs(&client, cfg, &plan).await {
+            Ok(configs) => configs,
+            Err(ending) => return ending,
+        }
+    } else {
+        Vec::new()
+    };
+    if !promoted.is_empty() {
+        plan.actions = plan
+            .services
+            .iter()
+            .zip(&promoted)
+            .flat_map(|(sp, c)| plan::plan_actions(c, &plan.scope, std::slice::from_ref(sp)))
+            .collect();
+        report.plan = plan.actions.clone();
+    }
 
     if cfg.dry_run {
         if let Err(stop) = migrate_stage::run_sql(
@@ -172,6 +196,10 @@ pub async fn run(cfg: &Config) -> Ending {
         }
     }
 
+    // From here on the run changes things: GitHub Deployment `in_progress` and "deploying" comment.
+    guard.arm(reporting.start(cfg, &report).await);
+    guard.update(&report);
+
     let http = match crate::health::probe::probe_client() {
         Ok(h) => h,
         Err(e) => return Ending::Broken(format!("could not build the health-check client: {e}")),
@@ -212,7 +240,8 @@ pub async fn run(cfg: &Config) -> Ending {
 
     // Deploy and follow, all services concurrently (services sharing a `path` share one archive).
     let archives = crate::upload::source::ArchiveCache::default();
-    let outcomes = join_all(plan.services.iter().map(|sp| {
+    let outcomes = join_all(plan.services.iter().enumerate().map(|(i, sp)| {
+        let cfg = promoted.get(i).unwrap_or(cfg);
         let label = sp.service.name.clone();
         let client = &client;
         let plan = &plan;
@@ -230,6 +259,7 @@ pub async fn run(cfg: &Config) -> Ending {
     }
     migrate_stage::report_pre_deploy(&client, cfg, &mut report.services, &mut report.migrations)
         .await;
+    guard.update(&report);
 
     // Health, and rollback of every service that went live when one of them fails after going live.
     crate::health::stage::health_and_rollback(
@@ -271,6 +301,56 @@ fn stopped(mut report: RunReport, stop: migrate_stage::Stop) -> Ending {
             Ending::Finished(Box::new(report))
         }
     }
+}
+
+/// `command: promote`: one config per service (in plan order) whose source and commit are what
+/// passed in `from-environment`. A refusal is invalid input: nothing has changed yet.
+async fn promote_configs(
+    client: &RailwayClient,
+    cfg: &Config,
+    plan: &plan::Plan,
+) -> Result<Vec<Config>, Ending> {
+    use crate::report::promote::{PromoteError, Want, plan_promotion};
+    let from =
+        crate::railway::resolve::find_environment(&plan.scope.project, &cfg.from_environment)
+            .map_err(|e| Ending::InvalidInput(format!("input `from-environment`: {e}")))?
+            .clone();
+    let tagged = matches!(
+        cfg.trigger,
+        crate::context::Trigger::TagPush { .. } | crate::context::Trigger::Release { .. }
+    );
+    let commit = if tagged { cfg.sha.as_deref() } else { None };
+    let services: Vec<_> = plan.services.iter().map(|s| s.service.clone()).collect();
+    let want = Want::from_source(&cfg.source);
+    let promotions = plan_promotion(
+        client,
+        &plan.scope.project.id,
+        &from,
+        &services,
+        commit,
+        want,
+    )
+    .await
+    .map_err(|e| match e {
+        PromoteError::Refused(msg) => Ending::InvalidInput(msg),
+        PromoteError::Railway(e) => Ending::Broken(format!(
+            "could not read the deployments of `{}` to promote: {e}",
+            from.name
+        )),
+    })?;
+    Ok(promotions
+        .into_iter()
+        .map(|p| {
+            workflow::info(format!(
+                "Promoting `{}`: deployment {} from `{}`",
+                p.service_name, p.from_deployment_id, from.name
+            ));
+            let mut c = cfg.clone();
+            c.source = p.source;
+            c.sha = p.commit_sha;
+            c
+        })
+        .collect())
 }
 
 /// The GitHub client, when a token and repository are known. The gate needs one unless it is off.
