@@ -242,6 +242,16 @@ impl Config {
             }
             "commit" => Source::Commit,
             "image" => match image.clone() {
+                Some(_) if command == CommandKind::Promote => {
+                    return Err(invalid(
+                        "image",
+                        "`command: promote` deploys the image digest that passed in `from-environment`; remove `image`",
+                    ));
+                }
+                // Promote fills the reference in from `from-environment`'s deployment.
+                None if command == CommandKind::Promote => Source::Image {
+                    reference: String::new(),
+                },
                 Some(reference) => {
                     validate_image(&reference).map_err(|e| invalid("image", e))?;
                     Source::Image { reference }

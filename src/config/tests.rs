@@ -141,3 +141,28 @@ fn wait_for_checks_modes() {
     let c = load(&with(&[("INPUT_WAIT-FOR-CHECKS", "FALSE")]), &[]).unwrap();
     assert_eq!(c.wait_for_checks, ChecksMode::Off);
 }
+
+#[test]
+fn promote_takes_the_image_from_the_source_environment() {
+    let c = load(
+        &with(&[
+            ("INPUT_COMMAND", "promote"),
+            ("INPUT_SOURCE", "image"),
+            ("INPUT_ENVIRONMENT", "production"),
+        ]),
+        &[],
+    )
+    .unwrap();
+    assert!(matches!(c.source, Source::Image { .. }));
+    let err = load(
+        &with(&[
+            ("INPUT_COMMAND", "promote"),
+            ("INPUT_SOURCE", "image"),
+            ("INPUT_IMAGE", "x:1"),
+            ("INPUT_ENVIRONMENT", "production"),
+        ]),
+        &[],
+    )
+    .unwrap_err();
+    assert!(err.0.contains("input `image`"), "{err}");
+}
