@@ -13,7 +13,7 @@ use crate::health::check::{probe_spec, verify_live};
 use crate::health::rollback::{RollbackResult, RollbackScope, roll_back};
 use crate::pipeline::plan::{Plan, ServicePlan};
 use crate::railway::RailwayClient;
-use crate::report::{RunStatus, ServiceReport, ServiceState, Stage, StageOutcome, StageTiming};
+use crate::report::{RunStatus, ServiceReport, ServiceState, Stage, StageTiming};
 
 /// Which services to roll back: when any failed after going live, every one that went live
 /// (deployed, or failed live). Services that failed before going live are left alone: their
@@ -48,26 +48,6 @@ pub fn run_status(services: &[ServiceReport]) -> RunStatus {
 
 fn plan_of<'a>(plan: &'a Plan, service_id: &str) -> Option<&'a ServicePlan> {
     plan.services.iter().find(|s| s.service.id == service_id)
-}
-
-fn stage(
-    stage: Stage,
-    service: &str,
-    started_at: chrono::DateTime<Utc>,
-    started: Instant,
-    ok: bool,
-) -> StageTiming {
-    StageTiming {
-        stage,
-        service: Some(service.to_string()),
-        started_at,
-        duration: started.elapsed(),
-        outcome: if ok {
-            StageOutcome::Passed
-        } else {
-            StageOutcome::Failed
-        },
-    }
 }
 
 /// Runs the health stage on every `Deployed` service, then the rollback stage when needed.
@@ -113,8 +93,15 @@ pub async fn health_and_rollback(
                 ),
             };
             let ran = health.skipped_reason.is_none();
-            let timing =
-                ran.then(|| stage(Stage::Health, &name, started_at, started, problem.is_none()));
+            let timing = ran.then(|| {
+                StageTiming::ended(
+                    Stage::Health,
+                    Some(&name),
+                    started_at,
+                    started,
+                    problem.is_none(),
+                )
+            });
             Some((health, problem, timing))
         }
     });
@@ -217,7 +204,13 @@ pub async fn health_and_rollback(
             let ok = matches!(r, RollbackResult::Done { .. });
             (
                 r,
-                Some(stage(Stage::Rollback, &name, started_at, started, ok)),
+                Some(StageTiming::ended(
+                    Stage::Rollback,
+                    Some(&name),
+                    started_at,
+                    started,
+                    ok,
+                )),
             )
         }
     });

@@ -9,7 +9,7 @@ use super::plan::Plan;
 use crate::config::Config;
 use crate::migrate::{predeploy, sql, variable};
 use crate::railway::RailwayClient;
-use crate::report::{MigrationReport, ServiceReport, Stage, StageOutcome, StageTiming};
+use crate::report::{MigrationReport, ServiceReport, Stage, StageTiming};
 use crate::secret::Secret;
 use crate::workflow;
 
@@ -19,20 +19,6 @@ pub enum Stop {
     Input(String),
     /// A migration failed, or Railway could not be asked: exit 1, nothing deployed.
     Failed(String),
-}
-
-fn timing(started_at: chrono::DateTime<Utc>, started: Instant, ok: bool) -> StageTiming {
-    StageTiming {
-        stage: Stage::Migrate,
-        service: None,
-        started_at,
-        duration: started.elapsed(),
-        outcome: if ok {
-            StageOutcome::Passed
-        } else {
-            StageOutcome::Failed
-        },
-    }
 }
 
 /// The database URL: `database-url`, else the Railway variable `database-url-variable` (the first
@@ -112,12 +98,24 @@ pub async fn run_sql(
                 workflow::info(format!("{} migration(s) applied", report.applied.len()));
             }
             *migrations = Some(report);
-            stages.push(timing(started_at, started, true));
+            stages.push(StageTiming::ended(
+                Stage::Migrate,
+                None,
+                started_at,
+                started,
+                true,
+            ));
             Ok(())
         }
         Err(e) => {
             *migrations = Some(e.report());
-            stages.push(timing(started_at, started, false));
+            stages.push(StageTiming::ended(
+                Stage::Migrate,
+                None,
+                started_at,
+                started,
+                false,
+            ));
             if e.is_input_error() {
                 Err(Stop::Input(e.to_string()))
             } else {

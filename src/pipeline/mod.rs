@@ -174,17 +174,13 @@ pub async fn run(cfg: &Config, guard: &CancelGuard) -> Ending {
         let gate = crate::gate::wait_for_checks(github.as_ref(), &request, &cfg.timing).await;
         workflow::group_end();
         let passed = gate.passed;
-        report.stages.push(StageTiming {
-            stage: Stage::Gate,
-            service: None,
+        report.stages.push(StageTiming::ended(
+            Stage::Gate,
+            None,
             started_at,
-            duration: started.elapsed(),
-            outcome: if passed {
-                StageOutcome::Passed
-            } else {
-                StageOutcome::Failed
-            },
-        });
+            started,
+            passed,
+        ));
         let reason = gate.reason.clone();
         report.gate = Some(gate);
         if !passed {

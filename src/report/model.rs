@@ -74,6 +74,30 @@ pub struct StageTiming {
     pub outcome: StageOutcome,
 }
 
+impl StageTiming {
+    /// A stage that started at `started_at` (wall clock, for the timeline) / `started` (monotonic,
+    /// for the duration) and ended now, passed or failed.
+    pub fn ended(
+        stage: Stage,
+        service: Option<&str>,
+        started_at: DateTime<Utc>,
+        started: std::time::Instant,
+        passed: bool,
+    ) -> Self {
+        StageTiming {
+            stage,
+            service: service.map(str::to_string),
+            started_at,
+            duration: started.elapsed(),
+            outcome: if passed {
+                StageOutcome::Passed
+            } else {
+                StageOutcome::Failed
+            },
+        }
+    }
+}
+
 /// Where a service ended up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
