@@ -112,6 +112,22 @@ fn assert_no_token(run: &Run, f: &Fakes) {
         .map(|c| c.body.clone())
         .collect();
     let written = f.github_bodies();
+    // Each token goes only to its own service.
+    for r in f.gh.recorder.all() {
+        for (k, v) in &r.headers {
+            for t in &TOKENS[..3] {
+                assert!(!v.contains(t), "Railway token {t} sent to GitHub in {k}");
+            }
+        }
+    }
+    for r in f.rw.requests() {
+        for (k, v) in &r.headers {
+            assert!(
+                !v.contains(GITHUB_TOKEN),
+                "GitHub token sent to Railway in {k}"
+            );
+        }
+    }
     for t in TOKENS {
         for (place, text) in [
             ("stdout", shown(&run.stdout)),
@@ -146,7 +162,12 @@ async fn a_failing_check_exits_1_with_no_railway_mutation_and_lists_the_checks()
                 app_check_run(1, "lint", "circleci", "completed", Some("failure")),
                 app_check_run(2, "test", "circleci", "completed", Some("success")),
             ],
-            vec![status(3, "ci/coverage", "success", Some("https://cov.example.com/3"))],
+            vec![status(
+                3,
+                "ci/coverage",
+                "success",
+                Some("https://cov.example.com/3"),
+            )],
         )],
     );
     r.input("checks-timeout", "5m");
@@ -158,15 +179,22 @@ async fn a_failing_check_exits_1_with_no_railway_mutation_and_lists_the_checks()
     assert_eq!(f.world().checks.polls(SHA), 1);
     assert!(run.stdout.contains("lint"), "{}", run.log());
     // The summary lists every check with its conclusion and link.
-    assert!(run.summary.contains("### Checks (did not pass)"), "{}", run.summary);
+    assert!(
+        run.summary.contains("### Checks (did not pass)"),
+        "{}",
+        run.summary
+    );
     assert!(
         run.summary
             .contains("[lint](https://github.com/o/r/runs/1)"),
         "{}",
         run.summary
     );
-    for (name, conclusion) in [("lint", "failure"), ("test", "success"), ("ci/coverage", "success")]
-    {
+    for (name, conclusion) in [
+        ("lint", "failure"),
+        ("test", "success"),
+        ("ci/coverage", "success"),
+    ] {
         let row = run
             .summary
             .lines()
@@ -182,7 +210,10 @@ async fn a_failing_check_exits_1_with_no_railway_mutation_and_lists_the_checks()
         .find(|l| l.starts_with("> **Failed"))
         .unwrap_or_default();
     assert_eq!(
-        failed_line.to_lowercase().matches("nothing was deployed").count(),
+        failed_line
+            .to_lowercase()
+            .matches("nothing was deployed")
+            .count(),
         1,
         "{failed_line}"
     );
@@ -200,7 +231,13 @@ async fn pending_checks_are_waited_on_then_the_deploy_proceeds() {
         vec![status(2, "ci/e2e", "pending", None)],
     );
     let done = Snapshot::new(
-        vec![app_check_run(1, "test", "circleci", "completed", Some("success"))],
+        vec![app_check_run(
+            1,
+            "test",
+            "circleci",
+            "completed",
+            Some("success"),
+        )],
         vec![status(3, "ci/e2e", "success", None)],
     );
     f.checks(SHA, vec![pending.clone(), pending, done]);
@@ -210,7 +247,11 @@ async fn pending_checks_are_waited_on_then_the_deploy_proceeds() {
     assert_eq!(f.world().checks.polls(SHA), 3);
     assert_eq!(deploy_mutations(&f), 1);
     assert!(run.stdout.contains("test"), "{}", run.log());
-    assert!(run.summary.contains("### Checks (passed)"), "{}", run.summary);
+    assert!(
+        run.summary.contains("### Checks (passed)"),
+        "{}",
+        run.summary
+    );
     assert_no_token(&run, &f);
 }
 
@@ -237,6 +278,53 @@ async fn the_runs_own_in_progress_job_is_not_waited_on() {
     assert_eq!(run.code, 0, "{}", run.log());
     assert_eq!(f.world().checks.polls(SHA), 1, "{}", run.log());
     assert_eq!(deploy_mutations(&f), 1);
+}
+
+#[tokio::test]
+async fn a_failed_job_of_the_same_run_still_stops_the_gate() {
+    let f = Fakes::start().await;
+    let r = f.runner();
+    f.checks(
+        SHA,
+        vec![Snapshot::new(
+            vec![
+                actions_check_run(10, "deploy (web)", 4242, "in_progress", None),
+                actions_check_run(12, "unit tests", 4242, "completed", Some("failure")),
+            ],
+            vec![],
+        )],
+    );
+    let run = r.run().await;
+    assert_eq!(run.code, 1, "{}", run.log());
+    assert!(run.summary.contains("unit tests"), "{}", run.summary);
+    assert!(f.rw.mutations().is_empty());
+}
+
+#[tokio::test]
+async fn a_secondary_rate_limit_is_waited_out_and_the_deploy_proceeds() {
+    let f = Fakes::start().await;
+    let r = f.runner();
+    f.world().checks.rate_limit_once = Some(1);
+    let run = r.run().await;
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert_eq!(deploy_mutations(&f), 1);
+    assert!(
+        f.world().checks.rate_limit_once.is_none(),
+        "the 403 was served"
+    );
+    assert_no_token(&run, &f);
+}
+
+#[tokio::test]
+async fn a_commit_github_does_not_know_fails_the_gate_saying_what_to_check() {
+    let f = Fakes::start().await;
+    let mut r = f.runner();
+    r.set("GITHUB_SHA", "feedfacefeedfacefeedfacefeedfacefeedface");
+    let run = r.run().await;
+    assert_eq!(run.code, 1, "{}", run.log());
+    assert!(run.stdout.contains("pushed to acme/shop"), "{}", run.log());
+    assert!(f.rw.mutations().is_empty());
+    assert_no_token(&run, &f);
 }
 
 #[tokio::test]
@@ -293,13 +381,12 @@ async fn a_push_deploy_records_a_github_deployment_in_progress_then_success() {
         last["log_url"],
         "https://github.com/acme/shop/actions/runs/4242"
     );
-    let create = f
-        .gh
-        .recorder
-        .all()
-        .into_iter()
-        .find(|r| r.method == "POST" && r.path == "/repos/acme/shop/deployments")
-        .unwrap();
+    let create =
+        f.gh.recorder
+            .all()
+            .into_iter()
+            .find(|r| r.method == "POST" && r.path == "/repos/acme/shop/deployments")
+            .unwrap();
     let body = create.body_json().unwrap();
     assert_eq!(body["auto_merge"], false);
     assert_eq!(body["required_contexts"], json!([]));
@@ -339,13 +426,23 @@ async fn a_failed_build_ends_the_github_deployment_failure() {
     let mut world = RailwayWorld::standard();
     world.script("svc-web", &["BUILDING", "FAILED"]);
     let f = Fakes::with_world(world).await;
+    f.world().comments.pulls_by_sha.insert(SHA.into(), vec![12]);
     let run = f.runner().run().await;
     assert_eq!(run.code, 1, "{}", run.log());
+    assert_eq!(run.output("status"), "failed");
     let w = f.world();
     assert_eq!(
         w.deployments.deployments[0].states(),
         ["in_progress", "failure"]
     );
+    drop(w);
+    let comments = comments_with_marker(&f, 12);
+    assert_eq!(comments.len(), 1);
+    let body = &comments[0].1;
+    assert!(!body.contains("Deploying"), "{body}");
+    assert!(body.contains("FAILED"), "{body}");
+    assert!(!run.summary.contains("### Roll back"), "{}", run.summary);
+    assert_no_token(&run, &f);
 }
 
 // ---- Pull request comment -----------------------------------------------------------------------
@@ -363,10 +460,7 @@ fn comments_with_marker(f: &Fakes, pr: u64) -> Vec<(u64, String)> {
 #[tokio::test]
 async fn the_commits_pr_gets_one_comment_and_a_second_run_edits_it() {
     let f = Fakes::start().await;
-    f.world()
-        .comments
-        .pulls_by_sha
-        .insert(SHA.into(), vec![12]);
+    f.world().comments.pulls_by_sha.insert(SHA.into(), vec![12]);
     f.world()
         .comments
         .seed(12, "octocat", "User", "Looks good to me");
@@ -386,13 +480,12 @@ async fn the_commits_pr_gets_one_comment_and_a_second_run_edits_it() {
     assert_eq!(after_second.len(), 1, "{after_second:?}");
     assert_eq!(after_second[0].0, *id, "the same comment, edited");
     assert_eq!(f.world().comments.on_issue(12).len(), 2);
-    let posts = f
-        .gh
-        .recorder
-        .all()
-        .iter()
-        .filter(|r| r.method == "POST" && r.path.ends_with("/issues/12/comments"))
-        .count();
+    let posts =
+        f.gh.recorder
+            .all()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/issues/12/comments"))
+            .count();
     assert_eq!(posts, 1, "the second run only edits");
     assert_no_token(&second, &f);
 }
@@ -425,7 +518,12 @@ async fn a_pull_request_run_comments_on_that_pr() {
     let w = f.world();
     assert_eq!(w.deployments.deployments[0].body["ref"], PR_HEAD);
     drop(w);
-    assert!(f.gh.recorder.all().iter().all(|r| !r.path.contains("/pulls")));
+    assert!(
+        f.gh.recorder
+            .all()
+            .iter()
+            .all(|r| !r.path.contains("/pulls"))
+    );
     assert_no_token(&run, &f);
 }
 
@@ -446,9 +544,7 @@ async fn a_fork_prs_read_only_token_is_a_warning_and_the_run_succeeds() {
         .filter(|l| l.starts_with("::warning"))
         .collect();
     assert!(
-        warnings
-            .iter()
-            .any(|l| l.contains("pull-requests: write")),
+        warnings.iter().any(|l| l.contains("pull-requests: write")),
         "{}",
         run.log()
     );
@@ -526,7 +622,11 @@ async fn allow_downgrade_deploys_a_lower_tag_with_a_notice() {
     r.input("allow-downgrade", "true");
     let run = r.run().await;
     assert_eq!(run.code, 0, "{}", run.log());
-    assert!(run.stdout.contains("downgrading production"), "{}", run.log());
+    assert!(
+        run.stdout.contains("downgrading production"),
+        "{}",
+        run.log()
+    );
     assert_eq!(deploy_mutations(&f), 1);
 }
 
@@ -542,7 +642,10 @@ async fn the_job_summary_has_the_outcome_the_service_table_and_a_gantt_timeline(
     assert!(first.starts_with("## ") && first.contains("staging"), "{s}");
     assert!(s.contains("| Status | `success` |"), "{s}");
     assert!(s.contains("### Service `web`"), "{s}");
-    assert!(s.contains("| URL | https://web-stg.up.railway.app |"), "{s}");
+    assert!(
+        s.contains("| URL | https://web-stg.up.railway.app |"),
+        "{s}"
+    );
     assert!(s.contains("| Previous deployment |"), "{s}");
     assert!(s.contains("dep-old-web-stg"), "{s}");
     assert!(s.contains("```mermaid\ngantt"), "{s}");
@@ -561,7 +664,13 @@ async fn a_gate_failure_still_writes_outputs_and_a_parseable_deployments_output(
     f.checks(
         SHA,
         vec![Snapshot::new(
-            vec![app_check_run(1, "test", "circleci", "completed", Some("timed_out"))],
+            vec![app_check_run(
+                1,
+                "test",
+                "circleci",
+                "completed",
+                Some("timed_out"),
+            )],
             vec![],
         )],
     );

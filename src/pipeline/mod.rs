@@ -192,11 +192,13 @@ pub async fn run(cfg: &Config, guard: &CancelGuard) -> Ending {
             workflow::error_titled("Checks did not pass", &why);
             report.status = RunStatus::Failed;
             // The gate's reasons already say "Nothing was deployed"; don't say it twice.
-            report.failure = Some(if why.to_ascii_lowercase().contains("nothing was deployed") {
-                why
-            } else {
-                format!("{why}; nothing was deployed")
-            });
+            report.failure = Some(
+                if why.to_ascii_lowercase().contains("nothing was deployed") {
+                    why
+                } else {
+                    format!("{why}; nothing was deployed")
+                },
+            );
             return Ending::Finished(Box::new(report));
         }
     }
