@@ -187,7 +187,14 @@ pub async fn run(cfg: &Config, guard: &CancelGuard) -> Ending {
             let why = reason.unwrap_or_else(|| "the commit's checks did not pass".into());
             workflow::error_titled("Checks did not pass", &why);
             report.status = RunStatus::Failed;
-            report.failure = Some(format!("{why}; nothing was deployed"));
+            // The gate's reasons already say "Nothing was deployed"; don't say it twice.
+            report.failure = Some(
+                if why.to_ascii_lowercase().contains("nothing was deployed") {
+                    why
+                } else {
+                    format!("{why}; nothing was deployed")
+                },
+            );
             return Ending::Finished(Box::new(report));
         }
     }

@@ -11,7 +11,7 @@ use crate::report::markdown::{
     cell, code_block, duration, escape_html, failed_stage, link, log_tail, scrub_credentials,
     service_durations, short_sha, stage_spans, state_word,
 };
-use crate::report::{RunReport, RunStatus, StageOutcome};
+use crate::report::{RunReport, RunStatus, ServiceState, StageOutcome};
 
 /// The summary's own ceiling: a tenth of GitHub's 1 MiB, which other steps share.
 pub const MAX_SUMMARY_BYTES: usize = 100 * 1024;
@@ -284,11 +284,15 @@ fn health(out: &mut String, r: &RunReport) {
     out.push('\n');
 }
 
+/// Only for services whose new deployment is serving: when nothing went live (a failed gate, a
+/// failed build) or it was already rolled back, the previous deployment still serves and a
+/// rollback command would only mislead.
 fn rollback(out: &mut String, r: &RunReport) {
     let with: Vec<_> = r
         .services
         .iter()
         .filter(|s| s.rollback_command.is_some())
+        .filter(|s| matches!(s.state, ServiceState::Deployed | ServiceState::FailedLive))
         .collect();
     if with.is_empty() {
         return;

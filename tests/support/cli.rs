@@ -26,6 +26,9 @@ impl Run {
     }
 }
 
+/// The GitHub token [`Runner::with_github`] passes.
+pub const GITHUB_TOKEN: &str = "ghs_e2eGitHubTokenNeverShown42";
+
 pub struct Runner {
     pub dir: tempfile::TempDir,
     pub env: BTreeMap<String, String>,
@@ -73,6 +76,16 @@ impl Runner {
             env,
             args: Vec::new(),
         }
+    }
+
+    /// Points the run at a (fake) GitHub API at `url` with token `gh-token`, and turns on the
+    /// three GitHub-facing inputs `wait-for-checks`, `github-deployment` and `comment`.
+    pub fn with_github(&mut self, url: &str) -> &mut Self {
+        self.set("GITHUB_API_URL", url)
+            .input("github-token", GITHUB_TOKEN)
+            .input("wait-for-checks", "true")
+            .input("github-deployment", "true")
+            .input("comment", "true")
     }
 
     pub fn set(&mut self, k: &str, v: &str) -> &mut Self {
