@@ -53,6 +53,12 @@ async fn passes_on_the_third_attempt() {
     let report = probe(&http, &s, &timing).await;
     assert!(report.passed, "{report:?}");
     assert_eq!(report.attempts, 3);
+    assert_eq!(
+        report.last_status,
+        Some(200),
+        "the passing answer is the one reported"
+    );
+    assert_eq!(report.body_excerpt, None);
     assert_eq!(hits.load(Ordering::SeqCst), 3);
     assert_eq!(report.error, None);
 }

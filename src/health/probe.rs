@@ -72,7 +72,9 @@ fn same_host_redirects() -> reqwest::redirect::Policy {
 
 /// One attempt's verdict.
 enum Attempt {
-    Pass,
+    Pass {
+        status: u16,
+    },
     Fail {
         status: Option<u16>,
         excerpt: Option<String>,
@@ -94,8 +96,10 @@ pub async fn probe(http: &reqwest::Client, spec: &ProbeSpec, timing: &Timing) ->
         let left = deadline.saturating_duration_since(Instant::now());
         let request_timeout = REQUEST_TIMEOUT.min(left.max(Duration::from_millis(100)));
         match attempt(http, spec, request_timeout).await {
-            Attempt::Pass => {
+            Attempt::Pass { status } => {
                 report.passed = true;
+                report.last_status = Some(status);
+                report.body_excerpt = None;
                 report.error = None;
                 return report;
             }
@@ -167,7 +171,7 @@ async fn attempt(http: &reqwest::Client, spec: &ProbeSpec, timeout: Duration) ->
             error: format!("answered {status} but the body does not contain `{expected}`"),
         };
     }
-    Attempt::Pass
+    Attempt::Pass { status }
 }
 
 /// Reads at most [`BODY_LIMIT`] bytes, within what is left of the attempt's timeout.
