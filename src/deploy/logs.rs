@@ -46,6 +46,30 @@ const DRAIN: Duration = Duration::from_secs(2);
 /// Lines buffered per waiting service before the oldest are dropped.
 const BUFFER_LINES: usize = 5_000;
 
+tokio::task_local! {
+    /// The printer of the service whose deploy this task follows (set by the deploy stage).
+    static PROGRESS: (LogPrinter, String);
+}
+
+/// Runs `fut` with its status progress lines going into `service`'s log group through `printer`,
+/// so concurrent services' progress never lands inside another service's group.
+pub async fn with_progress<F: std::future::Future>(
+    printer: LogPrinter,
+    service: String,
+    fut: F,
+) -> F::Output {
+    PROGRESS.scope((printer, service), fut).await
+}
+
+/// A status progress line ("web: BUILDING (12s elapsed)"): into the service's group when the
+/// deploy stage set one up (see [`with_progress`]), else straight to the log.
+pub fn progress(line: String) {
+    let routed = PROGRESS.try_with(|(printer, service)| printer.own_line(service, &line));
+    if routed.is_err() {
+        workflow::info(line);
+    }
+}
+
 /// Neutralises workflow commands in a log line: build output must not be able to run
 /// `::add-mask::`, `::error::` or `::stop-commands::` on our behalf.
 pub fn defuse(line: &str) -> String {
@@ -128,7 +152,15 @@ impl LogPrinter {
     }
 
     pub fn line(&self, service: &str, line: &str) {
-        let text = self.format(service, line);
+        self.push(service, self.format(service, line));
+    }
+
+    /// A line of ours about `service` (already naming it): in its group, never prefixed.
+    pub fn own_line(&self, service: &str, line: &str) {
+        self.push(service, line.to_string());
+    }
+
+    fn push(&self, service: &str, text: String) {
         let mut st = self.lock();
         match st.open.as_deref() {
             None => {

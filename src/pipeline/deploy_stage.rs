@@ -156,8 +156,16 @@ pub async fn run(
         printer.clone(),
         *c.timing(),
     );
-    let followed = crate::deploy::watch::follow_deployment(c, &id, &opts).await;
+    let followed = logs::with_progress(
+        printer.clone(),
+        label.to_string(),
+        crate::deploy::watch::follow_deployment(c, &id, &opts),
+    )
+    .await;
     let log = follower.finish().await;
+    // The follower closes the group when its stream ends; progress lines after an early end
+    // (websockets blocked) reopened it, so close it again (a no-op when nothing is open).
+    printer.finish(label);
     let mut deployment = None;
     match followed {
         Followed::Final {
