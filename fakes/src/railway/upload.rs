@@ -150,7 +150,7 @@ async fn handle(
                 Some(world) => {
                     match start_in_world(world, &headers, &project_id, &environment_id, &service) {
                         Ok(id) => id,
-                        Err(refusal) => return refusal,
+                        Err(refusal) => return *refusal,
                     }
                 }
                 None => {
@@ -199,10 +199,10 @@ fn start_in_world(
     project_id: &str,
     environment_id: &str,
     service_id: &str,
-) -> Result<String, Response> {
+) -> Result<String, Box<Response>> {
     let mut w = world.lock().unwrap_or_else(|e| e.into_inner());
     let refuse = |code: StatusCode, message: &str| {
-        (code, axum::Json(serde_json::json!({ "message": message }))).into_response()
+        Box::new((code, axum::Json(serde_json::json!({ "message": message }))).into_response())
     };
     let allowed = match super::graphql::caller(&w, headers) {
         None => false,
