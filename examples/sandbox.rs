@@ -53,6 +53,17 @@ async fn sandbox(out: &Path) -> Result<i32, String> {
     let bin = binary()?;
 
     let railway = FakeRailway::start(RailwayWorld::standard()).await;
+    // Status and build logs arrive over the fake's websocket, as from Railway.
+    railway.world().script_logs(
+        "svc-web",
+        &[
+            "[internal] load build definition from Dockerfile",
+            "#5 [2/3] RUN npm ci",
+            "#6 [3/3] COPY . .",
+            "#7 exporting to image",
+        ],
+        &["listening on :8080"],
+    );
     let github = GitHubState::default();
     {
         let mut w = github.world.lock().map_err(|_| "fake GitHub poisoned")?;

@@ -67,7 +67,7 @@ pub async fn poll(c: &RailwayClient, deployment_id: &str, opts: &FollowOptions<'
                     Some((at, s)) => *s != status || at.elapsed() >= opts.progress_every,
                 };
                 if due {
-                    workflow::info(format!(
+                    super::logs::progress(format!(
                         "{}: {} ({}s elapsed)",
                         opts.label,
                         status.as_str(),

@@ -7,8 +7,10 @@
 //! - [`LogPrinter`] gives each service one collapsed `::group::`. Groups cannot interleave, so with
 //!   several services the first to log streams live and the others are buffered (bounded) until the
 //!   open group closes; lines are then prefixed with the service name.
-//! - [`fetch_failure_reason`] reads `deploymentEvents` (the failing step and its error) and
-//!   [`report_failure`] prints the last lines outside the group plus an `::error::` annotation.
+//! - [`fetch_failure_reason`] reads `deploymentEvents` (the failing step and its error),
+//!   [`failure_sentence`] turns it into the service's failure (which the pipeline annotates as
+//!   `::error::` once, with the rest of the run's failures) and [`report_failure`] prints the last
+//!   lines outside any group.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -44,17 +46,53 @@ const DRAIN: Duration = Duration::from_secs(2);
 /// Lines buffered per waiting service before the oldest are dropped.
 const BUFFER_LINES: usize = 5_000;
 
+tokio::task_local! {
+    /// The printer of the service whose deploy this task follows (set by the deploy stage).
+    static PROGRESS: (LogPrinter, String);
+}
+
+/// Runs `fut` with its status progress lines going into `service`'s log group through `printer`,
+/// so concurrent services' progress never lands inside another service's group.
+pub async fn with_progress<F: std::future::Future>(
+    printer: LogPrinter,
+    service: String,
+    fut: F,
+) -> F::Output {
+    PROGRESS.scope((printer, service), fut).await
+}
+
+/// A status progress line ("web: BUILDING (12s elapsed)"): into the service's group when the
+/// deploy stage set one up (see [`with_progress`]), else straight to the log.
+pub fn progress(line: String) {
+    let routed = PROGRESS.try_with(|(printer, service)| printer.own_line(service, &line));
+    if routed.is_err() {
+        workflow::info(line);
+    }
+}
+
 /// Neutralises workflow commands in a log line: build output must not be able to run
 /// `::add-mask::`, `::error::` or `::stop-commands::` on our behalf.
 pub fn defuse(line: &str) -> String {
     line.replace("::", ":\u{200b}:")
 }
 
-#[derive(Default)]
 struct Waiting {
     lines: VecDeque<String>,
     dropped: usize,
     finished: bool,
+    /// Lines printed outside any group (a failure tail), not a service's log.
+    grouped: bool,
+}
+
+impl Default for Waiting {
+    fn default() -> Self {
+        Waiting {
+            lines: VecDeque::new(),
+            dropped: 0,
+            finished: false,
+            grouped: true,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -114,7 +152,15 @@ impl LogPrinter {
     }
 
     pub fn line(&self, service: &str, line: &str) {
-        let text = self.format(service, line);
+        self.push(service, self.format(service, line));
+    }
+
+    /// A line of ours about `service` (already naming it): in its group, never prefixed.
+    pub fn own_line(&self, service: &str, line: &str) {
+        self.push(service, line.to_string());
+    }
+
+    fn push(&self, service: &str, text: String) {
         let mut st = self.lock();
         match st.open.as_deref() {
             None => {
@@ -124,7 +170,11 @@ impl LogPrinter {
             }
             Some(s) if s == service => (self.sink)(&text),
             Some(_) => {
-                let w = match st.waiting.iter().position(|(s, _)| s == service) {
+                let w = match st
+                    .waiting
+                    .iter()
+                    .position(|(s, w)| w.grouped && s == service)
+                {
                     Some(i) => &mut st.waiting[i].1,
                     None => {
                         st.waiting.push((service.to_string(), Waiting::default()));
@@ -141,11 +191,36 @@ impl LogPrinter {
         }
     }
 
+    /// Prints `lines` outside any group: now when no group is open, else as soon as the open
+    /// group closes (in order with the groups waiting before it).
+    pub fn ungrouped(&self, lines: Vec<String>) {
+        let mut st = self.lock();
+        if st.open.is_none() {
+            for l in &lines {
+                (self.sink)(l);
+            }
+            return;
+        }
+        st.waiting.push((
+            String::new(),
+            Waiting {
+                lines: lines.into(),
+                finished: true,
+                grouped: false,
+                ..Waiting::default()
+            },
+        ));
+    }
+
     /// The service's logs are over: close its group and hand the terminal to the next one.
     pub fn finish(&self, service: &str) {
         let mut st = self.lock();
         if st.open.as_deref() != Some(service) {
-            if let Some((_, w)) = st.waiting.iter_mut().find(|(s, _)| s == service) {
+            if let Some((_, w)) = st
+                .waiting
+                .iter_mut()
+                .find(|(s, w)| w.grouped && s == service)
+            {
                 w.finished = true;
             }
             return;
@@ -154,6 +229,12 @@ impl LogPrinter {
         st.open = None;
         while !st.waiting.is_empty() {
             let (next, w) = st.waiting.remove(0);
+            if !w.grouped {
+                for l in &w.lines {
+                    (self.sink)(l);
+                }
+                continue;
+            }
             self.open_group(&next);
             if w.dropped > 0 {
                 (self.sink)(&format!(
@@ -439,35 +520,37 @@ pub fn failure_reason(events: &[DeploymentEvent]) -> Option<FailureReason> {
         })
 }
 
-/// The one-sentence failure, e.g. "api: the pre-deploy command failed: exit code 1 (status FAILED)".
-pub fn failure_sentence(service: &str, status: &str, reason: Option<&FailureReason>) -> String {
+/// The failure of one service's deployment, e.g. "deployment d-1 ended FAILED: the pre-deploy
+/// command step failed: exit code 1". `otherwise` explains the status when Railway named no
+/// failing step. The pipeline prefixes the service name and annotates it as `::error::`.
+pub fn failure_sentence(
+    deployment_id: &str,
+    status: &str,
+    reason: Option<&FailureReason>,
+    otherwise: &str,
+) -> String {
     match reason {
         Some(r) => format!(
-            "{service}: the {} step failed: {} (status {status})",
+            "deployment {deployment_id} ended {status}: the {} step failed: {}",
             step_label(&r.step),
             r.message
         ),
-        None => format!("{service}: the deployment ended {status}; see its logs in Railway"),
+        None => format!("deployment {deployment_id} ended {status}: {otherwise}"),
     }
 }
 
-/// Prints the tail outside any group, then the `::error::` annotation.
-pub fn report_failure(
-    service: &str,
-    status: &str,
-    tail: &[String],
-    reason: Option<&FailureReason>,
-) {
-    if !tail.is_empty() {
-        workflow::info(format!("Last {} log lines of {service}:", tail.len()));
-        for l in tail {
-            workflow::info(format!("  {}", defuse(l)));
-        }
+/// Prints the last log lines of a failed deployment outside any group (through `printer`, so
+/// they never land inside another service's open group). The `::error::` annotation is not
+/// printed here: the pipeline prints one per failed service from its report, which carries
+/// [`failure_sentence`], so the run page shows each failure once.
+pub fn report_failure(printer: &LogPrinter, service: &str, tail: &[String]) {
+    if tail.is_empty() {
+        return;
     }
-    workflow::error_titled(
-        &format!("{service} deploy failed"),
-        failure_sentence(service, status, reason),
-    );
+    let mut lines = Vec::with_capacity(tail.len() + 1);
+    lines.push(format!("Last {} log lines of {service}:", tail.len()));
+    lines.extend(tail.iter().map(|l| format!("  {}", defuse(l))));
+    printer.ungrouped(lines);
 }
 
 #[cfg(test)]
@@ -514,6 +597,34 @@ mod tests {
     }
 
     #[test]
+    fn a_failure_tail_never_lands_inside_another_services_group() {
+        let (p, out) = capture(true);
+        p.line("api", "a1");
+        p.line("web", "w1");
+        p.finish("web");
+        report_failure(&p, "web", &["boom".to_string()]);
+        p.line("worker", "k1");
+        p.finish("api");
+        let got = out.lock().unwrap().clone();
+        assert_eq!(
+            got,
+            vec![
+                "── Railway logs: api ──",
+                "[api] a1",
+                "── Railway logs: web ──",
+                "[web] w1",
+                "Last 1 log lines of web:",
+                "  boom",
+                "── Railway logs: worker ──",
+                "[worker] k1",
+            ]
+        );
+        let (p, out) = capture(false);
+        report_failure(&p, "web", &["x".to_string()]);
+        assert_eq!(out.lock().unwrap().len(), 2);
+    }
+
+    #[test]
     fn workflow_commands_in_logs_are_defused() {
         let (p, out) = capture(false);
         p.line("api", "::add-mask::x");
@@ -531,8 +642,12 @@ mod tests {
         .unwrap();
         let r = failure_reason(&data).unwrap();
         assert_eq!(
-            failure_sentence("api", "FAILED", Some(&r)),
-            "api: the pre-deploy command step failed: Pre-deploy command exited with code 1 (status FAILED)"
+            failure_sentence("d-1", "FAILED", Some(&r), "unused"),
+            "deployment d-1 ended FAILED: the pre-deploy command step failed: Pre-deploy command exited with code 1"
+        );
+        assert_eq!(
+            failure_sentence("d-1", "CRASHED", None, "it crashed"),
+            "deployment d-1 ended CRASHED: it crashed"
         );
         let data: Vec<DeploymentEvent> = serde_json::from_value(json!([
             {"id": "3", "step": "HEALTHCHECK", "createdAt": "t", "completedAt": null,

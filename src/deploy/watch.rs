@@ -203,7 +203,7 @@ pub async fn follow_deployment(
                     opts.label
                 ));
             }
-            workflow::info(format!(
+            super::logs::progress(format!(
                 "{}: {} ({}s elapsed)",
                 opts.label,
                 status.as_str(),
@@ -213,7 +213,7 @@ pub async fn follow_deployment(
     )
     .await;
     if let WatchEnd::Fallback { reason, .. } = &end {
-        workflow::info(format!(
+        super::logs::progress(format!(
             "{}: live status unavailable ({reason}); polling instead",
             opts.label
         ));

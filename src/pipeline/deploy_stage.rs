@@ -1,5 +1,6 @@
-//! The deploy stage for one service: start the deployment, follow it to a final state, and turn
-//! the result into the service's report (with the stage timings).
+//! The deploy stage for one service: start the deployment, stream its build/deploy logs into the
+//! service's log group while following it to a final state, and turn the result into the
+//! service's report (with the stage timings, the failing step and the last log lines).
 
 use std::time::{Duration, Instant};
 
@@ -8,6 +9,7 @@ use chrono::Utc;
 use super::plan::{Plan, ServicePlan};
 use crate::config::Config;
 use crate::deploy::follow::{FollowOptions, Followed};
+use crate::deploy::logs::{self, LogFollower, LogPrinter};
 use crate::deploy::status::Phase;
 use crate::deploy::{self, StartError, StartRequest};
 use crate::railway::RailwayClient;
@@ -66,6 +68,7 @@ pub async fn run(
     sp: &ServicePlan,
     label: &str,
     archives: &crate::upload::source::ArchiveCache,
+    printer: &LogPrinter,
 ) -> ServiceOutcome {
     let mut report = initial_report(plan, sp);
     let mut stages = Vec::new();
@@ -143,7 +146,26 @@ pub async fn run(
         deadline: started + cfg.deploy_timeout,
         progress_every: Duration::from_secs(15),
     };
-    let followed = crate::deploy::watch::follow_deployment(c, &id, &opts).await;
+    // Logs stream on their own socket while the status is followed; however they end, the
+    // verdict below comes only from the deployment's status.
+    let follower = LogFollower::start(
+        c.api_url().clone(),
+        c.token().clone(),
+        id.clone(),
+        label.to_string(),
+        printer.clone(),
+        *c.timing(),
+    );
+    let followed = logs::with_progress(
+        printer.clone(),
+        label.to_string(),
+        crate::deploy::watch::follow_deployment(c, &id, &opts),
+    )
+    .await;
+    let log = follower.finish().await;
+    // The follower closes the group when its stream ends; progress lines after an early end
+    // (websockets blocked) reopened it, so close it again (a no-op when nothing is open).
+    printer.finish(label);
     let mut deployment = None;
     match followed {
         Followed::Final {
@@ -172,9 +194,13 @@ pub async fn run(
                         Some(prev) => format!("; the previous deployment {prev} is still serving"),
                         None => String::new(),
                     };
+                    // One more request, only on failure: which step failed, and why.
+                    let reason = logs::fetch_failure_reason(c, &id).await;
+                    logs::report_failure(printer, label, &log.tail);
+                    report.log_tail = log.tail.clone();
                     report.failure = Some(format!(
-                        "deployment {id} ended {}: {why}{serving}",
-                        status.as_str()
+                        "{}{serving}",
+                        logs::failure_sentence(&id, status.as_str(), reason.as_ref(), why)
                     ));
                     stages.push(timing(
                         Stage::Deploy,
@@ -189,6 +215,8 @@ pub async fn run(
             deployment = Some(*d);
         }
         Followed::TimedOut { last, elapsed } => {
+            logs::report_failure(printer, label, &log.tail);
+            report.log_tail = log.tail.clone();
             report.state = ServiceState::FailedBeforeLive;
             report.final_status = Some(last.as_str().to_string());
             report.failure = Some(format!(

@@ -145,6 +145,25 @@ pub async fn run(cfg: &Config, guard: &CancelGuard) -> Ending {
         {
             return stopped(report, stop);
         }
+        // `source: upload`: build the archive (nothing is sent) and say what it would hold.
+        if let crate::config::Source::Upload { path } = &cfg.source {
+            let archives = crate::upload::source::ArchiveCache::default();
+            match crate::upload::describe(&archives, path).await {
+                Ok(description) => {
+                    plan.actions.push(crate::report::PlannedAction {
+                        service: None,
+                        description,
+                    });
+                    report.plan = plan.actions.clone();
+                }
+                Err(e) => {
+                    return Ending::InvalidInput(format!(
+                        "`path` {} cannot be uploaded: {e}",
+                        path.display()
+                    ));
+                }
+            }
+        }
         workflow::group_start("Plan (dry run: nothing will be changed)");
         for a in &plan.actions {
             workflow::info(format!("- {}", a.description));
@@ -243,13 +262,16 @@ pub async fn run(cfg: &Config, guard: &CancelGuard) -> Ending {
 
     // Deploy and follow, all services concurrently (services sharing a `path` share one archive).
     let archives = crate::upload::source::ArchiveCache::default();
+    // One log group per service; lines carry the service name when several deploy.
+    let printer = crate::deploy::logs::LogPrinter::new(plan.services.len() > 1);
     let outcomes = join_all(plan.services.iter().enumerate().map(|(i, sp)| {
         let cfg = promoted.get(i).unwrap_or(cfg);
         let label = sp.service.name.clone();
         let client = &client;
         let plan = &plan;
         let archives = &archives;
-        async move { deploy_stage::run(client, cfg, plan, sp, &label, archives).await }
+        let printer = &printer;
+        async move { deploy_stage::run(client, cfg, plan, sp, &label, archives, printer).await }
     }))
     .await;
     if let Some(msg) = outcomes.iter().find_map(|o| o.unsupported.clone()) {

@@ -51,7 +51,7 @@ pub async fn describe(archives: &ArchiveCache, path: &Path) -> Result<String, Up
         .await
         .map_err(UploadError::Archive)?;
     Ok(format!(
-        "upload {} ({} files, {} uncompressed, {} compressed)",
+        "the archive of `{}` holds {} files, {} uncompressed, {} compressed (built, not sent: a dry run uploads nothing)",
         path.display(),
         stats.files,
         human_bytes(stats.input_bytes),

@@ -13,7 +13,7 @@ use super::world::RailwayWorld;
 use crate::Recorder;
 
 /// Who a request's token says it is.
-enum Caller {
+pub(crate) enum Caller {
     Project {
         project_id: String,
         environment_id: String,
@@ -21,7 +21,7 @@ enum Caller {
     Account,
 }
 
-fn caller(world: &RailwayWorld, headers: &HeaderMap) -> Option<Caller> {
+pub(crate) fn caller(world: &RailwayWorld, headers: &HeaderMap) -> Option<Caller> {
     if let Some(t) = headers
         .get("project-access-token")
         .and_then(|v| v.to_str().ok())
@@ -42,6 +42,21 @@ fn caller(world: &RailwayWorld, headers: &HeaderMap) -> Option<Caller> {
         .iter()
         .any(|t| t == bearer)
         .then_some(Caller::Account)
+}
+
+/// Log lines as Railway sends them, with distinct timestamps (one second apart).
+pub(crate) fn log_lines(lines: &[String]) -> Vec<Value> {
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            json!({
+                "timestamp": format!("2026-11-22T08:{:02}:{:02}.000Z", (i / 60) % 60, i % 60),
+                "message": m,
+                "severity": "info",
+            })
+        })
+        .collect()
 }
 
 fn errors(message: &str) -> Value {
@@ -153,13 +168,30 @@ pub async fn handle(
                 .collect();
             json!({ "data": { "deployments": { "edges": edges } } })
         }
-        "Deployment" => match world.deployment_mut(&v("id")) {
+        "Deployment" => match world.observe(&v("id")) {
+            None => errors("Deployment not found"),
+            Some(d) => json!({ "data": { "deployment": RailwayWorld::deployment_json(d) } }),
+        },
+        "DeploymentEvents" => match world.deployment(&v("id")) {
             None => errors("Deployment not found"),
             Some(d) => {
-                if let Some(next) = d.script.pop_front() {
-                    d.status = next;
-                }
-                json!({ "data": { "deployment": RailwayWorld::deployment_json(d) } })
+                let first = vars.get("first").and_then(Value::as_u64).unwrap_or(100) as usize;
+                let edges: Vec<Value> = d
+                    .events
+                    .iter()
+                    .take(first)
+                    .map(|e| json!({ "node": e }))
+                    .collect();
+                json!({ "data": { "deploymentEvents": { "edges": edges } } })
+            }
+        },
+        "DeploymentLogs" => match world.deployment(&v("deploymentId")) {
+            None => errors("Deployment not found"),
+            Some(d) => {
+                let limit = vars.get("limit").and_then(Value::as_u64).unwrap_or(100) as usize;
+                let lines = log_lines(&d.deploy_logs);
+                let skip = lines.len().saturating_sub(limit);
+                json!({ "data": { "deploymentLogs": lines[skip..] } })
             }
         },
         "ServiceInstanceDeployV2" => {

@@ -12,7 +12,9 @@ use axum::Router;
 use axum::routing::post;
 
 use crate::{Recorded, Recorder, Server};
-pub use world::{FakeDeployment, Instance, RailwayWorld};
+use upload::UploadFake;
+pub use world::{FakeDeployment, Instance, RailwayWorld, ServiceLogs};
+use ws::WsFake;
 
 #[derive(Clone)]
 pub struct RailwayState {
@@ -20,22 +22,41 @@ pub struct RailwayState {
     pub recorder: Recorder,
 }
 
-/// Also serves `GET /app/health` (200 `{"status":"ok"}`): a stand-in for the deployed app, so
-/// tests can point `health-url` at loopback.
+/// GraphQL on `POST /graphql/v2`, its websocket (`GET /graphql/v2` upgraded) and the upload
+/// endpoint, all on the state's world and recorder. Also serves `GET /app/health` (200
+/// `{"status":"ok"}`, not recorded): a stand-in for the deployed app, so tests can point
+/// `health-url` at loopback.
 pub fn router(state: RailwayState) -> Router {
-    Router::new()
-        .route("/graphql/v2", post(graphql::handle))
+    let (router, _, _) = router_with_fakes(state);
+    router
+}
+
+fn router_with_fakes(state: RailwayState) -> (Router, UploadFake, WsFake) {
+    let upload = UploadFake::backed_by(state.world.clone(), state.recorder.clone());
+    let ws = WsFake::backed_by(state.world.clone(), state.recorder.clone());
+    let router = Router::new()
+        .route(
+            "/graphql/v2",
+            post(graphql::handle)
+                .with_state(state)
+                .merge(ws::ws_get(ws.clone())),
+        )
         .route(
             "/app/health",
             axum::routing::get(|| async { r#"{"status":"ok"}"# }),
         )
-        .with_state(state)
+        .merge(upload::upload_routes(upload.clone()));
+    (router, upload, ws)
 }
 
 /// A running fake Railway.
 pub struct FakeRailway {
     pub state: RailwayState,
     pub server: Server,
+    /// Script upload answers (400, 413 ...) with `upload.reply_next`.
+    pub upload: UploadFake,
+    /// Script socket behaviour per deployment id (drops, errors) with `ws.script`.
+    pub ws: WsFake,
 }
 
 impl FakeRailway {
@@ -44,8 +65,14 @@ impl FakeRailway {
             world: Arc::new(Mutex::new(world)),
             recorder: Recorder::default(),
         };
-        let server = Server::start(router(state.clone())).await;
-        FakeRailway { state, server }
+        let (router, upload, ws) = router_with_fakes(state.clone());
+        let server = Server::start(router).await;
+        FakeRailway {
+            state,
+            server,
+            upload,
+            ws,
+        }
     }
 
     /// The GraphQL endpoint, as `railway-api-url` takes it.
@@ -64,6 +91,22 @@ impl FakeRailway {
 
     pub fn requests(&self) -> Vec<Recorded> {
         self.state.recorder.all()
+    }
+
+    /// The bodies of every upload received, in order.
+    pub fn uploads(&self) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/up"))
+            .collect()
+    }
+
+    /// Websocket upgrade requests received (each one HTTP request).
+    pub fn upgrades(&self) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method == "GET" && r.path == ws::WS_PATH)
+            .collect()
     }
 
     /// The `operationName` of every GraphQL request, in order.

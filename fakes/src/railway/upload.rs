@@ -1,7 +1,9 @@
 //! Fake of Railway's upload endpoint, `POST /project/{projectId}/environment/{environmentId}/up`.
 //! Records every request (bodies kept, or only counted for the benchmark), answers from a script
 //! (200 with a deployment, 400, 413, 429 with Retry-After, any status), and unpacks uploaded
-//! tar.gz bodies so tests can assert on the archive members.
+//! tar.gz bodies so tests can assert on the archive members. Standalone, accepted uploads get ids
+//! `dep-up-N`; backed by a [`RailwayWorld`] (inside `FakeRailway`), the token is checked as the
+//! GraphQL endpoint checks it and an accepted upload starts a deployment in that world.
 
 use std::collections::VecDeque;
 use std::io::Read;
@@ -15,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use futures_util::StreamExt;
 
+use super::world::RailwayWorld;
 use crate::recorder::{Recorded, Recorder};
 
 pub const UPLOAD_ROUTE: &str = "/project/{project_id}/environment/{environment_id}/up";
@@ -47,11 +50,21 @@ struct UploadState {
 pub struct UploadFake {
     state: Arc<Mutex<UploadState>>,
     recorder: Recorder,
+    world: Option<Arc<Mutex<RailwayWorld>>>,
 }
 
 impl UploadFake {
     pub fn new() -> Self {
         UploadFake::default()
+    }
+
+    /// Accepted uploads start deployments in `world`; requests go to `recorder`.
+    pub fn backed_by(world: Arc<Mutex<RailwayWorld>>, recorder: Recorder) -> Self {
+        UploadFake {
+            state: Arc::default(),
+            recorder,
+            world: Some(world),
+        }
     }
 
     /// Only count body bytes instead of keeping them (large benchmark uploads).
@@ -133,12 +146,19 @@ async fn handle(
         .to_string();
     match reply {
         UploadReply::Accept => {
-            let n = {
-                let mut st = fake.lock();
-                st.accepted += 1;
-                st.accepted
+            let id = match &fake.world {
+                Some(world) => {
+                    match start_in_world(world, &headers, &project_id, &environment_id, &service) {
+                        Ok(id) => id,
+                        Err(refusal) => return *refusal,
+                    }
+                }
+                None => {
+                    let mut st = fake.lock();
+                    st.accepted += 1;
+                    format!("dep-up-{}", st.accepted)
+                }
             };
-            let id = format!("dep-up-{n}");
             axum::Json(serde_json::json!({
                 "deploymentId": id,
                 "url": format!("https://railway.com/project/{project_id}/service/{service}?environmentId={environment_id}&id={id}"),
@@ -169,6 +189,47 @@ async fn handle(
         )
             .into_response(),
     }
+}
+
+/// Checks the token and the service instance like Railway does, then starts a deployment that
+/// follows the service's status script.
+fn start_in_world(
+    world: &Mutex<RailwayWorld>,
+    headers: &HeaderMap,
+    project_id: &str,
+    environment_id: &str,
+    service_id: &str,
+) -> Result<String, Box<Response>> {
+    let mut w = world.lock().unwrap_or_else(|e| e.into_inner());
+    let refuse = |code: StatusCode, message: &str| {
+        Box::new((code, axum::Json(serde_json::json!({ "message": message }))).into_response())
+    };
+    let allowed = match super::graphql::caller(&w, headers) {
+        None => false,
+        Some(super::graphql::Caller::Account) => true,
+        Some(super::graphql::Caller::Project {
+            project_id: p,
+            environment_id: e,
+        }) => p == project_id && e == environment_id,
+    };
+    if !allowed {
+        return Err(refuse(StatusCode::UNAUTHORIZED, "Not Authorized"));
+    }
+    if w.project_id != project_id
+        || !w
+            .instances
+            .contains_key(&(service_id.to_string(), environment_id.to_string()))
+    {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "Service instance not found",
+        ));
+    }
+    Ok(w.start_deployment(
+        service_id,
+        environment_id,
+        serde_json::json!({ "source": "upload" }),
+    ))
 }
 
 /// One member of an uploaded archive.

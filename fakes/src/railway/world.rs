@@ -1,8 +1,10 @@
 //! The fake Railway's world: one project with environments, services, service instances and
 //! deployments, plus the tokens that may see it and scripted behaviour (status sequences a new
-//! deployment goes through, 429s to answer).
+//! deployment goes through, its build/deploy log lines and `deploymentEvents`, 429s to answer,
+//! whether websockets work).
 
 use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -29,6 +31,44 @@ pub struct FakeDeployment {
     pub static_url: Option<String>,
     /// Creation order; higher is newer.
     pub seq: u64,
+    /// Build log lines, replayed whole to every `buildLogs` subscription.
+    pub build_logs: Vec<String>,
+    /// Deploy (runtime) log lines, replayed whole to every `deploymentLogs` subscription.
+    pub deploy_logs: Vec<String>,
+    /// `deploymentEvents` nodes (`{id, step, createdAt, completedAt, payload}`).
+    pub events: Vec<Value>,
+    /// Log subscriptions opened for it (the websocket status waits for the first, briefly, so
+    /// tests see the logs of a fast scripted deploy deterministically).
+    pub log_watchers: u32,
+    pub created: Instant,
+    /// Script steps taken so far.
+    pub steps: usize,
+}
+
+impl FakeDeployment {
+    /// Moves one status on (the last status stays).
+    pub fn step(&mut self) {
+        if let Some(next) = self.script.pop_front() {
+            self.status = next;
+            self.steps += 1;
+        }
+    }
+
+    pub fn is_final(&self) -> bool {
+        self.script.is_empty()
+            && matches!(
+                self.status.as_str(),
+                "SUCCESS" | "FAILED" | "CRASHED" | "REMOVED" | "SKIPPED"
+            )
+    }
+}
+
+/// What new deployments of a service log and report as their steps.
+#[derive(Clone, Debug, Default)]
+pub struct ServiceLogs {
+    pub build: Vec<String>,
+    pub deploy: Vec<String>,
+    pub events: Vec<Value>,
 }
 
 #[derive(Clone, Debug)]
@@ -48,6 +88,16 @@ pub struct RailwayWorld {
     /// Answer this many of the next requests with HTTP 429 and `Retry-After: 0`.
     pub rate_limit_next: u32,
     pub next_seq: u64,
+    /// Service id → the logs and events of its new deployments.
+    pub logs: HashMap<String, ServiceLogs>,
+    /// `false`: websocket upgrades on `/graphql/v2` are refused (503), as behind a proxy that
+    /// blocks them, so clients must fall back to polling.
+    pub websockets: bool,
+    /// How often the websocket `deployment(id)` subscription moves a deployment one status on.
+    pub ws_step: Duration,
+    /// `Some(d)`: statuses advance with time (one step every `d` since creation) instead of one
+    /// step per read, so a long deploy costs pollers what it would cost against Railway.
+    pub step_every: Option<Duration>,
 }
 
 pub const STANDARD_SCRIPT: &[&str] = &["QUEUED", "BUILDING", "DEPLOYING", "SUCCESS"];
@@ -85,6 +135,10 @@ impl RailwayWorld {
             scripts: HashMap::new(),
             rate_limit_next: 0,
             next_seq: 1,
+            logs: HashMap::new(),
+            websockets: true,
+            ws_step: Duration::from_millis(10),
+            step_every: None,
         };
         for (env_id, env_suffix) in [("env-prod", "prod"), ("env-stg", "stg")] {
             for (svc_id, svc) in [("svc-web", "web"), ("svc-worker", "worker")] {
@@ -125,7 +179,52 @@ impl RailwayWorld {
             meta: json!({}),
             static_url: None,
             seq,
+            build_logs: Vec::new(),
+            deploy_logs: Vec::new(),
+            events: Vec::new(),
+            log_watchers: 0,
+            created: Instant::now(),
+            steps: 0,
         });
+    }
+
+    /// Makes new deployments of `service_id` log these lines.
+    pub fn script_logs(&mut self, service_id: &str, build: &[&str], deploy: &[&str]) {
+        let l = self.logs.entry(service_id.into()).or_default();
+        l.build = build.iter().map(|s| s.to_string()).collect();
+        l.deploy = deploy.iter().map(|s| s.to_string()).collect();
+    }
+
+    /// Makes new deployments of `service_id` report these `deploymentEvents` nodes.
+    pub fn script_events(&mut self, service_id: &str, events: Vec<Value>) {
+        self.logs.entry(service_id.into()).or_default().events = events;
+    }
+
+    /// The events of a deployment that built, then failed `step` with `error`.
+    pub fn failed_step_events(step: &str, error: &str) -> Vec<Value> {
+        vec![
+            json!({"id": "ev-1", "step": "BUILD_IMAGE", "createdAt": "2026-11-22T08:00:00.000Z",
+                   "completedAt": "2026-11-22T08:00:40.000Z", "payload": {"durationMs": 40000, "error": null, "reason": null, "skipped": false, "attempt": 1, "maxAttempts": 1}}),
+            json!({"id": "ev-2", "step": step, "createdAt": "2026-11-22T08:00:41.000Z",
+                   "completedAt": "2026-11-22T08:00:45.000Z", "payload": {"durationMs": 4000, "error": error, "reason": null, "skipped": false, "attempt": 1, "maxAttempts": 1}}),
+        ]
+    }
+
+    /// Reads a deployment as a client sees it now, moving its script on: one step per read, or
+    /// by elapsed time when `step_every` is set.
+    pub fn observe(&mut self, id: &str) -> Option<&FakeDeployment> {
+        let every = self.step_every;
+        let d = self.deployment_mut(id)?;
+        match every {
+            None => d.step(),
+            Some(every) => {
+                let due = d.created.elapsed().as_nanos() / every.as_nanos().max(1);
+                while (d.steps as u128) < due && !d.script.is_empty() {
+                    d.step();
+                }
+            }
+        }
+        Some(d)
     }
 
     /// Makes new deployments of `service_id` go through `statuses`.
@@ -166,6 +265,7 @@ impl RailwayWorld {
             .find(|(i, _)| i == environment_id)
             .map(|(_, n)| n.clone())
             .unwrap_or_default();
+        let logs = self.logs.get(service_id).cloned().unwrap_or_default();
         self.deployments.push(FakeDeployment {
             id: id.clone(),
             service_id: service_id.into(),
@@ -176,6 +276,12 @@ impl RailwayWorld {
             meta,
             static_url: Some(format!("{service_id}-{env_name}-{seq}.up.railway.app")),
             seq,
+            build_logs: logs.build,
+            deploy_logs: logs.deploy,
+            events: logs.events,
+            log_watchers: 0,
+            created: Instant::now(),
+            steps: 0,
         });
         id
     }

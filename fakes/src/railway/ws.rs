@@ -4,6 +4,11 @@
 //! fallbacks and reconnects; log subscriptions replay every line from the start on each new
 //! connection, as Railway's history replay does, so clients must de-duplicate. Every upgrade
 //! request is recorded (that is the only HTTP request a socket costs).
+//!
+//! Backed by a [`RailwayWorld`] (inside `FakeRailway`), deployments without a script are served
+//! from the world: `deployment(id)` moves the deployment's status script on every `ws_step` and
+//! sends each change, `buildLogs`/`deploymentLogs` replay the deployment's scripted lines, the
+//! token on the upgrade request is checked, and `world.websockets = false` refuses upgrades.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -18,6 +23,8 @@ use axum::routing::{MethodRouter, get};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
+use super::graphql::{caller, log_lines};
+use super::world::RailwayWorld;
 use crate::recorder::{Recorded, Recorder};
 
 pub const WS_PATH: &str = "/graphql/v2";
@@ -54,11 +61,27 @@ struct WsState {
 pub struct WsFake {
     state: Arc<Mutex<WsState>>,
     recorder: Recorder,
+    world: Option<Arc<Mutex<RailwayWorld>>>,
 }
 
 impl WsFake {
     pub fn new() -> Self {
         WsFake::default()
+    }
+
+    /// Serves unscripted deployments from `world`; upgrades go to `recorder`.
+    pub fn backed_by(world: Arc<Mutex<RailwayWorld>>, recorder: Recorder) -> Self {
+        WsFake {
+            state: Arc::default(),
+            recorder,
+            world: Some(world),
+        }
+    }
+
+    fn world(&self) -> Option<std::sync::MutexGuard<'_, RailwayWorld>> {
+        self.world
+            .as_ref()
+            .map(|w| w.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     pub fn script(&self, deployment_id: &str, script: DeploymentScript) {
@@ -114,15 +137,18 @@ async fn upgrade(
         )
             .into_response();
     };
-    if fake.lock().refuse_upgrade {
+    let world_refuses = fake.world().is_some_and(|w| !w.websockets);
+    if fake.lock().refuse_upgrade || world_refuses {
         return (
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             "websockets unavailable",
         )
             .into_response();
     }
+    // Only a world knows the tokens; a standalone fake accepts any.
+    let authorized = fake.world().is_none_or(|w| caller(&w, &headers).is_some());
     ws.protocols(["graphql-transport-ws"])
-        .on_upgrade(move |socket| serve(fake, socket))
+        .on_upgrade(move |socket| serve(fake, socket, authorized))
 }
 
 enum Out {
@@ -130,7 +156,7 @@ enum Out {
     Drop,
 }
 
-async fn serve(fake: WsFake, mut socket: WebSocket) {
+async fn serve(fake: WsFake, mut socket: WebSocket, authorized: bool) {
     let (tx, mut rx) = mpsc::channel::<Out>(64);
     let mut tasks = Vec::new();
     loop {
@@ -147,7 +173,7 @@ async fn serve(fake: WsFake, mut socket: WebSocket) {
                         let _ = socket.send(Message::Text(json!({"type":"pong"}).to_string().into())).await;
                     }
                     Some("subscribe") => {
-                        tasks.push(tokio::spawn(run_subscription(fake.clone(), v, tx.clone())));
+                        tasks.push(tokio::spawn(run_subscription(fake.clone(), v, tx.clone(), authorized)));
                     }
                     _ => {}
                 }
@@ -167,7 +193,7 @@ async fn serve(fake: WsFake, mut socket: WebSocket) {
     }
 }
 
-async fn run_subscription(fake: WsFake, msg: Value, tx: mpsc::Sender<Out>) {
+async fn run_subscription(fake: WsFake, msg: Value, tx: mpsc::Sender<Out>, authorized: bool) {
     let id = msg
         .get("id")
         .and_then(Value::as_str)
@@ -189,6 +215,44 @@ async fn run_subscription(fake: WsFake, msg: Value, tx: mpsc::Sender<Out>) {
         .unwrap_or_default()
         .to_string();
     let script = fake.lock().scripts.get(&dep).cloned();
+    if script.is_none()
+        && let Some(world) = fake.world.clone()
+    {
+        let error =
+            |m: String| Out::Send(json!({"id": id, "type": "error", "payload": [{"message": m}]}));
+        if !authorized {
+            let _ = tx.send(error("Not Authorized".into())).await;
+            return;
+        }
+        let next =
+            |data: Value| Out::Send(json!({"id": id, "type": "next", "payload": {"data": data}}));
+        if query.contains("deployment(id") {
+            world_status(&world, &dep, &tx, next, error).await;
+        } else if query.contains("buildLogs(") || query.contains("deploymentLogs(") {
+            let build = query.contains("buildLogs(");
+            let lines = {
+                let mut w = world.lock().unwrap_or_else(|e| e.into_inner());
+                w.deployment_mut(&dep).map(|d| {
+                    d.log_watchers += 1;
+                    log_lines(if build { &d.build_logs } else { &d.deploy_logs })
+                })
+            };
+            let field = if build { "buildLogs" } else { "deploymentLogs" };
+            match lines {
+                None => {
+                    let _ = tx.send(error(format!("Deployment {dep} not found"))).await;
+                }
+                // Railway replays history in one batch, then streams new lines (none here).
+                Some(lines) if !lines.is_empty() => {
+                    let _ = tx.send(next(json!({ field: lines }))).await;
+                }
+                Some(_) => {}
+            }
+        } else {
+            let _ = tx.send(error("unknown subscription".into())).await;
+        }
+        return;
+    }
     let Some(script) = script else {
         let _ = tx
             .send(Out::Send(json!({"id": id, "type": "error", "payload": [{"message": format!("Deployment {dep} not found")}]})))
@@ -253,5 +317,54 @@ async fn run_subscription(fake: WsFake, msg: Value, tx: mpsc::Sender<Out>) {
         let _ = tx
             .send(Out::Send(json!({"id": id, "type": "error", "payload": [{"message": "unknown subscription"}]})))
             .await;
+    }
+}
+
+/// The world's `deployment(id)` subscription: each status change, one step every `ws_step`, until
+/// final. When the deployment has log lines, it waits (up to a second) for a log subscription
+/// first, so a fast scripted deploy cannot finish before its logs are watched.
+async fn world_status(
+    world: &Mutex<RailwayWorld>,
+    dep: &str,
+    tx: &mpsc::Sender<Out>,
+    next: impl Fn(Value) -> Out,
+    error: impl Fn(String) -> Out,
+) {
+    let lock = || world.lock().unwrap_or_else(|e| e.into_inner());
+    let waiting_since = tokio::time::Instant::now();
+    loop {
+        let ready = lock()
+            .deployment(dep)
+            .map(|d| d.log_watchers > 0 || (d.build_logs.is_empty() && d.deploy_logs.is_empty()));
+        let Some(ready) = ready else {
+            let _ = tx.send(error(format!("Deployment {dep} not found"))).await;
+            return;
+        };
+        if ready || waiting_since.elapsed() > Duration::from_secs(1) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let mut last: Option<String> = None;
+    loop {
+        let (status, done, step) = {
+            let mut w = lock();
+            let step = w.ws_step;
+            match w.observe(dep) {
+                Some(d) => (d.status.clone(), d.is_final(), step),
+                None => return,
+            }
+        };
+        if last.as_deref() != Some(status.as_str()) {
+            let d = json!({"deployment": {"id": dep, "status": status, "statusUpdatedAt": null}});
+            if tx.send(next(d)).await.is_err() {
+                return;
+            }
+            last = Some(status);
+        }
+        if done {
+            return;
+        }
+        tokio::time::sleep(step).await;
     }
 }
