@@ -53,6 +53,13 @@ async fn a_push_deploys_the_commit_to_staging() {
     let deployments: serde_json::Value = serde_json::from_str(run.output("deployments")).unwrap();
     assert_eq!(deployments[0]["service"], "web");
     assert_eq!(rw.mutations(), vec!["ServiceInstanceDeployV2"]);
+    for stage in ["resolve", "build", "deploy", "health"] {
+        assert!(
+            run.summary.contains(&format!("    {stage} ")),
+            "the timeline lacks {stage}:\n{}",
+            run.summary
+        );
+    }
     let deploy = rw
         .requests()
         .into_iter()

@@ -125,6 +125,7 @@ fn opts(label: &str) -> FollowOptions<'_> {
         label,
         deadline: Instant::now() + Duration::from_secs(20),
         progress_every: Duration::from_secs(15),
+        deploying_since: None,
     }
 }
 

@@ -31,6 +31,25 @@ pub struct FollowOptions<'a> {
     pub label: &'a str,
     pub deadline: Instant,
     pub progress_every: Duration,
+    /// Set to the moment the deployment was first seen past its build (deploying or final after
+    /// a build), so the report can time the build and deploy stages apart.
+    pub deploying_since: Option<&'a std::sync::OnceLock<Instant>>,
+}
+
+impl FollowOptions<'_> {
+    /// Records that `status` was seen now.
+    pub fn note(&self, status: &DeploymentStatus) {
+        let past_build = matches!(
+            status,
+            DeploymentStatus::Deploying
+                | DeploymentStatus::Success
+                | DeploymentStatus::Sleeping
+                | DeploymentStatus::Crashed
+        );
+        if let (true, Some(cell)) = (past_build, self.deploying_since) {
+            let _ = cell.set(Instant::now());
+        }
+    }
 }
 
 /// Polls until final or `deadline`. The first poll is immediate; then 3 s growing to 20 s
@@ -45,6 +64,7 @@ pub async fn poll(c: &RailwayClient, deployment_id: &str, opts: &FollowOptions<'
         match api::deployment(c, deployment_id).await {
             Ok(d) => {
                 let status = DeploymentStatus::parse(&d.status);
+                opts.note(&status);
                 match status.phase() {
                     Phase::Live | Phase::Failed(_) => {
                         return Followed::Final {

@@ -196,6 +196,7 @@ pub async fn follow_deployment(
         },
         |s| {
             let status = DeploymentStatus::parse(s);
+            opts.note(&status);
             if status.phase() == Phase::AwaitingApproval && !approval_noticed {
                 approval_noticed = true;
                 workflow::notice(format!(

@@ -94,6 +94,7 @@ pub async fn roll_back(
         label,
         deadline,
         progress_every: Duration::from_secs(15),
+        deploying_since: None,
     };
     match follow::poll(c, &followed_id, &opts).await {
         Followed::Final { status, .. } => match status.phase() {

@@ -141,10 +141,12 @@ pub async fn run(
         plan.dashboard(&sp.service.id, &id)
     ));
 
+    let deploying_since = std::sync::OnceLock::new();
     let opts = FollowOptions {
         label,
         deadline: started + cfg.deploy_timeout,
         progress_every: Duration::from_secs(15),
+        deploying_since: Some(&deploying_since),
     };
     // Logs stream on their own socket while the status is followed; however they end, the
     // verdict below comes only from the deployment's status.
@@ -171,7 +173,7 @@ pub async fn run(
         Followed::Final {
             status,
             deployment: d,
-            elapsed,
+            ..
         } => {
             report.final_status = Some(status.as_str().to_string());
             if let Some(url) = d.static_url.as_deref().filter(|_| report.url.is_none()) {
@@ -180,11 +182,11 @@ pub async fn run(
             match status.phase() {
                 Phase::Live => {
                     report.state = ServiceState::Deployed;
-                    stages.push(timing(
-                        Stage::Deploy,
+                    stages.extend(build_and_deploy(
                         label,
                         started_at,
-                        elapsed,
+                        started,
+                        deploying_since.get().copied(),
                         StageOutcome::Passed,
                     ));
                 }
@@ -202,11 +204,11 @@ pub async fn run(
                         "{}{serving}",
                         logs::failure_sentence(&id, status.as_str(), reason.as_ref(), why)
                     ));
-                    stages.push(timing(
-                        Stage::Deploy,
+                    stages.extend(build_and_deploy(
                         label,
                         started_at,
-                        elapsed,
+                        started,
+                        deploying_since.get().copied(),
                         StageOutcome::Failed,
                     ));
                 }
@@ -224,11 +226,11 @@ pub async fn run(
                 last.as_str(),
                 elapsed.as_secs()
             ));
-            stages.push(timing(
-                Stage::Deploy,
+            stages.extend(build_and_deploy(
                 label,
                 started_at,
-                elapsed,
+                started,
+                deploying_since.get().copied(),
                 StageOutcome::Failed,
             ));
         }
@@ -237,11 +239,11 @@ pub async fn run(
             report.failure = Some(format!(
                 "lost track of deployment {id}: {e}. Check it in the dashboard"
             ));
-            stages.push(timing(
-                Stage::Deploy,
+            stages.extend(build_and_deploy(
                 label,
                 started_at,
-                started.elapsed(),
+                started,
+                deploying_since.get().copied(),
                 StageOutcome::Failed,
             ));
         }
@@ -251,6 +253,41 @@ pub async fn run(
         stages,
         deployment,
         unsupported: None,
+    }
+}
+
+/// The build stage (from the start until the deployment was first seen deploying) and the deploy
+/// stage (from then to the verdict); a deployment that never got past its build is all build.
+fn build_and_deploy(
+    label: &str,
+    started_at: chrono::DateTime<Utc>,
+    started: Instant,
+    deploying_since: Option<Instant>,
+    outcome: StageOutcome,
+) -> Vec<StageTiming> {
+    match deploying_since {
+        None => vec![timing(
+            Stage::Build,
+            label,
+            started_at,
+            started.elapsed(),
+            outcome,
+        )],
+        Some(at) => {
+            let build = at.saturating_duration_since(started);
+            let deploy_started_at =
+                started_at + chrono::Duration::from_std(build).unwrap_or_default();
+            vec![
+                timing(Stage::Build, label, started_at, build, StageOutcome::Passed),
+                timing(
+                    Stage::Deploy,
+                    label,
+                    deploy_started_at,
+                    at.elapsed(),
+                    outcome,
+                ),
+            ]
+        }
     }
 }
 
@@ -275,5 +312,38 @@ pub fn timing(
         started_at,
         duration,
         outcome,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_and_deploy_are_timed_apart() {
+        let now = Utc::now();
+        let started = Instant::now() - Duration::from_secs(10);
+        let at = started + Duration::from_secs(6);
+        let stages = build_and_deploy("web", now, started, Some(at), StageOutcome::Failed);
+        assert_eq!(
+            stages
+                .iter()
+                .map(|s| (s.stage, s.outcome))
+                .collect::<Vec<_>>(),
+            vec![
+                (Stage::Build, StageOutcome::Passed),
+                (Stage::Deploy, StageOutcome::Failed)
+            ]
+        );
+        assert_eq!(stages[0].duration, Duration::from_secs(6));
+        assert_eq!(stages[1].started_at, now + chrono::Duration::seconds(6));
+        let only_build = build_and_deploy("web", now, started, None, StageOutcome::Failed);
+        assert_eq!(
+            only_build
+                .iter()
+                .map(|s| (s.stage, s.outcome))
+                .collect::<Vec<_>>(),
+            vec![(Stage::Build, StageOutcome::Failed)]
+        );
     }
 }
