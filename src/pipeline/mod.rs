@@ -134,88 +134,15 @@ pub async fn run(cfg: &Config, guard: &CancelGuard) -> Ending {
     }
 
     if cfg.dry_run {
-        if let Err(stop) = migrate_stage::run_sql(
-            &client,
-            cfg,
-            &plan,
-            &mut report.migrations,
-            &mut report.stages,
-        )
-        .await
-        {
-            return stopped(report, stop);
-        }
-        // `source: upload`: build the archive (nothing is sent) and say what it would hold.
-        if let crate::config::Source::Upload { path } = &cfg.source {
-            let archives = crate::upload::source::ArchiveCache::default();
-            match crate::upload::describe(&archives, path).await {
-                Ok(description) => {
-                    plan.actions.push(crate::report::PlannedAction {
-                        service: None,
-                        description,
-                    });
-                    report.plan = plan.actions.clone();
-                }
-                Err(e) => {
-                    return Ending::InvalidInput(format!(
-                        "`path` {} cannot be uploaded: {e}",
-                        path.display()
-                    ));
-                }
-            }
-        }
-        workflow::group_start("Plan (dry run: nothing will be changed)");
-        for a in &plan.actions {
-            workflow::info(format!("- {}", a.description));
-        }
-        workflow::group_end();
-        workflow::notice(format!(
-            "Dry run: {} change(s) planned in `{}`; nothing was changed",
-            plan.actions.len(),
-            plan.scope.environment.name
-        ));
-        report.status = RunStatus::Skipped;
-        return Ending::Finished(Box::new(report));
+        return dry_run(&client, cfg, &mut plan, report).await;
     }
 
     // Gate: nothing changes until the commit's other checks pass.
-    if cfg.wait_for_checks != ChecksMode::Off && cfg.command != CommandKind::Rollback {
-        let started_at = Utc::now();
-        let started = std::time::Instant::now();
-        let request = crate::gate::GateRequest {
-            sha: cfg.sha.clone().unwrap_or_default(),
-            run_id: cfg.github.run_id,
-            mode: cfg.wait_for_checks.clone(),
-            ignore: cfg.ignore_checks.clone(),
-            timeout: cfg.checks_timeout,
-        };
-        workflow::group_start("Checks");
-        let gate = crate::gate::wait_for_checks(github.as_ref(), &request, &cfg.timing).await;
-        workflow::group_end();
-        let passed = gate.passed;
-        report.stages.push(StageTiming::ended(
-            Stage::Gate,
-            None,
-            started_at,
-            started,
-            passed,
-        ));
-        let reason = gate.reason.clone();
-        report.gate = Some(gate);
-        if !passed {
-            let why = reason.unwrap_or_else(|| "the commit's checks did not pass".into());
-            workflow::error_titled("Checks did not pass", &why);
-            report.status = RunStatus::Failed;
-            // The gate's reasons already say "Nothing was deployed"; don't say it twice.
-            report.failure = Some(
-                if why.to_ascii_lowercase().contains("nothing was deployed") {
-                    why
-                } else {
-                    format!("{why}; nothing was deployed")
-                },
-            );
-            return Ending::Finished(Box::new(report));
-        }
+    if cfg.wait_for_checks != ChecksMode::Off
+        && cfg.command != CommandKind::Rollback
+        && let Err(ending) = gate_stage(cfg, github.as_ref(), &mut report).await
+    {
+        return ending;
     }
 
     // From here on the run changes things: GitHub Deployment `in_progress` and "deploying" comment.
@@ -297,6 +224,102 @@ pub async fn run(cfg: &Config, guard: &CancelGuard) -> Ending {
     )
     .await;
     finish(report)
+}
+
+/// A dry run: SQL migrations only listed, the upload archive built but not sent, the plan printed.
+async fn dry_run(
+    client: &RailwayClient,
+    cfg: &Config,
+    plan: &mut plan::Plan,
+    mut report: RunReport,
+) -> Ending {
+    if let Err(stop) = migrate_stage::run_sql(
+        client,
+        cfg,
+        plan,
+        &mut report.migrations,
+        &mut report.stages,
+    )
+    .await
+    {
+        return stopped(report, stop);
+    }
+    // `source: upload`: build the archive (nothing is sent) and say what it would hold.
+    if let crate::config::Source::Upload { path } = &cfg.source {
+        let archives = crate::upload::source::ArchiveCache::default();
+        match crate::upload::describe(&archives, path).await {
+            Ok(description) => {
+                plan.actions.push(crate::report::PlannedAction {
+                    service: None,
+                    description,
+                });
+                report.plan = plan.actions.clone();
+            }
+            Err(e) => {
+                return Ending::InvalidInput(format!(
+                    "`path` {} cannot be uploaded: {e}",
+                    path.display()
+                ));
+            }
+        }
+    }
+    workflow::group_start("Plan (dry run: nothing will be changed)");
+    for a in &plan.actions {
+        workflow::info(format!("- {}", a.description));
+    }
+    workflow::group_end();
+    workflow::notice(format!(
+        "Dry run: {} change(s) planned in `{}`; nothing was changed",
+        plan.actions.len(),
+        plan.scope.environment.name
+    ));
+    report.status = RunStatus::Skipped;
+    Ending::Finished(Box::new(report))
+}
+
+/// The gate stage: `Err` ends the run (failed, nothing changed).
+async fn gate_stage(
+    cfg: &Config,
+    github: Option<&GitHub>,
+    report: &mut RunReport,
+) -> Result<(), Ending> {
+    let started_at = Utc::now();
+    let started = std::time::Instant::now();
+    let request = crate::gate::GateRequest {
+        sha: cfg.sha.clone().unwrap_or_default(),
+        run_id: cfg.github.run_id,
+        mode: cfg.wait_for_checks.clone(),
+        ignore: cfg.ignore_checks.clone(),
+        timeout: cfg.checks_timeout,
+    };
+    workflow::group_start("Checks");
+    let gate = crate::gate::wait_for_checks(github, &request, &cfg.timing).await;
+    workflow::group_end();
+    let passed = gate.passed;
+    report.stages.push(StageTiming::ended(
+        Stage::Gate,
+        None,
+        started_at,
+        started,
+        passed,
+    ));
+    let reason = gate.reason.clone();
+    report.gate = Some(gate);
+    if !passed {
+        let why = reason.unwrap_or_else(|| "the commit's checks did not pass".into());
+        workflow::error_titled("Checks did not pass", &why);
+        report.status = RunStatus::Failed;
+        // The gate's reasons already say "Nothing was deployed"; don't say it twice.
+        report.failure = Some(
+            if why.to_ascii_lowercase().contains("nothing was deployed") {
+                why
+            } else {
+                format!("{why}; nothing was deployed")
+            },
+        );
+        return Err(Ending::Finished(Box::new(report.clone())));
+    }
+    Ok(())
 }
 
 /// Sets the run's status from its services and reports the failures.
