@@ -227,6 +227,14 @@ pub async fn handle(
                 json!({ "data": { "serviceInstanceUpdate": true } })
             }
         },
+        "Variables" => {
+            let vars_of = world
+                .variables
+                .get(&(v("serviceId"), v("environmentId")))
+                .cloned()
+                .unwrap_or_default();
+            json!({ "data": { "variables": vars_of } })
+        }
         "DeploymentRollback" => {
             let target = world.deployment(&v("id")).cloned();
             match target {

@@ -98,6 +98,8 @@ pub struct RailwayWorld {
     /// `Some(d)`: statuses advance with time (one step every `d` since creation) instead of one
     /// step per read, so a long deploy costs pollers what it would cost against Railway.
     pub step_every: Option<Duration>,
+    /// (service id, environment id) → rendered variables (`variables` query).
+    pub variables: HashMap<(String, String), serde_json::Map<String, Value>>,
 }
 
 pub const STANDARD_SCRIPT: &[&str] = &["QUEUED", "BUILDING", "DEPLOYING", "SUCCESS"];
@@ -139,6 +141,7 @@ impl RailwayWorld {
             websockets: true,
             ws_step: Duration::from_millis(10),
             step_every: None,
+            variables: HashMap::new(),
         };
         for (env_id, env_suffix) in [("env-prod", "prod"), ("env-stg", "stg")] {
             for (svc_id, svc) in [("svc-web", "web"), ("svc-worker", "worker")] {
@@ -158,6 +161,20 @@ impl RailwayWorld {
             }
         }
         w
+    }
+
+    /// Sets a variable of a service in an environment.
+    pub fn set_variable(
+        &mut self,
+        service_id: &str,
+        environment_id: &str,
+        name: &str,
+        value: &str,
+    ) {
+        self.variables
+            .entry((service_id.into(), environment_id.into()))
+            .or_default()
+            .insert(name.into(), Value::String(value.into()));
     }
 
     pub fn add_deployment(
