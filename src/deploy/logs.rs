@@ -23,17 +23,14 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use url::Url;
 
-use crate::migrate::ops::{DeploymentEvent, EventPayload};
 use crate::railway::RailwayClient;
 use crate::railway::auth::RailwayToken;
+use crate::railway::events::{DeploymentEvent, EventPayload};
 use crate::railway::subscription::{Event, Subscriptions};
 use crate::timing::{Backoff, Timing};
 use crate::workflow;
 
-pub const BUILD_LOGS_SUBSCRIPTION: &str =
-    include_str!("../railway/ops/build_logs.subscription.graphql");
-pub const DEPLOYMENT_LOGS_SUBSCRIPTION: &str =
-    include_str!("../railway/ops/deployment_logs.subscription.graphql");
+pub use crate::railway::ops::{BUILD_LOGS_SUBSCRIPTION, DEPLOYMENT_LOGS_SUBSCRIPTION};
 
 /// Lines kept for the failure tail.
 pub const TAIL_LINES: usize = 50;
@@ -462,7 +459,7 @@ async fn run(
 /// Reads `deploymentEvents` (one request, only when a deployment failed) and picks the failing
 /// step. `None` when Railway could not be asked: the failure is still reported, with less detail.
 pub async fn fetch_failure_reason(c: &RailwayClient, deployment_id: &str) -> Option<FailureReason> {
-    let events = crate::migrate::ops::deployment_events(c, deployment_id)
+    let events = crate::railway::events::deployment_events(c, deployment_id)
         .await
         .ok()?;
     failure_reason(&events)

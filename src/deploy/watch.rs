@@ -20,8 +20,7 @@ use crate::railway::subscription::{Event, Subscriptions};
 use crate::timing::Timing;
 use crate::workflow;
 
-pub const DEPLOYMENT_STATUS_SUBSCRIPTION: &str =
-    include_str!("../railway/ops/deployment_status.subscription.graphql");
+pub use crate::railway::ops::DEPLOYMENT_STATUS_SUBSCRIPTION;
 
 /// How watching ended.
 #[derive(Clone, Debug, PartialEq, Eq)]

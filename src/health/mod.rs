@@ -1,7 +1,6 @@
 //! Owns health checks of the live service and rollback to the previously serving deployment.
 pub mod check;
 pub mod command;
-pub mod ops;
 pub mod probe;
 pub mod rollback;
 pub mod stage;

@@ -3,7 +3,6 @@ pub mod database;
 pub mod error;
 pub mod folder;
 pub mod mysql_lock;
-pub mod ops;
 pub mod predeploy;
 pub mod sql;
 pub mod variable;

@@ -2,8 +2,8 @@
 //! when it differs), and reporting Railway's `PRE_DEPLOY_COMMAND` step of the new deployment
 //! (outcome, duration, error, last log lines) from `deploymentEvents`.
 
-use crate::migrate::ops::{self, DeploymentEvent};
 use crate::railway::api::{self, ServiceInstance};
+use crate::railway::events::{self as ops, DeploymentEvent};
 use crate::railway::{RailwayClient, RailwayError};
 use crate::report::MigrationReport;
 
@@ -123,7 +123,7 @@ pub async fn report_pre_deploy(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::migrate::ops::EventPayload;
+    use crate::railway::events::EventPayload;
 
     fn ev(step: &str, completed: bool, payload: EventPayload) -> DeploymentEvent {
         DeploymentEvent {

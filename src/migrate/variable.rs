@@ -3,7 +3,7 @@
 //! service's own variables in that environment, then in the environment's other services
 //! (typically the Postgres one). The value is masked as soon as it is read.
 
-use crate::migrate::ops;
+use crate::railway::variables as ops;
 use crate::railway::{RailwayClient, RailwayError};
 use crate::secret::Secret;
 use crate::workflow;

@@ -4,9 +4,12 @@
 pub mod api;
 pub mod auth;
 pub mod client;
+pub mod events;
 pub mod ops;
 pub mod resolve;
+pub mod rollback;
 pub mod subscription;
+pub mod variables;
 
 pub use client::{RailwayClient, RailwayError};
 

@@ -66,6 +66,32 @@ op!(
     Mutation,
     "service_instance_update.graphql"
 );
+op!(
+    DEPLOYMENT_EVENTS,
+    "DeploymentEvents",
+    Query,
+    "deployment_events.graphql"
+);
+op!(
+    DEPLOYMENT_LOGS,
+    "DeploymentLogs",
+    Query,
+    "deployment_logs.graphql"
+);
+op!(VARIABLES, "Variables", Query, "variables.graphql");
+op!(
+    DEPLOYMENT_ROLLBACK,
+    "DeploymentRollback",
+    Mutation,
+    "deployment_rollback.graphql"
+);
+
+/// Subscriptions, sent over the websocket (`crate::railway::subscription`).
+pub const DEPLOYMENT_STATUS_SUBSCRIPTION: &str =
+    include_str!("ops/deployment_status.subscription.graphql");
+pub const BUILD_LOGS_SUBSCRIPTION: &str = include_str!("ops/build_logs.subscription.graphql");
+pub const DEPLOYMENT_LOGS_SUBSCRIPTION: &str =
+    include_str!("ops/deployment_logs.subscription.graphql");
 
 #[cfg(test)]
 mod tests {
@@ -81,6 +107,10 @@ mod tests {
             DEPLOYMENT,
             SERVICE_INSTANCE_DEPLOY,
             SERVICE_INSTANCE_UPDATE,
+            DEPLOYMENT_EVENTS,
+            DEPLOYMENT_LOGS,
+            VARIABLES,
+            DEPLOYMENT_ROLLBACK,
         ] {
             let keyword = match op.kind {
                 OpKind::Query => "query",

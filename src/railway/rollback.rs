@@ -1,17 +1,10 @@
-//! Typed Railway calls of the health slice: `deploymentRollback` (its `.graphql` file lives with
-//! the others under `src/railway/ops/` and is validated in CI against Railway's schema).
+//! `deploymentRollback`: puts a service back on an earlier deployment.
 
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::railway::ops::{OpKind, Operation};
-use crate::railway::{RailwayClient, RailwayError};
-
-pub const DEPLOYMENT_ROLLBACK: Operation = Operation {
-    name: "DeploymentRollback",
-    text: include_str!("../railway/ops/deployment_rollback.graphql"),
-    kind: OpKind::Mutation,
-};
+use super::ops::DEPLOYMENT_ROLLBACK;
+use super::{RailwayClient, RailwayError};
 
 /// Asks Railway to roll the service back to deployment `id`. A mutation: never retried when its
 /// fate is unknown (the client's rule).
@@ -31,19 +24,5 @@ pub async fn deployment_rollback(c: &RailwayClient, id: &str) -> Result<(), Rail
             operation: DEPLOYMENT_ROLLBACK.name.into(),
             messages: vec!["deploymentRollback returned false".into()],
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_operation_is_named_as_in_its_file() {
-        assert!(
-            DEPLOYMENT_ROLLBACK
-                .text
-                .contains("mutation DeploymentRollback(")
-        );
     }
 }

@@ -1,28 +1,11 @@
-//! Typed Railway calls of the migrate slice: a deployment's events and log lines (the
-//! `PRE_DEPLOY_COMMAND` step), and a service's variables (for `database-url-variable`). Their
-//! `.graphql` files live with the others under `src/railway/ops/`.
+//! A deployment's events (its steps: build, pre-deploy command, healthcheck ...) and its log
+//! lines, read after the fact (failure reasons, the pre-deploy command's outcome).
 
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::railway::ops::{OpKind, Operation};
-use crate::railway::{RailwayClient, RailwayError};
-
-pub const DEPLOYMENT_EVENTS: Operation = Operation {
-    name: "DeploymentEvents",
-    text: include_str!("../railway/ops/deployment_events.graphql"),
-    kind: OpKind::Query,
-};
-pub const DEPLOYMENT_LOGS: Operation = Operation {
-    name: "DeploymentLogs",
-    text: include_str!("../railway/ops/deployment_logs.graphql"),
-    kind: OpKind::Query,
-};
-pub const VARIABLES: Operation = Operation {
-    name: "Variables",
-    text: include_str!("../railway/ops/variables.graphql"),
-    kind: OpKind::Query,
-};
+use super::ops::{DEPLOYMENT_EVENTS, DEPLOYMENT_LOGS};
+use super::{RailwayClient, RailwayError};
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -95,32 +78,4 @@ pub async fn deployment_logs(
         )
         .await?;
     Ok(d.deployment_logs.into_iter().map(|l| l.message).collect())
-}
-
-/// A service's rendered variables in an environment (name → value).
-pub async fn variables(
-    c: &RailwayClient,
-    project_id: &str,
-    environment_id: &str,
-    service_id: &str,
-) -> Result<serde_json::Map<String, serde_json::Value>, RailwayError> {
-    #[derive(Deserialize)]
-    struct Data {
-        variables: serde_json::Map<String, serde_json::Value>,
-    }
-    let vars = json!({ "projectId": project_id, "environmentId": environment_id, "serviceId": service_id });
-    let d: Data = c.execute(&VARIABLES, &vars).await?;
-    Ok(d.variables)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn operations_are_named_as_in_their_files() {
-        assert!(DEPLOYMENT_EVENTS.text.contains("query DeploymentEvents("));
-        assert!(DEPLOYMENT_LOGS.text.contains("query DeploymentLogs("));
-        assert!(VARIABLES.text.contains("query Variables("));
-    }
 }
