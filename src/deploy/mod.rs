@@ -7,24 +7,30 @@ pub mod watch;
 
 use crate::config::Source;
 use crate::railway::{RailwayClient, RailwayError, api};
+use crate::upload::send::{UploadError, UploadTarget};
+use crate::upload::source::ArchiveCache;
 
 /// What one service's deploy starts from.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy)]
 pub struct StartRequest<'a> {
+    pub project_id: &'a str,
     pub service_id: &'a str,
     pub environment_id: &'a str,
     pub commit_sha: Option<&'a str>,
     /// The instance's current image source (to skip a no-op update).
     pub current_image: Option<&'a str>,
+    /// The run's archives (`source: upload`): services sharing a `path` share one build.
+    pub archives: &'a ArchiveCache,
+    /// The service's name, for progress lines.
+    pub label: &'a str,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("{0}")]
     Railway(#[from] RailwayError),
-    /// The source cannot be deployed by this code path (exit 2 before any change).
     #[error("{0}")]
-    Unsupported(String),
+    Upload(#[from] UploadError),
 }
 
 /// Starts the deployment and returns its id. Mutations are never repeated when their fate is
@@ -35,7 +41,12 @@ pub async fn start(
     req: &StartRequest<'_>,
 ) -> Result<String, StartError> {
     match source {
-        Source::Commit => Ok(api::deploy_service_instance(c, req.service_id, req.environment_id, req.commit_sha).await?),
+        Source::Commit => {
+            Ok(
+                api::deploy_service_instance(c, req.service_id, req.environment_id, req.commit_sha)
+                    .await?,
+            )
+        }
         Source::Image { reference } => {
             if req.current_image != Some(reference.as_str()) {
                 let input = serde_json::json!({ "source": { "image": reference } });
@@ -44,8 +55,17 @@ pub async fn start(
             // With no commit, Railway deploys the instance's current source: the image just set.
             Ok(api::deploy_service_instance(c, req.service_id, req.environment_id, None).await?)
         }
-        Source::Upload { .. } => Err(StartError::Unsupported(
-            "`source: upload` is not supported yet by this build; use `source: commit` (Railway's GitHub integration) or `source: image`".into(),
-        )),
+        Source::Upload { path } => {
+            let target = UploadTarget {
+                project_id: req.project_id.to_string(),
+                environment_id: req.environment_id.to_string(),
+                service_id: req.service_id.to_string(),
+                message: req
+                    .commit_sha
+                    .map(|sha| format!("railway-deploy {}", sha.get(..7).unwrap_or(sha))),
+            };
+            let uploaded = crate::upload::start(c, req.archives, path, &target, req.label).await?;
+            Ok(uploaded.deployment_id)
+        }
     }
 }

@@ -15,15 +15,12 @@ use crate::deploy::{self, StartError, StartRequest};
 use crate::railway::RailwayClient;
 use crate::railway::api::Deployment;
 use crate::report::{ServiceReport, ServiceState, Stage, StageOutcome, StageTiming};
-use crate::workflow;
 
 pub struct ServiceOutcome {
     pub report: ServiceReport,
     pub stages: Vec<StageTiming>,
     /// The new deployment as last seen (when it was started).
     pub deployment: Option<Deployment>,
-    /// The source could not be deployed at all (an input problem found before any change).
-    pub unsupported: Option<String>,
 }
 
 /// A command of this tool that puts `service` back on `deployment_id`.
@@ -75,71 +72,55 @@ pub async fn run(
     let started_at = Utc::now();
     let started = Instant::now();
     let request = StartRequest {
+        project_id: &plan.scope.project.id,
         service_id: &sp.service.id,
         environment_id: &plan.scope.environment.id,
         commit_sha: cfg.sha.as_deref(),
         current_image: sp.instance.source.as_ref().and_then(|s| s.image.as_deref()),
+        archives,
+        label,
     };
-    let started_deploy = match &cfg.source {
-        crate::config::Source::Upload { path } => {
-            let target = crate::upload::send::UploadTarget {
-                project_id: plan.scope.project.id.clone(),
-                environment_id: plan.scope.environment.id.clone(),
-                service_id: sp.service.id.clone(),
-                message: cfg
-                    .sha
-                    .as_deref()
-                    .map(|sha| format!("railway-deploy {}", super::plan::short(sha))),
-            };
-            crate::upload::start(c, archives, path, &target, label)
-                .await
-                .map(|d| d.deployment_id)
-                .map_err(|e| e.to_string())
-        }
-        _ => deploy::start(c, &cfg.source, &request)
-            .await
-            .map_err(|e| match e {
-                StartError::Unsupported(msg) => format!("unsupported: {msg}"),
-                StartError::Railway(e) => e.to_string(),
-            }),
-    };
+    // Everything this service prints goes into its own log group (see `logs::with_progress`).
+    let started_deploy = logs::with_progress(
+        printer.clone(),
+        label.to_string(),
+        deploy::start(c, &cfg.source, &request),
+    )
+    .await;
     let id = match started_deploy {
         Ok(id) => id,
-        Err(msg) if msg.starts_with("unsupported: ") => {
-            let msg = msg.trim_start_matches("unsupported: ").to_string();
-            return ServiceOutcome {
-                report,
-                stages,
-                deployment: None,
-                unsupported: Some(msg),
-            };
-        }
         Err(e) => {
             report.state = ServiceState::FailedBeforeLive;
-            report.failure = Some(format!(
-                "could not start the deployment: {e}. If the request reached Railway a deployment may exist anyway: check the service's Deployments tab before re-running"
-            ));
+            report.failure = Some(match e {
+                StartError::Upload(e) => format!("the upload failed: {e}"),
+                StartError::Railway(e) => format!(
+                    "could not start the deployment: {e}. If the request reached Railway a deployment may exist anyway: check the service's Deployments tab before re-running"
+                ),
+            });
             stages.push(timing(
-                Stage::Deploy,
+                Stage::Build,
                 label,
                 started_at,
                 started.elapsed(),
                 StageOutcome::Failed,
             ));
+            printer.finish(label);
             return ServiceOutcome {
                 report,
                 stages,
                 deployment: None,
-                unsupported: None,
             };
         }
     };
     report.deployment_id = Some(id.clone());
     report.dashboard_url = Some(plan.dashboard(&sp.service.id, &id));
-    workflow::info(format!(
-        "{label}: deployment {id} started: {}",
-        plan.dashboard(&sp.service.id, &id)
-    ));
+    logs::with_progress(printer.clone(), label.to_string(), async {
+        logs::progress(format!(
+            "{label}: deployment {id} started: {}",
+            plan.dashboard(&sp.service.id, &id)
+        ));
+    })
+    .await;
 
     let deploying_since = std::sync::OnceLock::new();
     let opts = FollowOptions {
@@ -252,7 +233,6 @@ pub async fn run(
         report,
         stages,
         deployment,
-        unsupported: None,
     }
 }
 

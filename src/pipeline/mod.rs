@@ -201,9 +201,6 @@ pub async fn run(cfg: &Config, guard: &CancelGuard) -> Ending {
         async move { deploy_stage::run(client, cfg, plan, sp, &label, archives, printer).await }
     }))
     .await;
-    if let Some(msg) = outcomes.iter().find_map(|o| o.unsupported.clone()) {
-        return Ending::InvalidInput(msg);
-    }
     report.services.clear();
     for o in outcomes {
         report.stages.extend(o.stages);

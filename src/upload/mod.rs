@@ -25,7 +25,7 @@ pub async fn start(
     target: &UploadTarget,
     label: &str,
 ) -> Result<UploadedDeployment, UploadError> {
-    workflow::info(format!("{label}: uploading {}", path.display()));
+    crate::deploy::logs::progress(format!("{label}: uploading {}", path.display()));
     let source = archives.source(path);
     let deployment = send::upload(
         c.http(),
@@ -37,7 +37,7 @@ pub async fn start(
     )
     .await?;
     if let Ok(stats) = source.finished().await {
-        workflow::info(format!("{label}: uploaded {}", stats.summary()));
+        crate::deploy::logs::progress(format!("{label}: uploaded {}", stats.summary()));
         warn_about(label, &stats);
     }
     Ok(deployment)
