@@ -10,7 +10,6 @@
 use std::collections::HashMap;
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -18,7 +17,6 @@ use axum::routing::get;
 use serde_json::{Value, json};
 
 use super::GitHubState;
-use crate::Recorder;
 
 /// What GitHub reports about a commit on one poll. `statuses` are in the order they were created
 /// (so the last of a context is its latest), as raw status objects.
@@ -158,8 +156,7 @@ pub fn routes() -> Router<GitHubState> {
 type Params = Query<HashMap<String, String>>;
 
 fn record(s: &GitHubState, method: &Method, uri: &Uri, headers: &HeaderMap) {
-    s.recorder
-        .push(Recorder::from_parts(method, uri, headers, &Bytes::new()));
+    super::record(s, method, uri, headers, &[]);
 }
 
 fn reply(status: StatusCode, body: Value) -> Response {
@@ -195,56 +192,15 @@ fn no_commit(sha: &str) -> Response {
     )
 }
 
-/// `per_page` (default 30, at most 100) and `page` (from 1).
-fn paging(q: &HashMap<String, String>) -> (usize, usize) {
-    let per_page = q
-        .get("per_page")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(30usize)
-        .clamp(1, 100);
-    let page = q
-        .get("page")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1usize)
-        .max(1);
-    (per_page, page)
-}
-
-/// Slices `items` to one page and adds GitHub's `Link` header when there are more.
+/// One page of `items` for the request's `per_page` and `page` parameters.
 fn paginate<T: Clone>(
     items: &[T],
     q: &HashMap<String, String>,
     uri: &Uri,
     headers: &HeaderMap,
 ) -> (Vec<T>, Option<HeaderValue>) {
-    let (per_page, page) = paging(q);
-    let page_items: Vec<T> = items
-        .iter()
-        .skip((page - 1) * per_page)
-        .take(per_page)
-        .cloned()
-        .collect();
-    let last = items.len().div_ceil(per_page).max(1);
-    if page >= last {
-        return (page_items, None);
-    }
-    let host = headers
-        .get("host")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1");
-    let mut rest: Vec<String> = q
-        .iter()
-        .filter(|(k, _)| k.as_str() != "page" && k.as_str() != "per_page")
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    rest.sort();
-    let base = format!("http://{host}{}?per_page={per_page}", uri.path());
-    let extra: String = rest.iter().map(|p| format!("&{p}")).collect();
-    let link = format!(
-        "<{base}{extra}&page={}>; rel=\"next\", <{base}{extra}&page={last}>; rel=\"last\"",
-        page + 1
-    );
-    (page_items, HeaderValue::from_str(&link).ok())
+    let number = |k: &str| q.get(k).and_then(|v| v.parse().ok());
+    super::page_of(items, number("per_page"), number("page"), uri, headers)
 }
 
 fn with_link(mut r: Response, link: Option<HeaderValue>) -> Response {
@@ -279,7 +235,11 @@ async fn check_runs(
     if let Some(r) = rate_limited(&s) {
         return r;
     }
-    let first_page = paging(&q).1 == 1;
+    let first_page = q
+        .get("page")
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(1)
+        <= 1;
     let Some(snap) = snapshot(&s, &sha, first_page) else {
         return no_commit(&sha);
     };

@@ -9,13 +9,12 @@ use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch};
 use serde_json::{Value, json};
 
-use super::GitHubState;
-use crate::Recorder;
+use super::{GitHubState, record};
 
 /// The login GitHub shows for comments made with an Actions `GITHUB_TOKEN`.
 pub const ACTIONS_BOT: &str = "github-actions[bot]";
@@ -94,10 +93,6 @@ fn not_found() -> Response {
     (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))).into_response()
 }
 
-fn record(s: &GitHubState, m: &Method, u: &Uri, h: &HeaderMap, b: &[u8]) {
-    s.recorder.push(Recorder::from_parts(m, u, h, b));
-}
-
 /// One page of `items` as GitHub pages lists: `per_page` (default 30, at most 100), 1-based
 /// `page`, and a `Link` header with `rel="next"`/`rel="last"` absolute URLs built from `Host`.
 pub fn paginate(
@@ -107,36 +102,9 @@ pub fn paginate(
     per_page: Option<usize>,
     page: Option<usize>,
 ) -> Response {
-    let per_page = per_page.unwrap_or(30).clamp(1, 100);
-    let page = page.unwrap_or(1).max(1);
-    let last = items.len().div_ceil(per_page).max(1);
-    let slice: Vec<Value> = items
-        .into_iter()
-        .skip((page - 1) * per_page)
-        .take(per_page)
-        .collect();
-    let host = headers
-        .get("host")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1");
-    let link_to = |n: usize| {
-        let mut query: Vec<String> = uri
-            .query()
-            .unwrap_or("")
-            .split('&')
-            .filter(|p| !p.is_empty() && !p.starts_with("page="))
-            .map(str::to_string)
-            .collect();
-        query.push(format!("page={n}"));
-        format!("<http://{host}{}?{}>", uri.path(), query.join("&"))
-    };
-    let mut links = Vec::new();
-    if page < last {
-        links.push(format!("{}; rel=\"next\"", link_to(page + 1)));
-        links.push(format!("{}; rel=\"last\"", link_to(last)));
-    }
+    let (slice, link) = super::page_of(&items, per_page, page, uri, headers);
     let mut response = (StatusCode::OK, Json(Value::Array(slice))).into_response();
-    if let (false, Ok(v)) = (links.is_empty(), HeaderValue::from_str(&links.join(", "))) {
+    if let Some(v) = link {
         response.headers_mut().insert("link", v);
     }
     response

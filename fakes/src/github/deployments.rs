@@ -12,9 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
 
-use super::GitHubState;
 use super::comments::paginate;
-use crate::Recorder;
+use super::{GitHubState, record};
 
 /// How the fake answers `POST /repos/{o}/{r}/deployments`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -116,10 +115,6 @@ fn forbidden() -> Response {
         Json(json!({"message": "Resource not accessible by integration"})),
     )
         .into_response()
-}
-
-fn record(s: &GitHubState, m: &Method, u: &Uri, h: &HeaderMap, b: &[u8]) {
-    s.recorder.push(Recorder::from_parts(m, u, h, b));
 }
 
 async fn create(

@@ -7,6 +7,7 @@ pub mod deployments;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, Method, Uri};
 
 use crate::Recorder;
 
@@ -32,4 +33,55 @@ pub fn router(state: GitHubState) -> Router {
         .merge(deployments::routes())
         .merge(comments::routes())
         .with_state(state)
+}
+
+/// Records one request in the fake's recorder.
+pub fn record(s: &GitHubState, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) {
+    s.recorder
+        .push(Recorder::from_parts(method, uri, headers, body));
+}
+
+/// One page of `items` as GitHub pages lists: `per_page` (default 30, at most 100), 1-based
+/// `page`, and the `Link` header (`rel="next"`/`rel="last"`, absolute URLs built from `Host`,
+/// the request's other query parameters kept) when more pages follow.
+pub fn page_of<T: Clone>(
+    items: &[T],
+    per_page: Option<usize>,
+    page: Option<usize>,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> (Vec<T>, Option<HeaderValue>) {
+    let per_page = per_page.unwrap_or(30).clamp(1, 100);
+    let page = page.unwrap_or(1).max(1);
+    let last = items.len().div_ceil(per_page).max(1);
+    let slice: Vec<T> = items
+        .iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .cloned()
+        .collect();
+    if page >= last {
+        return (slice, None);
+    }
+    let host = headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let link_to = |n: usize| {
+        let mut query: Vec<String> = uri
+            .query()
+            .unwrap_or("")
+            .split('&')
+            .filter(|p| !p.is_empty() && !p.starts_with("page="))
+            .map(str::to_string)
+            .collect();
+        query.push(format!("page={n}"));
+        format!("<http://{host}{}?{}>", uri.path(), query.join("&"))
+    };
+    let link = format!(
+        "{}; rel=\"next\", {}; rel=\"last\"",
+        link_to(page + 1),
+        link_to(last)
+    );
+    (slice, HeaderValue::from_str(&link).ok())
 }
