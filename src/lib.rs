@@ -16,6 +16,7 @@ pub mod railway;
 pub mod report;
 pub mod retry;
 pub mod secret;
+pub mod text;
 pub mod timing;
 pub mod upload;
 pub mod workflow;

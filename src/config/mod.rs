@@ -423,14 +423,6 @@ impl Config {
             sha,
             timing,
         };
-        if let ChecksMode::Named(names) = &config.wait_for_checks
-            && names.is_empty()
-        {
-            return Err(invalid(
-                "wait-for-checks",
-                "use `true`, `false`, or a list of check names",
-            ));
-        }
         Ok(config)
     }
 }

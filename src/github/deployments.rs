@@ -12,9 +12,10 @@
 use serde_json::{Value, json};
 
 use crate::github::GitHub;
-use crate::github::request::{GitHubError, Method, send, truncate};
+use crate::github::request::{GitHubError, Method, send};
 use crate::report::{RunReport, RunStatus};
 use crate::retry::RetryPolicy;
+use crate::text::truncate;
 use crate::timing::Timing;
 use crate::workflow;
 
@@ -103,7 +104,7 @@ pub fn final_description(report: &RunReport) -> String {
     } else {
         format!("{head} ({})", ids.join(", "))
     };
-    truncate(&text, DESCRIPTION_MAX - 1)
+    truncate(&text, DESCRIPTION_MAX)
 }
 
 fn policy() -> RetryPolicy {
@@ -159,7 +160,7 @@ impl DeploymentTracker {
             "payload": payload(report, &start.sha),
             "description": truncate(
                 &format!("railway-deploy {}", report.version.as_deref().unwrap_or(&start.sha)),
-                DESCRIPTION_MAX - 1,
+                DESCRIPTION_MAX,
             ),
         });
         let reply = send(
@@ -248,7 +249,7 @@ impl DeploymentTracker {
 
     /// Writes the `error` status: the action itself broke, or the job was cancelled.
     pub async fn finish_error(&self, reason: &str) {
-        let description = truncate(reason, DESCRIPTION_MAX - 1);
+        let description = truncate(reason, DESCRIPTION_MAX);
         if let Err(e) = self.post("error", &description, None).await {
             workflow::warning(explain(
                 "write the GitHub Deployment's error status",

@@ -61,7 +61,7 @@ impl Reply {
                     .and_then(|m| m.as_str())
                     .map(str::to_string)
             })
-            .unwrap_or_else(|| truncate(&String::from_utf8_lossy(&self.body), 300))
+            .unwrap_or_else(|| crate::text::truncate(&String::from_utf8_lossy(&self.body), 300))
     }
 
     /// The `rel="next"` URL of a paginated reply.
@@ -103,17 +103,6 @@ impl GitHubError {
             _ => None,
         }
     }
-}
-
-pub fn truncate(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_string();
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
 }
 
 /// How long a rate-limited reply asks us to wait, or `None` when it is not a rate limit.

@@ -211,13 +211,7 @@ fn describe_error(e: &reqwest::Error, timeout: Duration) -> String {
 }
 
 /// The first `max` characters of `text` on one line, cut on a character boundary, `…` if cut.
-pub fn excerpt(text: &str, max: usize) -> String {
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    match flat.char_indices().nth(max) {
-        Some((cut, _)) => format!("{}…", &flat[..cut]),
-        None => flat,
-    }
-}
+use crate::text::excerpt;
 
 fn humanize(d: Duration) -> String {
     let secs = d.as_secs_f64();

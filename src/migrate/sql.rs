@@ -163,15 +163,7 @@ impl Run<'_> {
         table_exists: bool,
     ) -> Result<MigrationReport, MigrationError> {
         let applied = if table_exists {
-            if let Some(v) = conn
-                .dirty_version(TABLE)
-                .await
-                .map_err(|e| self.error(e, &[]))?
-            {
-                return Err(MigrationError::Dirty {
-                    file: self.files.name_of(v),
-                });
-            }
+            self.refuse_dirty(conn).await?;
             conn.list_applied_migrations(TABLE)
                 .await
                 .map_err(|e| self.error(e, &[]))?
@@ -199,6 +191,21 @@ impl Run<'_> {
         })
     }
 
+    /// A migration that failed half-way on a database without transactional DDL leaves the table
+    /// "dirty": nothing more is applied until someone repairs it by hand.
+    async fn refuse_dirty<C: Migrate>(&self, conn: &mut C) -> Result<(), MigrationError> {
+        match conn
+            .dirty_version(TABLE)
+            .await
+            .map_err(|e| self.error(e, &[]))?
+        {
+            Some(v) => Err(MigrationError::Dirty {
+                file: self.files.name_of(v),
+            }),
+            None => Ok(()),
+        }
+    }
+
     async fn apply_pending<C: Migrate>(
         &self,
         conn: &mut C,
@@ -206,15 +213,7 @@ impl Run<'_> {
         conn.ensure_migrations_table(TABLE)
             .await
             .map_err(|e| self.error(e, &[]))?;
-        if let Some(v) = conn
-            .dirty_version(TABLE)
-            .await
-            .map_err(|e| self.error(e, &[]))?
-        {
-            return Err(MigrationError::Dirty {
-                file: self.files.name_of(v),
-            });
-        }
+        self.refuse_dirty(conn).await?;
         let applied = conn
             .list_applied_migrations(TABLE)
             .await

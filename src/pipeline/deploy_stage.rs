@@ -163,13 +163,6 @@ pub async fn run(
             match status.phase() {
                 Phase::Live => {
                     report.state = ServiceState::Deployed;
-                    stages.extend(build_and_deploy(
-                        label,
-                        started_at,
-                        started,
-                        deploying_since.get().copied(),
-                        StageOutcome::Passed,
-                    ));
                 }
                 Phase::Failed(why) => {
                     report.state = ServiceState::FailedBeforeLive;
@@ -184,13 +177,6 @@ pub async fn run(
                     report.failure = Some(format!(
                         "{}{serving}",
                         logs::failure_sentence(&id, status.as_str(), reason.as_ref(), why)
-                    ));
-                    stages.extend(build_and_deploy(
-                        label,
-                        started_at,
-                        started,
-                        deploying_since.get().copied(),
-                        StageOutcome::Failed,
                     ));
                 }
                 Phase::InProgress | Phase::AwaitingApproval => unreachable_phase(&mut report, &id),
@@ -207,28 +193,26 @@ pub async fn run(
                 last.as_str(),
                 elapsed.as_secs()
             ));
-            stages.extend(build_and_deploy(
-                label,
-                started_at,
-                started,
-                deploying_since.get().copied(),
-                StageOutcome::Failed,
-            ));
         }
         Followed::Error(e) => {
             report.state = ServiceState::FailedBeforeLive;
             report.failure = Some(format!(
                 "lost track of deployment {id}: {e}. Check it in the dashboard"
             ));
-            stages.extend(build_and_deploy(
-                label,
-                started_at,
-                started,
-                deploying_since.get().copied(),
-                StageOutcome::Failed,
-            ));
         }
     }
+    let outcome = if report.state == ServiceState::Deployed {
+        StageOutcome::Passed
+    } else {
+        StageOutcome::Failed
+    };
+    stages.extend(build_and_deploy(
+        label,
+        started_at,
+        started,
+        deploying_since.get().copied(),
+        outcome,
+    ));
     ServiceOutcome {
         report,
         stages,

@@ -109,7 +109,7 @@ pub fn plan_actions(cfg: &Config, scope: &Scope, services: &[ServicePlan]) -> Ve
             })
         };
         if let Some(cmd) = &cfg.migrate_command
-            && crate::railway::api::pre_deploy_command_text(&s.instance) != Some(cmd.clone())
+            && crate::migrate::predeploy::needs_update(&s.instance, cmd)
         {
             push(format!(
                 "set the pre-deploy command of `{name}` in `{}` to `{cmd}`",

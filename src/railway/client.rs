@@ -14,6 +14,7 @@ use super::auth::RailwayToken;
 use super::ops::{OpKind, Operation};
 use crate::retry::{Idempotency, RetryPolicy, Verdict, parse_retry_after, retry};
 use crate::secret::redact;
+use crate::text::truncate;
 use crate::timing::Timing;
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -295,8 +296,4 @@ fn describe_reqwest(e: &reqwest::Error) -> String {
         source = inner.source();
     }
     s
-}
-
-pub fn truncate(s: &str, max: usize) -> String {
-    crate::github::request::truncate(s, max)
 }

@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 
 use crate::github::comments::marker;
 use crate::report::markdown::{
-    cell, code_block, escape_html, failed_stage, link, log_tail, service_durations, short_sha,
-    stage_line, stage_spans, state_word,
+    cell, code_block, escape_html, failed_stage, link, log_tail, previous_deployment_link,
+    service_durations, short_sha, stage_line, stage_spans, state_word,
 };
 use crate::report::{RunReport, RunStatus};
 
@@ -155,16 +155,7 @@ fn rollback_section(out: &mut String, r: &RunReport) {
     }
     let _ = writeln!(out, "<details><summary>How to roll back</summary>\n");
     for s in with_command {
-        let previous = s
-            .previous_deployment_id
-            .as_deref()
-            .map(|p| {
-                link(
-                    &format!("`{}`", cell(p)),
-                    s.previous_dashboard_url.as_deref(),
-                )
-            })
-            .unwrap_or_else(|| "none recorded".to_string());
+        let previous = previous_deployment_link(s).unwrap_or_else(|| "none recorded".to_string());
         let _ = writeln!(
             out,
             "**{}**: previous deployment {previous}\n",

@@ -125,7 +125,7 @@ pub fn state_word(s: ServiceState) -> &'static str {
 /// Text safe inside a table cell: one line, no `|`, no raw HTML.
 pub fn cell(s: &str) -> String {
     let one_line = s.replace(['\r', '\n'], " ");
-    truncate_chars(&escape_html(&one_line), 300).replace('|', "\\|")
+    truncate(&escape_html(&one_line), 300).replace('|', "\\|")
 }
 
 /// Text safe outside a code block: no raw HTML.
@@ -143,14 +143,7 @@ pub fn code_block(lang: &str, body: &str) -> String {
 }
 
 /// `s` cut to at most `max` characters, with `…` when cut.
-pub fn truncate_chars(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
+use crate::text::truncate;
 
 /// `[text](url)` when there is a URL, else the text.
 pub fn link(text: &str, url: Option<&str>) -> String {
@@ -160,6 +153,15 @@ pub fn link(text: &str, url: Option<&str>) -> String {
         }
         _ => text.to_string(),
     }
+}
+
+/// The service's previous deployment as a dashboard link, when one was recorded.
+pub fn previous_deployment_link(s: &crate::report::ServiceReport) -> Option<String> {
+    let id = s.previous_deployment_id.as_deref()?;
+    Some(link(
+        &format!("`{}`", cell(id)),
+        s.previous_dashboard_url.as_deref(),
+    ))
 }
 
 pub fn short_sha(sha: &str) -> &str {
@@ -194,7 +196,7 @@ pub fn log_tail(lines: &[String], max_lines: usize, max_width: usize) -> String 
     let skip = lines.len().saturating_sub(max_lines);
     lines[skip..]
         .iter()
-        .map(|l| truncate_chars(&scrub_credentials(l), max_width))
+        .map(|l| truncate(&scrub_credentials(l), max_width))
         .collect::<Vec<_>>()
         .join("\n")
 }

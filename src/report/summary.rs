@@ -8,8 +8,9 @@ use std::io::{self, Write as _};
 use std::path::Path;
 
 use crate::report::markdown::{
-    cell, code_block, duration, escape_html, failed_stage, link, log_tail, scrub_credentials,
-    service_durations, short_sha, stage_spans, state_word,
+    cell, code_block, duration, escape_html, failed_stage, link, log_tail,
+    previous_deployment_link, scrub_credentials, service_durations, short_sha, stage_spans,
+    state_word,
 };
 use crate::report::{RunReport, RunStatus, ServiceState, StageOutcome};
 
@@ -299,16 +300,8 @@ fn rollback(out: &mut String, r: &RunReport) {
     }
     let _ = writeln!(out, "### Roll back\n");
     for s in with {
-        let previous = s
-            .previous_deployment_id
-            .as_deref()
-            .map(|p| {
-                link(
-                    &format!("`{}`", cell(p)),
-                    s.previous_dashboard_url.as_deref(),
-                )
-            })
-            .unwrap_or_else(|| "the previous deployment".to_string());
+        let previous =
+            previous_deployment_link(s).unwrap_or_else(|| "the previous deployment".to_string());
         let _ = writeln!(out, "**{}** back to {previous}:\n", cell(&s.name));
         if let Some(cmd) = &s.rollback_command {
             out.push_str(&code_block("sh", cmd));

@@ -247,11 +247,7 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
 }
 
 fn excerpt(text: &str) -> String {
-    let t = text.trim();
-    match t.char_indices().nth(BODY_EXCERPT) {
-        Some((i, _)) => format!("{}…", &t[..i]),
-        None => t.to_string(),
-    }
+    crate::text::excerpt(text, BODY_EXCERPT)
 }
 
 fn clean(text: &str, token: &RailwayToken) -> String {
