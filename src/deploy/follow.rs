@@ -87,7 +87,7 @@ pub async fn poll(c: &RailwayClient, deployment_id: &str, opts: &FollowOptions<'
                     Some((at, s)) => *s != status || at.elapsed() >= opts.progress_every,
                 };
                 if due {
-                    super::logs::progress(format!(
+                    super::printer::progress(format!(
                         "{}: {} ({}s elapsed)",
                         opts.label,
                         status.as_str(),

@@ -2,6 +2,7 @@
 
 pub mod follow;
 pub mod logs;
+pub mod printer;
 pub mod status;
 pub mod watch;
 

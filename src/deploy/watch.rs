@@ -16,7 +16,7 @@ use super::follow::{self, FollowOptions, Followed};
 use super::status::{DeploymentStatus, Phase};
 use crate::railway::RailwayClient;
 use crate::railway::auth::RailwayToken;
-use crate::railway::subscription::{Event, Subscriptions};
+use crate::railway::subscription::{Event, Subscriptions, messages};
 use crate::timing::Timing;
 use crate::workflow;
 
@@ -124,23 +124,6 @@ pub async fn watch_status(
     }
 }
 
-/// Joins GraphQL error messages (`[{message}]`).
-pub(crate) fn messages(errors: &Value) -> String {
-    match errors.as_array() {
-        Some(list) => list
-            .iter()
-            .map(|e| {
-                e.get("message")
-                    .and_then(Value::as_str)
-                    .unwrap_or("unknown error")
-                    .to_string()
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
-        None => errors.to_string(),
-    }
-}
-
 /// Subscription first, polling after: `poll(last_status)` runs only when the socket failed or
 /// closed early, and its answer is the verdict. The status always comes from Railway's
 /// deployment status, never from a log stream ending.
@@ -203,7 +186,7 @@ pub async fn follow_deployment(
                     opts.label
                 ));
             }
-            super::logs::progress(format!(
+            super::printer::progress(format!(
                 "{}: {} ({}s elapsed)",
                 opts.label,
                 status.as_str(),
@@ -213,7 +196,7 @@ pub async fn follow_deployment(
     )
     .await;
     if let WatchEnd::Fallback { reason, .. } = &end {
-        super::logs::progress(format!(
+        super::printer::progress(format!(
             "{}: live status unavailable ({reason}); polling instead",
             opts.label
         ));

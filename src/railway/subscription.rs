@@ -252,6 +252,23 @@ fn closed(
     }
 }
 
+/// Joins GraphQL error messages (`[{message}]`).
+pub fn messages(errors: &Value) -> String {
+    match errors.as_array() {
+        Some(list) => list
+            .iter()
+            .map(|e| {
+                e.get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or("unknown error")
+                    .to_string()
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        None => errors.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
