@@ -14,11 +14,11 @@ use std::time::Instant;
 use fakes::Server;
 use fakes::railway::upload::{UploadFake, upload_routes};
 use railway_deploy::railway::auth::RailwayToken;
+use railway_deploy::railway::upload::{UploadTarget, upload};
 use railway_deploy::secret::Secret;
 use railway_deploy::timing::Timing;
 use railway_deploy::upload::archive::{ArchiveOptions, DEFAULT_GZIP_LEVEL, write_archive};
 use railway_deploy::upload::select;
-use railway_deploy::upload::send::{UploadTarget, upload};
 use railway_deploy::upload::source::ArchiveSource;
 use url::Url;
 

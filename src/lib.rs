@@ -19,4 +19,5 @@ pub mod secret;
 pub mod text;
 pub mod timing;
 pub mod upload;
+pub mod wait;
 pub mod workflow;

@@ -6,6 +6,7 @@ use fakes::github::GitHubState;
 use fakes::github::deployments::CreateMode;
 use railway_deploy::github::GitHub;
 use railway_deploy::github::deployments::{DeploymentStart, DeploymentTracker};
+use railway_deploy::report::deployment;
 use railway_deploy::report::{RunReport, RunStatus, ServiceReport, ServiceState};
 use railway_deploy::secret::Secret;
 use railway_deploy::timing::Timing;
@@ -62,11 +63,17 @@ fn statuses(state: &GitHubState) -> Vec<serde_json::Value> {
 #[tokio::test]
 async fn a_successful_run_goes_in_progress_then_success_with_the_service_url() {
     let (_server, state, gh, timing) = setup().await;
-    let t = DeploymentTracker::start(&gh, &timing, &start(), &report(RunStatus::Skipped))
-        .await
-        .expect("a deployment");
+    let t = DeploymentTracker::start(
+        &gh,
+        &timing,
+        &start(),
+        &deployment::opening(&report(RunStatus::Skipped), &start().sha),
+    )
+    .await
+    .expect("a deployment");
     assert_eq!(states(&state), ["in_progress"]);
-    t.finish(&report(RunStatus::Success)).await;
+    t.finish(&deployment::final_status(&report(RunStatus::Success)))
+        .await;
     assert_eq!(states(&state), ["in_progress", "success"]);
 
     let create = state
@@ -101,12 +108,17 @@ async fn a_successful_run_goes_in_progress_then_success_with_the_service_url() {
 async fn failed_and_rolled_back_runs_end_in_failure_without_an_environment_url() {
     for status in [RunStatus::Failed, RunStatus::RolledBack] {
         let (_server, state, gh, timing) = setup().await;
-        let t = DeploymentTracker::start(&gh, &timing, &start(), &report(status))
-            .await
-            .unwrap();
+        let t = DeploymentTracker::start(
+            &gh,
+            &timing,
+            &start(),
+            &deployment::opening(&report(status), &start().sha),
+        )
+        .await
+        .unwrap();
         let mut r = report(status);
         r.failure = Some("health check failed: 502".into());
-        t.finish(&r).await;
+        t.finish(&deployment::final_status(&r)).await;
         assert_eq!(states(&state), ["in_progress", "failure"], "{status:?}");
         assert!(statuses(&state)[1].get("environment_url").is_none());
     }
@@ -115,9 +127,14 @@ async fn failed_and_rolled_back_runs_end_in_failure_without_an_environment_url()
 #[tokio::test]
 async fn an_action_error_ends_in_error() {
     let (_server, state, gh, timing) = setup().await;
-    let t = DeploymentTracker::start(&gh, &timing, &start(), &report(RunStatus::Failed))
-        .await
-        .unwrap();
+    let t = DeploymentTracker::start(
+        &gh,
+        &timing,
+        &start(),
+        &deployment::opening(&report(RunStatus::Failed), &start().sha),
+    )
+    .await
+    .unwrap();
     t.finish_error("internal error: the Railway client crashed")
         .await;
     assert_eq!(states(&state), ["in_progress", "error"]);
@@ -132,7 +149,13 @@ async fn auto_merge_202_conflict_409_and_read_only_403_track_nothing() {
     ] {
         let (_server, state, gh, timing) = setup().await;
         state.world.lock().unwrap().deployments.mode = mode;
-        let t = DeploymentTracker::start(&gh, &timing, &start(), &report(RunStatus::Success)).await;
+        let t = DeploymentTracker::start(
+            &gh,
+            &timing,
+            &start(),
+            &deployment::opening(&report(RunStatus::Success), &start().sha),
+        )
+        .await;
         assert!(t.is_none(), "{mode:?}");
         assert!(statuses(&state).is_empty(), "{mode:?}");
         // A refused POST is never repeated.

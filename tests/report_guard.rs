@@ -6,6 +6,7 @@ use fakes::Server;
 use fakes::github::GitHubState;
 use railway_deploy::github::GitHub;
 use railway_deploy::github::deployments::{DeploymentStart, DeploymentTracker};
+use railway_deploy::report::deployment;
 use railway_deploy::report::release_guard::{Verdict, check_release, last_released_version};
 use railway_deploy::report::{RunReport, RunStatus};
 use railway_deploy::secret::Secret;
@@ -117,7 +118,9 @@ async fn a_release_recorded_by_this_tool_is_what_the_next_run_compares_with() {
         production: true,
         log_url: None,
     };
-    let tracker = DeploymentTracker::start(&gh, &t, &start, &r).await.unwrap();
+    let tracker = DeploymentTracker::start(&gh, &t, &start, &deployment::opening(&r, &start.sha))
+        .await
+        .unwrap();
     // Still in progress: not a release yet.
     assert_eq!(
         check_release(&gh, &t, "production", &v("3.0.0"), false)
@@ -126,7 +129,7 @@ async fn a_release_recorded_by_this_tool_is_what_the_next_run_compares_with() {
         Verdict::FirstRelease
     );
     r.status = RunStatus::Success;
-    tracker.finish(&r).await;
+    tracker.finish(&deployment::final_status(&r)).await;
     assert_eq!(
         check_release(&gh, &t, "production", &v("3.0.0"), false)
             .await

@@ -13,14 +13,14 @@ use fakes::railway::ws::{DeploymentScript, WsFake, ws_get};
 use fakes::railway::{RailwayState, RailwayWorld, graphql};
 use railway_deploy::deploy::follow::{FollowOptions, Followed};
 use railway_deploy::deploy::logs::{LogFollower, LogPrinter};
-use railway_deploy::deploy::status::DeploymentStatus;
 use railway_deploy::deploy::watch::follow_deployment;
 use railway_deploy::railway::RailwayClient;
 use railway_deploy::railway::auth::RailwayToken;
+use railway_deploy::railway::status::DeploymentStatus;
+use railway_deploy::railway::upload::{UploadTarget, upload};
 use railway_deploy::secret::Secret;
 use railway_deploy::timing::Timing;
 use railway_deploy::upload::archive::ArchiveOptions;
-use railway_deploy::upload::send::{UploadTarget, upload};
 use railway_deploy::upload::source::ArchiveSource;
 use url::Url;
 

@@ -12,10 +12,11 @@ use fakes::railway::ws::{DeploymentScript, WsFake, ws_get};
 use railway_deploy::deploy::logs::{LogFollower, LogPrinter};
 use railway_deploy::deploy::watch::{WatchEnd, WatchRequest, follow, watch_status};
 use railway_deploy::railway::auth::RailwayToken;
+use railway_deploy::railway::status::DeploymentStatus;
+use railway_deploy::railway::upload::{UploadTarget, upload};
 use railway_deploy::secret::Secret;
 use railway_deploy::timing::Timing;
 use railway_deploy::upload::archive::ArchiveOptions;
-use railway_deploy::upload::send::{UploadTarget, upload};
 use railway_deploy::upload::source::ArchiveSource;
 use tokio::time::Instant;
 use url::Url;
@@ -24,8 +25,11 @@ const TOKEN: &str = "proj-token-abcdef123456";
 const SCALE: f64 = 0.001;
 
 /// Railway's final statuses (the pipeline's mapper decides this on main; the tests only need it).
-fn is_final(s: &str) -> bool {
-    matches!(s, "SUCCESS" | "FAILED" | "CRASHED" | "REMOVED" | "SKIPPED")
+fn is_final(s: &DeploymentStatus) -> bool {
+    matches!(
+        s.as_str(),
+        "SUCCESS" | "FAILED" | "CRASHED" | "REMOVED" | "SKIPPED"
+    )
 }
 
 struct World {
@@ -207,7 +211,7 @@ async fn a_dropped_status_socket_falls_back_to_polling_from_the_last_status() {
             status: "FAILED".into()
         })
     );
-    assert_eq!(polled_from, Some(Some("BUILDING".to_string())));
+    assert_eq!(polled_from, Some(Some("BUILDING".into())));
     assert!(
         fallback_reason.contains("closed") || fallback_reason.contains("failed"),
         "{fallback_reason}"

@@ -5,10 +5,10 @@ use std::path::Path;
 use fakes::Server;
 use fakes::railway::upload::{UploadFake, UploadReply, unpack, upload_routes};
 use railway_deploy::railway::auth::RailwayToken;
+use railway_deploy::railway::upload::{UploadError, UploadTarget, upload};
 use railway_deploy::secret::Secret;
 use railway_deploy::timing::Timing;
 use railway_deploy::upload::archive::ArchiveOptions;
-use railway_deploy::upload::send::{UploadError, UploadTarget, upload};
 use railway_deploy::upload::source::{ArchiveCache, ArchiveSource};
 use url::Url;
 

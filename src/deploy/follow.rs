@@ -1,12 +1,13 @@
 //! Follows a deployment to a final state by polling `deployment(id)` with backoff until the
-//! deadline. "Still running" is not an error: it is a progress line at most every ~15 s; a timeout
+//! deadline (through `crate::wait`). "Still running" is not an error: it is a progress line at most every ~15 s; a timeout
 //! says which state the deployment was stuck in.
 
 use std::time::{Duration, Instant};
 
-use super::status::{DeploymentStatus, Phase};
+use crate::railway::status::{DeploymentStatus, Phase};
 use crate::railway::{RailwayClient, RailwayError, api};
 use crate::timing::Backoff;
+use crate::wait::{Next, Waiter};
 use crate::workflow;
 
 #[derive(Clone, Debug)]
@@ -56,6 +57,7 @@ impl FollowOptions<'_> {
 /// (scaled by `Timing`), which keeps a 10-minute deploy under 40 requests.
 pub async fn poll(c: &RailwayClient, deployment_id: &str, opts: &FollowOptions<'_>) -> Followed {
     let started = Instant::now();
+    let mut waiter = Waiter::until_std(opts.deadline, *c.timing());
     let mut backoff = Backoff::new(Duration::from_secs(3), Duration::from_secs(20));
     let mut last;
     let mut last_line: Option<(Instant, DeploymentStatus)> = None;
@@ -63,7 +65,7 @@ pub async fn poll(c: &RailwayClient, deployment_id: &str, opts: &FollowOptions<'
     loop {
         match api::deployment(c, deployment_id).await {
             Ok(d) => {
-                let status = DeploymentStatus::parse(&d.status);
+                let status = d.status.clone();
                 opts.note(&status);
                 match status.phase() {
                     Phase::Live | Phase::Failed(_) => {
@@ -99,14 +101,12 @@ pub async fn poll(c: &RailwayClient, deployment_id: &str, opts: &FollowOptions<'
             }
             Err(e) => return Followed::Error(e),
         }
-        let remaining = opts.deadline.saturating_duration_since(Instant::now());
-        if remaining.is_zero() {
+        // The last wait ends at the deadline, so the final poll happens right at it.
+        if waiter.pause(backoff.next_delay(), |_| {}).await == Next::StillRunning {
             return Followed::TimedOut {
                 last,
                 elapsed: started.elapsed(),
             };
         }
-        // The last sleep ends at the deadline, so the final poll happens right at it.
-        tokio::time::sleep(c.timing().scaled(backoff.next_delay()).min(remaining)).await;
     }
 }

@@ -24,6 +24,7 @@ use url::Url;
 use crate::railway::RailwayClient;
 use crate::railway::auth::RailwayToken;
 use crate::railway::events::{DeploymentEvent, EventPayload};
+use crate::railway::status::DeploymentStatus;
 use crate::railway::subscription::{Event, Subscriptions};
 use crate::timing::{Backoff, Timing};
 
@@ -310,7 +311,7 @@ pub fn failure_reason(events: &[DeploymentEvent]) -> Option<FailureReason> {
 /// failing step. The pipeline prefixes the service name and annotates it as `::error::`.
 pub fn failure_sentence(
     deployment_id: &str,
-    status: &str,
+    status: &DeploymentStatus,
     reason: Option<&FailureReason>,
     otherwise: &str,
 ) -> String {
@@ -339,11 +340,11 @@ mod tests {
         .unwrap();
         let r = failure_reason(&data).unwrap();
         assert_eq!(
-            failure_sentence("d-1", "FAILED", Some(&r), "unused"),
+            failure_sentence("d-1", &DeploymentStatus::Failed, Some(&r), "unused"),
             "deployment d-1 ended FAILED: the pre-deploy command step failed: Pre-deploy command exited with code 1"
         );
         assert_eq!(
-            failure_sentence("d-1", "CRASHED", None, "it crashed"),
+            failure_sentence("d-1", &DeploymentStatus::Crashed, None, "it crashed"),
             "deployment d-1 ended CRASHED: it crashed"
         );
         let data: Vec<DeploymentEvent> = serde_json::from_value(json!([

@@ -3,12 +3,13 @@
 pub mod follow;
 pub mod logs;
 pub mod printer;
-pub mod status;
 pub mod watch;
 
+use std::path::Path;
+
 use crate::config::Source;
+use crate::railway::upload::{UploadError, UploadTarget, UploadedDeployment};
 use crate::railway::{RailwayClient, RailwayError, api};
-use crate::upload::send::{UploadError, UploadTarget};
 use crate::upload::source::ArchiveCache;
 
 /// What one service's deploy starts from.
@@ -65,8 +66,35 @@ pub async fn start(
                     .commit_sha
                     .map(|sha| format!("railway-deploy {}", sha.get(..7).unwrap_or(sha))),
             };
-            let uploaded = crate::upload::start(c, req.archives, path, &target, req.label).await?;
+            let uploaded = upload(c, req.archives, path, &target, req.label).await?;
             Ok(uploaded.deployment_id)
         }
     }
+}
+
+/// Uploads `path` for one service and returns the deployment Railway created. Prints one line
+/// before and one after (size, counts), and a warning for links that leave the tree.
+async fn upload(
+    c: &RailwayClient,
+    archives: &ArchiveCache,
+    path: &Path,
+    target: &UploadTarget,
+    label: &str,
+) -> Result<UploadedDeployment, UploadError> {
+    printer::progress(format!("{label}: uploading {}", path.display()));
+    let source = archives.source(path);
+    let deployment = crate::railway::upload::upload(
+        c.http(),
+        c.api_url(),
+        c.token(),
+        target,
+        &source,
+        c.timing(),
+    )
+    .await?;
+    if let Ok(stats) = source.finished().await {
+        printer::progress(format!("{label}: uploaded {}", stats.summary()));
+        crate::upload::warn_about(label, &stats);
+    }
+    Ok(deployment)
 }

@@ -224,7 +224,7 @@ impl LogPrinter {
 /// Prints the last log lines of a failed deployment outside any group (through `printer`, so
 /// they never land inside another service's open group). The `::error::` annotation is not
 /// printed here: the pipeline prints one per failed service from its report, which carries
-/// [`failure_sentence`], so the run page shows each failure once.
+/// `logs::failure_sentence`, so the run page shows each failure once.
 pub fn report_failure(printer: &LogPrinter, service: &str, tail: &[String]) {
     if tail.is_empty() {
         return;

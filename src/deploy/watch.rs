@@ -8,14 +8,14 @@
 
 use std::future::Future;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::time::Instant;
 use url::Url;
 
 use super::follow::{self, FollowOptions, Followed};
-use super::status::{DeploymentStatus, Phase};
 use crate::railway::RailwayClient;
 use crate::railway::auth::RailwayToken;
+use crate::railway::status::{DeploymentStatus, Phase, in_subscription_event};
 use crate::railway::subscription::{Event, Subscriptions, messages};
 use crate::timing::Timing;
 use crate::workflow;
@@ -26,14 +26,16 @@ pub use crate::railway::ops::DEPLOYMENT_STATUS_SUBSCRIPTION;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WatchEnd {
     /// The subscription delivered a status `is_final` accepted.
-    Final { status: String },
+    Final { status: DeploymentStatus },
     /// The socket failed or closed before a final status: poll from here.
     Fallback {
-        last_status: Option<String>,
+        last_status: Option<DeploymentStatus>,
         reason: String,
     },
     /// `deadline` passed first.
-    Deadline { last_status: Option<String> },
+    Deadline {
+        last_status: Option<DeploymentStatus>,
+    },
 }
 
 pub struct WatchRequest<'a> {
@@ -49,10 +51,10 @@ pub struct WatchRequest<'a> {
 /// lines and the NEEDS_APPROVAL notice); `is_final` decides when the watch ends.
 pub async fn watch_status(
     req: WatchRequest<'_>,
-    is_final: impl Fn(&str) -> bool,
-    mut on_status: impl FnMut(&str),
+    is_final: impl Fn(&DeploymentStatus) -> bool,
+    mut on_status: impl FnMut(&DeploymentStatus),
 ) -> WatchEnd {
-    let mut last: Option<String> = None;
+    let mut last: Option<DeploymentStatus> = None;
     let connect = Subscriptions::connect(req.api_url, req.token, &req.timing);
     let mut subs = match tokio::time::timeout_at(req.deadline, connect).await {
         Err(_) => return WatchEnd::Deadline { last_status: None },
@@ -64,7 +66,7 @@ pub async fn watch_status(
         }
         Ok(Ok(s)) => s,
     };
-    let fallback = |last: Option<String>, reason: String| WatchEnd::Fallback {
+    let fallback = |last: Option<DeploymentStatus>, reason: String| WatchEnd::Fallback {
         last_status: last,
         reason,
     };
@@ -92,21 +94,16 @@ pub async fn watch_status(
                     subs.close().await;
                     return fallback(last, format!("subscription error: {}", messages(errors)));
                 }
-                let Some(status) = payload
-                    .pointer("/data/deployment/status")
-                    .and_then(Value::as_str)
-                else {
+                let Some(status) = in_subscription_event(&payload) else {
                     continue;
                 };
-                if last.as_deref() != Some(status) {
-                    on_status(status);
-                    last = Some(status.to_string());
+                if last.as_ref() != Some(&status) {
+                    on_status(&status);
+                    last = Some(status.clone());
                 }
-                if is_final(status) {
+                if is_final(&status) {
                     subs.close().await;
-                    return WatchEnd::Final {
-                        status: status.to_string(),
-                    };
+                    return WatchEnd::Final { status };
                 }
             }
             Ok(Some(Event::Error { id: eid, errors })) if eid == id => {
@@ -129,10 +126,10 @@ pub async fn watch_status(
 /// deployment status, never from a log stream ending.
 pub async fn follow<E, Fut>(
     req: WatchRequest<'_>,
-    is_final: impl Fn(&str) -> bool,
-    on_status: impl FnMut(&str),
+    is_final: impl Fn(&DeploymentStatus) -> bool,
+    on_status: impl FnMut(&DeploymentStatus),
     on_fallback: impl FnOnce(&str),
-    poll: impl FnOnce(Option<String>) -> Fut,
+    poll: impl FnOnce(Option<DeploymentStatus>) -> Fut,
 ) -> Result<WatchEnd, E>
 where
     Fut: Future<Output = Result<WatchEnd, E>>,
@@ -170,15 +167,9 @@ pub async fn follow_deployment(
     };
     let end = watch_status(
         req,
-        |s| {
-            matches!(
-                DeploymentStatus::parse(s).phase(),
-                Phase::Live | Phase::Failed(_)
-            )
-        },
-        |s| {
-            let status = DeploymentStatus::parse(s);
-            opts.note(&status);
+        |s| matches!(s.phase(), Phase::Live | Phase::Failed(_)),
+        |status| {
+            opts.note(status);
             if status.phase() == Phase::AwaitingApproval && !approval_noticed {
                 approval_noticed = true;
                 workflow::notice(format!(

@@ -1,7 +1,7 @@
 //! Owns the gate: waits until the commit's other checks and statuses pass before anything changes.
 //!
-//! [`wait_for_checks`] polls GitHub (check runs and the combined status, see `fetch`) with backoff
-//! from 5 s to 30 s until the rule in `evaluate` says pass or fail, or `checks-timeout` runs out.
+//! [`wait_for_checks`] polls GitHub (check runs and the combined status, see `fetch`) through
+//! `crate::wait` with backoff from 5 s to 30 s until the rule in `evaluate` says pass or fail, or `checks-timeout` runs out.
 //! It prints one progress line per poll and never mutates anything; the pipeline stops the run
 //! (exit 1, `status: failed`) when the returned report has `passed: false`.
 
@@ -18,6 +18,7 @@ use crate::github::request::GitHubError;
 use crate::report::model::GateReport;
 use crate::retry::RetryPolicy;
 use crate::timing::{Backoff, Timing};
+use crate::wait::{Next, Waiter};
 use crate::workflow;
 
 pub use evaluate::{IGNORED, MISSING, NOT_WAITED_ON};
@@ -109,6 +110,7 @@ pub async fn wait_for_checks(
         ..RetryPolicy::default()
     };
     let mut backoff = Backoff::new(FIRST_POLL_DELAY, MAX_POLL_DELAY);
+    let mut waiter = Waiter::until_std(deadline, *timing);
     let mut same = SameRun::new(req.run_id);
     let mut checks = Vec::new();
     let mut first_look = true;
@@ -119,50 +121,64 @@ pub async fn wait_for_checks(
         };
         let eval = evaluate(&observed, &req.mode, &req.ignore);
         checks = eval.checks;
-        let remaining = deadline.saturating_duration_since(Instant::now());
+        let passed = || {
+            workflow::info(message::passed(
+                &req.sha,
+                checks.len(),
+                eval.same_run_skipped,
+            ));
+        };
         match eval.outcome {
             Outcome::Failed(problems) => {
                 return fail(checks, message::failed(&req.sha, &problems));
             }
-            Outcome::Passed => {
-                // Other workflows started by the same event may not have created their check runs
-                // yet when this job starts: with nothing else on the commit, look once more.
-                let only_ours = fetch::nothing_else(&observed);
-                if first_look && only_ours && req.mode == ChecksMode::All && !remaining.is_zero() {
-                    first_look = false;
-                    let wait = timing.scaled(backoff.next_delay()).min(remaining);
-                    workflow::info(format!(
-                        "Checks on {}: nothing else to wait on yet; looking once more in {} in case other workflows have not registered their checks",
-                        message::short_sha(&req.sha),
-                        message::human(wait)
-                    ));
-                    tokio::time::sleep(wait).await;
-                    continue;
+            // Other workflows started by the same event may not have created their check runs
+            // yet when this job starts: with nothing else on the commit, look once more.
+            Outcome::Passed
+                if first_look && fetch::nothing_else(&observed) && req.mode == ChecksMode::All =>
+            {
+                first_look = false;
+                let next = waiter
+                    .pause(backoff.next_delay(), |wait| {
+                        workflow::info(format!(
+                            "Checks on {}: nothing else to wait on yet; looking once more in {} in case other workflows have not registered their checks",
+                            message::short_sha(&req.sha),
+                            message::human(wait)
+                        ))
+                    })
+                    .await;
+                if next == Next::StillRunning {
+                    passed();
+                    return GateReport {
+                        passed: true,
+                        checks,
+                        reason: None,
+                    };
                 }
-                workflow::info(message::passed(
-                    &req.sha,
-                    checks.len(),
-                    eval.same_run_skipped,
-                ));
+            }
+            Outcome::Passed => {
+                passed();
                 return GateReport {
                     passed: true,
                     checks,
                     reason: None,
                 };
             }
+            // The poll interval goes through `Timing` (scaled in tests); it never overshoots the
+            // deadline, so the last look happens right at `checks-timeout`.
             Outcome::Waiting { pending, missing } => {
-                if remaining.is_zero() {
+                first_look = false;
+                let next = waiter
+                    .pause(backoff.next_delay(), |wait| {
+                        workflow::info(message::progress(&req.sha, &pending, &missing, wait))
+                    })
+                    .await;
+                if next == Next::StillRunning {
                     let seen: Vec<String> = observed.iter().map(|o| o.name.clone()).collect();
                     let reason =
                         message::timed_out(&req.sha, req.timeout, &pending, &missing, &seen);
                     return fail(checks, reason);
                 }
-                // The poll interval goes through `Timing` (scaled in tests); it never overshoots
-                // the deadline, so the last look happens right at `checks-timeout`.
-                let wait = timing.scaled(backoff.next_delay()).min(remaining);
-                workflow::info(message::progress(&req.sha, &pending, &missing, wait));
-                first_look = false;
-                tokio::time::sleep(wait).await;
             }
         }
     }

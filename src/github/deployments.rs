@@ -4,16 +4,13 @@
 //! (`success` with the service URL, `failure`, or `error`), so a Deployment is never left
 //! `in_progress`. Reporting never fails a deploy: every problem here becomes a warning.
 //!
-//! Decision: the payload is written when the Deployment is created (GitHub never lets it change),
-//! so it holds what is known then: the version, the sha and each service with its previous
-//! deployment (and its new Railway deployment id when the caller already has it). The final
-//! status's description names the new Railway deployment ids, so they are on GitHub either way.
+//! Takes plain values (payload, state, description, URLs); the mapping from the run's record is
+//! `crate::report::deployment`.
 
 use serde_json::{Value, json};
 
 use crate::github::GitHub;
 use crate::github::request::{GitHubError, Method, send};
-use crate::report::{RunReport, RunStatus};
 use crate::retry::RetryPolicy;
 use crate::text::truncate;
 use crate::timing::Timing;
@@ -23,7 +20,7 @@ use crate::workflow;
 pub const PAYLOAD_TOOL: &str = "railway-deploy";
 
 /// GitHub limits a status description to 140 characters.
-const DESCRIPTION_MAX: usize = 140;
+pub const DESCRIPTION_MAX: usize = 140;
 
 /// The workflow run page: `{server}/{owner}/{repo}/actions/runs/{run_id}`.
 pub fn workflow_run_url(server_url: &str, repository: &str, run_id: &str) -> String {
@@ -47,64 +44,21 @@ pub struct DeploymentStart {
     pub log_url: Option<String>,
 }
 
-/// The payload recorded on the Deployment: version, sha and services. The release guard reads
-/// `version` back from it.
-pub fn payload(report: &RunReport, sha: &str) -> Value {
-    let services: Vec<Value> = report
-        .services
-        .iter()
-        .map(|s| {
-            json!({
-                "name": s.name,
-                "service_id": s.service_id,
-                "deployment_id": s.deployment_id,
-                "previous_deployment_id": s.previous_deployment_id,
-            })
-        })
-        .collect();
-    json!({
-        "tool": PAYLOAD_TOOL,
-        "command": report.command,
-        "version": report.version,
-        "sha": sha,
-        "project_id": report.project_id,
-        "environment_id": report.environment_id,
-        "services": services,
-    })
+/// What the Deployment is created with: the payload (written once; GitHub never lets it change)
+/// and the description of the Deployment itself. The caller maps its run to these.
+#[derive(Clone, Debug)]
+pub struct DeploymentOpening {
+    pub payload: Value,
+    pub description: String,
 }
 
-/// The final Deployment state for a finished run: `success`, `failure` (deploy, migration or
-/// health failed, also after a rollback) or `inactive` (nothing was deployed).
-pub fn final_state(status: RunStatus) -> &'static str {
-    match status {
-        RunStatus::Success => "success",
-        RunStatus::Failed | RunStatus::RolledBack => "failure",
-        RunStatus::Skipped => "inactive",
-    }
-}
-
-/// The final status's one-line description.
-pub fn final_description(report: &RunReport) -> String {
-    let ids: Vec<String> = report
-        .services
-        .iter()
-        .filter_map(|s| s.deployment_id.as_ref().map(|d| format!("{} {d}", s.name)))
-        .collect();
-    let head = match report.status {
-        RunStatus::Success => "Deployed to Railway".to_string(),
-        RunStatus::RolledBack => "Failed and rolled back".to_string(),
-        RunStatus::Failed => match &report.failure {
-            Some(f) => format!("Failed: {f}"),
-            None => "Failed".to_string(),
-        },
-        RunStatus::Skipped => "Nothing was deployed".to_string(),
-    };
-    let text = if ids.is_empty() {
-        head
-    } else {
-        format!("{head} ({})", ids.join(", "))
-    };
-    truncate(&text, DESCRIPTION_MAX)
+/// The final status: `success`, `failure` or `inactive`, its one-line description, and the URL
+/// shown as the environment's (only with `success`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeploymentFinal {
+    pub state: &'static str,
+    pub description: String,
+    pub environment_url: Option<String>,
 }
 
 fn policy() -> RetryPolicy {
@@ -146,7 +100,7 @@ impl DeploymentTracker {
         gh: &GitHub,
         timing: &Timing,
         start: &DeploymentStart,
-        report: &RunReport,
+        opening: &DeploymentOpening,
     ) -> Option<Self> {
         let route = format!("{}/deployments", gh.repo_route());
         let body = json!({
@@ -157,11 +111,8 @@ impl DeploymentTracker {
             "required_contexts": [],
             "production_environment": start.production,
             "transient_environment": false,
-            "payload": payload(report, &start.sha),
-            "description": truncate(
-                &format!("railway-deploy {}", report.version.as_deref().unwrap_or(&start.sha)),
-                DESCRIPTION_MAX,
-            ),
+            "payload": opening.payload,
+            "description": truncate(&opening.description, DESCRIPTION_MAX),
         });
         let reply = send(
             gh,
@@ -228,15 +179,12 @@ impl DeploymentTracker {
         self.id
     }
 
-    /// Writes the final status from the finished run: `success` (with `environment_url` = the
-    /// first service's URL, and `auto_inactive` so older Deployments turn inactive), `failure`,
-    /// or `inactive`. Failures to write are warnings.
-    pub async fn finish(&self, report: &RunReport) {
-        let state = final_state(report.status);
-        let url = report.services.iter().find_map(|s| s.url.clone());
-        let env_url = if state == "success" { url } else { None };
+    /// Writes the final status (with `auto_inactive`, so older Deployments turn inactive).
+    /// Failures to write are warnings.
+    pub async fn finish(&self, fin: &DeploymentFinal) {
+        let description = truncate(&fin.description, DESCRIPTION_MAX);
         if let Err(e) = self
-            .post(state, &final_description(report), env_url.as_deref())
+            .post(fin.state, &description, fin.environment_url.as_deref())
             .await
         {
             workflow::warning(explain(
@@ -295,34 +243,12 @@ impl DeploymentTracker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::ServiceReport;
 
     #[test]
-    fn run_url_and_states() {
+    fn run_url() {
         assert_eq!(
             workflow_run_url("https://github.com/", "o/r", "42"),
             "https://github.com/o/r/actions/runs/42"
-        );
-        assert_eq!(final_state(RunStatus::Success), "success");
-        assert_eq!(final_state(RunStatus::Failed), "failure");
-        assert_eq!(final_state(RunStatus::RolledBack), "failure");
-        assert_eq!(final_state(RunStatus::Skipped), "inactive");
-    }
-
-    #[test]
-    fn description_names_the_railway_deployments_and_fits_github() {
-        let mut r = RunReport::new("deploy", "commit", false, chrono::Utc::now());
-        r.status = RunStatus::Failed;
-        r.failure = Some("x".repeat(300));
-        let mut s = ServiceReport::planned("svc1", "web");
-        s.deployment_id = Some("dep-1".into());
-        r.services.push(s);
-        let d = final_description(&r);
-        assert!(d.chars().count() <= DESCRIPTION_MAX, "{}", d.len());
-        r.failure = Some("health check failed".into());
-        assert_eq!(
-            final_description(&r),
-            "Failed: health check failed (web dep-1)"
         );
     }
 }

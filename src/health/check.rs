@@ -2,11 +2,11 @@
 //! deployment did not crash meanwhile (CRASHED after SUCCESS counts as failing after going live).
 
 use crate::config::HealthConfig;
-use crate::deploy::status::DeploymentStatus;
 use crate::health::probe::{ProbeSpec, probe};
 use crate::health::target::{ProbeTarget, ServiceDomains, choose_target, expected_body};
 use crate::railway::RailwayClient;
 use crate::railway::api::{self, ServiceInstance};
+use crate::railway::status::DeploymentStatus;
 use crate::report::HealthReport;
 use crate::timing::Timing;
 use crate::workflow;
@@ -105,11 +105,13 @@ pub async fn verify_live(
         ));
     }
     match api::deployment(c, deployment_id).await {
-        Ok(d) if DeploymentStatus::parse(&d.status) == DeploymentStatus::Crashed => {
+        Ok(d) if d.status == DeploymentStatus::Crashed => {
             let why = format!("deployment {deployment_id} CRASHED after going live");
             (report, Some(why))
         }
+        // Any other status: the probe already answered for this release.
+        Ok(_) => (report, None),
         // A read error here is not a verdict on the release: the probe already answered.
-        _ => (report, None),
+        Err(_) => (report, None),
     }
 }

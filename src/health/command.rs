@@ -10,6 +10,7 @@ use crate::health::rollback::{RollbackResult, RollbackScope, roll_back};
 use crate::pipeline::plan::{Plan, ServicePlan};
 use crate::railway::RailwayClient;
 use crate::railway::api::{self, Deployment, DeploymentFilter};
+use crate::railway::status::DeploymentStatus;
 use crate::report::{ServiceReport, ServiceState};
 
 /// The deployment to go back to when `to` is empty (pure): the newest deployment older than the
@@ -27,7 +28,12 @@ pub fn previous_good<'a>(
         };
     older
         .iter()
-        .find(|d| matches!(d.status.as_str(), "SUCCESS" | "SLEEPING" | "REMOVED") && d.can_rollback)
+        .find(|d| {
+            matches!(
+                d.status,
+                DeploymentStatus::Success | DeploymentStatus::Sleeping | DeploymentStatus::Removed
+            ) && d.can_rollback
+        })
         .ok_or_else(|| {
             "no earlier deployment that Railway can still roll back to (Railway keeps old images for a limited time); give `to` a deployment id, or redeploy a known-good commit".to_string()
         })
@@ -105,7 +111,7 @@ pub async fn rollback_service(
             health,
         } => {
             report.state = ServiceState::Deployed;
-            report.final_status = Some("SUCCESS".into());
+            report.final_status = Some(DeploymentStatus::Success.to_string());
             report.dashboard_url = Some(plan.dashboard(&sp.service.id, &deployment_id));
             report.deployment_id = Some(deployment_id);
             report.health = Some(health);

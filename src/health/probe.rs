@@ -1,14 +1,18 @@
 //! Owns the HTTP health probe: requests the chosen URL until it answers with the expected status
-//! and body or `health-timeout` runs out, backing off about 1 s → 10 s between attempts, each
+//! and body or `health-timeout` runs out, backing off about 1 s → 10 s between attempts (through
+//! `crate::wait`), each
 //! attempt with its own request timeout, following redirects on the same host only.
 
 use std::error::Error as _;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use url::Url;
 
 use crate::report::model::HealthReport;
 use crate::timing::{Backoff, Timing};
+use crate::wait::{Next, Waiter};
 
 /// Longest any single request may take; shorter when less of `health-timeout` is left.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -85,7 +89,7 @@ enum Attempt {
 /// Probes until the check passes or `spec.timeout` is over. Never fails: the verdict and the
 /// last failure (status, body excerpt, reason) are in the returned report.
 pub async fn probe(http: &reqwest::Client, spec: &ProbeSpec, timing: &Timing) -> HealthReport {
-    let deadline = Instant::now() + spec.timeout;
+    let mut waiter = Waiter::until(Instant::now() + spec.timeout, *timing);
     let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(10));
     let mut report = HealthReport {
         url: Some(spec.url.to_string()),
@@ -93,7 +97,7 @@ pub async fn probe(http: &reqwest::Client, spec: &ProbeSpec, timing: &Timing) ->
     };
     loop {
         report.attempts += 1;
-        let left = deadline.saturating_duration_since(Instant::now());
+        let left = waiter.remaining();
         let request_timeout = REQUEST_TIMEOUT.min(left.max(Duration::from_millis(100)));
         match attempt(http, spec, request_timeout).await {
             Attempt::Pass { status } => {
@@ -113,12 +117,10 @@ pub async fn probe(http: &reqwest::Client, spec: &ProbeSpec, timing: &Timing) ->
                 report.error = Some(error);
             }
         }
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            break;
-        }
-        timing.sleep(backoff.next_delay().min(left)).await;
-        if Instant::now() >= deadline {
+        // The interval is cut at what is left before scaling, and no attempt starts at the
+        // deadline itself: a probe's last attempt is the one before it.
+        let interval = backoff.next_delay().min(waiter.remaining());
+        if waiter.pause(interval, |_| {}).await == Next::StillRunning || waiter.expired() {
             break;
         }
     }

@@ -9,14 +9,15 @@
 use std::time::{Duration, Instant};
 
 use crate::deploy::follow::{self, FollowOptions, Followed};
-use crate::deploy::status::Phase;
 use crate::health::check::verify_live;
 use crate::health::probe::ProbeSpec;
 use crate::railway::RailwayClient;
 use crate::railway::api::{self, DeploymentFilter};
 use crate::railway::rollback as ops;
+use crate::railway::status::Phase;
 use crate::report::HealthReport;
 use crate::timing::{Backoff, Timing};
+use crate::wait::{self, Step, Waited, Waiter};
 use crate::workflow;
 
 /// Where a rollback happens.
@@ -176,13 +177,21 @@ async fn rollback_deployment(
     timing: &Timing,
 ) -> String {
     let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(5));
-    for _ in 0..10 {
-        if let Some(id) = newest(c, scope).await
-            && Some(id.as_str()) != before
-        {
-            return id;
-        }
-        timing.sleep(backoff.next_delay()).await;
+    let mut waiter = Waiter::rounds(10, *timing);
+    let found = wait::poll(
+        &mut waiter,
+        |_| backoff.next_delay(),
+        |_, _| {},
+        move || async move {
+            match newest(c, scope).await {
+                Some(id) if Some(id.as_str()) != before => Step::Done(id),
+                _ => Step::Pending(()),
+            }
+        },
+    )
+    .await;
+    match found {
+        Waited::Done(id) => id,
+        Waited::StillRunning(()) => target_id.to_string(),
     }
-    target_id.to_string()
 }

@@ -10,10 +10,10 @@ use super::plan::{Plan, ServicePlan};
 use crate::config::Config;
 use crate::deploy::follow::{FollowOptions, Followed};
 use crate::deploy::logs::{self, LogFollower, LogPrinter};
-use crate::deploy::status::Phase;
 use crate::deploy::{self, StartError, StartRequest};
 use crate::railway::RailwayClient;
 use crate::railway::api::Deployment;
+use crate::railway::status::Phase;
 use crate::report::{ServiceReport, ServiceState, Stage, StageOutcome, StageTiming};
 
 pub struct ServiceOutcome {
@@ -176,7 +176,7 @@ pub async fn run(
                     report.log_tail = log.tail.clone();
                     report.failure = Some(format!(
                         "{}{serving}",
-                        logs::failure_sentence(&id, status.as_str(), reason.as_ref(), why)
+                        logs::failure_sentence(&id, &status, reason.as_ref(), why)
                     ));
                 }
                 Phase::InProgress | Phase::AwaitingApproval => unreachable_phase(&mut report, &id),

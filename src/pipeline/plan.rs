@@ -7,6 +7,7 @@ use crate::railway::api::{
     self, Deployment, DeploymentFilter, Named, ServiceInstance, StatusFilter,
 };
 use crate::railway::resolve::{self, ResolveError, Scope};
+use crate::railway::status::DeploymentStatus;
 use crate::railway::{RailwayClient, dashboard_url};
 use crate::report::PlannedAction;
 
@@ -58,7 +59,7 @@ pub async fn serving_deployment(
         environment_id: Some(scope.environment.id.clone()),
         service_id: Some(service_id.to_string()),
         status: Some(StatusFilter {
-            any_of: vec!["SUCCESS", "SLEEPING"],
+            any_of: vec![DeploymentStatus::Success, DeploymentStatus::Sleeping],
         }),
     };
     Ok(api::deployments(c, &filter, 1).await?.into_iter().next())

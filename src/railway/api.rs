@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::client::{RailwayClient, RailwayError};
 use super::ops;
+use super::status::DeploymentStatus;
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -91,8 +92,8 @@ pub struct ServiceInstance {
 #[serde(rename_all = "camelCase")]
 pub struct Deployment {
     pub id: String,
-    /// Railway's `DeploymentStatus`, kept as sent; `crate::deploy::status` maps it.
-    pub status: String,
+    /// Railway's `DeploymentStatus`, parsed on arrival (an unknown value is `Unknown`).
+    pub status: DeploymentStatus,
     pub created_at: Option<String>,
     pub service_id: Option<String>,
     pub environment_id: Option<String>,
@@ -124,7 +125,7 @@ pub struct DeploymentFilter {
 #[derive(Clone, Debug, Serialize)]
 pub struct StatusFilter {
     #[serde(rename = "in")]
-    pub any_of: Vec<&'static str>,
+    pub any_of: Vec<DeploymentStatus>,
 }
 
 pub async fn project_token(c: &RailwayClient) -> Result<ProjectTokenInfo, RailwayError> {

@@ -1,5 +1,6 @@
-//! Owns every call to Railway: the GraphQL client, its operations (one `.graphql` file each,
-//! under `ops/`), typed calls, and the resolution of project, environment and services.
+//! Owns every Railway byte: the GraphQL client, its operations (one `.graphql` file each, under
+//! `ops/`), typed calls, the websocket subscriptions, the upload transport (`upload`), the
+//! deployment status type (`status`) and the resolution of project, environment and services.
 
 pub mod api;
 pub mod auth;
@@ -8,7 +9,9 @@ pub mod events;
 pub mod ops;
 pub mod resolve;
 pub mod rollback;
+pub mod status;
 pub mod subscription;
+pub mod upload;
 pub mod variables;
 
 pub use client::{RailwayClient, RailwayError};

@@ -8,6 +8,7 @@ pub mod outputs;
 pub use model::*;
 pub mod cancel;
 pub mod comment;
+pub mod deployment;
 pub mod github_run;
 pub mod markdown;
 pub mod promote;

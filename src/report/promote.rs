@@ -18,6 +18,7 @@
 
 use crate::config::Source;
 use crate::railway::api::{self, Deployment, DeploymentFilter, Named};
+use crate::railway::status::{DeploymentStatus, Phase};
 use crate::railway::{RailwayClient, RailwayError};
 
 /// How many recent deployments of a service in `from-environment` are searched.
@@ -44,8 +45,8 @@ pub enum PromoteError {
     Railway(#[from] RailwayError),
 }
 
-fn passed(status: &str) -> bool {
-    matches!(status, "SUCCESS" | "SLEEPING")
+fn passed(status: &DeploymentStatus) -> bool {
+    status.phase() == Phase::Live
 }
 
 fn commit_of(d: &Deployment) -> Option<&str> {

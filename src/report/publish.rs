@@ -17,6 +17,7 @@ use crate::github::GitHub;
 use crate::github::comments::StickyComments;
 use crate::github::deployments::{DeploymentStart, DeploymentTracker};
 use crate::report::comment::{Phase, render_comment};
+use crate::report::deployment;
 use crate::report::{RunReport, RunStatus};
 use crate::timing::Timing;
 
@@ -73,7 +74,8 @@ impl Publisher {
                 production: opts.production,
                 log_url: opts.run_url.clone(),
             };
-            DeploymentTracker::start(gh, timing, &start, report).await
+            DeploymentTracker::start(gh, timing, &start, &deployment::opening(report, &opts.sha))
+                .await
         } else {
             None
         };
@@ -112,7 +114,7 @@ impl Publisher {
     /// The run ended (success, failure or rollback): final status and final comment.
     pub async fn finish(&self, report: &RunReport) {
         if let Some(d) = &self.deployment {
-            d.finish(report).await;
+            d.finish(&deployment::final_status(report)).await;
         }
         self.comment(report, Phase::Finished).await;
     }

@@ -1,55 +1,24 @@
-//! Owns `source: upload`: the deterministic, streamed tar.gz of the checkout and its upload.
+//! Owns what goes into `source: upload`'s archive: selecting the files, the deterministic,
+//! streamed tar.gz, and the spool/cache the services sharing a `path` share. No HTTP, no token:
+//! the transport is `crate::railway::upload`.
 //!
-//! Pipeline entry points: one [`source::ArchiveCache`] per run, then [`start`] per service (the
-//! services sharing a `path` share one archive build); [`describe`] for a dry run's plan.
+//! Entry points: one [`source::ArchiveCache`] per run; [`warn_about`] after an upload;
+//! [`describe`] for a dry run's plan.
 pub mod archive;
 pub mod select;
-pub mod send;
 pub mod source;
 
 use std::path::Path;
+use std::sync::Arc;
 
-use archive::{ArchiveStats, human_bytes};
-use send::{UploadError, UploadTarget, UploadedDeployment};
+use archive::{ArchiveError, ArchiveStats, human_bytes};
 use source::ArchiveCache;
 
-use crate::railway::RailwayClient;
 use crate::workflow;
 
-/// Uploads `path` for one service and returns the deployment Railway created. Prints one line
-/// before and one after (size, counts), and a warning for links that leave the tree.
-pub async fn start(
-    c: &RailwayClient,
-    archives: &ArchiveCache,
-    path: &Path,
-    target: &UploadTarget,
-    label: &str,
-) -> Result<UploadedDeployment, UploadError> {
-    crate::deploy::logs::progress(format!("{label}: uploading {}", path.display()));
-    let source = archives.source(path);
-    let deployment = send::upload(
-        c.http(),
-        c.api_url(),
-        c.token(),
-        target,
-        &source,
-        c.timing(),
-    )
-    .await?;
-    if let Ok(stats) = source.finished().await {
-        crate::deploy::logs::progress(format!("{label}: uploaded {}", stats.summary()));
-        warn_about(label, &stats);
-    }
-    Ok(deployment)
-}
-
 /// A dry run's line for the plan: builds the archive (nothing is sent) and says what it holds.
-pub async fn describe(archives: &ArchiveCache, path: &Path) -> Result<String, UploadError> {
-    let stats = archives
-        .source(path)
-        .finished()
-        .await
-        .map_err(UploadError::Archive)?;
+pub async fn describe(archives: &ArchiveCache, path: &Path) -> Result<String, Arc<ArchiveError>> {
+    let stats = archives.source(path).finished().await?;
     Ok(format!(
         "the archive of `{}` holds {} files, {} uncompressed, {} compressed (built, not sent: a dry run uploads nothing)",
         path.display(),
@@ -59,7 +28,8 @@ pub async fn describe(archives: &ArchiveCache, path: &Path) -> Result<String, Up
     ))
 }
 
-fn warn_about(label: &str, stats: &ArchiveStats) {
+/// Warnings about what the archive of a finished upload held (links leaving the tree, specials).
+pub fn warn_about(label: &str, stats: &ArchiveStats) {
     if !stats.escaping_links.is_empty() {
         workflow::warning(format!(
             "{label}: symlinks pointing outside `path` were uploaded as links and will not resolve in Railway's build: {}",

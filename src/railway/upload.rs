@@ -2,10 +2,11 @@
 //! ?serviceId={id}` with the Railway token header and the archive as an `application/gzip` body,
 //! and turning every answer into a deployment or an error that says what to do.
 //!
-//! Retries: a 429 (Railway refused before doing anything) waits `Retry-After` and re-sends the
-//! spooled archive; a connection that could not be opened is retried too. Anything else after the
-//! body went out (a reset, a timeout, a 5xx, an unreadable 200) may have created a deployment, so
-//! it is never repeated: the error says to look in Railway before re-running.
+//! Retries go through the one policy in `crate::retry` (the upload is `Idempotency::Unsafe`): a
+//! 429 (Railway refused before doing anything) waits `Retry-After` and re-sends the spooled
+//! archive; a connection that could not be opened is retried too. Anything else after the body
+//! went out (a reset, a timeout, a 5xx, an unreadable 200) may have created a deployment, so it is
+//! never repeated: the error says to look in Railway before re-running.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,11 +14,12 @@ use std::time::Duration;
 use serde::Deserialize;
 use url::Url;
 
-use super::archive::{ArchiveError, ArchiveStats, human_bytes};
-use super::source::ArchiveSource;
-use crate::railway::auth::RailwayToken;
+use super::auth::RailwayToken;
+use crate::retry::{Idempotency, RetryPolicy, Verdict, retry};
 use crate::secret::redact;
-use crate::timing::{Backoff, Timing};
+use crate::timing::Timing;
+use crate::upload::archive::{ArchiveError, ArchiveStats};
+use crate::upload::source::ArchiveSource;
 
 /// Attempts in all (first try included) for 429s and connection failures.
 const MAX_ATTEMPTS: u32 = 4;
@@ -132,106 +134,148 @@ pub async fn upload(
     timing: &Timing,
 ) -> Result<UploadedDeployment, UploadError> {
     let url = upload_url(api_url, target)?;
+    let policy = RetryPolicy {
+        max_attempts: MAX_ATTEMPTS,
+        first_delay: Duration::from_secs(2),
+        max_delay: Duration::from_secs(15),
+        // `Retry-After` is bounded here (before scaling), so the policy never refuses a wait.
+        max_server_wait: Duration::MAX,
+        deadline: None,
+    };
+    retry(
+        &policy,
+        Idempotency::Unsafe,
+        timing,
+        |_, _, _| {},
+        |attempt| send_once(http, &url, token, archive, timing, attempt),
+    )
+    .await
+}
+
+/// One attempt: sends the archive and classifies the answer for the retry policy.
+async fn send_once(
+    http: &reqwest::Client,
+    url: &Url,
+    token: &RailwayToken,
+    archive: &ArchiveSource,
+    timing: &Timing,
+    attempt: u32,
+) -> Result<UploadedDeployment, Verdict<UploadError>> {
     let (header_name, header_value) = token.header();
-    let mut backoff = Backoff::new(Duration::from_secs(2), Duration::from_secs(15));
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let body = archive.body().await.map_err(UploadError::Archive)?;
-        let mut req = http
-            .post(url.clone())
-            .timeout(UPLOAD_TIMEOUT)
-            .header(header_name, &header_value)
-            .header(reqwest::header::CONTENT_TYPE, "application/gzip");
-        if let Some(len) = body.len {
-            req = req.header(reqwest::header::CONTENT_LENGTH, len);
-        }
-        let res = match req.body(body.into_reqwest()).send().await {
-            Ok(res) => res,
-            Err(e) if e.is_connect() && attempt < MAX_ATTEMPTS => {
-                timing.sleep(backoff.next_delay()).await;
-                continue;
-            }
-            Err(e) if e.is_connect() => {
-                return Err(UploadError::Connect {
+    let body = archive
+        .body()
+        .await
+        .map_err(|a| Verdict::Fatal(UploadError::Archive(a)))?;
+    let mut req = http
+        .post(url.clone())
+        .timeout(UPLOAD_TIMEOUT)
+        .header(header_name, &header_value)
+        .header(reqwest::header::CONTENT_TYPE, "application/gzip");
+    if let Some(len) = body.len {
+        req = req.header(reqwest::header::CONTENT_LENGTH, len);
+    }
+    let res = match req.body(body.into_reqwest()).send().await {
+        Ok(res) => res,
+        // No connection, so nothing was received: safe to send again.
+        Err(e) if e.is_connect() => {
+            return Err(Verdict::Transient {
+                error: UploadError::Connect {
                     attempts: attempt,
                     detail: clean(&error_chain(&e), token),
-                });
+                },
+                after: None,
+                may_have_taken_effect: false,
+            });
+        }
+        Err(e) => {
+            // A failing archive build aborts the body: report that, not the transport.
+            if let Err(a) = archive.finished().await {
+                return Err(Verdict::Fatal(UploadError::Archive(a)));
             }
-            Err(e) => {
-                // A failing archive build aborts the body: report that, not the transport.
-                if let Err(a) = archive.finished().await {
-                    return Err(UploadError::Archive(a));
-                }
-                return Err(UploadError::MaybeAccepted {
+            return Err(Verdict::Fatal(UploadError::MaybeAccepted {
+                detail: clean(&error_chain(&e), token),
+            }));
+        }
+    };
+    answer(res, token, archive, timing, attempt).await
+}
+
+/// Turns Railway's HTTP answer into the deployment, or a verdict the retry policy acts on.
+async fn answer(
+    res: reqwest::Response,
+    token: &RailwayToken,
+    archive: &ArchiveSource,
+    timing: &Timing,
+    attempt: u32,
+) -> Result<UploadedDeployment, Verdict<UploadError>> {
+    let status = res.status().as_u16();
+    match status {
+        200..=299 => {
+            let text = res.text().await.map_err(|e| {
+                Verdict::Fatal(UploadError::MaybeAccepted {
                     detail: clean(&error_chain(&e), token),
+                })
+            })?;
+            serde_json::from_str::<UploadedDeployment>(&text).map_err(|e| {
+                Verdict::Fatal(UploadError::MaybeAccepted {
+                    detail: format!("unreadable answer ({e}): {}", clean(&excerpt(&text), token)),
+                })
+            })
+        }
+        400 => {
+            let text = res.text().await.unwrap_or_default();
+            let message = serde_json::from_str::<serde_json::Value>(&text)
+                .ok()
+                .and_then(|v| {
+                    v.get("message")
+                        .and_then(|m| m.as_str())
+                        .map(str::to_string)
+                })
+                .unwrap_or_else(|| excerpt(&text));
+            fatal(UploadError::Rejected {
+                message: clean(&message, token),
+            })
+        }
+        // The build carries on into the spool even when the server stopped reading, so the full
+        // size and largest directories are known once it ends.
+        413 => fatal(UploadError::TooLarge {
+            stats: archive.finished().await.ok().map(Box::new),
+        }),
+        401 | 403 => fatal(UploadError::Unauthorized {
+            status,
+            who: token.describe(),
+        }),
+        429 => {
+            let wait = retry_after(res.headers());
+            let error = UploadError::RateLimited {
+                attempts: attempt,
+                retry_after: wait,
+            };
+            if wait.is_some_and(|w| w > MAX_RETRY_AFTER) {
+                return fatal(error);
+            }
+            // Refused before anything was done: the same bytes may be sent again after the wait.
+            Err(Verdict::Transient {
+                error,
+                after: Some(timing.scaled(wait.unwrap_or(DEFAULT_RETRY_AFTER))),
+                may_have_taken_effect: false,
+            })
+        }
+        _ => {
+            let text = res.text().await.unwrap_or_default();
+            let body = clean(&excerpt(&text), token);
+            if status >= 500 {
+                return fatal(UploadError::MaybeAccepted {
+                    detail: format!("HTTP {status}: {body}"),
                 });
             }
-        };
-        let status = res.status().as_u16();
-        match status {
-            200..=299 => {
-                let text = res.text().await.map_err(|e| UploadError::MaybeAccepted {
-                    detail: clean(&error_chain(&e), token),
-                })?;
-                return serde_json::from_str::<UploadedDeployment>(&text).map_err(|e| {
-                    UploadError::MaybeAccepted {
-                        detail: format!(
-                            "unreadable answer ({e}): {}",
-                            clean(&excerpt(&text), token)
-                        ),
-                    }
-                });
-            }
-            400 => {
-                let text = res.text().await.unwrap_or_default();
-                let message = serde_json::from_str::<serde_json::Value>(&text)
-                    .ok()
-                    .and_then(|v| {
-                        v.get("message")
-                            .and_then(|m| m.as_str())
-                            .map(str::to_string)
-                    })
-                    .unwrap_or_else(|| excerpt(&text));
-                return Err(UploadError::Rejected {
-                    message: clean(&message, token),
-                });
-            }
-            413 => {
-                // The build carries on into the spool even when the server stopped reading, so
-                // the full size and largest directories are known once it ends.
-                return Err(UploadError::TooLarge {
-                    stats: archive.finished().await.ok().map(Box::new),
-                });
-            }
-            401 | 403 => {
-                return Err(UploadError::Unauthorized {
-                    status,
-                    who: token.describe(),
-                });
-            }
-            429 => {
-                let wait = retry_after(res.headers());
-                if attempt >= MAX_ATTEMPTS || wait.is_some_and(|w| w > MAX_RETRY_AFTER) {
-                    return Err(UploadError::RateLimited {
-                        attempts: attempt,
-                        retry_after: wait,
-                    });
-                }
-                timing.sleep(wait.unwrap_or(DEFAULT_RETRY_AFTER)).await;
-            }
-            _ => {
-                let text = res.text().await.unwrap_or_default();
-                let body = clean(&excerpt(&text), token);
-                if status >= 500 {
-                    return Err(UploadError::MaybeAccepted {
-                        detail: format!("HTTP {status}: {body}"),
-                    });
-                }
-                return Err(UploadError::Status { status, body });
-            }
+            fatal(UploadError::Status { status, body })
         }
     }
+}
+
+fn fatal(e: UploadError) -> Result<UploadedDeployment, Verdict<UploadError>> {
+    Err(Verdict::Fatal(e))
 }
 
 /// `Retry-After` in seconds (the form Railway sends); an HTTP date is not used by Railway.
@@ -263,11 +307,6 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         cur = inner.source();
     }
     s
-}
-
-/// Size of an archive as a human string (re-exported for reporters).
-pub fn archive_size_text(stats: &ArchiveStats) -> String {
-    human_bytes(stats.archive_bytes)
 }
 
 #[cfg(test)]

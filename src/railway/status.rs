@@ -1,7 +1,12 @@
-//! Railway's `DeploymentStatus`, every value mapped explicitly to what it means for a deploy.
-//! No catch-all: a value Railway adds later parses as `Unknown` and fails closed.
+//! Owns Railway's `DeploymentStatus`: parsed here, at the boundary (GraphQL answers, subscription
+//! events, filters), and every value mapped explicitly to what it means for a deploy. No status
+//! string travels past `railway/`. No catch-all: a value Railway adds later parses as `Unknown`
+//! and fails closed.
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(from = "String", into = "String")]
 pub enum DeploymentStatus {
     Queued,
     Initializing,
@@ -17,6 +22,38 @@ pub enum DeploymentStatus {
     Removing,
     Skipped,
     Unknown(String),
+}
+
+impl From<String> for DeploymentStatus {
+    fn from(s: String) -> Self {
+        DeploymentStatus::parse(&s)
+    }
+}
+
+impl From<&str> for DeploymentStatus {
+    fn from(s: &str) -> Self {
+        DeploymentStatus::parse(s)
+    }
+}
+
+impl From<DeploymentStatus> for String {
+    fn from(s: DeploymentStatus) -> Self {
+        s.as_str().to_string()
+    }
+}
+
+impl std::fmt::Display for DeploymentStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The status carried by a `deployment` subscription event (`data.deployment.status`), if any.
+pub fn in_subscription_event(payload: &serde_json::Value) -> Option<DeploymentStatus> {
+    payload
+        .pointer("/data/deployment/status")
+        .and_then(serde_json::Value::as_str)
+        .map(DeploymentStatus::parse)
 }
 
 /// What a status means for the run.
