@@ -123,6 +123,88 @@ impl LogFollower {
     }
 }
 
+/// How reading one socket ended.
+#[derive(PartialEq, Eq)]
+enum Read {
+    /// Nothing more will come (both streams ended, or the caller stopped and the drain is over).
+    Over,
+    /// The socket dropped: a new one may be tried.
+    Dropped,
+}
+
+/// One open socket with both subscriptions made.
+struct Session<'a> {
+    ids: &'a HashMap<String, &'static str>,
+    printer: &'a LogPrinter,
+    service: &'a str,
+    timing: &'a Timing,
+}
+
+impl Session<'_> {
+    /// Prints the socket's log lines until both streams end, the caller stops (then a short
+    /// drain for late lines), or the socket drops.
+    async fn read(
+        &self,
+        mut subs: Subscriptions,
+        stream: &mut Stream,
+        stop: &mut watch::Receiver<bool>,
+        outcome: &mut LogOutcome,
+    ) -> Read {
+        let (ids, printer, service, timing) = (self.ids, self.printer, self.service, self.timing);
+        let mut live = ids.len();
+        let mut draining: Option<tokio::time::Instant> = None;
+        loop {
+            let until = draining
+                .unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(24 * 3600));
+            let ev = tokio::select! {
+                ev = subs.next() => ev,
+                _ = stop.changed(), if draining.is_none() => {
+                    draining = Some(tokio::time::Instant::now() + timing.scaled(DRAIN));
+                    continue;
+                }
+                _ = tokio::time::sleep_until(until) => {
+                    subs.close().await;
+                    return Read::Over;
+                }
+            };
+            match ev {
+                Ok(Some(Event::Next { id, payload })) => {
+                    if let Some(field) = ids.get(&id) {
+                        stream.take(field, &payload, |m| printer.line(service, m));
+                    }
+                }
+                Ok(Some(Event::Error { id, errors })) if ids.contains_key(&id) => {
+                    outcome.problem = Some(format!(
+                        "log subscription refused: {}",
+                        crate::railway::subscription::messages(&errors)
+                    ));
+                    live = live.saturating_sub(1);
+                }
+                Ok(Some(Event::Complete { id })) if ids.contains_key(&id) => {
+                    live = live.saturating_sub(1);
+                }
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(e) => {
+                    outcome.problem = Some(e.to_string());
+                    break;
+                }
+            }
+            if live == 0 {
+                subs.close().await;
+                // Both streams ended on the server's side: nothing more will come.
+                let _ = stop.wait_for(|s| *s).await;
+                return Read::Over;
+            }
+        }
+        if draining.is_some() {
+            Read::Over
+        } else {
+            Read::Dropped
+        }
+    }
+}
+
 async fn run(
     api_url: Url,
     token: RailwayToken,
@@ -165,54 +247,17 @@ async fn run(
                         continue 'sockets;
                     }
                 };
-                let mut live = ids.len();
-                let mut draining: Option<tokio::time::Instant> = None;
-                loop {
-                    let until = draining.unwrap_or_else(|| {
-                        tokio::time::Instant::now() + Duration::from_secs(24 * 3600)
-                    });
-                    let ev = tokio::select! {
-                        ev = subs.next() => ev,
-                        _ = stop.changed(), if draining.is_none() => {
-                            draining = Some(tokio::time::Instant::now() + timing.scaled(DRAIN));
-                            continue;
-                        }
-                        _ = tokio::time::sleep_until(until) => {
-                            subs.close().await;
-                            break 'sockets;
-                        }
-                    };
-                    match ev {
-                        Ok(Some(Event::Next { id, payload })) => {
-                            if let Some(field) = ids.get(&id) {
-                                stream.take(field, &payload, |m| printer.line(&service, m));
-                            }
-                        }
-                        Ok(Some(Event::Error { id, errors })) if ids.contains_key(&id) => {
-                            outcome.problem = Some(format!(
-                                "log subscription refused: {}",
-                                crate::railway::subscription::messages(&errors)
-                            ));
-                            live = live.saturating_sub(1);
-                        }
-                        Ok(Some(Event::Complete { id })) if ids.contains_key(&id) => {
-                            live = live.saturating_sub(1);
-                        }
-                        Ok(Some(_)) => {}
-                        Ok(None) => break,
-                        Err(e) => {
-                            outcome.problem = Some(e.to_string());
-                            break;
-                        }
-                    }
-                    if live == 0 {
-                        subs.close().await;
-                        // Both streams ended on the server's side: nothing more will come.
-                        let _ = stop.wait_for(|s| *s).await;
-                        break 'sockets;
-                    }
-                }
-                if draining.is_some() {
+                let session = Session {
+                    ids: &ids,
+                    printer: &printer,
+                    service: &service,
+                    timing: &timing,
+                };
+                if session
+                    .read(subs, &mut stream, &mut stop, &mut outcome)
+                    .await
+                    == Read::Over
+                {
                     break 'sockets;
                 }
                 "the log socket closed".to_string()

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use crate::github::GitHub;
 use crate::github::request::GitHubError;
-use crate::report::model::GateReport;
+use crate::report::model::{CheckReport, GateReport};
 use crate::retry::RetryPolicy;
 use crate::timing::{Backoff, Timing};
 use crate::wait::{Next, Waiter};
@@ -47,7 +47,7 @@ pub struct GateRequest {
     pub timeout: Duration,
 }
 
-fn fail(checks: Vec<crate::report::model::CheckReport>, reason: String) -> GateReport {
+fn fail(checks: Vec<CheckReport>, reason: String) -> GateReport {
     GateReport {
         passed: false,
         checks,
@@ -96,6 +96,21 @@ pub async fn wait_for_checks(
             "Waiting for checks needs the commit sha (`GITHUB_SHA`), or set `wait-for-checks: false`.".to_string(),
         );
     }
+    poll_checks(gh, req, timing).await
+}
+
+/// A passed gate, said in the log.
+fn passed(req: &GateRequest, checks: Vec<CheckReport>, same_run_skipped: usize) -> GateReport {
+    workflow::info(message::passed(&req.sha, checks.len(), same_run_skipped));
+    GateReport {
+        passed: true,
+        checks,
+        reason: None,
+    }
+}
+
+/// Looks at the commit's checks until the rule decides or `checks-timeout` runs out.
+async fn poll_checks(gh: &GitHub, req: &GateRequest, timing: &Timing) -> GateReport {
     let repo = format!("{}/{}", gh.owner, gh.repo);
     let now = Instant::now();
     // A timeout too large for the clock still means "a very long time", never a panic.
@@ -121,13 +136,6 @@ pub async fn wait_for_checks(
         };
         let eval = evaluate(&observed, &req.mode, &req.ignore);
         checks = eval.checks;
-        let passed = || {
-            workflow::info(message::passed(
-                &req.sha,
-                checks.len(),
-                eval.same_run_skipped,
-            ));
-        };
         match eval.outcome {
             Outcome::Failed(problems) => {
                 return fail(checks, message::failed(&req.sha, &problems));
@@ -148,22 +156,10 @@ pub async fn wait_for_checks(
                     })
                     .await;
                 if next == Next::StillRunning {
-                    passed();
-                    return GateReport {
-                        passed: true,
-                        checks,
-                        reason: None,
-                    };
+                    return passed(req, checks, eval.same_run_skipped);
                 }
             }
-            Outcome::Passed => {
-                passed();
-                return GateReport {
-                    passed: true,
-                    checks,
-                    reason: None,
-                };
-            }
+            Outcome::Passed => return passed(req, checks, eval.same_run_skipped),
             // The poll interval goes through `Timing` (scaled in tests); it never overshoots the
             // deadline, so the last look happens right at `checks-timeout`.
             Outcome::Waiting { pending, missing } => {
