@@ -198,4 +198,31 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn statuses_are_parsed_where_they_arrive_and_sent_back_as_railway_spells_them() {
+        let d: crate::railway::api::Deployment =
+            serde_json::from_value(serde_json::json!({"id": "d1", "status": "CRASHED"})).unwrap();
+        assert_eq!(d.status, DeploymentStatus::Crashed);
+        let d: crate::railway::api::Deployment =
+            serde_json::from_value(serde_json::json!({"id": "d1", "status": "EXPLODED"})).unwrap();
+        assert_eq!(d.status, DeploymentStatus::Unknown("EXPLODED".into()));
+        assert!(matches!(d.status.phase(), Phase::Failed(_)));
+        let filter = crate::railway::api::StatusFilter {
+            any_of: vec![DeploymentStatus::Success, DeploymentStatus::Sleeping],
+        };
+        assert_eq!(
+            serde_json::to_value(filter).unwrap(),
+            serde_json::json!({"in": ["SUCCESS", "SLEEPING"]})
+        );
+        let event = serde_json::json!({"data": {"deployment": {"status": "DEPLOYING"}}});
+        assert_eq!(
+            in_subscription_event(&event),
+            Some(DeploymentStatus::Deploying)
+        );
+        assert_eq!(
+            in_subscription_event(&serde_json::json!({"data": null})),
+            None
+        );
+    }
 }
