@@ -1,11 +1,12 @@
 //! The `railway-deploy` binary: reads the configuration once, runs the pipeline, writes the
 //! outputs, and alone decides the exit status (0, 1 or 2).
 
+use railway_deploy::cancel::{CancelGuard, until_signal};
 use railway_deploy::config::{Config, LoadError};
-use railway_deploy::exit::{self, Ending};
-use railway_deploy::report::cancel::{CancelGuard, until_signal};
-use railway_deploy::report::github_run::write_summary;
-use railway_deploy::report::{RunStatus, outputs};
+use railway_deploy::exit;
+use railway_deploy::pipeline::github_run::write_summary;
+use railway_deploy::record::{Ending, RunStatus};
+use railway_deploy::report::outputs;
 use railway_deploy::{pipeline, workflow};
 
 fn main() {

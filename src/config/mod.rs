@@ -3,17 +3,19 @@
 //! function of this value.
 
 pub mod action_yml;
+pub mod checks;
 pub mod inputs;
+pub mod outputs;
 pub mod values;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::context::{self, Event, GitHubEnv, Selection, Trigger};
-pub use crate::gate::ChecksMode;
 use crate::railway::auth::RailwayToken;
 use crate::secret::Secret;
 use crate::timing::Timing;
+pub use checks::ChecksMode;
 use inputs::RawInputs;
 use values::{parse_bool, parse_duration, parse_list, parse_secure_url};
 
@@ -396,7 +398,7 @@ impl Config {
             allow_downgrade: boolean("allow-downgrade", false)?,
             wait_for_checks: ChecksMode::parse(get("wait-for-checks").unwrap_or("true"))
                 .map_err(|e| invalid("wait-for-checks", e))?,
-            ignore_checks: crate::gate::parse_names(get("ignore-checks").unwrap_or_default()),
+            ignore_checks: checks::parse_names(get("ignore-checks").unwrap_or_default()),
             checks_timeout: duration("checks-timeout", "30m")?,
             migrate_command,
             migrations,

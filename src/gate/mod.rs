@@ -8,20 +8,19 @@
 mod evaluate;
 mod fetch;
 mod message;
-mod mode;
 mod same_run;
 
 use std::time::{Duration, Instant};
 
 use crate::github::GitHub;
 use crate::github::request::GitHubError;
-use crate::report::model::GateReport;
+use crate::record::GateReport;
 use crate::retry::RetryPolicy;
 use crate::timing::{Backoff, Timing};
 use crate::workflow;
 
+use crate::config::ChecksMode;
 pub use evaluate::{IGNORED, MISSING, NOT_WAITED_ON};
-pub use mode::{ChecksMode, parse_names};
 pub use same_run::run_id_from_url;
 
 use evaluate::{Outcome, evaluate};
@@ -46,7 +45,7 @@ pub struct GateRequest {
     pub timeout: Duration,
 }
 
-fn fail(checks: Vec<crate::report::model::CheckReport>, reason: String) -> GateReport {
+fn fail(checks: Vec<crate::record::CheckReport>, reason: String) -> GateReport {
     GateReport {
         passed: false,
         checks,

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::github::GitHub;
 use crate::github::request::{GitHubError, Method, send};
-use crate::report::{RunReport, RunStatus};
+use crate::record::{RunReport, RunStatus};
 use crate::retry::RetryPolicy;
 use crate::text::truncate;
 use crate::timing::Timing;
@@ -295,7 +295,7 @@ impl DeploymentTracker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::ServiceReport;
+    use crate::record::ServiceReport;
 
     #[test]
     fn run_url_and_states() {

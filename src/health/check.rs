@@ -7,7 +7,7 @@ use crate::health::probe::{ProbeSpec, probe};
 use crate::health::target::{ProbeTarget, ServiceDomains, choose_target, expected_body};
 use crate::railway::RailwayClient;
 use crate::railway::api::{self, ServiceInstance};
-use crate::report::HealthReport;
+use crate::record::HealthReport;
 use crate::timing::Timing;
 use crate::workflow;
 

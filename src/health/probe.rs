@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use url::Url;
 
-use crate::report::model::HealthReport;
+use crate::record::HealthReport;
 use crate::timing::{Backoff, Timing};
 
 /// Longest any single request may take; shorter when less of `health-timeout` is left.

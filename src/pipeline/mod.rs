@@ -2,23 +2,24 @@
 //! follow → health → report. Each stage records what it did in the [`RunReport`]; `main` turns the
 //! returned [`Ending`] into the exit status.
 
-pub mod deploy_stage;
-pub mod migrate_stage;
+pub mod github_run;
 pub mod plan;
+
+use crate::stages::{deploy as deploy_stage, migrate as migrate_stage};
 
 use chrono::Utc;
 use futures_util::future::join_all;
 
+use crate::cancel::CancelGuard;
 use crate::config::{ChecksMode, CommandKind, Config};
 use crate::context::Selection;
-use crate::exit::Ending;
 use crate::github::GitHub;
 use crate::railway::RailwayClient;
 use crate::railway::resolve::ResolveError;
-use crate::report::cancel::CancelGuard;
-use crate::report::github_run::GitHubRun;
-use crate::report::{RunReport, RunStatus, Stage, StageOutcome, StageTiming};
+use crate::record::Ending;
+use crate::record::{RunReport, RunStatus, Stage, StageOutcome, StageTiming};
 use crate::workflow;
+use github_run::GitHubRun;
 
 /// Runs the whole pipeline for `cfg`. Never panics on bad input; every failure ends in the report.
 /// What it publishes on GitHub is armed in `guard`, which main settles however the run ends.
@@ -156,7 +157,7 @@ pub async fn run(cfg: &Config, guard: &CancelGuard) -> Ending {
 
     if cfg.command == CommandKind::Rollback {
         let rolled = join_all(plan.services.iter().map(|sp| {
-            crate::health::command::rollback_service(
+            crate::stages::rollback::rollback_service(
                 &client,
                 &http,
                 cfg,
@@ -211,7 +212,7 @@ pub async fn run(cfg: &Config, guard: &CancelGuard) -> Ending {
     guard.update(&report);
 
     // Health, and rollback of every service that went live when one of them fails after going live.
-    crate::health::stage::health_and_rollback(
+    crate::stages::health::health_and_rollback(
         &client,
         &http,
         cfg,
@@ -246,7 +247,7 @@ async fn dry_run(
         let archives = crate::upload::source::ArchiveCache::default();
         match crate::upload::describe(&archives, path).await {
             Ok(description) => {
-                plan.actions.push(crate::report::PlannedAction {
+                plan.actions.push(crate::record::PlannedAction {
                     service: None,
                     description,
                 });
@@ -321,7 +322,7 @@ async fn gate_stage(
 
 /// Sets the run's status from its services and reports the failures.
 fn finish(mut report: RunReport) -> Ending {
-    report.status = crate::health::stage::run_status(&report.services);
+    report.status = crate::stages::health::run_status(&report.services);
     if report.status != RunStatus::Success {
         let failures: Vec<String> = report
             .services
@@ -355,7 +356,7 @@ async fn promote_configs(
     cfg: &Config,
     plan: &plan::Plan,
 ) -> Result<Vec<Config>, Ending> {
-    use crate::report::promote::{PromoteError, Want, plan_promotion};
+    use crate::stages::promote::{PromoteError, Want, plan_promotion};
     let from =
         crate::railway::resolve::find_environment(&plan.scope.project, &cfg.from_environment)
             .map_err(|e| Ending::InvalidInput(format!("input `from-environment`: {e}")))?

@@ -8,7 +8,7 @@ use crate::railway::api::{
 };
 use crate::railway::resolve::{self, ResolveError, Scope};
 use crate::railway::{RailwayClient, dashboard_url};
-use crate::report::PlannedAction;
+use crate::record::PlannedAction;
 
 /// One service to deploy, with what Railway says about it now.
 #[derive(Clone, Debug)]

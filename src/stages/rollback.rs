@@ -10,7 +10,7 @@ use crate::health::rollback::{RollbackResult, RollbackScope, roll_back};
 use crate::pipeline::plan::{Plan, ServicePlan};
 use crate::railway::RailwayClient;
 use crate::railway::api::{self, Deployment, DeploymentFilter};
-use crate::report::{ServiceReport, ServiceState};
+use crate::record::{ServiceReport, ServiceState};
 
 /// The deployment to go back to when `to` is empty (pure): the newest deployment older than the
 /// serving one that went live and can still be restored. Railway marks a replaced deployment

@@ -5,11 +5,11 @@ use std::time::Instant;
 
 use chrono::Utc;
 
-use super::plan::Plan;
 use crate::config::Config;
 use crate::migrate::{predeploy, sql, variable};
+use crate::pipeline::plan::Plan;
 use crate::railway::RailwayClient;
-use crate::report::{MigrationReport, ServiceReport, Stage, StageTiming};
+use crate::record::{MigrationReport, ServiceReport, Stage, StageTiming};
 use crate::secret::Secret;
 use crate::workflow;
 

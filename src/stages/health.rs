@@ -13,7 +13,7 @@ use crate::health::check::{probe_spec, verify_live};
 use crate::health::rollback::{RollbackResult, RollbackScope, roll_back};
 use crate::pipeline::plan::{Plan, ServicePlan};
 use crate::railway::RailwayClient;
-use crate::report::{RunStatus, ServiceReport, ServiceState, Stage, StageTiming};
+use crate::record::{RunStatus, ServiceReport, ServiceState, Stage, StageTiming};
 
 /// Which services to roll back: when any failed after going live, every one that went live
 /// (deployed, or failed live). Services that failed before going live are left alone: their
@@ -85,7 +85,7 @@ pub async fn health_and_rollback(
                     verify_live(c, http, spec, &id, &name, &cfg.timing).await
                 }
                 Err(input) => (
-                    crate::report::HealthReport {
+                    crate::record::HealthReport {
                         error: Some(input.clone()),
                         ..Default::default()
                     },

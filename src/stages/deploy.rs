@@ -6,15 +6,15 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
-use super::plan::{Plan, ServicePlan};
 use crate::config::Config;
 use crate::deploy::follow::{FollowOptions, Followed};
 use crate::deploy::logs::{self, LogFollower, LogPrinter};
 use crate::deploy::status::Phase;
 use crate::deploy::{self, StartError, StartRequest};
+use crate::pipeline::plan::{Plan, ServicePlan};
 use crate::railway::RailwayClient;
 use crate::railway::api::Deployment;
-use crate::report::{ServiceReport, ServiceState, Stage, StageOutcome, StageTiming};
+use crate::record::{ServiceReport, ServiceState, Stage, StageOutcome, StageTiming};
 
 pub struct ServiceOutcome {
     pub report: ServiceReport,

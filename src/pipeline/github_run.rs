@@ -10,10 +10,10 @@ use crate::config::Config;
 use crate::context::Trigger;
 use crate::github::GitHub;
 use crate::github::deployments::workflow_run_url;
-use crate::report::RunReport;
+use crate::record::RunReport;
 use crate::report::publish::{PublishOptions, Publisher};
-use crate::report::release_guard::check_release;
 use crate::report::summary::{append_summary, render_summary};
+use crate::stages::release_guard::check_release;
 use crate::workflow;
 
 /// GitHub reporting for one run.
