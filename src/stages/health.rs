@@ -3,17 +3,35 @@
 //! SUCCESS) and `rollback-on-failure` is true, roll back every service of the run that went live,
 //! because an app's services are released together.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use futures_util::future::join_all;
 
-use crate::config::Config;
-use crate::health::check::{probe_spec, verify_live};
+use crate::health::check::{Probe, verify_live};
 use crate::health::rollback::{RollbackResult, RollbackScope, roll_back};
-use crate::pipeline::plan::{Plan, ServicePlan};
 use crate::railway::RailwayClient;
+use crate::railway::resolve::Scope;
 use crate::record::{RunStatus, ServiceReport, ServiceState, Stage, StageTiming};
+use crate::timing::Timing;
+
+/// The health check of one service, built by the plan (in the order of the run's services).
+#[derive(Clone, Debug)]
+pub struct ServiceHealth {
+    pub service_id: String,
+    pub probe: Probe,
+}
+
+/// What happens when a service fails after going live (in the order of the run's services).
+#[derive(Clone, Debug)]
+pub struct RollbackPolicy {
+    /// `rollback-on-failure`.
+    pub enabled: bool,
+    /// `deploy-timeout`: the time the whole rollback may take.
+    pub timeout: Duration,
+    /// Each service's check after its rollback (no body expectation: the old release is back).
+    pub probes: Vec<Probe>,
+}
 
 /// Which services to roll back: when any failed after going live, every one that went live
 /// (deployed, or failed live). Services that failed before going live are left alone: their
@@ -46,52 +64,28 @@ pub fn run_status(services: &[ServiceReport]) -> RunStatus {
     }
 }
 
-fn plan_of<'a>(plan: &'a Plan, service_id: &str) -> Option<&'a ServicePlan> {
-    plan.services.iter().find(|s| s.service.id == service_id)
-}
-
-/// Runs the health stage on every `Deployed` service, then the rollback stage when needed.
-/// Updates each service's state, health and failure, and appends the stage timings.
-pub async fn health_and_rollback(
+/// Runs the health stage on every `Deployed` service (`checks` and `services` are in the same
+/// order). Updates each service's state, health and failure, and appends the stage timings.
+pub async fn check_health(
     c: &RailwayClient,
     http: &reqwest::Client,
-    cfg: &Config,
-    plan: &Plan,
+    timing: &Timing,
+    checks: &[ServiceHealth],
     services: &mut [ServiceReport],
     stages: &mut Vec<StageTiming>,
 ) {
-    let version = cfg.version();
-    let checks = services.iter().map(|s| {
-        let sp = plan_of(plan, &s.service_id);
+    let work = services.iter().zip(checks).map(|(s, check)| {
         let deployment = s.deployment_id.clone();
-        let live = s.state == ServiceState::Deployed;
+        let live = s.state == ServiceState::Deployed && s.service_id == check.service_id;
         let name = s.name.clone();
-        let version = version.clone();
         async move {
-            let (Some(sp), Some(id), true) = (sp, deployment, live) else {
+            let (Some(id), true) = (deployment, live) else {
                 return None;
             };
             let started_at = Utc::now();
             let started = Instant::now();
-            let spec = probe_spec(
-                &cfg.health,
-                &sp.instance,
-                cfg.sha.as_deref(),
-                version.as_deref(),
-            );
-            let (health, problem) = match &spec {
-                Ok(spec) => {
-                    let spec = spec.as_ref().map_err(String::as_str);
-                    verify_live(c, http, spec, &id, &name, &cfg.timing).await
-                }
-                Err(input) => (
-                    crate::record::HealthReport {
-                        error: Some(input.clone()),
-                        ..Default::default()
-                    },
-                    Some(input.clone()),
-                ),
-            };
+            let (health, problem) =
+                verify_live(c, http, check.probe.as_result(), &id, &name, timing).await;
             let ran = health.skipped_reason.is_none();
             let timing = ran.then(|| {
                 StageTiming::ended(
@@ -105,7 +99,7 @@ pub async fn health_and_rollback(
             Some((health, problem, timing))
         }
     });
-    let results = join_all(checks).await;
+    let results = join_all(work).await;
     for (s, r) in services.iter_mut().zip(results) {
         let Some((health, problem, timing)) = r else {
             continue;
@@ -117,128 +111,133 @@ pub async fn health_and_rollback(
             s.failure = Some(why);
         }
     }
+}
 
+/// The services that failed after going live, for messages: "`web`, `worker`".
+fn culprits(services: &[ServiceReport]) -> String {
+    let names: Vec<String> = services
+        .iter()
+        .filter(|s| s.state == ServiceState::FailedLive)
+        .map(|s| format!("`{}`", s.name))
+        .collect();
+    names.join(", ")
+}
+
+/// The rollback stage: when a service failed after going live, rolls back every service that
+/// went live (or, with `rollback-on-failure: false`, says how to). `policy.probes` and `services`
+/// are in the same order.
+pub async fn roll_back_release(
+    c: &RailwayClient,
+    http: &reqwest::Client,
+    timing: &Timing,
+    scope: &Scope,
+    policy: &RollbackPolicy,
+    services: &mut [ServiceReport],
+    stages: &mut Vec<StageTiming>,
+) {
     let states: Vec<ServiceState> = services.iter().map(|s| s.state).collect();
     let indexes = to_roll_back(&states);
     if indexes.is_empty() {
         return;
     }
-    let culprits: Vec<String> = services
-        .iter()
-        .filter(|s| s.state == ServiceState::FailedLive)
-        .map(|s| format!("`{}`", s.name))
-        .collect();
-    let culprits = culprits.join(", ");
-    if !cfg.rollback_on_failure {
+    let culprits = culprits(services);
+    if !policy.enabled {
         for i in indexes {
-            let s = &mut services[i];
-            let serving = s.deployment_id.clone().unwrap_or_default();
-            let note = format!(
-                "`rollback-on-failure` is false, so deployment {serving} is still serving; roll back with: {}",
-                s.rollback_command
-                    .clone()
-                    .unwrap_or_else(|| "(no previous deployment)".into())
-            );
-            s.failure = Some(match s.failure.take() {
-                Some(f) => format!("{f}; {note}"),
-                None => format!("{culprits} failed after going live; {note}"),
-            });
-            s.state = ServiceState::FailedLive;
+            leave_serving(&mut services[i], &culprits);
         }
         return;
     }
-
-    let deadline = Instant::now() + cfg.deploy_timeout;
+    let deadline = Instant::now() + policy.timeout;
     let work = indexes.iter().map(|&i| {
         let s = &services[i];
-        let sp = plan_of(plan, &s.service_id);
-        let previous = s.previous_deployment_id.clone();
-        let name = s.name.clone();
-        let service_id = s.service_id.clone();
-        let version = version.clone();
-        async move {
-            let started_at = Utc::now();
-            let started = Instant::now();
-            let Some(previous) = previous else {
-                return (
-                    RollbackResult::NotPossible(
-                        "there was no earlier deployment to roll back to".into(),
-                    ),
-                    None,
-                );
-            };
-            let scope = RollbackScope {
-                project_id: &plan.scope.project.id,
-                environment_id: &plan.scope.environment.id,
-                service_id: &service_id,
-                label: &name,
-            };
-            let spec = sp.map(|sp| {
-                probe_spec(
-                    &cfg.health,
-                    &sp.instance,
-                    cfg.sha.as_deref(),
-                    version.as_deref(),
-                )
-            });
-            // The rolled-back release is the old one: a body that names the new sha cannot match.
-            let spec = match spec {
-                Some(Ok(Ok(mut p))) => {
-                    p.expect_body = None;
-                    Ok(p)
-                }
-                Some(Ok(Err(reason))) => Err(reason),
-                Some(Err(e)) => Err(e),
-                None => Err("the service is not in the plan".to_string()),
-            };
-            let r = roll_back(
-                c,
-                http,
-                scope,
-                &previous,
-                spec.as_ref().map_err(String::as_str),
-                deadline,
-                &cfg.timing,
-            )
-            .await;
-            let ok = matches!(r, RollbackResult::Done { .. });
-            (
-                r,
-                Some(StageTiming::ended(
-                    Stage::Rollback,
-                    Some(&name),
-                    started_at,
-                    started,
-                    ok,
-                )),
-            )
-        }
+        let probe = policy.probes.get(i).map(Probe::as_result);
+        let probe = probe.unwrap_or(Err("the service is not in the plan"));
+        let scope = RollbackScope {
+            project_id: &scope.project.id,
+            environment_id: &scope.environment.id,
+            service_id: &s.service_id,
+            label: &s.name,
+        };
+        roll_back_one(
+            c,
+            http,
+            timing,
+            scope,
+            s.previous_deployment_id.clone(),
+            probe,
+            deadline,
+        )
     });
     let results = join_all(work).await;
     for (&i, (result, timing)) in indexes.iter().zip(results) {
         stages.extend(timing);
-        let s = &mut services[i];
-        let why = s.failure.take().unwrap_or_else(|| {
-            format!("rolled back with the release because {culprits} failed after going live")
-        });
-        match result {
-            RollbackResult::Done {
-                deployment_id,
-                health,
-            } => {
-                s.state = ServiceState::RolledBack;
-                s.failure = Some(format!(
-                    "{why}; rolled back to deployment {} (now serving as {deployment_id})",
-                    s.previous_deployment_id.clone().unwrap_or_default()
-                ));
-                if s.health.is_none() {
-                    s.health = Some(health);
-                }
+        record_rollback(&mut services[i], result, &culprits);
+    }
+}
+
+/// `rollback-on-failure: false`: the failed release keeps serving; the failure says how to roll back.
+fn leave_serving(s: &mut ServiceReport, culprits: &str) {
+    let serving = s.deployment_id.clone().unwrap_or_default();
+    let note = format!(
+        "`rollback-on-failure` is false, so deployment {serving} is still serving; roll back with: {}",
+        s.rollback_command
+            .clone()
+            .unwrap_or_else(|| "(no previous deployment)".into())
+    );
+    s.failure = Some(match s.failure.take() {
+        Some(f) => format!("{f}; {note}"),
+        None => format!("{culprits} failed after going live; {note}"),
+    });
+    s.state = ServiceState::FailedLive;
+}
+
+/// Rolls one service back to `previous`, timed as the rollback stage.
+async fn roll_back_one(
+    c: &RailwayClient,
+    http: &reqwest::Client,
+    timing: &Timing,
+    scope: RollbackScope<'_>,
+    previous: Option<String>,
+    probe: Result<&crate::health::probe::ProbeSpec, &str>,
+    deadline: Instant,
+) -> (RollbackResult, Option<StageTiming>) {
+    let started_at = Utc::now();
+    let started = Instant::now();
+    let Some(previous) = previous else {
+        return (
+            RollbackResult::NotPossible("there was no earlier deployment to roll back to".into()),
+            None,
+        );
+    };
+    let label = scope.label.to_string();
+    let r = roll_back(c, http, scope, &previous, probe, deadline, timing).await;
+    let ok = matches!(r, RollbackResult::Done { .. });
+    let stage = StageTiming::ended(Stage::Rollback, Some(&label), started_at, started, ok);
+    (r, Some(stage))
+}
+
+/// Records a service's rollback in its report.
+fn record_rollback(s: &mut ServiceReport, result: RollbackResult, culprits: &str) {
+    let why = s.failure.take().unwrap_or_else(|| {
+        format!("rolled back with the release because {culprits} failed after going live")
+    });
+    match result {
+        RollbackResult::Done {
+            deployment_id,
+            health,
+        } => {
+            s.state = ServiceState::RolledBack;
+            s.failure = Some(format!(
+                "{why}; rolled back to deployment {} (now serving as {deployment_id})",
+                s.previous_deployment_id.clone().unwrap_or_default()
+            ));
+            if s.health.is_none() {
+                s.health = Some(health);
             }
-            RollbackResult::NotPossible(reason) | RollbackResult::Failed { reason, .. } => {
-                s.state = ServiceState::FailedLive;
-                s.failure = Some(format!("{why}; rollback failed: {reason}"));
-            }
+        }
+        RollbackResult::NotPossible(reason) | RollbackResult::Failed { reason, .. } => {
+            s.state = ServiceState::FailedLive;
+            s.failure = Some(format!("{why}; rollback failed: {reason}"));
         }
     }
 }
