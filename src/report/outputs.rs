@@ -7,8 +7,6 @@ use serde_json::json;
 
 use crate::record::{RunReport, RunStatus};
 
-pub use crate::config::outputs::OUTPUTS;
-
 /// The contract's outputs, in order, as (name, value).
 pub fn outputs(r: &RunReport) -> Vec<(&'static str, String)> {
     let first = r.services.first();
@@ -130,6 +128,14 @@ mod tests {
                 "rollback-command",
                 "deployments"
             ]
+        );
+        let table: Vec<&str> = crate::config::outputs::OUTPUTS
+            .iter()
+            .map(|(n, _)| *n)
+            .collect();
+        assert_eq!(
+            names, table,
+            "the values follow the table action.yml is built from"
         );
     }
 }
