@@ -250,12 +250,12 @@ async fn judge(
                         None => String::new(),
                     };
                     // One more request, only on failure: which step failed, and why.
-                    let reason = logs::fetch_failure_reason(c, &id).await;
+                    let reason = logs::fetch_failure_reason(c, id).await;
                     logs::report_failure(printer, label, tail);
                     report.log_tail = tail.to_vec();
                     report.failure = Some(format!(
                         "{}{serving}",
-                        logs::failure_sentence(&id, status.as_str(), reason.as_ref(), why)
+                        logs::failure_sentence(id, status.as_str(), reason.as_ref(), why)
                     ));
                 }
                 Phase::InProgress | Phase::AwaitingApproval => unreachable_phase(report, id),
