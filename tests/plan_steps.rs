@@ -218,5 +218,11 @@ fn rollback_command_plans_only_the_rollback() {
         "{:?}",
         plan.steps
     );
-    assert!(plan.describe().is_empty());
+    assert_eq!(
+        render(&plan.describe()),
+        vec![
+            "- roll `web` in `production` back to its previous successful deployment",
+            "- roll `worker` in `production` back to its previous successful deployment",
+        ]
+    );
 }

@@ -72,6 +72,20 @@ impl Step {
                 .flat_map(|r| deploy_lines(r, environment))
                 .map(|d| line(&d.0, d.1))
                 .collect(),
+            Step::RollbackCommand(reqs) => reqs
+                .iter()
+                .map(|r| {
+                    let name = &r.target.service.name;
+                    let to = match &r.to {
+                        Some(id) => format!("deployment {id}"),
+                        None => "its previous successful deployment".to_string(),
+                    };
+                    line(
+                        name,
+                        format!("roll `{name}` in `{environment}` back to {to}"),
+                    )
+                })
+                .collect(),
             Step::Gate(_)
             | Step::Report(_)
             | Step::BackupReady
@@ -79,8 +93,7 @@ impl Step {
             | Step::PreDeployReport(_)
             | Step::Health(_)
             | Step::WatchReady
-            | Step::Rollback(_)
-            | Step::RollbackCommand(_) => Vec::new(),
+            | Step::Rollback(_) => Vec::new(),
         }
     }
 }
