@@ -1,21 +1,12 @@
 //! Owns the exit status: the only mapping from a run's result to 0, 1 or 2 (the contract's).
 
-use crate::report::{RunReport, RunStatus};
+#[cfg(test)]
+use crate::record::RunReport;
+use crate::record::{Ending, RunStatus};
 
 pub const SUCCESS: i32 = 0;
 pub const FAILURE: i32 = 1;
 pub const INVALID_INPUT: i32 = 2;
-
-/// How a run ended, as far as the exit status is concerned.
-#[derive(Debug)]
-pub enum Ending {
-    /// The pipeline ran to its end (successfully or not); the report says how.
-    Finished(Box<RunReport>),
-    /// Invalid input, detected before any change.
-    InvalidInput(String),
-    /// The action itself broke (an unexpected error); treated as a failure.
-    Broken(String),
-}
 
 pub fn code(ending: &Ending) -> i32 {
     match ending {

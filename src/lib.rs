@@ -3,6 +3,7 @@
 //! The pipeline is gate → migrate → deploy → follow → health → report; each stage lives in its own
 //! module and talks to the outside world only through the client of the system it owns.
 
+pub mod cancel;
 pub mod config;
 pub mod context;
 pub mod deploy;
@@ -13,9 +14,11 @@ pub mod health;
 pub mod migrate;
 pub mod pipeline;
 pub mod railway;
+pub mod record;
 pub mod report;
 pub mod retry;
 pub mod secret;
+pub mod stages;
 pub mod text;
 pub mod timing;
 pub mod upload;

@@ -1,51 +1,51 @@
-//! The `railway-deploy` binary: reads the configuration once, runs the pipeline, writes the
-//! outputs, and alone decides the exit status (0, 1 or 2).
+//! The `railway-deploy` binary: reads the configuration once (through `config`, the only reader of
+//! the process environment), runs the pipeline, writes the outputs, and alone decides the exit
+//! status (0, 1 or 2). Signal handling sits beside it, in `railway_deploy::cancel`.
 
-use railway_deploy::config::{Config, LoadError};
-use railway_deploy::exit::{self, Ending};
-use railway_deploy::report::cancel::{CancelGuard, until_signal};
-use railway_deploy::report::github_run::write_summary;
-use railway_deploy::report::{RunStatus, outputs};
+use railway_deploy::cancel::{CancelGuard, until_signal};
+use railway_deploy::config::{self, Config, LoadError};
+use railway_deploy::context::GitHubEnv;
+use railway_deploy::exit;
+use railway_deploy::pipeline::github_run::write_summary_to;
+use railway_deploy::record::{Ending, RunStatus};
+use railway_deploy::report::outputs;
 use railway_deploy::{pipeline, workflow};
 
 fn main() {
     // rustls with the ring provider: no OpenSSL, no aws-lc. Fails only if one is already set.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    workflow::set_in_actions(std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true"));
-    let output_path = std::env::var("GITHUB_OUTPUT")
-        .ok()
-        .filter(|p| !p.is_empty());
-
-    let config = match Config::load(std::env::args(), |k| std::env::var(k).ok()) {
-        Ok(c) => c,
-        Err(LoadError::Usage(e)) => e.exit(),
-        Err(LoadError::Input(e)) => {
-            workflow::error_titled("Invalid input", e.to_string());
-            let _ = outputs::write(
-                output_path.as_deref(),
-                &outputs::failed_outputs(RunStatus::Failed),
-            );
-            std::process::exit(exit::INVALID_INPUT);
+    let github = config::process_github_env();
+    workflow::set_in_actions(github.actions);
+    let ending = match Config::load_process() {
+        Ok(config) => run(&config),
+        Err(LoadError::Usage(e)) => {
+            // `--help`, `--version` or a malformed command line: clap's text and status.
+            let _ = e.print();
+            let _ = std::io::Write::flush(&mut std::io::stdout());
+            std::process::exit(e.exit_code());
         }
+        Err(LoadError::Input(e)) => Ending::InvalidInput(e.to_string()),
     };
+    report(&github, &ending);
+    std::process::exit(exit::code(&ending));
+}
+
+/// Runs the pipeline on a single-threaded runtime. A cancelled job (SIGINT, then SIGTERM) still
+/// writes its final GitHub status and comment.
+fn run(config: &Config) -> Ending {
     for secret in config.secrets() {
         workflow::mask(secret.expose());
     }
-
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
         Ok(r) => r,
-        Err(e) => {
-            workflow::error(format!("could not start the async runtime: {e}"));
-            std::process::exit(exit::FAILURE);
-        }
+        Err(e) => return Ending::Broken(format!("could not start the async runtime: {e}")),
     };
-    // A cancelled job (SIGINT, then SIGTERM) still writes its final GitHub status and comment.
     let guard = CancelGuard::default();
-    let ending = runtime.block_on(async {
-        match until_signal(pipeline::run(&config, &guard)).await {
+    runtime.block_on(async {
+        match until_signal(pipeline::run(config, &guard)).await {
             Ok(ending) => {
                 guard.settle(&ending).await;
                 ending
@@ -55,29 +55,24 @@ fn main() {
                 Ending::Broken(format!("cancelled by {}", sig.as_str()))
             }
         }
-    });
-    let code = exit::code(&ending);
-    match &ending {
+    })
+}
+
+/// The job summary and the step outputs of a finished run; the error and the failed outputs
+/// otherwise.
+fn report(github: &GitHubEnv, ending: &Ending) {
+    let output_path = github.output_path.as_deref();
+    let (title, msg) = match ending {
         Ending::Finished(report) => {
-            write_summary(&config, report);
-            if let Err(e) = outputs::write(output_path.as_deref(), &outputs::outputs(report)) {
+            write_summary_to(github.summary_path.as_deref(), report);
+            if let Err(e) = outputs::write(output_path, &outputs::outputs(report)) {
                 workflow::warning(format!("could not write step outputs: {e}"));
             }
+            return;
         }
-        Ending::InvalidInput(msg) => {
-            workflow::error_titled("Invalid input", msg);
-            let _ = outputs::write(
-                output_path.as_deref(),
-                &outputs::failed_outputs(RunStatus::Failed),
-            );
-        }
-        Ending::Broken(msg) => {
-            workflow::error_titled("railway-deploy failed", msg);
-            let _ = outputs::write(
-                output_path.as_deref(),
-                &outputs::failed_outputs(RunStatus::Failed),
-            );
-        }
-    }
-    std::process::exit(code);
+        Ending::InvalidInput(msg) => ("Invalid input", msg),
+        Ending::Broken(msg) => ("railway-deploy failed", msg),
+    };
+    workflow::error_titled(title, msg);
+    let _ = outputs::write(output_path, &outputs::failed_outputs(RunStatus::Failed));
 }

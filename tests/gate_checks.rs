@@ -6,9 +6,10 @@ use std::time::{Duration, Instant};
 use fakes::Server;
 use fakes::github::checks::{Snapshot, actions_check_run, app_check_run, status};
 use fakes::github::{GitHubState, router};
-use railway_deploy::gate::{ChecksMode, GateRequest, NOT_WAITED_ON, wait_for_checks};
+use railway_deploy::config::ChecksMode;
+use railway_deploy::gate::{GateRequest, NOT_WAITED_ON, wait_for_checks};
 use railway_deploy::github::GitHub;
-use railway_deploy::report::model::GateReport;
+use railway_deploy::record::GateReport;
 use railway_deploy::secret::Secret;
 use railway_deploy::timing::Timing;
 

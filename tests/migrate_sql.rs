@@ -114,7 +114,7 @@ async fn run(
     dir: &Path,
     url: &str,
     dry_run: bool,
-) -> Result<railway_deploy::report::model::MigrationReport, MigrationError> {
+) -> Result<railway_deploy::record::MigrationReport, MigrationError> {
     run_sql_migrations(dir, &Secret::new(url), dry_run).await
 }
 

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use fakes::Server;
 use fakes::github::GitHubState;
+use railway_deploy::cancel::{CancelGuard, Signal, until_signal};
 use railway_deploy::github::GitHub;
-use railway_deploy::report::cancel::{CancelGuard, Signal, until_signal};
+use railway_deploy::record::{RunReport, ServiceReport};
 use railway_deploy::report::publish::{PublishOptions, Publisher};
-use railway_deploy::report::{RunReport, ServiceReport};
 use railway_deploy::secret::Secret;
 use railway_deploy::timing::Timing;
 

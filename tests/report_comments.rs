@@ -7,8 +7,8 @@ use fakes::github::GitHubState;
 use fakes::github::comments::ACTIONS_BOT;
 use railway_deploy::github::GitHub;
 use railway_deploy::github::comments::marker;
+use railway_deploy::record::{RunReport, RunStatus, ServiceReport, ServiceState};
 use railway_deploy::report::publish::{PublishOptions, Publisher};
-use railway_deploy::report::{RunReport, RunStatus, ServiceReport, ServiceState};
 use railway_deploy::secret::Secret;
 use railway_deploy::timing::Timing;
 

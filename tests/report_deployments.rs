@@ -6,8 +6,8 @@ use fakes::github::GitHubState;
 use fakes::github::deployments::CreateMode;
 use railway_deploy::github::GitHub;
 use railway_deploy::github::deployments::{DeploymentStart, DeploymentTracker};
+use railway_deploy::record::{RunReport, RunStatus, ServiceReport, ServiceState};
 use railway_deploy::report::deployment;
-use railway_deploy::report::{RunReport, RunStatus, ServiceReport, ServiceState};
 use railway_deploy::secret::Secret;
 use railway_deploy::timing::Timing;
 

@@ -5,8 +5,8 @@
 use fakes::Server;
 use fakes::github::GitHubState;
 use railway_deploy::config::{Config, LoadError};
-use railway_deploy::report::github_run::{GitHubRun, write_summary};
-use railway_deploy::report::{RunReport, RunStatus};
+use railway_deploy::pipeline::github_run::{GitHubRun, write_summary};
+use railway_deploy::record::{RunReport, RunStatus};
 use serde_json::json;
 
 fn config(api: &str, extra: &[(&str, &str)]) -> Config {

@@ -7,8 +7,8 @@ use railway_deploy::config::Source;
 use railway_deploy::railway::RailwayClient;
 use railway_deploy::railway::api::Named;
 use railway_deploy::railway::auth::RailwayToken;
-use railway_deploy::report::promote::{PromoteError, Want, plan_promotion};
 use railway_deploy::secret::Secret;
+use railway_deploy::stages::promote::{PromoteError, Want, plan_promotion};
 use railway_deploy::timing::Timing;
 use serde_json::json;
 

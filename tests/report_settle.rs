@@ -3,11 +3,11 @@
 
 use fakes::Server;
 use fakes::github::GitHubState;
-use railway_deploy::exit::Ending;
+use railway_deploy::cancel::CancelGuard;
 use railway_deploy::github::GitHub;
-use railway_deploy::report::cancel::CancelGuard;
+use railway_deploy::record::Ending;
+use railway_deploy::record::{RunReport, RunStatus};
 use railway_deploy::report::publish::{PublishOptions, Publisher};
-use railway_deploy::report::{RunReport, RunStatus};
 use railway_deploy::secret::Secret;
 use railway_deploy::timing::Timing;
 

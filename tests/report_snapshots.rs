@@ -5,12 +5,12 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use railway_deploy::report::comment::{Phase, render_comment};
-use railway_deploy::report::summary::render_summary;
-use railway_deploy::report::{
+use railway_deploy::record::{
     CheckReport, GateReport, HealthReport, MigrationReport, PlannedAction, RunReport, RunStatus,
     ServiceReport, ServiceState, Stage, StageOutcome, StageTiming,
 };
+use railway_deploy::report::comment::{Phase, render_comment};
+use railway_deploy::report::summary::render_summary;
 
 const RUN_URL: &str = "https://github.com/acme/shop/actions/runs/42";
 

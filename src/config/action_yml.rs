@@ -2,7 +2,7 @@
 //! and the README cannot drift apart. `UPDATE_ACTION_YML=1 cargo test action_yml` rewrites it.
 
 use super::inputs::INPUTS;
-use crate::report::outputs::OUTPUTS;
+use super::outputs::OUTPUTS;
 
 fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
@@ -10,7 +10,7 @@ fn quote(s: &str) -> String {
 
 pub fn render() -> String {
     let mut y = String::from(
-        "# Generated from src/config/inputs.rs and src/report/outputs.rs: edit those, then run\n\
+        "# Generated from src/config/inputs.rs and src/config/outputs.rs: edit those, then run\n\
          # `UPDATE_ACTION_YML=1 cargo test action_yml`.\n\
          name: Railway Deploy Gate\n\
          description: Gate on checks, deploy to Railway, migrate, health-check, roll back and report on the pull request, in one step.\n\

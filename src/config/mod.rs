@@ -3,19 +3,22 @@
 //! function of this value.
 
 pub mod action_yml;
+pub mod checks;
 pub mod inputs;
+pub mod outputs;
+mod parse;
 pub mod values;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::context::{self, Event, GitHubEnv, Selection, Trigger};
-pub use crate::gate::ChecksMode;
 use crate::railway::auth::RailwayToken;
 use crate::secret::Secret;
 use crate::timing::Timing;
+pub use checks::ChecksMode;
 use inputs::RawInputs;
-use values::{parse_bool, parse_duration, parse_list, parse_secure_url};
+use values::parse_secure_url;
 
 /// An input the user must fix; the run stops before any change with exit status 2.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -129,6 +132,11 @@ impl Config {
         }
     }
 
+    /// [`Config::load`] from this process's arguments and environment.
+    pub fn load_process() -> Result<Config, LoadError> {
+        Config::load(std::env::args(), |k| std::env::var(k).ok())
+    }
+
     /// Reads and validates everything. `env` is the process environment (injected for tests).
     pub fn load(
         args: impl IntoIterator<Item = String>,
@@ -159,131 +167,19 @@ impl Config {
         event: Event,
         timing: Timing,
     ) -> Result<Config, InputError> {
-        let get = |name: &str| raw.get(name).map(str::trim);
-        let string_or = |name: &str, default: &str| get(name).unwrap_or(default).to_string();
-        let boolean = |name: &str, default: bool| {
-            get(name)
-                .map(|v| parse_bool(v).map_err(|e| invalid(name, e)))
-                .unwrap_or(Ok(default))
-        };
-        let duration = |name: &str, default: &str| {
-            parse_duration(get(name).unwrap_or(default)).map_err(|e| invalid(name, e))
-        };
-
-        let command = match get("command")
-            .unwrap_or("deploy")
-            .to_ascii_lowercase()
-            .as_str()
-        {
-            "deploy" => CommandKind::Deploy,
-            "promote" => CommandKind::Promote,
-            "rollback" => CommandKind::Rollback,
-            other => {
-                return Err(invalid(
-                    "command",
-                    format!("`{other}` is not a command; use `deploy`, `promote` or `rollback`"),
-                ));
-            }
-        };
-
-        let token = match (raw.get("railway-token"), raw.get("railway-api-token")) {
-            (Some(t), None) => RailwayToken::Project(Secret::new(t.trim())),
-            (None, Some(t)) => RailwayToken::Account(Secret::new(t.trim())),
-            (None, None) => {
-                return Err(InputError(
-                    "no Railway token: set `railway-token` (a project token, or env RAILWAY_TOKEN) or `railway-api-token` (an account token, or env RAILWAY_API_TOKEN), e.g. `railway-token: ${{ secrets.RAILWAY_TOKEN }}`".into(),
-                ));
-            }
-            (Some(_), Some(_)) => {
-                return Err(InputError(
-                    "both `railway-token` (RAILWAY_TOKEN) and `railway-api-token` (RAILWAY_API_TOKEN) are set; give exactly one: a project token for one project, or an account token".into(),
-                ));
-            }
-        };
-
+        let inputs = parse::Inputs(raw);
+        let get = |name: &str| inputs.get(name);
+        let command = parse::command(&inputs)?;
+        let token = parse::token(raw)?;
         let api_url = parse_secure_url(
             get("railway-api-url").unwrap_or("https://backboard.railway.com/graphql/v2"),
         )
         .map_err(|e| invalid("railway-api-url", e))?;
-
-        let services = parse_list(get("service").unwrap_or_default());
-        if services.is_empty() {
-            return Err(invalid(
-                "service",
-                "required: one or more Railway service names or ids, e.g. `service: web` or `service: web, worker`",
-            ));
-        }
-        let mut seen = std::collections::HashSet::new();
-        if let Some(dup) = services
-            .iter()
-            .find(|s| !seen.insert(s.to_ascii_lowercase()))
-        {
-            return Err(invalid("service", format!("`{dup}` is listed twice")));
-        }
-
-        let image = get("image").map(str::to_string);
-        let source = match get("source")
-            .unwrap_or("upload")
-            .to_ascii_lowercase()
-            .as_str()
-        {
-            "upload" => {
-                let path = PathBuf::from(get("path").unwrap_or("."));
-                if !path.is_dir() {
-                    return Err(invalid(
-                        "path",
-                        format!(
-                            "`{}` is not a directory; point it at the folder to upload (default `.`, the checkout)",
-                            path.display()
-                        ),
-                    ));
-                }
-                Source::Upload { path }
-            }
-            "commit" => Source::Commit,
-            "image" => match image.clone() {
-                Some(_) if command == CommandKind::Promote => {
-                    return Err(invalid(
-                        "image",
-                        "`command: promote` deploys the image digest that passed in `from-environment`; remove `image`",
-                    ));
-                }
-                // Promote fills the reference in from `from-environment`'s deployment.
-                None if command == CommandKind::Promote => Source::Image {
-                    reference: String::new(),
-                },
-                Some(reference) => {
-                    validate_image(&reference).map_err(|e| invalid("image", e))?;
-                    Source::Image { reference }
-                }
-                None => {
-                    return Err(invalid(
-                        "image",
-                        "required with `source: image`, e.g. `ghcr.io/acme/api:1.2.3` or `ghcr.io/acme/api@sha256:…`",
-                    ));
-                }
-            },
-            other => {
-                return Err(invalid(
-                    "source",
-                    format!("`{other}` is not a source; use `upload`, `commit` or `image`"),
-                ));
-            }
-        };
-        if image.is_some() && !matches!(source, Source::Image { .. }) {
-            return Err(invalid(
-                "image",
-                format!(
-                    "is set but `source` is `{}`; set `source: image` to deploy the image",
-                    source.as_str()
-                ),
-            ));
-        }
-
-        let production_environment = string_or("production-environment", "production");
-        let staging_environment = string_or("staging-environment", "staging");
+        let services = parse::services(&inputs)?;
+        let source = parse::source(&inputs, command)?;
+        let production_environment = inputs.string_or("production-environment", "production");
+        let staging_environment = inputs.string_or("staging-environment", "staging");
         let tag_prefix = raw.get("tag-prefix").unwrap_or("v").to_string();
-
         let trigger = Trigger::from_context(
             github.event_name.as_deref(),
             github.git_ref.as_deref(),
@@ -299,90 +195,13 @@ impl Config {
             },
         )
         .map_err(InputError)?;
-
-        let expect_status = match get("health-expect-status") {
-            None => 200,
-            Some(v) => v
-                .parse::<u16>()
-                .ok()
-                .filter(|s| (100..=599).contains(s))
-                .ok_or_else(|| {
-                    invalid(
-                        "health-expect-status",
-                        format!(
-                            "`{v}` is not an HTTP status; use a number from 100 to 599, e.g. 200"
-                        ),
-                    )
-                })?,
-        };
-        let health_url = get("health-url")
-            .map(|u| parse_health_url(u).map_err(|e| invalid("health-url", e)))
-            .transpose()?;
-        let health_path = get("health-path").map(str::to_string);
-        if let Some(p) = &health_path
-            && !p.starts_with('/')
-        {
-            return Err(invalid(
-                "health-path",
-                format!("`{p}` must start with `/`, e.g. `/api/health`"),
-            ));
-        }
-
-        let migrations = get("migrations").map(PathBuf::from);
-        if let Some(dir) = &migrations
-            && !dir.is_dir()
-        {
-            return Err(invalid(
-                "migrations",
-                format!("`{}` is not a directory of SQL migrations", dir.display()),
-            ));
-        }
-        let database_url = raw.get("database-url").map(|v| Secret::new(v.trim()));
-        if database_url.is_some() && migrations.is_none() {
-            return Err(invalid(
-                "database-url",
-                "is set but `migrations` is not; set `migrations` to the folder of SQL files to apply",
-            ));
-        }
-        let migrate_command = get("migrate-command").map(str::to_string);
-        if migrate_command.is_some() && migrations.is_some() {
-            return Err(InputError("`migrate-command` and `migrations` are both set; choose one way to migrate: Railway's pre-deploy command, or SQL files the action applies".into()));
-        }
-
-        let to = get("to").map(str::to_string);
-        if to.is_some() && command != CommandKind::Rollback {
-            return Err(invalid("to", "only applies to `command: rollback`"));
-        }
-        if to.is_some() && services.len() > 1 {
-            return Err(invalid(
-                "to",
-                "names one deployment, so it needs exactly one `service`",
-            ));
-        }
-        let from_environment = get("from-environment")
-            .map(str::to_string)
-            .unwrap_or_else(|| staging_environment.clone());
-        if command == CommandKind::Promote {
-            if let Selection::Deploy { environment, .. } = &selection
-                && environment == &from_environment
-            {
-                return Err(invalid(
-                    "from-environment",
-                    format!(
-                        "is `{from_environment}`, the same as the target environment; promote from another environment"
-                    ),
-                ));
-            }
-            if matches!(source, Source::Upload { .. }) && get("source").is_some() {
-                return Err(invalid(
-                    "source",
-                    "`command: promote` redeploys what ran in `from-environment`; use `source: commit` or `source: image`, or leave `source` unset",
-                ));
-            }
-        }
-
+        let health = parse::health_target(&inputs)?;
+        let migration = parse::migration(&inputs)?;
+        let rollback = parse::rollback(&inputs, command, services.len())?;
+        let from_environment =
+            parse::from_environment(&inputs, command, &selection, &source, &staging_environment)?;
         let sha = context::commit_sha(&github, &event);
-        let config = Config {
+        Ok(Config {
             command,
             token,
             api_url,
@@ -393,67 +212,40 @@ impl Config {
             production_environment,
             staging_environment,
             tag_prefix,
-            allow_downgrade: boolean("allow-downgrade", false)?,
+            allow_downgrade: inputs.boolean("allow-downgrade", false)?,
             wait_for_checks: ChecksMode::parse(get("wait-for-checks").unwrap_or("true"))
                 .map_err(|e| invalid("wait-for-checks", e))?,
-            ignore_checks: crate::gate::parse_names(get("ignore-checks").unwrap_or_default()),
-            checks_timeout: duration("checks-timeout", "30m")?,
-            migrate_command,
-            migrations,
-            database_url,
-            database_url_variable: string_or("database-url-variable", "DATABASE_PUBLIC_URL"),
+            ignore_checks: checks::parse_names(get("ignore-checks").unwrap_or_default()),
+            checks_timeout: inputs.duration("checks-timeout", "30m")?,
+            migrate_command: migration.command,
+            migrations: migration.dir,
+            database_url: migration.database_url,
+            database_url_variable: inputs.string_or("database-url-variable", "DATABASE_PUBLIC_URL"),
             health: HealthConfig {
-                url: health_url,
-                path: health_path,
-                expect_status,
-                expect_body: get("health-expect-body").map(str::to_string),
-                timeout: duration("health-timeout", "2m")?,
+                timeout: inputs.duration("health-timeout", "2m")?,
+                ..health
             },
-            deploy_timeout: duration("deploy-timeout", "30m")?,
-            rollback_on_failure: boolean("rollback-on-failure", true)?,
-            to,
+            deploy_timeout: inputs.duration("deploy-timeout", "30m")?,
+            rollback_on_failure: inputs.boolean("rollback-on-failure", true)?,
+            to: rollback,
             from_environment,
             github_token: raw.get("github-token").map(|v| Secret::new(v.trim())),
-            github_deployment: boolean("github-deployment", true)?,
-            comment: boolean("comment", true)?,
-            dry_run: boolean("dry-run", false)?,
+            github_deployment: inputs.boolean("github-deployment", true)?,
+            comment: inputs.boolean("comment", true)?,
+            dry_run: inputs.boolean("dry-run", false)?,
             github,
             event,
             trigger,
             sha,
             timing,
-        };
-        Ok(config)
+        })
     }
 }
 
-/// A health URL may be plain http (it carries no token), but must be http(s) with a host.
-fn parse_health_url(s: &str) -> Result<url::Url, String> {
-    let url = url::Url::parse(s).map_err(|e| {
-        format!("`{s}` is not a URL ({e}); use e.g. `https://api.example.com/health`")
-    })?;
-    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err(format!("`{s}` must be an http(s) URL with a host"));
-    }
-    Ok(url)
-}
-
-/// An image reference: no whitespace, and a digest, when present, is `sha256:` + 64 hex digits.
-fn validate_image(reference: &str) -> Result<(), String> {
-    if reference.chars().any(char::is_whitespace) || reference.starts_with(['-', ':', '@']) {
-        return Err(format!(
-            "`{reference}` is not an image reference; use e.g. `ghcr.io/acme/api:1.2.3`"
-        ));
-    }
-    if let Some((_, digest)) = reference.split_once('@') {
-        let hex = digest.strip_prefix("sha256:").unwrap_or_default();
-        if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err(format!(
-                "`{reference}` has a malformed digest; a digest is `@sha256:` followed by 64 hex digits"
-            ));
-        }
-    }
-    Ok(())
+/// The GitHub Actions context of this process (`GITHUB_ACTIONS`, `GITHUB_OUTPUT` ...), which
+/// `main` needs even when the inputs are invalid.
+pub fn process_github_env() -> GitHubEnv {
+    GitHubEnv::read(&|k: &str| std::env::var(k).ok())
 }
 
 /// Why the configuration could not be loaded.

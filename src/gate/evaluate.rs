@@ -15,9 +15,9 @@
 //!   that is an unfinished job of this same run fails at once: waiting could mean waiting on
 //!   ourselves, and the fix (`needs:`) is the user's to make.
 
-use crate::report::model::CheckReport;
+use crate::record::CheckReport;
 
-use super::mode::{ChecksMode, same_name};
+use crate::config::checks::{ChecksMode, same_name};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {

@@ -8,21 +8,20 @@
 mod evaluate;
 mod fetch;
 mod message;
-mod mode;
 mod same_run;
 
 use std::time::{Duration, Instant};
 
 use crate::github::GitHub;
 use crate::github::request::GitHubError;
-use crate::report::model::{CheckReport, GateReport};
+use crate::record::{CheckReport, GateReport};
 use crate::retry::RetryPolicy;
 use crate::timing::{Backoff, Timing};
 use crate::wait::{Next, Waiter};
 use crate::workflow;
 
+use crate::config::ChecksMode;
 pub use evaluate::{IGNORED, MISSING, NOT_WAITED_ON};
-pub use mode::{ChecksMode, parse_names};
 pub use same_run::run_id_from_url;
 
 use evaluate::{Outcome, evaluate};

@@ -7,7 +7,7 @@ use crate::health::target::{ProbeTarget, ServiceDomains, choose_target, expected
 use crate::railway::RailwayClient;
 use crate::railway::api::{self, ServiceInstance};
 use crate::railway::status::DeploymentStatus;
-use crate::report::HealthReport;
+use crate::record::HealthReport;
 use crate::timing::Timing;
 use crate::workflow;
 
@@ -29,14 +29,44 @@ pub fn domains_of(instance: &ServiceInstance) -> ServiceDomains {
     }
 }
 
-/// Builds the probe for a service, or the reason it is skipped. Err is invalid input (exit 2),
-/// so the pipeline can call this before deploying to validate `health-*`.
+/// The health check of one service, decided before anything changes: probe this, or skip it
+/// (with the reason, printed as a warning).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Probe {
+    Check(ProbeSpec),
+    Skip(String),
+}
+
+impl Probe {
+    /// The form [`verify_live`] takes.
+    pub fn as_result(&self) -> Result<&ProbeSpec, &str> {
+        match self {
+            Probe::Check(spec) => Ok(spec),
+            Probe::Skip(reason) => Err(reason),
+        }
+    }
+
+    /// The same probe without a body expectation: a rolled-back release is an older one, so a
+    /// body that names this run's commit or version cannot match.
+    pub fn without_body(&self) -> Probe {
+        match self {
+            Probe::Check(spec) => Probe::Check(ProbeSpec {
+                expect_body: None,
+                ..spec.clone()
+            }),
+            Probe::Skip(reason) => Probe::Skip(reason.clone()),
+        }
+    }
+}
+
+/// Builds the probe for a service. Err is invalid input (exit 2): the plan builds every probe
+/// before anything changes, so a bad `health-*` setting stops the run first.
 pub fn probe_spec(
     cfg: &HealthConfig,
     instance: &ServiceInstance,
     sha: Option<&str>,
     version: Option<&str>,
-) -> Result<Result<ProbeSpec, String>, String> {
+) -> Result<Probe, String> {
     let expect_body = match &cfg.expect_body {
         Some(t) => Some(expected_body(t, sha.unwrap_or_default(), version)?),
         None => None,
@@ -48,13 +78,13 @@ pub fn probe_spec(
         &domains_of(instance),
     )?;
     Ok(match target {
-        ProbeTarget::Probe(url) => Ok(ProbeSpec {
+        ProbeTarget::Probe(url) => Probe::Check(ProbeSpec {
             url,
             expect_status: cfg.expect_status,
             expect_body,
             timeout: cfg.timeout,
         }),
-        ProbeTarget::Skip(reason) => Err(reason),
+        ProbeTarget::Skip(reason) => Probe::Skip(reason),
     })
 }
 

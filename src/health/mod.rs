@@ -1,7 +1,6 @@
-//! Owns health checks of the live service and rollback to the previously serving deployment.
+//! Owns the health probe of a live service and the rollback to the previously serving
+//! deployment, as building blocks; the health and rollback stages (`crate::stages`) drive them.
 pub mod check;
-pub mod command;
 pub mod probe;
 pub mod rollback;
-pub mod stage;
 pub mod target;

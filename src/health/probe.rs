@@ -10,7 +10,7 @@ use tokio::time::Instant;
 
 use url::Url;
 
-use crate::report::model::HealthReport;
+use crate::record::HealthReport;
 use crate::timing::{Backoff, Timing};
 use crate::wait::{Next, Waiter};
 

@@ -15,7 +15,7 @@ use crate::railway::RailwayClient;
 use crate::railway::api::{self, DeploymentFilter};
 use crate::railway::rollback as ops;
 use crate::railway::status::Phase;
-use crate::report::HealthReport;
+use crate::record::HealthReport;
 use crate::timing::{Backoff, Timing};
 use crate::wait::{self, Step, Waited, Waiter};
 use crate::workflow;

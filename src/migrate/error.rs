@@ -1,7 +1,7 @@
 //! Owns what can go wrong with SQL migrations, each said with the file concerned and what to do.
 //! Messages never contain the database URL or its password (they are redacted before they get here).
 
-use crate::report::model::MigrationReport;
+use crate::record::MigrationReport;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MigrationError {

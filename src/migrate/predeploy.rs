@@ -5,7 +5,7 @@
 use crate::railway::api::{self, ServiceInstance};
 use crate::railway::events::{self as ops, DeploymentEvent};
 use crate::railway::{RailwayClient, RailwayError};
-use crate::report::MigrationReport;
+use crate::record::MigrationReport;
 
 /// True when the instance's pre-deploy command is not already `command`.
 pub fn needs_update(instance: &ServiceInstance, command: &str) -> bool {

@@ -20,7 +20,7 @@ use crate::migrate::database::{DatabaseUrl, Engine};
 use crate::migrate::error::MigrationError;
 use crate::migrate::folder::{self, MigrationFiles};
 use crate::migrate::mysql_lock;
-use crate::report::model::MigrationReport;
+use crate::record::MigrationReport;
 use crate::secret::Secret;
 use crate::workflow;
 

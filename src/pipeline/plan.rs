@@ -1,156 +1,289 @@
-//! Resolution and the plan: every read the run needs (project, environment, services, what each
-//! service serves now), and the list of mutations it will make, built as data before anything
-//! changes. A dry run stops after printing this.
+//! The plan is the program: a pure function of the [`Config`] and what resolution read builds the
+//! whole run as data, ordered [`Step`]s that each carry the typed request their stage executes.
+//! The executor (`super::execute`) runs them in order; the dry run, the summary's plan list and
+//! the logs render the same steps through [`Step::describe`].
 
-use crate::config::{Config, Source};
-use crate::railway::api::{
-    self, Deployment, DeploymentFilter, Named, ServiceInstance, StatusFilter,
-};
-use crate::railway::resolve::{self, ResolveError, Scope};
-use crate::railway::status::DeploymentStatus;
-use crate::railway::{RailwayClient, dashboard_url};
-use crate::report::PlannedAction;
+use crate::config::{ChecksMode, CommandKind, Config, Source};
+use crate::gate::GateRequest;
+use crate::health::check::{Probe, probe_spec};
+use crate::railway::resolve::Scope;
+use crate::record::PlannedAction;
+use crate::report::publish::PublishOptions;
+use crate::stages::ServiceTarget;
+use crate::stages::deploy::DeployRequest;
+use crate::stages::health::{RollbackPolicy, ServiceHealth};
+use crate::stages::migrate::{PreDeployRequest, SqlRequest};
+use crate::stages::promote::Promotion;
+use crate::stages::rollback::RollbackRequest;
 
-/// One service to deploy, with what Railway says about it now.
+/// One step of the run, with the request its stage executes.
 #[derive(Clone, Debug)]
-pub struct ServicePlan {
-    pub service: Named,
-    pub instance: ServiceInstance,
-    /// The deployment serving before this run (for outputs and rollback).
-    pub serving: Option<Deployment>,
+pub enum Step {
+    /// Wait until the commit's other checks pass; nothing changes before.
+    Gate(GateRequest),
+    /// Publish the run on GitHub: the Deployment `in_progress` and the "deploying" comment
+    /// (`None`: nothing to publish). `main` settles them however the run ends.
+    Report(Option<PublishOptions>),
+    /// Reserved for a database backup before migrations: the kind exists and renders (nothing),
+    /// and executes as nothing until the backup feature lands.
+    BackupReady,
+    /// SQL migrations the action applies itself, before any deploy.
+    SqlMigrations(SqlRequest),
+    /// Set Railway's pre-deploy command on every service.
+    PreDeployCommand(PreDeployRequest),
+    /// Deploy every service at once: set its image when it changes, start the deployment of its
+    /// source, and follow it to a final state.
+    Deploy(Vec<DeployRequest>),
+    /// Read what Railway's pre-deploy command did in each new deployment.
+    PreDeployReport(String),
+    /// Probe every service that went live (in the order of the run's services).
+    Health(Vec<ServiceHealth>),
+    /// Reserved for watching the release after it went live: renders (nothing) and executes as
+    /// nothing until the watch feature lands.
+    WatchReady,
+    /// Roll back the release when a service failed after going live.
+    Rollback(RollbackPolicy),
+    /// `command: rollback`: put each service back on an earlier deployment.
+    RollbackCommand(Vec<RollbackRequest>),
 }
 
-impl ServicePlan {
-    /// `https://{domain}`, a custom domain before the Railway one.
-    pub fn public_url(&self) -> Option<String> {
-        self.instance
-            .domains
-            .primary()
-            .map(|d| format!("https://{d}"))
+impl Step {
+    /// The changes this step makes, as sentences (`environment`: where). Steps that only read or
+    /// wait, and the reserved slots, describe nothing.
+    pub fn describe(&self, environment: &str) -> Vec<PlannedAction> {
+        let line = |service: &str, description: String| PlannedAction {
+            service: Some(service.to_string()),
+            description,
+        };
+        match self {
+            Step::PreDeployCommand(req) => req
+                .changes()
+                .map(|s| {
+                    let name = &s.service.name;
+                    let set = format!(
+                        "set the pre-deploy command of `{name}` in `{environment}` to `{}`",
+                        req.command
+                    );
+                    line(name, set)
+                })
+                .collect(),
+            Step::Deploy(reqs) => reqs
+                .iter()
+                .flat_map(|r| deploy_lines(r, environment))
+                .map(|d| line(&d.0, d.1))
+                .collect(),
+            Step::RollbackCommand(reqs) => reqs
+                .iter()
+                .map(|r| {
+                    let name = &r.target.service.name;
+                    let to = match &r.to {
+                        Some(id) => format!("deployment {id}"),
+                        None => "its previous successful deployment".to_string(),
+                    };
+                    line(
+                        name,
+                        format!("roll `{name}` in `{environment}` back to {to}"),
+                    )
+                })
+                .collect(),
+            Step::Gate(_)
+            | Step::Report(_)
+            | Step::BackupReady
+            | Step::SqlMigrations(_)
+            | Step::PreDeployReport(_)
+            | Step::Health(_)
+            | Step::WatchReady
+            | Step::Rollback(_) => Vec::new(),
+        }
     }
 }
 
+/// A deploy's sentences: the image change, if any, then the deploy of its source.
+fn deploy_lines(r: &DeployRequest, environment: &str) -> Vec<(String, String)> {
+    let name = r.target.service.name.clone();
+    let mut lines = Vec::new();
+    if let Some(reference) = r.image_change() {
+        lines.push(format!(
+            "set the image of `{name}` in `{environment}` to `{reference}`"
+        ));
+    }
+    lines.push(match (&r.source, &r.commit_sha) {
+        (Source::Commit, Some(sha)) => {
+            format!(
+                "deploy commit {} to `{name}` in `{environment}`",
+                short(sha)
+            )
+        }
+        (Source::Commit, None) => {
+            format!("deploy the latest commit of `{name}`'s branch in `{environment}`")
+        }
+        (Source::Image { reference }, _) => {
+            format!("deploy image `{reference}` to `{name}` in `{environment}`")
+        }
+        (Source::Upload { path }, _) => format!(
+            "upload `{}` and deploy it to `{name}` in `{environment}`",
+            path.display()
+        ),
+    });
+    lines.into_iter().map(|l| (name.clone(), l)).collect()
+}
+
+/// The run as data: where, which services, and the steps in the order they execute.
 #[derive(Clone, Debug)]
 pub struct Plan {
     pub scope: Scope,
-    pub services: Vec<ServicePlan>,
-    pub actions: Vec<PlannedAction>,
+    pub services: Vec<ServiceTarget>,
+    pub steps: Vec<Step>,
 }
 
 impl Plan {
-    pub fn dashboard(&self, service_id: &str, deployment_id: &str) -> String {
-        dashboard_url(
-            &self.scope.project.id,
-            service_id,
-            &self.scope.environment.id,
-            deployment_id,
-        )
+    /// Every step's changes, in order: the dry run, the summary's plan list and the logs.
+    pub fn describe(&self) -> Vec<PlannedAction> {
+        let environment = &self.scope.environment.name;
+        self.steps
+            .iter()
+            .flat_map(|s| s.describe(environment))
+            .collect()
     }
 }
 
-/// The deployment serving now: the newest one that went live.
-pub async fn serving_deployment(
-    c: &RailwayClient,
-    scope: &Scope,
-    service_id: &str,
-) -> Result<Option<Deployment>, crate::railway::RailwayError> {
-    let filter = DeploymentFilter {
-        project_id: Some(scope.project.id.clone()),
-        environment_id: Some(scope.environment.id.clone()),
-        service_id: Some(service_id.to_string()),
-        status: Some(StatusFilter {
-            any_of: vec![DeploymentStatus::Success, DeploymentStatus::Sleeping],
-        }),
-    };
-    Ok(api::deployments(c, &filter, 1).await?.into_iter().next())
+/// Each service's health check (in order), built once from `health-*`. Err is invalid input: a
+/// bad setting stops the run before any change.
+pub fn health_probes(cfg: &Config, services: &[ServiceTarget]) -> Result<Vec<Probe>, String> {
+    let version = cfg.version();
+    services
+        .iter()
+        .map(|s| {
+            probe_spec(
+                &cfg.health,
+                &s.instance,
+                cfg.sha.as_deref(),
+                version.as_deref(),
+            )
+        })
+        .collect()
 }
 
-/// Reads everything and lists the mutations, in order.
-pub async fn build(
-    c: &RailwayClient,
+/// Builds the run (pure). `probes` are [`health_probes`]; `promotions` what `command: promote`
+/// deploys (empty otherwise).
+pub fn build(
     cfg: &Config,
-    environment: &str,
-) -> Result<Plan, ResolveError> {
-    let scope = resolve::scope(c, cfg.project.as_deref(), environment).await?;
-    let named =
-        resolve::find_services(&scope.project, &cfg.services).map_err(ResolveError::Input)?;
-    let mut services = Vec::new();
-    for service in named {
-        let instance = api::service_instance(c, &service.id, &scope.environment.id).await.map_err(|e| {
-            if e.is_not_found() {
-                ResolveError::Input(format!("service `{}` has no instance in environment `{}`; add it to that environment in Railway first", service.name, scope.environment.name))
-            } else {
-                e.into()
-            }
-        })?;
-        let serving = serving_deployment(c, &scope, &service.id).await?;
-        services.push(ServicePlan {
-            service,
-            instance,
-            serving,
-        });
-    }
-    let actions = plan_actions(cfg, &scope, &services);
-    Ok(Plan {
+    scope: Scope,
+    services: Vec<ServiceTarget>,
+    probes: Vec<Probe>,
+    promotions: &[Promotion],
+) -> Plan {
+    let report = Step::Report(super::github_run::publish_options(
+        cfg,
+        &scope.environment.name,
+    ));
+    let steps = if cfg.command == CommandKind::Rollback {
+        vec![
+            report,
+            Step::RollbackCommand(rollback_requests(cfg, &services)),
+        ]
+    } else {
+        let mut steps = Vec::new();
+        if cfg.wait_for_checks != ChecksMode::Off {
+            steps.push(Step::Gate(gate_request(cfg)));
+        }
+        steps.push(report);
+        steps.extend(release_steps(cfg, &services, probes, promotions));
+        steps
+    };
+    Plan {
         scope,
         services,
-        actions,
-    })
+        steps,
+    }
 }
 
-/// The mutations, as sentences (pure).
-pub fn plan_actions(cfg: &Config, scope: &Scope, services: &[ServicePlan]) -> Vec<PlannedAction> {
-    let mut actions = Vec::new();
-    for s in services {
-        let name = &s.service.name;
-        let mut push = |description: String| {
-            actions.push(PlannedAction {
-                service: Some(name.clone()),
-                description,
-            })
-        };
-        if let Some(cmd) = &cfg.migrate_command
-            && crate::migrate::predeploy::needs_update(&s.instance, cmd)
-        {
-            push(format!(
-                "set the pre-deploy command of `{name}` in `{}` to `{cmd}`",
-                scope.environment.name
-            ));
-        }
-        match &cfg.source {
-            Source::Commit => match &cfg.sha {
-                Some(sha) => push(format!(
-                    "deploy commit {} to `{name}` in `{}`",
-                    short(sha),
-                    scope.environment.name
-                )),
-                None => push(format!(
-                    "deploy the latest commit of `{name}`'s branch in `{}`",
-                    scope.environment.name
-                )),
-            },
-            Source::Image { reference } => {
-                if s.instance.source.as_ref().and_then(|x| x.image.as_deref())
-                    != Some(reference.as_str())
-                {
-                    push(format!(
-                        "set the image of `{name}` in `{}` to `{reference}`",
-                        scope.environment.name
-                    ));
-                }
-                push(format!(
-                    "deploy image `{reference}` to `{name}` in `{}`",
-                    scope.environment.name
-                ));
-            }
-            Source::Upload { path } => push(format!(
-                "upload `{}` and deploy it to `{name}` in `{}`",
-                path.display(),
-                scope.environment.name
-            )),
-        }
+fn gate_request(cfg: &Config) -> GateRequest {
+    GateRequest {
+        sha: cfg.sha.clone().unwrap_or_default(),
+        run_id: cfg.github.run_id,
+        mode: cfg.wait_for_checks.clone(),
+        ignore: cfg.ignore_checks.clone(),
+        timeout: cfg.checks_timeout,
     }
-    actions
+}
+
+/// Migrate, deploy, health and rollback (`command: deploy` and `promote`).
+fn release_steps(
+    cfg: &Config,
+    services: &[ServiceTarget],
+    probes: Vec<Probe>,
+    promotions: &[Promotion],
+) -> Vec<Step> {
+    let mut steps = vec![Step::BackupReady];
+    if let Some(dir) = &cfg.migrations {
+        steps.push(Step::SqlMigrations(SqlRequest {
+            dir: dir.clone(),
+            database_url: cfg.database_url.clone(),
+            database_url_variable: cfg.database_url_variable.clone(),
+            first_service: services.first().map(|s| s.service.clone()),
+            dry_run: cfg.dry_run,
+        }));
+    }
+    if let Some(command) = &cfg.migrate_command {
+        steps.push(Step::PreDeployCommand(PreDeployRequest {
+            command: command.clone(),
+            services: services.to_vec(),
+        }));
+    }
+    let deploys = services.iter().map(|t| deploy_request(cfg, t, promotions));
+    steps.push(Step::Deploy(deploys.collect()));
+    if let Some(command) = &cfg.migrate_command {
+        steps.push(Step::PreDeployReport(command.clone()));
+    }
+    let rollback_probes = probes.iter().map(Probe::without_body).collect();
+    let checks = services.iter().zip(probes).map(|(t, probe)| ServiceHealth {
+        service_id: t.service.id.clone(),
+        probe,
+    });
+    steps.push(Step::Health(checks.collect()));
+    steps.push(Step::WatchReady);
+    steps.push(Step::Rollback(RollbackPolicy {
+        enabled: cfg.rollback_on_failure,
+        timeout: cfg.deploy_timeout,
+        probes: rollback_probes,
+    }));
+    steps
+}
+
+/// One service's deploy: its promotion when `command: promote` resolved one, else the inputs.
+fn deploy_request(cfg: &Config, target: &ServiceTarget, promotions: &[Promotion]) -> DeployRequest {
+    let promoted = promotions
+        .iter()
+        .find(|p| p.service_id == target.service.id);
+    let (source, commit_sha) = match promoted {
+        Some(p) => (p.source.clone(), p.commit_sha.clone()),
+        None => (cfg.source.clone(), cfg.sha.clone()),
+    };
+    DeployRequest {
+        target: target.clone(),
+        source,
+        commit_sha,
+        timeout: cfg.deploy_timeout,
+    }
+}
+
+/// `command: rollback`: the check after going back is built without this run's commit or
+/// version (a setting that needs them skips the check, with the reason).
+fn rollback_requests(cfg: &Config, services: &[ServiceTarget]) -> Vec<RollbackRequest> {
+    services
+        .iter()
+        .map(|t| {
+            let probe =
+                probe_spec(&cfg.health, &t.instance, None, None).unwrap_or_else(Probe::Skip);
+            RollbackRequest {
+                target: t.clone(),
+                to: cfg.to.clone(),
+                probe: probe.without_body(),
+                timeout: cfg.deploy_timeout,
+            }
+        })
+        .collect()
 }
 
 pub fn short(sha: &str) -> &str {

@@ -6,11 +6,11 @@
 use std::fmt::Write as _;
 
 use crate::github::comments::marker;
+use crate::record::{RunReport, RunStatus};
 use crate::report::markdown::{
     cell, code_block, escape_html, failed_stage, link, log_tail, previous_deployment_link,
     service_durations, short_sha, stage_line, stage_spans, state_word,
 };
-use crate::report::{RunReport, RunStatus};
 
 /// Well under GitHub's 65,536-character limit for a comment body.
 pub const MAX_COMMENT_CHARS: usize = 60_000;
@@ -209,7 +209,7 @@ fn failure_section(out: &mut String, r: &RunReport, log_lines: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::ServiceReport;
+    use crate::record::ServiceReport;
 
     #[test]
     fn no_final_phase_says_deploying() {

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::github::deployments::{
     DESCRIPTION_MAX, DeploymentFinal, DeploymentOpening, PAYLOAD_TOOL,
 };
-use crate::report::{RunReport, RunStatus};
+use crate::record::{RunReport, RunStatus};
 use crate::text::truncate;
 
 /// What the Deployment of `report`'s run is created with.
@@ -100,7 +100,7 @@ pub fn final_description(report: &RunReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::ServiceReport;
+    use crate::record::ServiceReport;
 
     #[test]
     fn states() {

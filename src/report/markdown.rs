@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::report::{RunReport, ServiceState, Stage, StageOutcome, StageTiming};
+use crate::record::{RunReport, ServiceState, Stage, StageOutcome, StageTiming};
 
 /// Every stage, in pipeline order.
 pub const STAGE_ORDER: [Stage; 7] = [
@@ -156,7 +156,7 @@ pub fn link(text: &str, url: Option<&str>) -> String {
 }
 
 /// The service's previous deployment as a dashboard link, when one was recorded.
-pub fn previous_deployment_link(s: &crate::report::ServiceReport) -> Option<String> {
+pub fn previous_deployment_link(s: &crate::record::ServiceReport) -> Option<String> {
     let id = s.previous_deployment_id.as_deref()?;
     Some(link(
         &format!("`{}`", cell(id)),
@@ -204,7 +204,7 @@ pub fn log_tail(lines: &[String], max_lines: usize, max_width: usize) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Stage;
+    use crate::record::Stage;
 
     fn at(secs: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_800_000_000 + secs, 0).unwrap()

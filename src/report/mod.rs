@@ -1,17 +1,10 @@
-//! Owns what a run tells the world when it ends: the run's report model (one value every reporter
-//! reads), step outputs, and (in later submodules) the job summary, GitHub Deployments and the PR
-//! comment.
+//! Owns what a run tells the world when it ends, from the run record (`crate::record`): pure
+//! renderers (step outputs, job summary, PR comment, markdown pieces) and publishing (the GitHub
+//! Deployment and the sticky comment, through `crate::github`).
 
-pub mod model;
-pub mod outputs;
-
-pub use model::*;
-pub mod cancel;
 pub mod comment;
 pub mod deployment;
-pub mod github_run;
 pub mod markdown;
-pub mod promote;
+pub mod outputs;
 pub mod publish;
-pub mod release_guard;
 pub mod summary;

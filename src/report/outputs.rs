@@ -5,47 +5,14 @@ use std::io::Write;
 
 use serde_json::json;
 
-use super::model::{RunReport, RunStatus};
-
-/// The contract's outputs: (name, description), in order. `action.yml` is checked against it.
-pub const OUTPUTS: &[(&str, &str)] = &[
-    (
-        "status",
-        "`success`, `failed`, `rolled-back`, `skipped` (dry run, or nothing to deploy)",
-    ),
-    ("environment", "The Railway environment's name"),
-    (
-        "deployment-id",
-        "The new Railway deployment (the first service's, when several)",
-    ),
-    (
-        "previous-deployment-id",
-        "The deployment that served before",
-    ),
-    ("url", "The public URL of the (first) service"),
-    (
-        "version",
-        "The semver version, when the trigger carried one",
-    ),
-    (
-        "dashboard-url",
-        "The Railway dashboard page of the new deployment",
-    ),
-    (
-        "rollback-command",
-        "A command that rolls back to `previous-deployment-id`",
-    ),
-    (
-        "deployments",
-        "A JSON array, one object per service, with the fields above",
-    ),
-];
+use crate::record::{RunReport, RunStatus};
 
 /// The contract's outputs, in order, as (name, value).
 pub fn outputs(r: &RunReport) -> Vec<(&'static str, String)> {
     let first = r.services.first();
-    let field =
-        |f: fn(&super::ServiceReport) -> Option<String>| first.and_then(f).unwrap_or_default();
+    let field = |f: fn(&crate::record::ServiceReport) -> Option<String>| {
+        first.and_then(f).unwrap_or_default()
+    };
     let deployments: Vec<serde_json::Value> = r
         .services
         .iter()
@@ -161,6 +128,14 @@ mod tests {
                 "rollback-command",
                 "deployments"
             ]
+        );
+        let table: Vec<&str> = crate::config::outputs::OUTPUTS
+            .iter()
+            .map(|(n, _)| *n)
+            .collect();
+        assert_eq!(
+            names, table,
+            "the values follow the table action.yml is built from"
         );
     }
 }

@@ -2,7 +2,7 @@
 //! comment, started together once the run is about to change something and finished together,
 //! so the two always agree. The pipeline calls [`Publisher::start`] after the gate passes (before
 //! migrations), then exactly one of [`Publisher::finish`] / [`Publisher::finish_error`]; on a
-//! signal, [`crate::report::cancel`] calls [`Publisher::cancelled`]. Nothing here can fail a
+//! signal, [`crate::cancel`] calls [`Publisher::cancelled`]. Nothing here can fail a
 //! deploy: every problem is a warning.
 //!
 //! Decision: a dry run publishes nothing on GitHub (no Deployment, no comment): it promises to
@@ -16,9 +16,9 @@ use tokio::sync::Mutex;
 use crate::github::GitHub;
 use crate::github::comments::StickyComments;
 use crate::github::deployments::{DeploymentStart, DeploymentTracker};
+use crate::record::{RunReport, RunStatus};
 use crate::report::comment::{Phase, render_comment};
 use crate::report::deployment;
-use crate::report::{RunReport, RunStatus};
 use crate::timing::Timing;
 
 /// What the pipeline knows when it starts publishing.

@@ -7,12 +7,12 @@ use std::fmt::Write as _;
 use std::io::{self, Write as _};
 use std::path::Path;
 
+use crate::record::{RunReport, RunStatus, ServiceState, StageOutcome};
 use crate::report::markdown::{
     cell, code_block, duration, escape_html, failed_stage, link, log_tail,
     previous_deployment_link, scrub_credentials, service_durations, short_sha, stage_spans,
     state_word,
 };
-use crate::report::{RunReport, RunStatus, ServiceState, StageOutcome};
 
 /// The summary's own ceiling: a tenth of GitHub's 1 MiB, which other steps share.
 pub const MAX_SUMMARY_BYTES: usize = 100 * 1024;
@@ -387,7 +387,7 @@ pub fn append_summary(path: &Path, markdown: &str) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{CheckReport, GateReport, ServiceReport};
+    use crate::record::{CheckReport, GateReport, ServiceReport};
 
     #[test]
     fn a_huge_report_stays_far_below_the_limit() {

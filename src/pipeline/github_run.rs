@@ -10,10 +10,10 @@ use crate::config::Config;
 use crate::context::Trigger;
 use crate::github::GitHub;
 use crate::github::deployments::workflow_run_url;
-use crate::report::RunReport;
+use crate::record::RunReport;
 use crate::report::publish::{PublishOptions, Publisher};
-use crate::report::release_guard::check_release;
 use crate::report::summary::{append_summary, render_summary};
+use crate::stages::release_guard::check_release;
 use crate::workflow;
 
 /// GitHub reporting for one run.
@@ -91,28 +91,7 @@ impl GitHubRun {
 
     /// The options for [`Publisher::start`] from the config and the resolved environment name.
     pub fn publish_options(&self, cfg: &Config, environment: &str) -> Option<PublishOptions> {
-        let sha = cfg.sha.clone()?;
-        let run_url = match (&cfg.github.repository, cfg.github.run_id) {
-            (Some(repo), Some(id)) => Some(workflow_run_url(
-                &cfg.github.server_url,
-                repo,
-                &id.to_string(),
-            )),
-            _ => None,
-        };
-        let event_pull = match cfg.trigger {
-            Trigger::PullRequest { number } => Some(number),
-            _ => cfg.event.pull_request.as_ref().map(|p| p.number),
-        };
-        Some(PublishOptions {
-            sha,
-            environment: environment.to_string(),
-            production: environment.eq_ignore_ascii_case(&cfg.production_environment),
-            run_url,
-            event_pull,
-            github_deployment: cfg.github_deployment,
-            comment: cfg.comment,
-        })
+        publish_options(cfg, environment)
     }
 
     /// Starts the GitHub Deployment and the "deploying" comment (after the gate, before the first
@@ -121,16 +100,47 @@ impl GitHubRun {
         let (Some(gh), Some(env)) = (&self.gh, report.environment.as_deref()) else {
             return Publisher::disabled();
         };
-        let Some(opts) = self.publish_options(cfg, env) else {
+        let Some(opts) = publish_options(cfg, env) else {
             return Publisher::disabled();
         };
         Publisher::start(gh, &cfg.timing, &opts, report).await
     }
 }
 
+/// The options for [`Publisher::start`] from the config and the resolved environment name.
+pub fn publish_options(cfg: &Config, environment: &str) -> Option<PublishOptions> {
+    let sha = cfg.sha.clone()?;
+    let run_url = match (&cfg.github.repository, cfg.github.run_id) {
+        (Some(repo), Some(id)) => Some(workflow_run_url(
+            &cfg.github.server_url,
+            repo,
+            &id.to_string(),
+        )),
+        _ => None,
+    };
+    let event_pull = match cfg.trigger {
+        Trigger::PullRequest { number } => Some(number),
+        _ => cfg.event.pull_request.as_ref().map(|p| p.number),
+    };
+    Some(PublishOptions {
+        sha,
+        environment: environment.to_string(),
+        production: environment.eq_ignore_ascii_case(&cfg.production_environment),
+        run_url,
+        event_pull,
+        github_deployment: cfg.github_deployment,
+        comment: cfg.comment,
+    })
+}
+
 /// Appends the job summary to `GITHUB_STEP_SUMMARY` when set. A failure is a warning.
 pub fn write_summary(cfg: &Config, report: &RunReport) {
-    let Some(path) = cfg.github.summary_path.as_deref() else {
+    write_summary_to(cfg.github.summary_path.as_deref(), report);
+}
+
+/// Appends the job summary to `path` (`GITHUB_STEP_SUMMARY`) when set. A failure is a warning.
+pub fn write_summary_to(path: Option<&str>, report: &RunReport) {
+    let Some(path) = path else {
         return;
     };
     if let Err(e) = append_summary(Path::new(path), &render_summary(report)) {

@@ -1,17 +1,51 @@
 //! The migrate stage: SQL migrations the action applies itself (before any deploy), or Railway's
 //! pre-deploy command (set before the deploy, reported from the deployment's events after it).
 
+use std::path::PathBuf;
 use std::time::Instant;
 
 use chrono::Utc;
 
-use super::plan::Plan;
-use crate::config::Config;
+use super::ServiceTarget;
 use crate::migrate::{predeploy, sql, variable};
 use crate::railway::RailwayClient;
-use crate::report::{MigrationReport, ServiceReport, Stage, StageTiming};
+use crate::railway::api::Named;
+use crate::railway::resolve::Scope;
+use crate::record::{MigrationReport, ServiceReport, Stage, StageTiming};
 use crate::secret::Secret;
 use crate::workflow;
+
+/// The SQL migrations the action applies itself, before any deploy.
+#[derive(Clone, Debug)]
+pub struct SqlRequest {
+    /// `migrations`: the folder of SQL files.
+    pub dir: PathBuf,
+    /// `database-url`, when given.
+    pub database_url: Option<Secret>,
+    /// `database-url-variable`: the Railway variable read when `database-url` is not given.
+    pub database_url_variable: String,
+    /// The service whose variables are read first (the run's first service).
+    pub first_service: Option<Named>,
+    /// List the pending migrations without applying them.
+    pub dry_run: bool,
+}
+
+/// Railway's pre-deploy command, set on every service before any deploy.
+#[derive(Clone, Debug)]
+pub struct PreDeployRequest {
+    /// `migrate-command`.
+    pub command: String,
+    pub services: Vec<ServiceTarget>,
+}
+
+impl PreDeployRequest {
+    /// The services whose pre-deploy command this run changes.
+    pub fn changes(&self) -> impl Iterator<Item = &ServiceTarget> {
+        self.services
+            .iter()
+            .filter(|s| predeploy::needs_update(&s.instance, &self.command))
+    }
+}
 
 /// Why the migrate stage stopped the run.
 pub enum Stop {
@@ -23,30 +57,29 @@ pub enum Stop {
 
 /// The database URL: `database-url`, else the Railway variable `database-url-variable` (the first
 /// service's own variables, then the environment's other services).
-async fn database_url(c: &RailwayClient, cfg: &Config, plan: &Plan) -> Result<Secret, Stop> {
-    if let Some(url) = &cfg.database_url {
+async fn database_url(c: &RailwayClient, scope: &Scope, req: &SqlRequest) -> Result<Secret, Stop> {
+    if let Some(url) = &req.database_url {
         return Ok(url.clone());
     }
-    let Some(first) = plan.services.first() else {
+    let Some(first) = &req.first_service else {
         return Err(Stop::Input(
             "no service to read the database URL from".into(),
         ));
     };
-    let others: Vec<(&str, &str)> = plan
-        .scope
+    let others: Vec<(&str, &str)> = scope
         .project
         .services
         .iter()
-        .filter(|s| s.id != first.service.id)
+        .filter(|s| s.id != first.id)
         .map(|s| (s.id.as_str(), s.name.as_str()))
         .collect();
     let found = variable::find_database_url(
         c,
-        &plan.scope.project.id,
-        &plan.scope.environment.id,
-        (&first.service.id, &first.service.name),
+        &scope.project.id,
+        &scope.environment.id,
+        (&first.id, &first.name),
         &others,
-        &cfg.database_url_variable,
+        &req.database_url_variable,
     )
     .await
     .map_err(|e| {
@@ -58,13 +91,13 @@ async fn database_url(c: &RailwayClient, cfg: &Config, plan: &Plan) -> Result<Se
         Some(f) => {
             workflow::info(format!(
                 "Database URL from `{}` of service `{}`",
-                cfg.database_url_variable, f.service_name
+                req.database_url_variable, f.service_name
             ));
             Ok(f.url)
         }
         None => Err(Stop::Input(variable::not_found_message(
-            &cfg.database_url_variable,
-            &plan.scope.environment.name,
+            &req.database_url_variable,
+            &scope.environment.name,
         ))),
     }
 }
@@ -72,23 +105,21 @@ async fn database_url(c: &RailwayClient, cfg: &Config, plan: &Plan) -> Result<Se
 /// Applies (or, on a dry run, lists) the SQL migrations. Records the report and the stage timing.
 pub async fn run_sql(
     c: &RailwayClient,
-    cfg: &Config,
-    plan: &Plan,
+    scope: &Scope,
+    req: &SqlRequest,
     migrations: &mut Option<MigrationReport>,
     stages: &mut Vec<StageTiming>,
 ) -> Result<(), Stop> {
-    let Some(dir) = &cfg.migrations else {
-        return Ok(());
-    };
+    let dir = &req.dir;
     let started_at = Utc::now();
     let started = Instant::now();
-    let url = database_url(c, cfg, plan).await?;
+    let url = database_url(c, scope, req).await?;
     workflow::group_start(format!("Migrations from {}", dir.display()));
-    let result = sql::run_sql_migrations(dir, &url, cfg.dry_run).await;
+    let result = sql::run_sql_migrations(dir, &url, req.dry_run).await;
     workflow::group_end();
     match result {
         Ok(report) => {
-            if cfg.dry_run {
+            if req.dry_run {
                 workflow::info(format!(
                     "{} pending migration(s) would be applied: {}",
                     report.pending.len(),
@@ -126,12 +157,14 @@ pub async fn run_sql(
 }
 
 /// Sets each service's pre-deploy command when it differs from `migrate-command`.
-pub async fn ensure_pre_deploy(c: &RailwayClient, cfg: &Config, plan: &Plan) -> Result<(), Stop> {
-    let Some(cmd) = &cfg.migrate_command else {
-        return Ok(());
-    };
-    for sp in &plan.services {
-        match predeploy::ensure_pre_deploy_command(c, &sp.instance, &plan.scope.environment.id, cmd)
+pub async fn ensure_pre_deploy(
+    c: &RailwayClient,
+    scope: &Scope,
+    req: &PreDeployRequest,
+) -> Result<(), Stop> {
+    let cmd = &req.command;
+    for sp in &req.services {
+        match predeploy::ensure_pre_deploy_command(c, &sp.instance, &scope.environment.id, cmd)
             .await
         {
             Ok(true) => workflow::info(format!(
@@ -156,13 +189,10 @@ pub async fn ensure_pre_deploy(c: &RailwayClient, cfg: &Config, plan: &Plan) -> 
 /// After the deploy: reads each deployment's `PRE_DEPLOY_COMMAND` step and reports it.
 pub async fn report_pre_deploy(
     c: &RailwayClient,
-    cfg: &Config,
+    cmd: &str,
     services: &mut [ServiceReport],
     migrations: &mut Option<MigrationReport>,
 ) {
-    let Some(cmd) = &cfg.migrate_command else {
-        return;
-    };
     let mut combined = MigrationReport {
         kind: "pre-deploy".into(),
         ..Default::default()

@@ -6,15 +6,42 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
-use super::plan::{Plan, ServicePlan};
-use crate::config::Config;
+use super::{ServiceTarget, dashboard};
+use crate::config::Source;
 use crate::deploy::follow::{FollowOptions, Followed};
 use crate::deploy::logs::{self, LogFollower, LogPrinter};
 use crate::deploy::{self, StartError, StartRequest};
 use crate::railway::RailwayClient;
 use crate::railway::api::Deployment;
 use crate::railway::status::Phase;
-use crate::report::{ServiceReport, ServiceState, Stage, StageOutcome, StageTiming};
+use crate::railway::resolve::Scope;
+use crate::record::{ServiceReport, ServiceState, Stage, StageOutcome, StageTiming};
+
+/// What the deploy stage does for one service: set the image when it differs (`source: image`),
+/// start a deployment of `source`, and follow it to a final state within `timeout`.
+#[derive(Clone, Debug)]
+pub struct DeployRequest {
+    pub target: ServiceTarget,
+    /// What to deploy (for `command: promote`, what passed in `from-environment`).
+    pub source: Source,
+    /// The commit to deploy (`source: commit`), also recorded on the deployment.
+    pub commit_sha: Option<String>,
+    /// `deploy-timeout`: how long the deployment may take to reach a final state.
+    pub timeout: Duration,
+}
+
+impl DeployRequest {
+    /// The image this deploy sets first, when `source: image` names another one than the
+    /// service runs now (`deploy::start` sets it and deploys in the same call).
+    pub fn image_change(&self) -> Option<&str> {
+        match &self.source {
+            Source::Image { reference } if self.target.current_image() != Some(reference) => {
+                Some(reference)
+            }
+            _ => None,
+        }
+    }
+}
 
 pub struct ServiceOutcome {
     pub report: ServiceReport,
@@ -24,11 +51,11 @@ pub struct ServiceOutcome {
 }
 
 /// A command of this tool that puts `service` back on `deployment_id`.
-pub fn rollback_command(plan: &Plan, service: &str, deployment_id: &str) -> String {
+pub fn rollback_command(scope: &Scope, service: &str, deployment_id: &str) -> String {
     format!(
         "railway-deploy --command rollback --project {} --environment {} --service {} --to {}",
-        shell_word(&plan.scope.project.id),
-        shell_word(&plan.scope.environment.name),
+        shell_word(&scope.project.id),
+        shell_word(&scope.environment.name),
         shell_word(service),
         shell_word(deployment_id)
     )
@@ -47,36 +74,37 @@ fn shell_word(s: &str) -> String {
 }
 
 /// The service's report before its deploy starts: what serves now, and how to get back to it.
-pub fn initial_report(plan: &Plan, sp: &ServicePlan) -> ServiceReport {
+pub fn initial_report(scope: &Scope, sp: &ServiceTarget) -> ServiceReport {
     let mut r = ServiceReport::planned(&sp.service.id, &sp.service.name);
     r.url = sp.public_url();
     if let Some(prev) = &sp.serving {
         r.previous_deployment_id = Some(prev.id.clone());
-        r.previous_dashboard_url = Some(plan.dashboard(&sp.service.id, &prev.id));
-        r.rollback_command = Some(rollback_command(plan, &sp.service.name, &prev.id));
+        r.previous_dashboard_url = Some(dashboard(scope, &sp.service.id, &prev.id));
+        r.rollback_command = Some(rollback_command(scope, &sp.service.name, &prev.id));
     }
     r
 }
 
+/// Runs the deploy stage for one service (see [`DeployRequest`]); never fails, the outcome says.
 pub async fn run(
     c: &RailwayClient,
-    cfg: &Config,
-    plan: &Plan,
-    sp: &ServicePlan,
-    label: &str,
+    scope: &Scope,
+    req: &DeployRequest,
     archives: &crate::upload::source::ArchiveCache,
     printer: &LogPrinter,
 ) -> ServiceOutcome {
-    let mut report = initial_report(plan, sp);
+    let sp = &req.target;
+    let label = sp.service.name.as_str();
+    let mut report = initial_report(scope, sp);
     let mut stages = Vec::new();
     let started_at = Utc::now();
     let started = Instant::now();
     let request = StartRequest {
-        project_id: &plan.scope.project.id,
+        project_id: &scope.project.id,
         service_id: &sp.service.id,
-        environment_id: &plan.scope.environment.id,
-        commit_sha: cfg.sha.as_deref(),
-        current_image: sp.instance.source.as_ref().and_then(|s| s.image.as_deref()),
+        environment_id: &scope.environment.id,
+        commit_sha: req.commit_sha.as_deref(),
+        current_image: sp.current_image(),
         archives,
         label,
     };
@@ -84,40 +112,19 @@ pub async fn run(
     let started_deploy = logs::with_progress(
         printer.clone(),
         label.to_string(),
-        deploy::start(c, &cfg.source, &request),
+        deploy::start(c, &req.source, &request),
     )
     .await;
     let id = match started_deploy {
         Ok(id) => id,
-        Err(e) => {
-            report.state = ServiceState::FailedBeforeLive;
-            report.failure = Some(match e {
-                StartError::Upload(e) => format!("the upload failed: {e}"),
-                StartError::Railway(e) => format!(
-                    "could not start the deployment: {e}. If the request reached Railway a deployment may exist anyway: check the service's Deployments tab before re-running"
-                ),
-            });
-            stages.push(timing(
-                Stage::Build,
-                label,
-                started_at,
-                started.elapsed(),
-                StageOutcome::Failed,
-            ));
-            printer.finish(label);
-            return ServiceOutcome {
-                report,
-                stages,
-                deployment: None,
-            };
-        }
+        Err(e) => return not_started(e, report, label, started_at, started, printer),
     };
     report.deployment_id = Some(id.clone());
-    report.dashboard_url = Some(plan.dashboard(&sp.service.id, &id));
+    report.dashboard_url = Some(dashboard(scope, &sp.service.id, &id));
     logs::with_progress(printer.clone(), label.to_string(), async {
         logs::progress(format!(
             "{label}: deployment {id} started: {}",
-            plan.dashboard(&sp.service.id, &id)
+            dashboard(scope, &sp.service.id, &id)
         ));
     })
     .await;
@@ -125,16 +132,44 @@ pub async fn run(
     let deploying_since = std::sync::OnceLock::new();
     let opts = FollowOptions {
         label,
-        deadline: started + cfg.deploy_timeout,
+        deadline: started + req.timeout,
         progress_every: Duration::from_secs(15),
         deploying_since: Some(&deploying_since),
     };
-    // Logs stream on their own socket while the status is followed; however they end, the
-    // verdict below comes only from the deployment's status.
+    let (followed, log) = follow_with_logs(c, printer, label, &id, &opts).await;
+    let deployment = judge(c, printer, label, &id, followed, &log.tail, &mut report).await;
+    let outcome = if report.state == ServiceState::Deployed {
+        StageOutcome::Passed
+    } else {
+        StageOutcome::Failed
+    };
+    stages.extend(build_and_deploy(
+        label,
+        started_at,
+        started,
+        deploying_since.get().copied(),
+        outcome,
+    ));
+    ServiceOutcome {
+        report,
+        stages,
+        deployment,
+    }
+}
+
+/// Follows the deployment to a final state while its logs stream on their own socket; however
+/// the logs end, the verdict comes only from the deployment's status.
+async fn follow_with_logs(
+    c: &RailwayClient,
+    printer: &LogPrinter,
+    label: &str,
+    id: &str,
+    opts: &FollowOptions<'_>,
+) -> (Followed, logs::LogOutcome) {
     let follower = LogFollower::start(
         c.api_url().clone(),
         c.token().clone(),
-        id.clone(),
+        id.to_string(),
         label.to_string(),
         printer.clone(),
         *c.timing(),
@@ -142,14 +177,58 @@ pub async fn run(
     let followed = logs::with_progress(
         printer.clone(),
         label.to_string(),
-        crate::deploy::watch::follow_deployment(c, &id, &opts),
+        crate::deploy::watch::follow_deployment(c, id, opts),
     )
     .await;
     let log = follower.finish().await;
     // The follower closes the group when its stream ends; progress lines after an early end
     // (websockets blocked) reopened it, so close it again (a no-op when nothing is open).
     printer.finish(label);
-    let mut deployment = None;
+    (followed, log)
+}
+
+/// The outcome of a deploy that could not start.
+fn not_started(
+    e: StartError,
+    mut report: ServiceReport,
+    label: &str,
+    started_at: chrono::DateTime<Utc>,
+    started: Instant,
+    printer: &LogPrinter,
+) -> ServiceOutcome {
+    report.state = ServiceState::FailedBeforeLive;
+    report.failure = Some(match e {
+        StartError::Upload(e) => format!("the upload failed: {e}"),
+        StartError::Railway(e) => format!(
+            "could not start the deployment: {e}. If the request reached Railway a deployment may exist anyway: check the service's Deployments tab before re-running"
+        ),
+    });
+    let stages = vec![timing(
+        Stage::Build,
+        label,
+        started_at,
+        started.elapsed(),
+        StageOutcome::Failed,
+    )];
+    printer.finish(label);
+    ServiceOutcome {
+        report,
+        stages,
+        deployment: None,
+    }
+}
+
+/// Turns how the follow ended into the service's state and failure; the deployment as last seen
+/// when it reached a final state.
+async fn judge(
+    c: &RailwayClient,
+    printer: &LogPrinter,
+    label: &str,
+    id: &str,
+    followed: Followed,
+    tail: &[String],
+    report: &mut ServiceReport,
+) -> Option<Deployment> {
     match followed {
         Followed::Final {
             status,
@@ -171,21 +250,21 @@ pub async fn run(
                         None => String::new(),
                     };
                     // One more request, only on failure: which step failed, and why.
-                    let reason = logs::fetch_failure_reason(c, &id).await;
-                    logs::report_failure(printer, label, &log.tail);
-                    report.log_tail = log.tail.clone();
+                    let reason = logs::fetch_failure_reason(c, id).await;
+                    logs::report_failure(printer, label, tail);
+                    report.log_tail = tail.to_vec();
                     report.failure = Some(format!(
                         "{}{serving}",
-                        logs::failure_sentence(&id, &status, reason.as_ref(), why)
+                        logs::failure_sentence(id, &status, reason.as_ref(), why)
                     ));
                 }
-                Phase::InProgress | Phase::AwaitingApproval => unreachable_phase(&mut report, &id),
+                Phase::InProgress | Phase::AwaitingApproval => unreachable_phase(report, id),
             }
-            deployment = Some(*d);
+            Some(*d)
         }
         Followed::TimedOut { last, elapsed } => {
-            logs::report_failure(printer, label, &log.tail);
-            report.log_tail = log.tail.clone();
+            logs::report_failure(printer, label, tail);
+            report.log_tail = tail.to_vec();
             report.state = ServiceState::FailedBeforeLive;
             report.final_status = Some(last.as_str().to_string());
             report.failure = Some(format!(
@@ -193,30 +272,15 @@ pub async fn run(
                 last.as_str(),
                 elapsed.as_secs()
             ));
+            None
         }
         Followed::Error(e) => {
             report.state = ServiceState::FailedBeforeLive;
             report.failure = Some(format!(
                 "lost track of deployment {id}: {e}. Check it in the dashboard"
             ));
+            None
         }
-    }
-    let outcome = if report.state == ServiceState::Deployed {
-        StageOutcome::Passed
-    } else {
-        StageOutcome::Failed
-    };
-    stages.extend(build_and_deploy(
-        label,
-        started_at,
-        started,
-        deploying_since.get().copied(),
-        outcome,
-    ));
-    ServiceOutcome {
-        report,
-        stages,
-        deployment,
     }
 }
 

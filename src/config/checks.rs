@@ -1,4 +1,5 @@
-//! Owns the meaning of the `wait-for-checks` input: no gate, every check, or a list of names.
+//! Owns the meaning of the `wait-for-checks` and `ignore-checks` inputs: no gate, every check, or
+//! a list of names (the gate stage, `crate::gate`, reads these values).
 
 /// Input `wait-for-checks`.
 #[derive(Clone, Debug, PartialEq, Eq)]

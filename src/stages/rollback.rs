@@ -2,16 +2,30 @@
 //! successful deployment before the serving one), then the same rollback, follow and health
 //! check as an automatic rollback.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use crate::config::Config;
-use crate::health::check::probe_spec;
+use super::{ServiceTarget, dashboard};
+use crate::health::check::Probe;
 use crate::health::rollback::{RollbackResult, RollbackScope, roll_back};
-use crate::pipeline::plan::{Plan, ServicePlan};
 use crate::railway::RailwayClient;
 use crate::railway::api::{self, Deployment, DeploymentFilter};
 use crate::railway::status::DeploymentStatus;
-use crate::report::{ServiceReport, ServiceState};
+use crate::railway::resolve::Scope;
+use crate::record::{ServiceReport, ServiceState};
+use crate::timing::Timing;
+
+/// `command: rollback` for one service.
+#[derive(Clone, Debug)]
+pub struct RollbackRequest {
+    pub target: ServiceTarget,
+    /// `to`: the deployment to go back to; else the latest good one before the serving one.
+    pub to: Option<String>,
+    /// The check after the rollback (no body expectation: the release we go back to is not this
+    /// run's commit).
+    pub probe: Probe,
+    /// `deploy-timeout`.
+    pub timeout: Duration,
+}
 
 /// The deployment to go back to when `to` is empty (pure): the newest deployment older than the
 /// serving one that went live and can still be restored. Railway marks a replaced deployment
@@ -39,72 +53,67 @@ pub fn previous_good<'a>(
         })
 }
 
+/// The deployment `req` goes back to: `to`, else the newest restorable one before the serving
+/// one. Err is the service's failure.
+async fn target_deployment(
+    c: &RailwayClient,
+    scope: &Scope,
+    req: &RollbackRequest,
+) -> Result<String, String> {
+    if let Some(to) = &req.to {
+        return Ok(to.clone());
+    }
+    let sp = &req.target;
+    let filter = DeploymentFilter {
+        project_id: Some(scope.project.id.clone()),
+        environment_id: Some(scope.environment.id.clone()),
+        service_id: Some(sp.service.id.clone()),
+        status: None,
+    };
+    let list = api::deployments(c, &filter, 50)
+        .await
+        .map_err(|e| format!("could not list `{}`'s deployments: {e}", sp.service.name))?;
+    let serving = sp.serving.as_ref().map(|d| d.id.as_str());
+    previous_good(&list, serving).map(|d| d.id.clone())
+}
+
 /// Rolls one service back for `command: rollback`. The report reads like a deploy's: the new
 /// serving deployment, the one it replaced, health, and a failure that says what to do.
 pub async fn rollback_service(
     c: &RailwayClient,
     http: &reqwest::Client,
-    cfg: &Config,
-    plan: &Plan,
-    sp: &ServicePlan,
+    timing: &Timing,
+    scope: &Scope,
+    req: &RollbackRequest,
     mut report: ServiceReport,
 ) -> ServiceReport {
-    let name = sp.service.name.clone();
-    let scope = RollbackScope {
-        project_id: &plan.scope.project.id,
-        environment_id: &plan.scope.environment.id,
-        service_id: &sp.service.id,
-        label: &name,
-    };
-    let serving = sp.serving.as_ref().map(|d| d.id.clone());
-    let target = match &cfg.to {
-        Some(to) => to.clone(),
-        None => {
-            let filter = DeploymentFilter {
-                project_id: Some(plan.scope.project.id.clone()),
-                environment_id: Some(plan.scope.environment.id.clone()),
-                service_id: Some(sp.service.id.clone()),
-                status: None,
-            };
-            let list = match api::deployments(c, &filter, 50).await {
-                Ok(l) => l,
-                Err(e) => {
-                    report.state = ServiceState::FailedBeforeLive;
-                    report.failure = Some(format!("could not list `{name}`'s deployments: {e}"));
-                    return report;
-                }
-            };
-            match previous_good(&list, serving.as_deref()) {
-                Ok(d) => d.id.clone(),
-                Err(why) => {
-                    report.state = ServiceState::FailedBeforeLive;
-                    report.failure = Some(why);
-                    return report;
-                }
-            }
+    let sp = &req.target;
+    let target = match target_deployment(c, scope, req).await {
+        Ok(t) => t,
+        Err(why) => {
+            report.state = ServiceState::FailedBeforeLive;
+            report.failure = Some(why);
+            return report;
         }
     };
-    let spec = match probe_spec(&cfg.health, &sp.instance, None, None) {
-        Ok(s) => s,
-        Err(e) => Err(e),
+    let rollback_scope = RollbackScope {
+        project_id: &scope.project.id,
+        environment_id: &scope.environment.id,
+        service_id: &sp.service.id,
+        label: &sp.service.name,
     };
-    // The release we go back to is not this run's commit: body expectations are not applied.
-    let spec = spec.map(|mut p| {
-        p.expect_body = None;
-        p
-    });
-    let deadline = Instant::now() + cfg.deploy_timeout;
+    let deadline = Instant::now() + req.timeout;
     let result = roll_back(
         c,
         http,
-        scope,
+        rollback_scope,
         &target,
-        spec.as_ref().map_err(String::as_str),
+        req.probe.as_result(),
         deadline,
-        &cfg.timing,
+        timing,
     )
     .await;
-    report.previous_deployment_id = serving;
+    report.previous_deployment_id = sp.serving.as_ref().map(|d| d.id.clone());
     match result {
         RollbackResult::Done {
             deployment_id,
@@ -112,7 +121,7 @@ pub async fn rollback_service(
         } => {
             report.state = ServiceState::Deployed;
             report.final_status = Some(DeploymentStatus::Success.to_string());
-            report.dashboard_url = Some(plan.dashboard(&sp.service.id, &deployment_id));
+            report.dashboard_url = Some(dashboard(scope, &sp.service.id, &deployment_id));
             report.deployment_id = Some(deployment_id);
             report.health = Some(health);
         }

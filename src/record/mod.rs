@@ -1,6 +1,10 @@
 //! The run report: everything the pipeline learned, as plain data. Stages fill it in; reporters
 //! (outputs, job summary, PR comment, GitHub Deployment) only read it, so they agree by design.
 
+mod ending;
+
+pub use ending::Ending;
+
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};

@@ -14,8 +14,8 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::exit::Ending;
-use crate::report::RunReport;
+use crate::record::Ending;
+use crate::record::RunReport;
 use crate::report::publish::Publisher;
 use crate::workflow;
 

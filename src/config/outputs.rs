@@ -1,0 +1,36 @@
+//! Owns the table of the contract's step outputs (names and descriptions): `action.yml` is
+//! generated from it, and `crate::report::outputs` writes the values in this order.
+
+/// The contract's outputs: (name, description), in order. `action.yml` is checked against it.
+pub const OUTPUTS: &[(&str, &str)] = &[
+    (
+        "status",
+        "`success`, `failed`, `rolled-back`, `skipped` (dry run, or nothing to deploy)",
+    ),
+    ("environment", "The Railway environment's name"),
+    (
+        "deployment-id",
+        "The new Railway deployment (the first service's, when several)",
+    ),
+    (
+        "previous-deployment-id",
+        "The deployment that served before",
+    ),
+    ("url", "The public URL of the (first) service"),
+    (
+        "version",
+        "The semver version, when the trigger carried one",
+    ),
+    (
+        "dashboard-url",
+        "The Railway dashboard page of the new deployment",
+    ),
+    (
+        "rollback-command",
+        "A command that rolls back to `previous-deployment-id`",
+    ),
+    (
+        "deployments",
+        "A JSON array, one object per service, with the fields above",
+    ),
+];

@@ -1,0 +1,78 @@
+//! The dry run: renders the plan's steps (the same ones the executor runs) and changes nothing.
+//! SQL migrations are only listed, and an upload's archive is built but not sent.
+
+use super::execute::stopped;
+use super::plan::{Plan, Step};
+use crate::config::Source;
+use crate::railway::RailwayClient;
+use crate::record::{Ending, PlannedAction, RunReport, RunStatus};
+use crate::stages::migrate;
+use crate::workflow;
+
+/// Lists the pending SQL migrations, describes the upload, and prints the plan.
+pub async fn run(client: &RailwayClient, plan: &Plan, mut report: RunReport) -> Ending {
+    for step in &plan.steps {
+        if let Step::SqlMigrations(req) = step {
+            let r = migrate::run_sql(
+                client,
+                &plan.scope,
+                req,
+                &mut report.migrations,
+                &mut report.stages,
+            );
+            if let Err(stop) = r.await {
+                return stopped(report, stop);
+            }
+        }
+    }
+    // `source: upload`: build the archive (nothing is sent) and say what it would hold.
+    if let Some(path) = upload_path(plan) {
+        let archives = crate::upload::source::ArchiveCache::default();
+        match crate::upload::describe(&archives, path).await {
+            Ok(description) => report.plan.push(PlannedAction {
+                service: None,
+                description,
+            }),
+            Err(e) => {
+                return Ending::InvalidInput(format!(
+                    "`path` {} cannot be uploaded: {e}",
+                    path.display()
+                ));
+            }
+        }
+    }
+    print(&report.plan, &plan.scope.environment.name);
+    report.status = RunStatus::Skipped;
+    Ending::Finished(Box::new(report))
+}
+
+/// The folder the deploy step uploads, when it uploads one.
+fn upload_path(plan: &Plan) -> Option<&std::path::Path> {
+    plan.steps.iter().find_map(|step| match step {
+        Step::Deploy(reqs) => reqs.iter().find_map(|r| match &r.source {
+            Source::Upload { path } => Some(path.as_path()),
+            _ => None,
+        }),
+        _ => None,
+    })
+}
+
+/// The plan's lines, as the dry run prints them (pure; knows no step kind).
+pub fn render(actions: &[PlannedAction]) -> Vec<String> {
+    actions
+        .iter()
+        .map(|a| format!("- {}", a.description))
+        .collect()
+}
+
+fn print(actions: &[PlannedAction], environment: &str) {
+    workflow::group_start("Plan (dry run: nothing will be changed)");
+    for line in render(actions) {
+        workflow::info(line);
+    }
+    workflow::group_end();
+    workflow::notice(format!(
+        "Dry run: {} change(s) planned in `{environment}`; nothing was changed",
+        actions.len()
+    ));
+}

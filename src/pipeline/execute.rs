@@ -1,0 +1,185 @@
+//! The executor: runs a plan's steps in order, each through its stage, and records what they did
+//! in the run record. A step that stops the run returns the [`Ending`] at once.
+
+use chrono::Utc;
+use futures_util::future::join_all;
+
+use super::plan::{Plan, Step};
+use crate::cancel::CancelGuard;
+use crate::gate::GateRequest;
+use crate::github::GitHub;
+use crate::railway::RailwayClient;
+use crate::record::{Ending, RunReport, RunStatus, Stage, StageTiming};
+use crate::report::publish::{PublishOptions, Publisher};
+use crate::stages::deploy::{self, DeployRequest};
+use crate::stages::{health, migrate, rollback};
+use crate::timing::Timing;
+use crate::upload::source::ArchiveCache;
+use crate::workflow;
+
+/// What the steps run with: the clients and the run's timing.
+pub struct Context<'a> {
+    pub client: &'a RailwayClient,
+    pub github: Option<&'a GitHub>,
+    pub timing: &'a Timing,
+    /// What is published on GitHub is armed here; main settles it however the run ends.
+    pub guard: &'a CancelGuard,
+}
+
+/// Runs every step of `plan` in order; `report` holds what resolution recorded.
+pub async fn execute(cx: &Context<'_>, plan: &Plan, mut report: RunReport) -> Ending {
+    let http = match crate::health::probe::probe_client() {
+        Ok(h) => h,
+        Err(e) => return Ending::Broken(format!("could not build the health-check client: {e}")),
+    };
+    let (c, scope, timing) = (cx.client, &plan.scope, cx.timing);
+    for step in &plan.steps {
+        match step {
+            Step::Gate(req) => {
+                if let Err(ending) = gate(cx, req, &mut report).await {
+                    return ending;
+                }
+            }
+            Step::Report(opts) => {
+                cx.guard.arm(publish(cx, opts.as_ref(), &report).await);
+                cx.guard.update(&report);
+            }
+            // Reserved slots: nothing to run yet (see `Step`).
+            Step::BackupReady | Step::WatchReady => {}
+            Step::SqlMigrations(req) => {
+                let r = migrate::run_sql(c, scope, req, &mut report.migrations, &mut report.stages);
+                if let Err(stop) = r.await {
+                    return stopped(report, stop);
+                }
+            }
+            Step::PreDeployCommand(req) => {
+                if let Err(stop) = migrate::ensure_pre_deploy(c, scope, req).await {
+                    return stopped(report, stop);
+                }
+            }
+            Step::Deploy(reqs) => {
+                deploy_all(c, plan, reqs, &mut report).await;
+                cx.guard.update(&report);
+            }
+            Step::PreDeployReport(cmd) => {
+                let services = &mut report.services;
+                migrate::report_pre_deploy(c, cmd, services, &mut report.migrations).await;
+                cx.guard.update(&report);
+            }
+            Step::Health(checks) => {
+                let (services, stages) = (&mut report.services, &mut report.stages);
+                health::check_health(c, &http, timing, checks, services, stages).await;
+            }
+            Step::Rollback(policy) => {
+                let (services, stages) = (&mut report.services, &mut report.stages);
+                health::roll_back_release(c, &http, timing, scope, policy, services, stages).await;
+            }
+            Step::RollbackCommand(reqs) => {
+                let work = reqs.iter().map(|req| {
+                    let initial = deploy::initial_report(scope, &req.target);
+                    rollback::rollback_service(c, &http, timing, scope, req, initial)
+                });
+                report.services = join_all(work).await;
+            }
+        }
+    }
+    finish(report)
+}
+
+/// Starts the GitHub Deployment and the "deploying" comment, when there is a client and options.
+async fn publish(cx: &Context<'_>, opts: Option<&PublishOptions>, report: &RunReport) -> Publisher {
+    match (cx.github, opts) {
+        (Some(gh), Some(opts)) => Publisher::start(gh, cx.timing, opts, report).await,
+        _ => Publisher::disabled(),
+    }
+}
+
+/// Deploys and follows every service at once (services sharing a `path` share one archive).
+async fn deploy_all(
+    c: &RailwayClient,
+    plan: &Plan,
+    reqs: &[DeployRequest],
+    report: &mut RunReport,
+) {
+    let archives = ArchiveCache::default();
+    // One log group per service; lines carry the service name when several deploy.
+    let printer = crate::deploy::logs::LogPrinter::new(reqs.len() > 1);
+    let outcomes = join_all(
+        reqs.iter()
+            .map(|req| deploy::run(c, &plan.scope, req, &archives, &printer)),
+    )
+    .await;
+    report.services.clear();
+    for o in outcomes {
+        report.stages.extend(o.stages);
+        report.services.push(o.report);
+    }
+}
+
+/// The gate stage: `Err` ends the run (failed, nothing changed).
+async fn gate(
+    cx: &Context<'_>,
+    request: &GateRequest,
+    report: &mut RunReport,
+) -> Result<(), Ending> {
+    let started_at = Utc::now();
+    let started = std::time::Instant::now();
+    workflow::group_start("Checks");
+    let gate = crate::gate::wait_for_checks(cx.github, request, cx.timing).await;
+    workflow::group_end();
+    let passed = gate.passed;
+    report.stages.push(StageTiming::ended(
+        Stage::Gate,
+        None,
+        started_at,
+        started,
+        passed,
+    ));
+    let reason = gate.reason.clone();
+    report.gate = Some(gate);
+    if !passed {
+        let why = reason.unwrap_or_else(|| "the commit's checks did not pass".into());
+        workflow::error_titled("Checks did not pass", &why);
+        report.status = RunStatus::Failed;
+        // The gate's reasons already say "Nothing was deployed"; don't say it twice.
+        report.failure = Some(
+            if why.to_ascii_lowercase().contains("nothing was deployed") {
+                why
+            } else {
+                format!("{why}; nothing was deployed")
+            },
+        );
+        return Err(Ending::Finished(Box::new(report.clone())));
+    }
+    Ok(())
+}
+
+/// Sets the run's status from its services and reports the failures.
+fn finish(mut report: RunReport) -> Ending {
+    report.status = health::run_status(&report.services);
+    if report.status != RunStatus::Success {
+        let failures: Vec<String> = report
+            .services
+            .iter()
+            .filter_map(|s| s.failure.as_ref().map(|f| format!("{}: {f}", s.name)))
+            .collect();
+        for f in &failures {
+            workflow::error(f);
+        }
+        report.failure = failures.into_iter().next();
+    }
+    Ending::Finished(Box::new(report))
+}
+
+/// The ending of a run the migrate stage stopped.
+pub fn stopped(mut report: RunReport, stop: migrate::Stop) -> Ending {
+    match stop {
+        migrate::Stop::Input(msg) => Ending::InvalidInput(msg),
+        migrate::Stop::Failed(msg) => {
+            workflow::error_titled("Migration failed", &msg);
+            report.status = RunStatus::Failed;
+            report.failure = Some(msg);
+            Ending::Finished(Box::new(report))
+        }
+    }
+}

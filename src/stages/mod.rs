@@ -1,0 +1,52 @@
+//! Owns the stages of a run, each driven by a typed request that the plan (`crate::pipeline::plan`)
+//! built: migrate, deploy (start, follow, logs), health and automatic rollback, `command: rollback`,
+//! promotion (what passed in `from-environment`) and the release guard. The gate is the stage in
+//! `crate::gate`. Nothing here reads the configuration.
+
+pub mod deploy;
+pub mod health;
+pub mod migrate;
+pub mod promote;
+pub mod release_guard;
+pub mod rollback;
+
+use crate::railway::api::{Deployment, Named, ServiceInstance};
+use crate::railway::dashboard_url;
+use crate::railway::resolve::Scope;
+
+/// One service of the run, as resolution read it from Railway.
+#[derive(Clone, Debug)]
+pub struct ServiceTarget {
+    pub service: Named,
+    pub instance: ServiceInstance,
+    /// The deployment serving before this run (for outputs and rollback).
+    pub serving: Option<Deployment>,
+}
+
+impl ServiceTarget {
+    /// `https://{domain}`, a custom domain before the Railway one.
+    pub fn public_url(&self) -> Option<String> {
+        self.instance
+            .domains
+            .primary()
+            .map(|d| format!("https://{d}"))
+    }
+
+    /// The image the service runs now, when it runs one.
+    pub fn current_image(&self) -> Option<&str> {
+        self.instance
+            .source
+            .as_ref()
+            .and_then(|s| s.image.as_deref())
+    }
+}
+
+/// The dashboard page of a deployment of `service_id` in the run's project and environment.
+pub fn dashboard(scope: &Scope, service_id: &str, deployment_id: &str) -> String {
+    dashboard_url(
+        &scope.project.id,
+        service_id,
+        &scope.environment.id,
+        deployment_id,
+    )
+}

@@ -1,0 +1,228 @@
+//! The plan is the program: built as data from the configuration and what resolution read, and
+//! rendered (dry run, summary, logs) from the same steps the executor runs.
+
+use railway_deploy::config::{Config, LoadError, Source};
+use railway_deploy::health::check::Probe;
+use railway_deploy::pipeline::dry_run::render;
+use railway_deploy::pipeline::plan::{self, Plan, Step};
+use railway_deploy::railway::api::{Named, Project, ServiceInstance};
+use railway_deploy::railway::resolve::Scope;
+use railway_deploy::stages::ServiceTarget;
+use railway_deploy::stages::migrate::PreDeployRequest;
+use railway_deploy::stages::promote::Promotion;
+
+fn config(extra: &[(&str, &str)]) -> Config {
+    let mut pairs: Vec<(String, String)> = [
+        ("INPUT_RAILWAY-TOKEN", "tok-secret"),
+        ("INPUT_SERVICE", "web, worker"),
+        ("INPUT_SOURCE", "commit"),
+        ("INPUT_ENVIRONMENT", "production"),
+        ("INPUT_WAIT-FOR-CHECKS", "false"),
+        ("GITHUB_SHA", "abc1234def"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for (k, v) in extra {
+        pairs.retain(|(n, _)| n != k);
+        pairs.push((k.to_string(), v.to_string()));
+    }
+    let env = move |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    match Config::load(["railway-deploy".to_string()], env) {
+        Ok(c) => c,
+        Err(LoadError::Input(e)) => panic!("{e}"),
+        Err(LoadError::Usage(e)) => panic!("{e}"),
+    }
+}
+
+fn target(id: &str, name: &str) -> ServiceTarget {
+    let instance: ServiceInstance = serde_json::from_value(serde_json::json!({
+        "id": format!("inst-{id}"),
+        "serviceId": id,
+        "serviceName": name,
+        "healthcheckPath": "/health",
+        "preDeployCommand": null,
+        "source": { "image": "ghcr.io/acme/old:1", "repo": null },
+        "domains": { "serviceDomains": [{ "domain": format!("{name}.up.railway.app") }] }
+    }))
+    .unwrap();
+    ServiceTarget {
+        service: Named {
+            id: id.into(),
+            name: name.into(),
+        },
+        instance,
+        serving: None,
+    }
+}
+
+fn scope() -> Scope {
+    let named = |id: &str, name: &str| Named {
+        id: id.into(),
+        name: name.into(),
+    };
+    let project = Project {
+        id: "proj-1".into(),
+        name: "shop".into(),
+        environments: vec![named("env-prod", "production")],
+        services: vec![named("svc-web", "web"), named("svc-worker", "worker")],
+    };
+    Scope {
+        environment: project.environments[0].clone(),
+        project,
+    }
+}
+
+fn build(cfg: &Config, promotions: &[Promotion]) -> Plan {
+    let services = vec![target("svc-web", "web"), target("svc-worker", "worker")];
+    let probes = plan::health_probes(cfg, &services).unwrap();
+    plan::build(cfg, scope(), services, probes, promotions)
+}
+
+#[test]
+fn a_pushed_step_appears_in_the_dry_run_without_touching_the_renderer() {
+    let cfg = config(&[]);
+    let mut plan = build(&cfg, &[]);
+    let before = render(&plan.describe());
+    assert_eq!(
+        before,
+        vec![
+            "- deploy commit abc1234 to `web` in `production`",
+            "- deploy commit abc1234 to `worker` in `production`",
+        ]
+    );
+    plan.steps.push(Step::PreDeployCommand(PreDeployRequest {
+        command: "npm run migrate".into(),
+        services: vec![target("svc-web", "web")],
+    }));
+    let after = render(&plan.describe());
+    assert_eq!(after.len(), before.len() + 1, "{after:?}");
+    assert_eq!(
+        after.last().map(String::as_str),
+        Some("- set the pre-deploy command of `web` in `production` to `npm run migrate`")
+    );
+}
+
+#[test]
+fn steps_are_in_the_order_they_execute() {
+    let cfg = config(&[
+        ("INPUT_MIGRATE-COMMAND", "npm run migrate"),
+        ("INPUT_WAIT-FOR-CHECKS", "true"),
+    ]);
+    let plan = build(&cfg, &[]);
+    let kinds: Vec<&str> = plan
+        .steps
+        .iter()
+        .map(|s| match s {
+            Step::Gate(_) => "gate",
+            Step::Report(_) => "report",
+            Step::BackupReady => "backup",
+            Step::SqlMigrations(_) => "sql",
+            Step::PreDeployCommand(_) => "pre-deploy",
+            Step::Deploy(_) => "deploy",
+            Step::PreDeployReport(_) => "pre-deploy-report",
+            Step::Health(_) => "health",
+            Step::WatchReady => "watch",
+            Step::Rollback(_) => "rollback",
+            Step::RollbackCommand(_) => "rollback-command",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "gate",
+            "report",
+            "backup",
+            "pre-deploy",
+            "deploy",
+            "pre-deploy-report",
+            "health",
+            "watch",
+            "rollback"
+        ]
+    );
+    // The probe is built once, here: each service's URL from its domain and health path.
+    let Some(Step::Health(checks)) = plan.steps.iter().find(|s| matches!(s, Step::Health(_)))
+    else {
+        panic!("no health step");
+    };
+    let urls: Vec<String> = checks
+        .iter()
+        .map(|c| match &c.probe {
+            Probe::Check(spec) => spec.url.to_string(),
+            Probe::Skip(why) => why.clone(),
+        })
+        .collect();
+    assert_eq!(
+        urls,
+        [
+            "https://web.up.railway.app/health",
+            "https://worker.up.railway.app/health"
+        ]
+    );
+}
+
+#[test]
+fn promotion_is_resolved_into_each_service_deploy() {
+    let cfg = config(&[("INPUT_COMMAND", "promote"), ("INPUT_SOURCE", "image")]);
+    // Listed in another order than the services: matched by service, not by position.
+    let promotions = [
+        Promotion {
+            service_id: "svc-worker".into(),
+            service_name: "worker".into(),
+            from_deployment_id: "d-2".into(),
+            source: Source::Image {
+                reference: "ghcr.io/acme/worker@sha256:bb".into(),
+            },
+            commit_sha: None,
+        },
+        Promotion {
+            service_id: "svc-web".into(),
+            service_name: "web".into(),
+            from_deployment_id: "d-1".into(),
+            source: Source::Commit,
+            commit_sha: Some("fedcba9876".into()),
+        },
+    ];
+    let plan = build(&cfg, &promotions);
+    assert_eq!(
+        render(&plan.describe()),
+        vec![
+            "- deploy commit fedcba9 to `web` in `production`",
+            "- set the image of `worker` in `production` to `ghcr.io/acme/worker@sha256:bb`",
+            "- deploy image `ghcr.io/acme/worker@sha256:bb` to `worker` in `production`",
+        ]
+    );
+}
+
+#[test]
+fn bad_health_settings_are_invalid_input_at_plan_time() {
+    let cfg = config(&[("INPUT_HEALTH-EXPECT-BODY", "{version}")]);
+    let services = vec![target("svc-web", "web")];
+    let err = plan::health_probes(&cfg, &services).unwrap_err();
+    assert!(err.contains("{version}"), "{err}");
+}
+
+#[test]
+fn rollback_command_plans_only_the_rollback() {
+    let cfg = config(&[
+        ("INPUT_COMMAND", "rollback"),
+        ("INPUT_WAIT-FOR-CHECKS", "true"),
+    ]);
+    let plan = build(&cfg, &[]);
+    assert!(
+        matches!(
+            plan.steps.as_slice(),
+            [Step::Report(_), Step::RollbackCommand(r)] if r.len() == 2
+        ),
+        "{:?}",
+        plan.steps
+    );
+    assert_eq!(
+        render(&plan.describe()),
+        vec![
+            "- roll `web` in `production` back to its previous successful deployment",
+            "- roll `worker` in `production` back to its previous successful deployment",
+        ]
+    );
+}
