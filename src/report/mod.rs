@@ -14,3 +14,4 @@ pub mod promote;
 pub mod publish;
 pub mod release_guard;
 pub mod summary;
+pub mod timeline;
