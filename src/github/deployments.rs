@@ -2,7 +2,8 @@
 //! sha, the Railway environment's name, no auto-merge, no required contexts: the gate is ours), an
 //! `in_progress` status at start linking the workflow run, and exactly one final status
 //! (`success` with the service URL, `failure`, or `error`), so a Deployment is never left
-//! `in_progress`. Reporting never fails a deploy: every problem here becomes a warning.
+//! `in_progress`. Reporting never fails a deploy: every problem here becomes a warning. The
+//! Deployment's `task` names the run's service set (`github::keyed`).
 //!
 //! Decision: the payload is written when the Deployment is created (GitHub never lets it change),
 //! so it holds what is known then: the version, the sha and each service with its previous
@@ -12,6 +13,7 @@
 use serde_json::{Value, json};
 
 use crate::github::GitHub;
+use crate::github::keyed::{ServiceSet, deactivate_older};
 use crate::github::request::{GitHubError, Method, send};
 use crate::report::{RunReport, RunStatus};
 use crate::retry::RetryPolicy;
@@ -135,6 +137,8 @@ pub struct DeploymentTracker {
     timing: Timing,
     id: u64,
     environment: String,
+    /// `deploy:<service set>` (see `github::keyed`).
+    task: String,
     log_url: Option<String>,
 }
 
@@ -149,9 +153,10 @@ impl DeploymentTracker {
         report: &RunReport,
     ) -> Option<Self> {
         let route = format!("{}/deployments", gh.repo_route());
+        let task = ServiceSet::new(report.services.iter().map(|s| s.name.as_str())).task();
         let body = json!({
             "ref": start.sha,
-            "task": "deploy",
+            "task": task,
             "environment": start.environment,
             "auto_merge": false,
             "required_contexts": [],
@@ -210,6 +215,7 @@ impl DeploymentTracker {
             timing: *timing,
             id,
             environment: start.environment.clone(),
+            task,
             log_url: start.log_url.clone(),
         };
         let description = format!("Deploying to {}", start.environment);
@@ -229,8 +235,8 @@ impl DeploymentTracker {
     }
 
     /// Writes the final status from the finished run: `success` (with `environment_url` = the
-    /// first service's URL, and `auto_inactive` so older Deployments turn inactive), `failure`,
-    /// or `inactive`. Failures to write are warnings.
+    /// first service's URL; then the same service set's older Deployments turn inactive, see
+    /// `github::keyed`), `failure`, or `inactive`. Failures to write are warnings.
     pub async fn finish(&self, report: &RunReport) {
         let state = final_state(report.status);
         let url = report.services.iter().find_map(|s| s.url.clone());
@@ -244,6 +250,17 @@ impl DeploymentTracker {
                 &e,
                 "deployments: write",
             ));
+            return;
+        }
+        if state == "success" {
+            let (gh, t, env) = (&self.gh, &self.timing, &self.environment);
+            if let Err(e) = deactivate_older(gh, t, env, &self.task, self.id).await {
+                workflow::warning(explain(
+                    "mark this service set's older GitHub Deployments inactive",
+                    &e,
+                    "deployments: write",
+                ));
+            }
         }
     }
 
@@ -270,7 +287,7 @@ impl DeploymentTracker {
             "state": state,
             "description": description,
             "environment": self.environment,
-            "auto_inactive": true,
+            "auto_inactive": false,
         });
         if let Some(log_url) = &self.log_url {
             body["log_url"] = json!(log_url);
