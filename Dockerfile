@@ -20,6 +20,11 @@ RUN case "${TARGETARCH:-amd64}" in \
  && cp "target/$(cat /target)/release/railway-deploy" /railway-deploy
 
 FROM scratch
+# GHCR links the package to its repository through this label (release.yml passes SOURCE_URL).
+ARG SOURCE_URL=""
+LABEL org.opencontainers.image.source="${SOURCE_URL}" \
+      org.opencontainers.image.description="Gate, deploy, migrate, health-check, roll back and report Railway deployments from GitHub Actions" \
+      org.opencontainers.image.licenses="MIT"
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=build /railway-deploy /railway-deploy
 ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt

@@ -99,7 +99,9 @@ async fn a_successful_run_goes_in_progress_then_success_with_the_service_url() {
     assert!(st[0].get("environment_url").is_none());
     assert_eq!(st[1]["state"], "success");
     assert_eq!(st[1]["environment_url"], "https://web.up.railway.app");
-    assert_eq!(st[1]["auto_inactive"], true);
+    // Older Deployments are made inactive per service set (github::keyed), not by GitHub.
+    assert_eq!(st[1]["auto_inactive"], false);
+    assert_eq!(create["task"], "deploy:web");
     assert_eq!(st[1]["log_url"], "https://github.com/o/r/actions/runs/42");
     assert!(st[1]["description"].as_str().unwrap().contains("dep-new"));
 }

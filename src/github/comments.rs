@@ -1,5 +1,5 @@
 //! Owns the sticky pull-request comment on GitHub: which PRs a run comments on, who "we" are, and
-//! one comment per PR and environment, found by a hidden marker across every page of comments,
+//! one comment per PR, environment and service set (`github::keyed`), found by a hidden marker across every page of comments,
 //! edited in place and created only when absent. Never fails a deploy: a refusal is a warning
 //! naming the missing permission.
 //!
@@ -120,7 +120,8 @@ pub async fn target_pulls(
     Ok(numbers)
 }
 
-/// The id of our comment carrying `marker` on PR `pull`, reading every page.
+/// The id of our comment carrying `marker` on PR `pull`, reading every page; failing that, our
+/// comment that an earlier version keyed by environment only (see `github::keyed::adopts`).
 pub async fn find_comment(
     gh: &GitHub,
     timing: &Timing,
@@ -130,6 +131,7 @@ pub async fn find_comment(
 ) -> Result<Option<u64>, GitHubError> {
     // Pages are asked for by number rather than by following the Link URL: octocrab only sends
     // the token to its base host, and a GitHub Enterprise base path would be doubled.
+    let mut earlier = None;
     for page in 1..=MAX_PAGES {
         let route = format!(
             "{}/issues/{pull}/comments?per_page=100&page={page}",
@@ -137,18 +139,23 @@ pub async fn find_comment(
         );
         let reply = send(gh, Method::GET, &route, None, &policy(), timing, |_| false).await?;
         let comments: Vec<Comment> = reply.json(&route)?;
-        let ours = comments.iter().find(|c| {
-            c.body.as_deref().is_some_and(|b| b.contains(marker))
-                && c.user.as_ref().is_some_and(|u| author.matches(u))
-        });
-        if let Some(c) = ours {
-            return Ok(Some(c.id));
+        let mine = comments
+            .iter()
+            .filter(|c| c.user.as_ref().is_some_and(|u| author.matches(u)));
+        for c in mine {
+            let body = c.body.as_deref().unwrap_or_default();
+            if body.contains(marker) {
+                return Ok(Some(c.id));
+            }
+            if earlier.is_none() && crate::github::keyed::adopts(marker, body) {
+                earlier = Some(c.id);
+            }
         }
         if reply.next_page().is_none() {
             break;
         }
     }
-    Ok(None)
+    Ok(earlier)
 }
 
 /// What [`upsert`] did.
@@ -241,12 +248,13 @@ pub struct StickyComments {
 }
 
 impl StickyComments {
-    /// Finds who we are and which PRs to comment on. With no PR (a push nobody opened a PR
-    /// for), writes do nothing.
+    /// Finds who we are and which PRs to comment on; `marker` tells our comment (see
+    /// `github::keyed::comment_marker`). With no PR (a push nobody opened a PR for), writes do
+    /// nothing.
     pub async fn new(
         gh: &GitHub,
         timing: &Timing,
-        environment: &str,
+        marker: &str,
         event_pull: Option<u64>,
         sha: &str,
     ) -> Self {
@@ -269,7 +277,7 @@ impl StickyComments {
         StickyComments {
             gh: gh.clone(),
             timing: *timing,
-            marker: marker(environment),
+            marker: marker.to_string(),
             author,
             targets: pulls
                 .into_iter()

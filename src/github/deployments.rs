@@ -2,7 +2,8 @@
 //! sha, the Railway environment's name, no auto-merge, no required contexts: the gate is ours), an
 //! `in_progress` status at start linking the workflow run, and exactly one final status
 //! (`success` with the service URL, `failure`, or `error`), so a Deployment is never left
-//! `in_progress`. Reporting never fails a deploy: every problem here becomes a warning.
+//! `in_progress`. Reporting never fails a deploy: every problem here becomes a warning. The
+//! Deployment's `task` names the run's service set (`github::keyed`).
 //!
 //! Takes plain values (payload, state, description, URLs); the mapping from the run's record is
 //! `crate::report::deployment`.
@@ -10,6 +11,7 @@
 use serde_json::{Value, json};
 
 use crate::github::GitHub;
+use crate::github::keyed::deactivate_older;
 use crate::github::request::{GitHubError, Method, send};
 use crate::retry::RetryPolicy;
 use crate::text::truncate;
@@ -50,6 +52,8 @@ pub struct DeploymentStart {
 pub struct DeploymentOpening {
     pub payload: Value,
     pub description: String,
+    /// `deploy:<service set>` (see `github::keyed`): Deployments are keyed by environment and set.
+    pub task: String,
 }
 
 /// The final status: `success`, `failure` or `inactive`, its one-line description, and the URL
@@ -89,6 +93,8 @@ pub struct DeploymentTracker {
     timing: Timing,
     id: u64,
     environment: String,
+    /// `deploy:<service set>` (see `github::keyed`).
+    task: String,
     log_url: Option<String>,
 }
 
@@ -103,9 +109,10 @@ impl DeploymentTracker {
         opening: &DeploymentOpening,
     ) -> Option<Self> {
         let route = format!("{}/deployments", gh.repo_route());
+        let task = opening.task.clone();
         let body = json!({
             "ref": start.sha,
-            "task": "deploy",
+            "task": task,
             "environment": start.environment,
             "auto_merge": false,
             "required_contexts": [],
@@ -161,6 +168,7 @@ impl DeploymentTracker {
             timing: *timing,
             id,
             environment: start.environment.clone(),
+            task,
             log_url: start.log_url.clone(),
         };
         let description = format!("Deploying to {}", start.environment);
@@ -179,10 +187,11 @@ impl DeploymentTracker {
         self.id
     }
 
-    /// Writes the final status (with `auto_inactive`, so older Deployments turn inactive).
-    /// Failures to write are warnings.
+    /// Writes the final status: `success` (then the same service set's older Deployments turn
+    /// inactive, see `github::keyed`), `failure`, or `inactive`. Failures to write are warnings.
     pub async fn finish(&self, fin: &DeploymentFinal) {
         let description = truncate(&fin.description, DESCRIPTION_MAX);
+        let state = fin.state;
         if let Err(e) = self
             .post(fin.state, &description, fin.environment_url.as_deref())
             .await
@@ -192,6 +201,17 @@ impl DeploymentTracker {
                 &e,
                 "deployments: write",
             ));
+            return;
+        }
+        if state == "success" {
+            let (gh, t, env) = (&self.gh, &self.timing, &self.environment);
+            if let Err(e) = deactivate_older(gh, t, env, &self.task, self.id).await {
+                workflow::warning(explain(
+                    "mark this service set's older GitHub Deployments inactive",
+                    &e,
+                    "deployments: write",
+                ));
+            }
         }
     }
 
@@ -218,7 +238,7 @@ impl DeploymentTracker {
             "state": state,
             "description": description,
             "environment": self.environment,
-            "auto_inactive": true,
+            "auto_inactive": false,
         });
         if let Some(log_url) = &self.log_url {
             body["log_url"] = json!(log_url);

@@ -7,3 +7,4 @@ pub mod request;
 pub use client::GitHub;
 pub mod comments;
 pub mod deployments;
+pub mod keyed;

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crate::github::comments::marker;
+use crate::github::keyed::{ServiceSet, comment_marker};
 use crate::record::{RunReport, RunStatus};
 use crate::report::markdown::{
     cell, code_block, escape_html, failed_stage, link, log_tail, previous_deployment_link,
@@ -81,7 +81,8 @@ pub fn render_comment(r: &RunReport, phase: Phase, run_url: Option<&str>) -> Str
 fn render_with(r: &RunReport, phase: Phase, run_url: Option<&str>, log_lines: usize) -> String {
     let env_name = r.environment.as_deref().unwrap_or("");
     let mut out = String::new();
-    let _ = writeln!(out, "{}", marker(env_name));
+    let services = ServiceSet::new(r.services.iter().map(|s| s.name.as_str()));
+    let _ = writeln!(out, "{}", comment_marker(env_name, &services));
     let _ = writeln!(out, "### {}\n", headline(r, phase));
 
     let mut facts = Vec::new();

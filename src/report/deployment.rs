@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use crate::github::deployments::{
     DESCRIPTION_MAX, DeploymentFinal, DeploymentOpening, PAYLOAD_TOOL,
 };
+use crate::github::keyed::ServiceSet;
 use crate::record::{RunReport, RunStatus};
 use crate::text::truncate;
 
@@ -22,6 +23,7 @@ pub fn opening(report: &RunReport, sha: &str) -> DeploymentOpening {
             "railway-deploy {}",
             report.version.as_deref().unwrap_or(sha)
         ),
+        task: ServiceSet::new(report.services.iter().map(|s| s.name.as_str())).task(),
     }
 }
 

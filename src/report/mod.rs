@@ -8,3 +8,4 @@ pub mod markdown;
 pub mod outputs;
 pub mod publish;
 pub mod summary;
+pub mod timeline;

@@ -16,6 +16,7 @@ use tokio::sync::Mutex;
 use crate::github::GitHub;
 use crate::github::comments::StickyComments;
 use crate::github::deployments::{DeploymentStart, DeploymentTracker};
+use crate::github::keyed::{ServiceSet, comment_marker};
 use crate::record::{RunReport, RunStatus};
 use crate::report::comment::{Phase, render_comment};
 use crate::report::deployment;
@@ -80,9 +81,9 @@ impl Publisher {
             None
         };
         let comments = if opts.comment {
-            let mut c =
-                StickyComments::new(gh, timing, &opts.environment, opts.event_pull, &opts.sha)
-                    .await;
+            let services = ServiceSet::new(report.services.iter().map(|s| s.name.as_str()));
+            let marker = comment_marker(&opts.environment, &services);
+            let mut c = StickyComments::new(gh, timing, &marker, opts.event_pull, &opts.sha).await;
             c.write(&render_comment(
                 report,
                 Phase::Deploying,

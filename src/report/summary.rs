@@ -1,5 +1,5 @@
 //! Owns the job summary (`GITHUB_STEP_SUMMARY`): the outcome first, then a table per service,
-//! the gate's checks, migrations, health, how to roll back, a mermaid `gantt` timeline of the
+//! the gate's checks, migrations, health, how to roll back, the timeline (`report::timeline`) of the
 //! stages, and the plan on a dry run. Lists and logs are cut so the summary stays far below
 //! GitHub's 1 MiB limit per step ([`MAX_SUMMARY_BYTES`]).
 
@@ -9,9 +9,8 @@ use std::path::Path;
 
 use crate::record::{RunReport, RunStatus, ServiceState, StageOutcome};
 use crate::report::markdown::{
-    cell, code_block, duration, escape_html, failed_stage, link, log_tail,
-    previous_deployment_link, scrub_credentials, service_durations, short_sha, stage_spans,
-    state_word,
+    cell, code_block, escape_html, failed_stage, link, log_tail, previous_deployment_link,
+    scrub_credentials, service_durations, short_sha, state_word,
 };
 
 /// The summary's own ceiling: a tenth of GitHub's 1 MiB, which other steps share.
@@ -100,7 +99,7 @@ fn render_with(r: &RunReport, log_lines: usize) -> String {
     if !r.dry_run {
         rollback(&mut out, r);
     }
-    timeline(&mut out, r);
+    crate::report::timeline::timeline(&mut out, r);
     out
 }
 
@@ -308,67 +307,6 @@ fn rollback(out: &mut String, r: &RunReport) {
             out.push('\n');
         }
     }
-}
-
-/// Mermaid task names may not hold `:`, `#` or `;`.
-fn task_name(s: &str) -> String {
-    s.chars()
-        .map(|c| if ":#;\n\r".contains(c) { ' ' } else { c })
-        .collect()
-}
-
-fn timeline(out: &mut String, r: &RunReport) {
-    if r.stages.is_empty() {
-        return;
-    }
-    let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S").to_string();
-    let mut sections: Vec<Option<&str>> = vec![None];
-    for t in &r.stages {
-        if t.service.is_some() && !sections.contains(&t.service.as_deref()) {
-            sections.push(t.service.as_deref());
-        }
-    }
-    let _ = writeln!(out, "### Timeline\n");
-    let _ = writeln!(out, "```mermaid\ngantt");
-    let _ = writeln!(
-        out,
-        "    dateFormat YYYY-MM-DD HH:mm:ss\n    axisFormat %H:%M:%S"
-    );
-    let mut n = 0;
-    for section in sections {
-        let own: Vec<_> = r
-            .stages
-            .iter()
-            .filter(|t| t.service.as_deref() == section)
-            .cloned()
-            .collect();
-        let spans = stage_spans(&own);
-        if spans.is_empty() {
-            continue;
-        }
-        let _ = writeln!(out, "    section {}", task_name(section.unwrap_or("run")));
-        for s in spans {
-            n += 1;
-            let tag = match s.outcome {
-                StageOutcome::Passed => "done, ",
-                StageOutcome::Failed => "crit, ",
-                StageOutcome::Skipped => "",
-            };
-            // A bar needs a visible length: at least one second.
-            let end = s.start
-                + chrono::Duration::from_std(s.duration.max(std::time::Duration::from_secs(1)))
-                    .unwrap_or(chrono::Duration::seconds(1));
-            let _ = writeln!(
-                out,
-                "    {} {} :{tag}s{n}, {}, {}",
-                s.stage.as_str(),
-                duration(s.duration),
-                fmt(s.start),
-                fmt(end)
-            );
-        }
-    }
-    let _ = writeln!(out, "```\n");
 }
 
 /// Appends `markdown` to the summary file (`GITHUB_STEP_SUMMARY`), creating it when missing.

@@ -1,6 +1,6 @@
 //! Fake GitHub Deployments: create (201, or the 202 auto-merge and 409 conflict replies GitHub
-//! documents, or a read-only token's 403), list by environment (newest first, paginated by Link
-//! header), and deployment statuses (create and list, newest first; `auto_inactive` marks older
+//! documents, or a read-only token's 403), list by environment, sha and task (newest first,
+//! paginated by Link header), and deployment statuses (create and list, newest first; `auto_inactive` marks older
 //! deployments of the environment inactive the way GitHub does for non-production ones).
 
 use axum::Json;
@@ -58,7 +58,7 @@ impl DeploymentsWorld {
     /// Seeds an existing deployment (with its statuses, oldest first) as if an earlier run made it.
     pub fn seed(&mut self, environment: &str, sha: &str, payload: Value, states: &[&str]) -> u64 {
         let id = self.allocate_id();
-        let body = deployment_json(id, sha, environment, payload, false, "");
+        let body = deployment_json(id, sha, environment, "deploy", payload, false, "");
         let statuses = states
             .iter()
             .enumerate()
@@ -78,6 +78,7 @@ fn deployment_json(
     id: u64,
     sha: &str,
     environment: &str,
+    task: &str,
     payload: Value,
     production: bool,
     description: &str,
@@ -86,7 +87,7 @@ fn deployment_json(
         "id": id,
         "sha": sha,
         "ref": sha,
-        "task": "deploy",
+        "task": task,
         "environment": environment,
         "payload": payload,
         "production_environment": production,
@@ -165,6 +166,7 @@ async fn create(
         id,
         r#ref,
         req["environment"].as_str().unwrap_or("production"),
+        req["task"].as_str().unwrap_or("deploy"),
         req.get("payload").cloned().unwrap_or(json!({})),
         req["production_environment"].as_bool().unwrap_or(false),
         req["description"].as_str().unwrap_or(""),
@@ -181,6 +183,7 @@ async fn create(
 struct ListQuery {
     environment: Option<String>,
     sha: Option<String>,
+    task: Option<String>,
     per_page: Option<usize>,
     page: Option<usize>,
 }
@@ -205,6 +208,7 @@ async fn list(
                 .is_none_or(|e| d.body["environment"] == e)
         })
         .filter(|d| q.sha.as_deref().is_none_or(|sha| d.body["sha"] == sha))
+        .filter(|d| q.task.as_deref().is_none_or(|task| d.body["task"] == task))
         .map(|d| d.body.clone())
         .collect();
     paginate(&headers, &uri, all, q.per_page, q.page)
