@@ -6,14 +6,10 @@
 use std::time::Duration;
 
 use crate::support::alone::{is_alone, run_alone};
-use fakes::Server;
-use fakes::github::GitHubState;
-use railway_deploy::github::GitHub;
+use crate::support::github::setup;
 use railway_deploy::report::cancel::{CancelGuard, Signal, until_signal};
 use railway_deploy::report::publish::{PublishOptions, Publisher};
 use railway_deploy::report::{RunReport, ServiceReport};
-use railway_deploy::secret::Secret;
-use railway_deploy::timing::Timing;
 
 #[tokio::test]
 async fn sigterm_during_a_deploy_leaves_error_and_a_cancelled_comment() {
@@ -21,11 +17,7 @@ async fn sigterm_during_a_deploy_leaves_error_and_a_cancelled_comment() {
         let name = "sigterm_during_a_deploy_leaves_error_and_a_cancelled_comment";
         return run_alone(module_path!(), name).await;
     }
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let state = GitHubState::default();
-    let server = Server::start(fakes::github::router(state.clone())).await;
-    let gh = GitHub::new(&server.url(), &Secret::new("t"), "o/r").unwrap();
-    let t = Timing::from_env_value(Some("0.001"));
+    let (_server, state, gh, t) = setup().await;
 
     let mut report = RunReport::new("deploy", "commit", false, chrono::Utc::now());
     report.environment = Some("staging".into());

@@ -2,25 +2,16 @@
 //! a re-run, the marker found on page 2, humans' comments never edited, one comment per
 //! environment, push runs commenting on the commit's PRs, and a fork PR's 403 handled.
 
-use fakes::Server;
+use crate::support::github::setup;
 use fakes::github::GitHubState;
 use fakes::github::comments::ACTIONS_BOT;
 use railway_deploy::github::GitHub;
 use railway_deploy::github::comments::marker;
 use railway_deploy::report::publish::{PublishOptions, Publisher};
 use railway_deploy::report::{RunReport, RunStatus, ServiceReport, ServiceState};
-use railway_deploy::secret::Secret;
 use railway_deploy::timing::Timing;
 
 const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
-
-async fn setup() -> (Server, GitHubState, GitHub, Timing) {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let state = GitHubState::default();
-    let server = Server::start(fakes::github::router(state.clone())).await;
-    let gh = GitHub::new(&server.url(), &Secret::new("t"), "o/r").unwrap();
-    (server, state, gh, Timing::from_env_value(Some("0.001")))
-}
 
 fn report(env: &str, status: RunStatus) -> RunReport {
     let mut r = RunReport::new("deploy", "commit", false, chrono::Utc::now());

@@ -1,24 +1,13 @@
 //! GitHub Deployments against the fake GitHub: the create request, the status sequences
 //! (in_progress → success / failure / error), `environment_url`, and the 202, 409 and 403 replies.
 
-use fakes::Server;
+use crate::support::github::setup;
 use fakes::github::GitHubState;
 use fakes::github::deployments::CreateMode;
-use railway_deploy::github::GitHub;
 use railway_deploy::github::deployments::{DeploymentStart, DeploymentTracker};
 use railway_deploy::report::{RunReport, RunStatus, ServiceReport, ServiceState};
-use railway_deploy::secret::Secret;
-use railway_deploy::timing::Timing;
 
 const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
-
-async fn setup() -> (Server, GitHubState, GitHub, Timing) {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let state = GitHubState::default();
-    let server = Server::start(fakes::github::router(state.clone())).await;
-    let gh = GitHub::new(&server.url(), &Secret::new("t"), "o/r").unwrap();
-    (server, state, gh, Timing::from_env_value(Some("0.001")))
-}
 
 fn report(status: RunStatus) -> RunReport {
     let mut r = RunReport::new("deploy", "commit", false, chrono::Utc::now());

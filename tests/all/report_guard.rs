@@ -2,7 +2,7 @@
 //! back (skipping failed ones, versionless ones and other environments), and a downgrade is
 //! refused unless allowed.
 
-use fakes::Server;
+use crate::support::github::setup;
 use fakes::github::GitHubState;
 use railway_deploy::github::GitHub;
 use railway_deploy::github::deployments::{DeploymentStart, DeploymentTracker};
@@ -12,14 +12,6 @@ use railway_deploy::secret::Secret;
 use railway_deploy::timing::Timing;
 use semver::Version;
 use serde_json::json;
-
-async fn setup() -> (Server, GitHubState, GitHub, Timing) {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let state = GitHubState::default();
-    let server = Server::start(fakes::github::router(state.clone())).await;
-    let gh = GitHub::new(&server.url(), &Secret::new("t"), "o/r").unwrap();
-    (server, state, gh, Timing::from_env_value(Some("0.001")))
-}
 
 fn v(s: &str) -> Version {
     Version::parse(s).unwrap()

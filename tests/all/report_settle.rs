@@ -1,22 +1,16 @@
 //! Every ending of a run settles what it published exactly once: a finished run writes its
 //! outcome, and an internal error writes `error` with a failed comment.
 
+use crate::support::github::setup;
 use fakes::Server;
 use fakes::github::GitHubState;
 use railway_deploy::exit::Ending;
-use railway_deploy::github::GitHub;
 use railway_deploy::report::cancel::CancelGuard;
 use railway_deploy::report::publish::{PublishOptions, Publisher};
 use railway_deploy::report::{RunReport, RunStatus};
-use railway_deploy::secret::Secret;
-use railway_deploy::timing::Timing;
 
 async fn armed() -> (Server, GitHubState, CancelGuard, RunReport) {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let state = GitHubState::default();
-    let server = Server::start(fakes::github::router(state.clone())).await;
-    let gh = GitHub::new(&server.url(), &Secret::new("t"), "o/r").unwrap();
-    let t = Timing::from_env_value(Some("0.001"));
+    let (server, state, gh, t) = setup().await;
     let mut report = RunReport::new("deploy", "commit", false, chrono::Utc::now());
     report.environment = Some("staging".into());
     let opts = PublishOptions {
