@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write as _};
 use std::path::Path;
 
-use crate::record::{RunReport, RunStatus, ServiceState, StageOutcome};
+use crate::record::{RunReport, RunStatus, ServiceState};
 use crate::report::markdown::{
     cell, code_block, escape_html, failed_stage, link, log_tail, previous_deployment_link,
     scrub_credentials, service_durations, short_sha, state_word,

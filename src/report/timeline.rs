@@ -14,7 +14,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::report::markdown::{StageSpan, duration, stage_spans};
-use crate::report::{RunReport, StageOutcome};
+use crate::record::{RunReport, StageOutcome};
 
 /// A bar is at least this share of the whole chart wide (1/200), so a 2 ms stage stays visible
 /// beside a 10-minute build without lying much about its length.
@@ -114,7 +114,7 @@ pub fn timeline(out: &mut String, r: &RunReport) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{Stage, StageTiming};
+    use crate::record::{Stage, StageTiming};
 
     fn at_ms(ms: i64) -> DateTime<Utc> {
         DateTime::from_timestamp_millis(1_795_852_800_000 + ms).unwrap()

@@ -1,0 +1,38 @@
+//! The one integration-test binary: every integration test is a module here, so the crate is
+//! linked into one test executable instead of one per file. Each module is one former
+//! `tests/<name>.rs`; what they share lives once in `support/`. Snapshots are in `snapshots/`
+//! (named `all__<module>__<name>.snap`), test data in `tests/data/`.
+//!
+//! Tests that need something this machine may lack (MariaDB, PostgreSQL's binaries, the reference
+//! payloads in `../shared`) are compiled `#[ignore = "needs …"]` where `build.rs` did not find it.
+
+mod support;
+
+mod cli_deploy;
+mod cli_github;
+mod cli_migrate;
+mod cli_rollback;
+mod cli_upload;
+mod events;
+mod gate_checks;
+mod health_probe;
+mod health_rollback;
+mod migrate_sql;
+mod plan_steps;
+mod readme_examples;
+mod report_cancel;
+mod report_cli_cancel;
+mod report_cli_promote;
+mod report_comments;
+mod report_deployments;
+mod report_github_run;
+mod report_guard;
+mod report_keyed;
+mod report_promote;
+mod report_settle;
+mod report_snapshots;
+mod summary_timeline;
+mod upload_archive;
+mod upload_budget;
+mod upload_follow;
+mod upload_send;

@@ -1,0 +1,314 @@
+//! Every example workflow (`examples/workflows/*.yml`, which the README embeds) is exercised:
+//! parsed as YAML, every `with:` input of a railway-deploy step checked against `action.yml`'s
+//! inputs, and for a branch push, a stable tag, a pre-release tag and releases, the job's
+//! `environment:` evaluated and compared with the Railway environment the action itself chooses
+//! (`context::trigger::select`), `if:` honoured, and `concurrency` shown to serialise per
+//! environment. The README's workflow blocks must be exactly these files.
+
+mod expr;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use self::expr::{Context, condition, interpolate};
+use railway_deploy::context::event::Event;
+use railway_deploy::context::trigger::{Selection, SelectionInputs, Trigger, select};
+use yaml_rust2::{Yaml, YamlLoader};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn examples() -> BTreeMap<String, String> {
+    let dir = root().join("examples/workflows");
+    let mut out = BTreeMap::new();
+    for entry in std::fs::read_dir(&dir).expect("examples/workflows exists") {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yml") {
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            out.insert(name, std::fs::read_to_string(&path).unwrap());
+        }
+    }
+    assert!(out.contains_key("deploy.yml"), "{:?}", out.keys());
+    out
+}
+
+fn load(text: &str, what: &str) -> Yaml {
+    let mut docs = YamlLoader::load_from_str(text).unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert_eq!(docs.len(), 1, "{what}: one YAML document");
+    docs.remove(0)
+}
+
+fn action_inputs() -> Vec<String> {
+    let text = std::fs::read_to_string(root().join("action.yml")).unwrap();
+    let action = load(&text, "action.yml");
+    let inputs = action["inputs"].as_hash().expect("action.yml has inputs");
+    inputs
+        .keys()
+        .filter_map(|k| k.as_str().map(str::to_string))
+        .collect()
+}
+
+/// A trigger a workflow may run for: the event, `GITHUB_REF`, and the payload.
+struct Scenario {
+    event: &'static str,
+    git_ref: &'static str,
+    payload: &'static str,
+}
+
+const SCENARIOS: [Scenario; 6] = [
+    Scenario {
+        event: "push",
+        git_ref: "refs/heads/main",
+        payload: "{}",
+    },
+    Scenario {
+        event: "push",
+        git_ref: "refs/tags/v1.2.3",
+        payload: "{}",
+    },
+    Scenario {
+        event: "push",
+        git_ref: "refs/tags/v1.3.0-rc.1",
+        payload: "{}",
+    },
+    Scenario {
+        event: "release",
+        git_ref: "refs/tags/v1.2.3",
+        payload: r#"{"release": {"tag_name": "v1.2.3", "prerelease": false}}"#,
+    },
+    Scenario {
+        event: "release",
+        git_ref: "refs/tags/v2.0.0-beta.2",
+        payload: r#"{"release": {"tag_name": "v2.0.0-beta.2", "prerelease": true}}"#,
+    },
+    Scenario {
+        event: "workflow_dispatch",
+        git_ref: "refs/heads/main",
+        payload: "{}",
+    },
+];
+
+/// Whether the workflow's `on:` runs for `s` (push filters by `branches`/`tags`).
+fn triggers(on: &Yaml, s: &Scenario) -> bool {
+    let event = &on[s.event];
+    let listed = match on {
+        Yaml::String(e) => e == s.event,
+        Yaml::Array(a) => a.iter().any(|e| e.as_str() == Some(s.event)),
+        _ => !event.is_badvalue(),
+    };
+    if !listed || s.event != "push" {
+        return listed;
+    }
+    let (branches, tags) = (&event["branches"], &event["tags"]);
+    if branches.is_badvalue() && tags.is_badvalue() {
+        return true;
+    }
+    let filter = if s.git_ref.starts_with("refs/tags/") {
+        tags
+    } else {
+        branches
+    };
+    !filter.is_badvalue()
+}
+
+fn context(s: &Scenario, on: &Yaml) -> Context {
+    let (ref_type, name) = match s.git_ref.strip_prefix("refs/tags/") {
+        Some(tag) => ("tag", tag),
+        None => ("branch", s.git_ref.trim_start_matches("refs/heads/")),
+    };
+    let mut ctx: Context = [
+        ("github.ref", s.git_ref),
+        ("github.ref_name", name),
+        ("github.ref_type", ref_type),
+        ("github.event_name", s.event),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    if s.event == "workflow_dispatch"
+        && let Some(inputs) = on["workflow_dispatch"]["inputs"].as_hash()
+    {
+        for (k, spec) in inputs {
+            let k = k.as_str().unwrap_or_default();
+            let value = spec["default"].as_str().map(str::to_string);
+            ctx.insert(format!("inputs.{k}"), value.unwrap_or(format!("{k}-value")));
+        }
+    }
+    ctx
+}
+
+/// The Railway environment the action chooses for a step's `with:` under `s`.
+fn railway_environment(with: &Yaml, s: &Scenario, ctx: &Context) -> Option<String> {
+    let input = |name: &str, default: &str| match with[name].as_str() {
+        Some(v) => interpolate(v, ctx).unwrap_or_else(|e| panic!("{name}: {e}")),
+        None => default.to_string(),
+    };
+    let given = input("environment", "");
+    let (production, staging) = (
+        input("production-environment", "production"),
+        input("staging-environment", "staging"),
+    );
+    let prefix = input("tag-prefix", "v");
+    let event = Event::parse(s.payload.as_bytes()).unwrap();
+    let trigger = Trigger::from_context(Some(s.event), Some(s.git_ref), &event);
+    let inputs = SelectionInputs {
+        environment: (!given.is_empty()).then_some(given.as_str()),
+        production: &production,
+        staging: &staging,
+        tag_prefix: &prefix,
+    };
+    match select(&trigger, &inputs) {
+        Ok(Selection::Deploy { environment, .. }) => Some(environment),
+        Ok(Selection::Skip { .. }) | Err(_) => None,
+    }
+}
+
+fn is_ours(step: &Yaml) -> bool {
+    step["uses"]
+        .as_str()
+        .is_some_and(|u| u.contains("/railway-deploy@"))
+}
+
+/// One (workflow, scenario, job) that deploys: its environment and concurrency group.
+#[derive(Debug)]
+struct Run {
+    at: String,
+    environment: String,
+    group: String,
+}
+
+fn check_job(
+    name: &str,
+    job: &Yaml,
+    s: &Scenario,
+    ctx: &Context,
+    inputs: &[String],
+) -> Option<Run> {
+    let at = format!("{name} on {} {}", s.event, s.git_ref);
+    if let Some(cond) = job["if"].as_str()
+        && !condition(cond, ctx).unwrap_or_else(|e| panic!("{at}: if: {e}"))
+    {
+        return None;
+    }
+    let steps: Vec<&Yaml> = job["steps"]
+        .as_vec()
+        .map(|v| v.iter().collect())
+        .unwrap_or_default();
+    let ours: Vec<&Yaml> = steps.into_iter().filter(|s| is_ours(s)).collect();
+    if ours.is_empty() {
+        return None;
+    }
+    let env = &job["environment"];
+    let env = env["name"].as_str().or(env.as_str());
+    let env = env.unwrap_or_else(|| panic!("{at}: the job names no GitHub environment"));
+    let github_env = interpolate(env, ctx).unwrap_or_else(|e| panic!("{at}: {e}"));
+    for step in &ours {
+        let with = &step["with"];
+        for key in with.as_hash().into_iter().flat_map(|h| h.keys()) {
+            let key = key.as_str().unwrap_or_default();
+            assert!(
+                inputs.iter().any(|i| i == key),
+                "{at}: `{key}` is no input of action.yml"
+            );
+        }
+        let railway = railway_environment(with, s, ctx);
+        assert_eq!(railway.as_deref(), Some(github_env.as_str()), "{at}");
+    }
+    let c = &job["concurrency"];
+    let group = c["group"].as_str().or(c.as_str());
+    let group = group.unwrap_or_else(|| panic!("{at}: no concurrency group"));
+    let group = interpolate(group, ctx).unwrap_or_else(|e| panic!("{at}: {e}"));
+    Some(Run {
+        at,
+        environment: github_env,
+        group,
+    })
+}
+
+fn runs_of(file: &str, text: &str, inputs: &[String]) -> Vec<Run> {
+    let wf = load(text, file);
+    let on = &wf["on"];
+    assert!(!on.is_badvalue(), "{file}: no `on:`");
+    let jobs = wf["jobs"]
+        .as_hash()
+        .unwrap_or_else(|| panic!("{file}: no jobs"));
+    let mut runs = Vec::new();
+    for s in SCENARIOS.iter().filter(|s| triggers(on, s)) {
+        let ctx = context(s, on);
+        for (name, job) in jobs {
+            let name = format!("{file}:{}", name.as_str().unwrap_or_default());
+            runs.extend(check_job(&name, job, s, &ctx, inputs));
+        }
+    }
+    runs
+}
+
+#[test]
+fn every_example_deploys_to_the_github_environment_of_the_railway_environment() {
+    let inputs = action_inputs();
+    let mut runs = Vec::new();
+    for (file, text) in examples() {
+        let these = runs_of(&file, &text, &inputs);
+        assert!(
+            !these.is_empty() || !text.contains("/railway-deploy@"),
+            "{file} never deploys"
+        );
+        runs.extend(these);
+    }
+    let at = |env: &str| runs.iter().any(|r| r.environment == env);
+    assert!(at("staging") && at("production"), "{runs:?}");
+    // The pre-release tag is a staging deploy, like a push to main.
+    let rc = runs
+        .iter()
+        .find(|r| r.at == "deploy.yml:deploy on push refs/tags/v1.3.0-rc.1");
+    assert_eq!(
+        rc.map(|r| r.environment.as_str()),
+        Some("staging"),
+        "{runs:?}"
+    );
+    // Concurrency serialises per environment: same group exactly when same environment.
+    for a in &runs {
+        for b in &runs {
+            assert_eq!(
+                a.group == b.group,
+                a.environment == b.environment,
+                "{a:?} / {b:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_readmes_workflows_are_the_example_files() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let files = examples();
+    let blocks: Vec<&str> = readme
+        .split("```yaml\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .filter(|b| b.contains("\njobs:"))
+        .collect();
+    assert!(!blocks.is_empty());
+    for block in &blocks {
+        assert!(
+            files.values().any(|f| f == block),
+            "a README workflow is not an examples/workflows file:\n{block}"
+        );
+    }
+    for (name, text) in &files {
+        let named = readme.contains(&format!("examples/workflows/{name}"));
+        assert!(
+            named || blocks.contains(&text.as_str()),
+            "README never shows {name}"
+        );
+    }
+}
+
+#[test]
+fn the_promote_example_may_read_the_runs_jobs() {
+    let text = &examples()["promote.yml"];
+    let wf = load(text, "promote.yml");
+    assert_eq!(wf["permissions"]["actions"].as_str(), Some("read"));
+    assert_eq!(wf["permissions"]["deployments"].as_str(), Some("write"));
+}

@@ -1,0 +1,17 @@
+//! The fake GitHub of one test and a client of this crate pointed at it (repository `o/r`), with
+//! the time scale the tests use.
+
+use fakes::Server;
+use fakes::github::GitHubState;
+use railway_deploy::github::GitHub;
+use railway_deploy::secret::Secret;
+use railway_deploy::timing::Timing;
+
+/// Starts a fake GitHub; returns its server (keep it alive), its state, a client and a timing.
+pub async fn setup() -> (Server, GitHubState, GitHub, Timing) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let state = GitHubState::default();
+    let server = Server::start(fakes::github::router(state.clone())).await;
+    let gh = GitHub::new(&server.url(), &Secret::new("t"), "o/r").expect("a GitHub client");
+    (server, state, gh, Timing::from_env_value(Some("0.001")))
+}
