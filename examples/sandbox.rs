@@ -1,11 +1,18 @@
 //! The sandbox: see railway-deploy work without a Railway or GitHub account.
 //!
-//! `cargo run --example sandbox [-- OUT_DIR]` starts the project's own fake Railway, fake GitHub and
-//! a tiny app to health-check, all on loopback; then runs the real `railway-deploy` binary exactly
-//! as the Actions runner would (`INPUT_*` variables, an event file, `GITHUB_OUTPUT`,
-//! `GITHUB_STEP_SUMMARY`) for a push to `main` with an open pull request. It prints the log a
-//! workflow shows, then writes the job summary, the PR comment and the GitHub Deployment's
-//! statuses to `OUT_DIR` (default `target/sandbox`). Nothing is simulated outside the fakes.
+//! `cargo run --example sandbox [-- [--scenario happy|rollback] [OUT_DIR]]` starts the project's
+//! own fake Railway, fake GitHub and a tiny app to health-check, all on loopback; then runs the
+//! real `railway-deploy` binary exactly as the Actions runner would (`INPUT_*` variables, an event
+//! file, `GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY`) for a push to `main` with an open pull request.
+//! `happy` (the default) deploys and passes its health check; `rollback` serves a health check
+//! that fails after the deploy went live, so the run rolls back to the previous deployment (exit
+//! status 1). It prints the log a workflow shows, then writes the job summary, the PR comment and
+//! the GitHub Deployment's statuses to `OUT_DIR` (default `target/sandbox`). Nothing is simulated
+//! outside the fakes.
+//!
+//! The binary is built by an inner `cargo build` of the same profile into the same target
+//! directory as this example, with the variables `cargo run` sets for the example removed: they
+//! would otherwise dirty build scripts (`ring`, the database crates) and rebuild them every run.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,24 +29,75 @@ const PULL: u64 = 12;
 
 /// Builds the binary (a no-op when it is fresh) and returns its path next to this example's.
 fn binary() -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    // target/<profile>/examples/sandbox → target/<profile> and target.
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .ok_or("cannot locate the target directory")?;
+    let target_dir = profile_dir
+        .parent()
+        .ok_or("cannot locate the target directory")?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(&cargo)
-        .args(["build", "--quiet", "--bin", "railway-deploy"])
+    let mut build = Command::new(&cargo);
+    build.args(["build", "--bin", "railway-deploy", "--target-dir"]);
+    build.arg(target_dir);
+    if profile_dir.file_name().is_some_and(|n| n == "release") {
+        build.arg("--release");
+    }
+    // `cargo run` gives the example CARGO_MANIFEST_DIR, CARGO_PKG_*, CARGO_ENCODED_RUSTFLAGS...:
+    // an inner build that inherits them sees a changed environment and reruns build scripts.
+    for (key, _) in std::env::vars_os() {
+        if key.to_str().is_some_and(|k| {
+            k.starts_with("CARGO_") && !matches!(k, "CARGO_HOME" | "CARGO_TERM_COLOR")
+        }) {
+            build.env_remove(&key);
+        }
+    }
+    println!("── building railway-deploy (seconds when it is already built) ──");
+    let status = build
         .status()
         .map_err(|e| format!("could not run `{cargo} build`: {e}"))?;
     if !status.success() {
         return Err("building railway-deploy failed (see above)".into());
     }
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    // target/<profile>/examples/sandbox → target/<profile>/railway-deploy
-    let bin = exe
-        .parent()
-        .and_then(Path::parent)
-        .map(|d| d.join("railway-deploy"))
-        .ok_or("cannot locate the target directory")?;
+    let bin = profile_dir.join("railway-deploy");
     bin.exists()
         .then_some(bin.clone())
         .ok_or_else(|| format!("{} was not built", bin.display()))
+}
+
+/// What the sandbox shows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scenario {
+    /// Deploy, health check passes.
+    Happy,
+    /// Deploy, the health check fails after going live, the previous deployment is restored.
+    Rollback,
+}
+
+/// `[--scenario happy|rollback] [OUT_DIR]`.
+fn parse_args(args: impl IntoIterator<Item = String>) -> Result<(Scenario, PathBuf), String> {
+    let mut scenario = Scenario::Happy;
+    let mut out = PathBuf::from("target/sandbox");
+    let mut args = args.into_iter();
+    while let Some(a) = args.next() {
+        let value = match a.strip_prefix("--scenario") {
+            Some("") => args.next().unwrap_or_default(),
+            Some(v) if v.starts_with('=') => v[1..].to_string(),
+            _ if a.starts_with('-') => return Err(format!("unknown option `{a}`")),
+            _ => {
+                out = PathBuf::from(a);
+                continue;
+            }
+        };
+        scenario = match value.as_str() {
+            "happy" => Scenario::Happy,
+            "rollback" => Scenario::Rollback,
+            other => return Err(format!("unknown scenario `{other}` (happy or rollback)")),
+        };
+    }
+    Ok((scenario, out))
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf, String> {
@@ -48,7 +106,7 @@ fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf, String> {
     Ok(path)
 }
 
-async fn sandbox(out: &Path) -> Result<i32, String> {
+async fn sandbox(scenario: Scenario, out: &Path) -> Result<i32, String> {
     std::fs::create_dir_all(out).map_err(|e| format!("creating {}: {e}", out.display()))?;
     let bin = binary()?;
 
@@ -83,8 +141,7 @@ async fn sandbox(out: &Path) -> Result<i32, String> {
         w.comments.pulls_by_sha.insert(SHA.into(), vec![PULL]);
     }
     let github_server = Server::start(fakes::github::router(github.clone())).await;
-    let app =
-        Server::start(Router::new().route("/healthz", get(|| async { format!("ok {SHA}") }))).await;
+    let app = Server::start(health_app(scenario)).await;
 
     let event = write(
         out,
@@ -121,8 +178,21 @@ async fn sandbox(out: &Path) -> Result<i32, String> {
         ("INPUT_HEALTH-EXPECT-BODY", "ok {sha}"),
         // Poll intervals a hundred times shorter than real ones; deadlines stay real.
         ("RAILWAY_DEPLOY_TIME_SCALE", "0.01"),
+        // Deadlines are not scaled: a failing health check gives up after this, then rolls back.
+        (
+            "INPUT_HEALTH-TIMEOUT",
+            if scenario == Scenario::Rollback {
+                "3s"
+            } else {
+                "2m"
+            },
+        ),
     ];
-    println!("── railway-deploy, as a workflow step would run it ──");
+    let what = match scenario {
+        Scenario::Happy => "a deploy that passes its health check",
+        Scenario::Rollback => "a deploy whose health check fails after going live: it rolls back",
+    };
+    println!("── railway-deploy, as a workflow step would run it: {what} ──");
     let mut cmd = tokio::process::Command::new(&bin);
     cmd.env_clear()
         .envs(env)
@@ -173,14 +243,35 @@ async fn sandbox(out: &Path) -> Result<i32, String> {
     Ok(code)
 }
 
+/// The stand-in app: healthy, or (for `rollback`) answering 503 once deployed.
+fn health_app(scenario: Scenario) -> Router {
+    match scenario {
+        Scenario::Happy => Router::new().route("/healthz", get(|| async { format!("ok {SHA}") })),
+        Scenario::Rollback => Router::new().route(
+            "/healthz",
+            get(|| async {
+                (
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    "database connection refused",
+                )
+            }),
+        ),
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let out = std::env::args()
-        .nth(1)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("target/sandbox"));
-    match sandbox(&out).await {
+    let (scenario, out) = match parse_args(std::env::args().skip(1)) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!(
+                "sandbox: {e}\nusage: cargo run --example sandbox -- [--scenario happy|rollback] [OUT_DIR]"
+            );
+            std::process::exit(2);
+        }
+    };
+    match sandbox(scenario, &out).await {
         Ok(code) => std::process::exit(code),
         Err(e) => {
             eprintln!("sandbox: {e}");

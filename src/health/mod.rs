@@ -3,5 +3,6 @@ pub mod check;
 pub mod command;
 pub mod probe;
 pub mod rollback;
+pub mod rollback_advice;
 pub mod stage;
 pub mod target;

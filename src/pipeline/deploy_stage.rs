@@ -23,27 +23,16 @@ pub struct ServiceOutcome {
     pub deployment: Option<Deployment>,
 }
 
-/// A command of this tool that puts `service` back on `deployment_id`.
+/// A copyable `docker run` of the released image that puts `service` back on `deployment_id`.
 pub fn rollback_command(plan: &Plan, service: &str, deployment_id: &str) -> String {
-    format!(
-        "railway-deploy --command rollback --project {} --environment {} --service {} --to {}",
-        shell_word(&plan.scope.project.id),
-        shell_word(&plan.scope.environment.name),
-        shell_word(service),
-        shell_word(deployment_id)
-    )
-}
-
-/// Quotes a word for a POSIX shell when it needs it.
-fn shell_word(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:@".contains(c))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
+    crate::health::rollback_advice::RollbackAdvice {
+        image: &plan.released_image,
+        project_id: &plan.scope.project.id,
+        environment: &plan.scope.environment.name,
+        service,
+        to: deployment_id,
     }
+    .command()
 }
 
 /// The service's report before its deploy starts: what serves now, and how to get back to it.

@@ -31,6 +31,7 @@ pub async fn run(cfg: &Config, guard: &CancelGuard) -> Ending {
     );
     report.sha = cfg.sha.clone();
     report.version = cfg.version();
+    report.rollback_workflow_url = cfg.surroundings.rollback_workflow_url.clone();
 
     let (environment, reason) = match &cfg.selection {
         Selection::Skip { reason } => {
@@ -188,7 +189,10 @@ pub async fn run(cfg: &Config, guard: &CancelGuard) -> Ending {
     }
 
     // Deploy and follow, all services concurrently (services sharing a `path` share one archive).
-    let archives = crate::upload::source::ArchiveCache::default();
+    let archives = crate::upload::source::ArchiveCache::spooling_in(
+        Default::default(),
+        cfg.surroundings.spool_dirs.clone(),
+    );
     // One log group per service; lines carry the service name when several deploy.
     let printer = crate::deploy::logs::LogPrinter::new(plan.services.len() > 1);
     let outcomes = join_all(plan.services.iter().enumerate().map(|(i, sp)| {
@@ -243,7 +247,10 @@ async fn dry_run(
     }
     // `source: upload`: build the archive (nothing is sent) and say what it would hold.
     if let crate::config::Source::Upload { path } = &cfg.source {
-        let archives = crate::upload::source::ArchiveCache::default();
+        let archives = crate::upload::source::ArchiveCache::spooling_in(
+            Default::default(),
+            cfg.surroundings.spool_dirs.clone(),
+        );
         match crate::upload::describe(&archives, path).await {
             Ok(description) => {
                 plan.actions.push(crate::report::PlannedAction {

@@ -34,6 +34,8 @@ pub struct Plan {
     pub scope: Scope,
     pub services: Vec<ServicePlan>,
     pub actions: Vec<PlannedAction>,
+    /// The image a hand-run rollback command names (from `Config::surroundings`).
+    pub released_image: String,
 }
 
 impl Plan {
@@ -94,6 +96,7 @@ pub async fn build(
         scope,
         services,
         actions,
+        released_image: cfg.surroundings.released_image.clone(),
     })
 }
 

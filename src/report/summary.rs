@@ -308,6 +308,9 @@ fn rollback(out: &mut String, r: &RunReport) {
             out.push('\n');
         }
     }
+    out.push_str(
+        &crate::report::markdown::rollback_workflow_line(r).map_or_else(String::new, |l| l + "\n"),
+    );
 }
 
 /// Mermaid task names may not hold `:`, `#` or `;`.

@@ -6,6 +6,7 @@ pub mod archive;
 pub mod select;
 pub mod send;
 pub mod source;
+pub mod spool;
 
 use std::path::Path;
 
