@@ -40,7 +40,10 @@ fn binary() -> Result<PathBuf, String> {
         .ok_or("cannot locate the target directory")?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut build = Command::new(&cargo);
-    build.args(["build", "--bin", "railway-deploy", "--target-dir"]);
+    // With `--example sandbox` the dependencies resolve to the same features (dev-dependencies
+    // included) as this example's own build, so their compiled artifacts are reused as they are.
+    build.args(["build", "--bin", "railway-deploy", "--example", "sandbox"]);
+    build.arg("--target-dir");
     build.arg(target_dir);
     if profile_dir.file_name().is_some_and(|n| n == "release") {
         build.arg("--release");
@@ -141,7 +144,7 @@ async fn sandbox(scenario: Scenario, out: &Path) -> Result<i32, String> {
         w.comments.pulls_by_sha.insert(SHA.into(), vec![PULL]);
     }
     let github_server = Server::start(fakes::github::router(github.clone())).await;
-    let app = Server::start(health_app(scenario)).await;
+    let app = Server::start(health_app(scenario, railway.state.recorder.clone())).await;
 
     let event = write(
         out,
@@ -175,7 +178,14 @@ async fn sandbox(scenario: Scenario, out: &Path) -> Result<i32, String> {
         ("INPUT_SERVICE", "web"),
         ("INPUT_SOURCE", "commit"),
         ("INPUT_HEALTH-URL", &health_url),
-        ("INPUT_HEALTH-EXPECT-BODY", "ok {sha}"),
+        (
+            "INPUT_HEALTH-EXPECT-BODY",
+            if scenario == Scenario::Rollback {
+                "ok"
+            } else {
+                "ok {sha}"
+            },
+        ),
         // Poll intervals a hundred times shorter than real ones; deadlines stay real.
         ("RAILWAY_DEPLOY_TIME_SCALE", "0.01"),
         // Deadlines are not scaled: a failing health check gives up after this, then rolls back.
@@ -243,17 +253,26 @@ async fn sandbox(scenario: Scenario, out: &Path) -> Result<i32, String> {
     Ok(code)
 }
 
-/// The stand-in app: healthy, or (for `rollback`) answering 503 once deployed.
-fn health_app(scenario: Scenario) -> Router {
+/// The stand-in app: healthy, or (for `rollback`) answering 503 until the fake Railway has been
+/// asked to roll back, as a release that cannot reach its database would.
+fn health_app(scenario: Scenario, railway: fakes::recorder::Recorder) -> Router {
     match scenario {
         Scenario::Happy => Router::new().route("/healthz", get(|| async { format!("ok {SHA}") })),
         Scenario::Rollback => Router::new().route(
             "/healthz",
-            get(|| async {
-                (
-                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                    "database connection refused",
-                )
+            get(move || {
+                let rolled_back = railway.all().iter().any(|r| {
+                    r.body_json()
+                        .is_some_and(|b| b["operationName"] == "DeploymentRollback")
+                });
+                async move {
+                    if rolled_back {
+                        (axum::http::StatusCode::OK, "ok")
+                    } else {
+                        let e = "database connection refused";
+                        (axum::http::StatusCode::SERVICE_UNAVAILABLE, e)
+                    }
+                }
             }),
         ),
     }

@@ -49,9 +49,9 @@ impl Surroundings {
         let workspace = get("GITHUB_WORKSPACE").map(PathBuf::from);
         Surroundings {
             spool_dirs: spool_dirs(
-                get("RUNNER_TEMP").map(PathBuf::from),
-                get("TMPDIR").map(PathBuf::from),
+                [get("RUNNER_TEMP"), get("TMPDIR")].map(|v| v.map(PathBuf::from)),
                 std::env::temp_dir(),
+                get("HOME").map(PathBuf::from),
                 workspace.clone().or(cwd),
             ),
             released_image: released_image(
@@ -66,19 +66,26 @@ impl Surroundings {
     }
 }
 
-/// `RUNNER_TEMP` (mapped into container actions), `TMPDIR`, the system temp dir, then the
-/// workspace; duplicates dropped. Whether each is writable is found out when the spool is made.
+/// `RUNNER_TEMP`, `TMPDIR`, the system temp dir, `HOME` (a container action's `/github/home`),
+/// then the workspace's `.git` directory (inside the checkout, yet never uploaded: a spool in the
+/// tree itself would be archived into itself); duplicates dropped. Whether each is writable is
+/// found out when the spool is made.
 pub fn spool_dirs(
-    runner_temp: Option<PathBuf>,
-    tmpdir: Option<PathBuf>,
+    runner_temp_and_tmpdir: [Option<PathBuf>; 2],
     system_temp: PathBuf,
+    home: Option<PathBuf>,
     workspace: Option<PathBuf>,
 ) -> Vec<PathBuf> {
+    let [runner_temp, tmpdir] = runner_temp_and_tmpdir;
     let mut dirs: Vec<PathBuf> = Vec::new();
-    for d in [runner_temp, tmpdir, Some(system_temp), workspace]
-        .into_iter()
-        .flatten()
-    {
+    let candidates = [
+        runner_temp,
+        tmpdir,
+        Some(system_temp),
+        home,
+        workspace.map(|w| w.join(".git")),
+    ];
+    for d in candidates.into_iter().flatten() {
         if !dirs.contains(&d) {
             dirs.push(d);
         }
@@ -120,18 +127,23 @@ mod tests {
     #[test]
     fn spool_candidates_keep_their_order_without_duplicates() {
         let dirs = spool_dirs(
-            Some("/runner/_temp".into()),
-            Some("/tmp".into()),
+            [Some("/runner/_temp".into()), Some("/tmp".into())],
             "/tmp".into(),
+            Some("/github/home".into()),
             Some("/github/workspace".into()),
         );
-        let want: Vec<PathBuf> = ["/runner/_temp", "/tmp", "/github/workspace"]
-            .iter()
-            .map(PathBuf::from)
-            .collect();
+        let want: Vec<PathBuf> = [
+            "/runner/_temp",
+            "/tmp",
+            "/github/home",
+            "/github/workspace/.git",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
         assert_eq!(dirs, want);
         assert_eq!(
-            spool_dirs(None, None, "/t".into(), None),
+            spool_dirs([None, None], "/t".into(), None, None),
             vec![PathBuf::from("/t")]
         );
     }
@@ -173,6 +185,6 @@ mod tests {
             |k: &str| (k == "GITHUB_WORKSPACE").then(|| ws.path().to_string_lossy().into_owned());
         let s = Surroundings::read(&env, &github, None);
         assert!(s.rollback_workflow_url.is_some());
-        assert_eq!(s.spool_dirs.last(), Some(&ws.path().to_path_buf()));
+        assert_eq!(s.spool_dirs.last(), Some(&ws.path().join(".git")));
     }
 }
