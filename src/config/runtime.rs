@@ -187,4 +187,23 @@ mod tests {
         assert!(s.rollback_workflow_url.is_some());
         assert_eq!(s.spool_dirs.last(), Some(&ws.path().join(".git")));
     }
+
+    #[test]
+    fn the_readme_carries_the_rollback_workflow_verbatim() {
+        let readme = include_str!("../../README.md");
+        let workflow = include_str!("../../examples/workflows/rollback.yml");
+        assert!(
+            readme.contains(&format!("```yaml\n{workflow}```")),
+            "README.md must include examples/workflows/rollback.yml as it is"
+        );
+        for input in [
+            "to:",
+            "service:",
+            "environment:",
+            "workflow_dispatch",
+            "command: rollback",
+        ] {
+            assert!(workflow.contains(input), "rollback.yml lacks {input}");
+        }
+    }
 }
