@@ -109,10 +109,8 @@ fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf, String> {
     Ok(path)
 }
 
-async fn sandbox(scenario: Scenario, out: &Path) -> Result<i32, String> {
-    std::fs::create_dir_all(out).map_err(|e| format!("creating {}: {e}", out.display()))?;
-    let bin = binary()?;
-
+/// The fake Railway (standard world) with build and deploy logs scripted for `web`.
+async fn fake_railway() -> FakeRailway {
     let railway = FakeRailway::start(RailwayWorld::standard()).await;
     // Status and build logs arrive over the fake's websocket, as from Railway.
     railway.world().script_logs(
@@ -125,43 +123,30 @@ async fn sandbox(scenario: Scenario, out: &Path) -> Result<i32, String> {
         ],
         &["listening on :8080"],
     );
+    railway
+}
+
+/// The fake GitHub: one passing check on `SHA`, and pull request `PULL` open for it.
+fn fake_github() -> Result<GitHubState, String> {
     let github = GitHubState::default();
     {
         let mut w = github.world.lock().map_err(|_| "fake GitHub poisoned")?;
-        w.checks.script(
-            SHA,
-            vec![Snapshot::new(
-                vec![actions_check_run(
-                    1,
-                    "test",
-                    99,
-                    "completed",
-                    Some("success"),
-                )],
-                vec![],
-            )],
-        );
+        let run = actions_check_run(1, "test", 99, "completed", Some("success"));
+        w.checks.script(SHA, vec![Snapshot::new(vec![run], vec![])]);
         w.comments.pulls_by_sha.insert(SHA.into(), vec![PULL]);
     }
-    let github_server = Server::start(fakes::github::router(github.clone())).await;
-    let app = Server::start(health_app(scenario, railway.state.recorder.clone())).await;
+    Ok(github)
+}
 
-    let event = write(
-        out,
-        "event.json",
-        &serde_json::json!({
-            "ref": "refs/heads/main", "after": SHA, "deleted": false,
-            "repository": {"full_name": "acme/shop"}
-        })
-        .to_string(),
-    )?;
-    let output = out.join("github_output.txt");
-    let summary = out.join("job_summary.md");
-    let _ = std::fs::remove_file(&output);
-    let _ = std::fs::remove_file(&summary);
-
-    let health_url = format!("{}/healthz", app.url());
-    let env = [
+/// The variables the runner would give the step (paths to files come on top).
+fn step_env(
+    scenario: Scenario,
+    railway: &str,
+    github: &str,
+    health: &str,
+) -> Vec<(&'static str, String)> {
+    let rollback = scenario == Scenario::Rollback;
+    let fixed = [
         ("GITHUB_EVENT_NAME", "push"),
         ("GITHUB_REF", "refs/heads/main"),
         ("GITHUB_REF_NAME", "main"),
@@ -171,33 +156,63 @@ async fn sandbox(scenario: Scenario, out: &Path) -> Result<i32, String> {
         ("GITHUB_RUN_ID", "4242"),
         ("GITHUB_RUN_ATTEMPT", "1"),
         ("GITHUB_SERVER_URL", "https://github.com"),
-        ("GITHUB_API_URL", &github_server.url()),
-        ("INPUT_RAILWAY-API-URL", &railway.api_url()),
         ("INPUT_RAILWAY-TOKEN", "tok-staging"),
         ("INPUT_GITHUB-TOKEN", "sandbox-github-token"),
         ("INPUT_SERVICE", "web"),
         ("INPUT_SOURCE", "commit"),
-        ("INPUT_HEALTH-URL", &health_url),
         (
             "INPUT_HEALTH-EXPECT-BODY",
-            if scenario == Scenario::Rollback {
-                "ok"
-            } else {
-                "ok {sha}"
-            },
+            if rollback { "ok" } else { "ok {sha}" },
         ),
-        // Poll intervals a hundred times shorter than real ones; deadlines stay real.
+        // Poll intervals a hundred times shorter than real ones; deadlines stay real, so the
+        // failing health check of `rollback` gives up after 3 s, then rolls back.
         ("RAILWAY_DEPLOY_TIME_SCALE", "0.01"),
-        // Deadlines are not scaled: a failing health check gives up after this, then rolls back.
-        (
-            "INPUT_HEALTH-TIMEOUT",
-            if scenario == Scenario::Rollback {
-                "3s"
-            } else {
-                "2m"
-            },
-        ),
+        ("INPUT_HEALTH-TIMEOUT", if rollback { "3s" } else { "2m" }),
     ];
+    let mut env: Vec<(&'static str, String)> =
+        fixed.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    env.push(("GITHUB_API_URL", github.to_string()));
+    env.push(("INPUT_RAILWAY-API-URL", railway.to_string()));
+    env.push(("INPUT_HEALTH-URL", health.to_string()));
+    env
+}
+
+/// A checkout holding the example `rollback.yml`, so the report links to it.
+fn workspace(out: &Path) -> Result<PathBuf, String> {
+    let ws = out.join("workspace");
+    let workflows = ws.join(".github/workflows");
+    std::fs::create_dir_all(&workflows)
+        .map_err(|e| format!("creating {}: {e}", workflows.display()))?;
+    let example = include_str!("workflows/rollback.yml");
+    write(&workflows, "rollback.yml", example)?;
+    Ok(ws)
+}
+
+async fn sandbox(scenario: Scenario, out: &Path) -> Result<i32, String> {
+    std::fs::create_dir_all(out).map_err(|e| format!("creating {}: {e}", out.display()))?;
+    let bin = binary()?;
+    let railway = fake_railway().await;
+    let github = fake_github()?;
+    let github_server = Server::start(fakes::github::router(github.clone())).await;
+    let app = Server::start(health_app(scenario, railway.state.recorder.clone())).await;
+
+    let event = serde_json::json!({
+        "ref": "refs/heads/main", "after": SHA, "deleted": false,
+        "repository": {"full_name": "acme/shop"}
+    });
+    let event = write(out, "event.json", &event.to_string())?;
+    let output = out.join("github_output.txt");
+    let summary = out.join("job_summary.md");
+    let _ = std::fs::remove_file(&output);
+    let _ = std::fs::remove_file(&summary);
+    let health_url = format!("{}/healthz", app.url());
+    let env = step_env(
+        scenario,
+        &railway.api_url(),
+        &github_server.url(),
+        &health_url,
+    );
+
     let what = match scenario {
         Scenario::Happy => "a deploy that passes its health check",
         Scenario::Rollback => "a deploy whose health check fails after going live: it rolls back",
@@ -206,6 +221,7 @@ async fn sandbox(scenario: Scenario, out: &Path) -> Result<i32, String> {
     let mut cmd = tokio::process::Command::new(&bin);
     cmd.env_clear()
         .envs(env)
+        .env("GITHUB_WORKSPACE", workspace(out)?)
         .env("GITHUB_EVENT_PATH", &event)
         .env("GITHUB_OUTPUT", &output)
         .env("GITHUB_STEP_SUMMARY", &summary);
@@ -218,7 +234,15 @@ async fn sandbox(scenario: Scenario, out: &Path) -> Result<i32, String> {
         .map_err(|e| format!("running {}: {e}", bin.display()))?;
     let code = status.code().unwrap_or(1);
     println!("── exit status {code} ──\n");
+    println!("Railway mutations: {}", railway.mutations().join(", "));
+    write_results(&github, out)?;
+    println!("Step outputs:      {}", output.display());
+    println!("Job summary:       {}", summary.display());
+    Ok(code)
+}
 
+/// Writes the PR comment and the GitHub Deployments' statuses the fake GitHub received.
+fn write_results(github: &GitHubState, out: &Path) -> Result<(), String> {
     let (comment, deployments) = {
         let w = github.world.lock().map_err(|_| "fake GitHub poisoned")?;
         let comment = w
@@ -244,13 +268,10 @@ async fn sandbox(scenario: Scenario, out: &Path) -> Result<i32, String> {
     };
     let comment_path = write(out, "pr_comment.md", &comment)?;
     let deployments_path = write(out, "github_deployments.txt", &deployments)?;
-    println!("Railway mutations: {}", railway.mutations().join(", "));
     print!("{deployments}");
-    println!("Step outputs:      {}", output.display());
-    println!("Job summary:       {}", summary.display());
     println!("PR #{PULL} comment:    {}", comment_path.display());
     println!("Deployments:       {}", deployments_path.display());
-    Ok(code)
+    Ok(())
 }
 
 /// The stand-in app: healthy, or (for `rollback`) answering 503 until the fake Railway has been
