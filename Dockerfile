@@ -27,6 +27,7 @@ RUN case "${TARGETARCH:-amd64}" in \
 FROM scratch
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=build /railway-deploy /railway-deploy
-COPY --from=build --chmod=1777 /rootfs/tmp /tmp
+# /rootfs holds only tmp/ (1777): copying the directory entry itself keeps its mode.
+COPY --from=build /rootfs/ /
 ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt TMPDIR=/tmp
 ENTRYPOINT ["/railway-deploy"]
