@@ -8,6 +8,11 @@ ARG TARGETARCH
 RUN apt-get update \
  && apt-get install -y --no-install-recommends musl-tools ca-certificates \
  && rm -rf /var/lib/apt/lists/*
+# The image reference a rollback command names (release.yml passes `ghcr.io/<owner>/<repo>:<tag>`);
+# empty for a source build, where the binary falls back (see src/config/runtime.rs).
+ARG RAILWAY_DEPLOY_IMAGE=""
+# scratch has no /tmp: give the final stage one (mode 1777) for the upload's spool file.
+RUN mkdir -p /rootfs/tmp && chmod 1777 /rootfs/tmp
 WORKDIR /src
 COPY . .
 RUN case "${TARGETARCH:-amd64}" in \
@@ -27,5 +32,7 @@ LABEL org.opencontainers.image.source="${SOURCE_URL}" \
       org.opencontainers.image.licenses="MIT"
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=build /railway-deploy /railway-deploy
-ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+# /rootfs holds only tmp/ (1777): copying the directory entry itself keeps its mode.
+COPY --from=build /rootfs/ /
+ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt TMPDIR=/tmp
 ENTRYPOINT ["/railway-deploy"]

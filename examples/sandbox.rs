@@ -1,11 +1,18 @@
 //! The sandbox: see railway-deploy work without a Railway or GitHub account.
 //!
-//! `cargo run --example sandbox [-- OUT_DIR]` starts the project's own fake Railway, fake GitHub and
-//! a tiny app to health-check, all on loopback; then runs the real `railway-deploy` binary exactly
-//! as the Actions runner would (`INPUT_*` variables, an event file, `GITHUB_OUTPUT`,
-//! `GITHUB_STEP_SUMMARY`) for a push to `main` with an open pull request. It prints the log a
-//! workflow shows, then writes the job summary, the PR comment and the GitHub Deployment's
-//! statuses to `OUT_DIR` (default `target/sandbox`). Nothing is simulated outside the fakes.
+//! `cargo run --example sandbox [-- [--scenario happy|rollback] [OUT_DIR]]` starts the project's
+//! own fake Railway, fake GitHub and a tiny app to health-check, all on loopback; then runs the
+//! real `railway-deploy` binary exactly as the Actions runner would (`INPUT_*` variables, an event
+//! file, `GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY`) for a push to `main` with an open pull request.
+//! `happy` (the default) deploys and passes its health check; `rollback` serves a health check
+//! that fails after the deploy went live, so the run rolls back to the previous deployment (exit
+//! status 1). It prints the log a workflow shows, then writes the job summary, the PR comment and
+//! the GitHub Deployment's statuses to `OUT_DIR` (default `target/sandbox`). Nothing is simulated
+//! outside the fakes.
+//!
+//! The binary is built by an inner `cargo build` of the same profile into the same target
+//! directory as this example, with the variables `cargo run` sets for the example removed: they
+//! would otherwise dirty build scripts (`ring`, the database crates) and rebuild them every run.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,24 +29,78 @@ const PULL: u64 = 12;
 
 /// Builds the binary (a no-op when it is fresh) and returns its path next to this example's.
 fn binary() -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    // target/<profile>/examples/sandbox → target/<profile> and target.
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .ok_or("cannot locate the target directory")?;
+    let target_dir = profile_dir
+        .parent()
+        .ok_or("cannot locate the target directory")?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(&cargo)
-        .args(["build", "--quiet", "--bin", "railway-deploy"])
+    let mut build = Command::new(&cargo);
+    // With `--example sandbox` the dependencies resolve to the same features (dev-dependencies
+    // included) as this example's own build, so their compiled artifacts are reused as they are.
+    build.args(["build", "--bin", "railway-deploy", "--example", "sandbox"]);
+    build.arg("--target-dir");
+    build.arg(target_dir);
+    if profile_dir.file_name().is_some_and(|n| n == "release") {
+        build.arg("--release");
+    }
+    // `cargo run` gives the example CARGO_MANIFEST_DIR, CARGO_PKG_*, CARGO_ENCODED_RUSTFLAGS...:
+    // an inner build that inherits them sees a changed environment and reruns build scripts.
+    for (key, _) in std::env::vars_os() {
+        if key.to_str().is_some_and(|k| {
+            k.starts_with("CARGO_") && !matches!(k, "CARGO_HOME" | "CARGO_TERM_COLOR")
+        }) {
+            build.env_remove(&key);
+        }
+    }
+    println!("── building railway-deploy (seconds when it is already built) ──");
+    let status = build
         .status()
         .map_err(|e| format!("could not run `{cargo} build`: {e}"))?;
     if !status.success() {
         return Err("building railway-deploy failed (see above)".into());
     }
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    // target/<profile>/examples/sandbox → target/<profile>/railway-deploy
-    let bin = exe
-        .parent()
-        .and_then(Path::parent)
-        .map(|d| d.join("railway-deploy"))
-        .ok_or("cannot locate the target directory")?;
+    let bin = profile_dir.join("railway-deploy");
     bin.exists()
         .then_some(bin.clone())
         .ok_or_else(|| format!("{} was not built", bin.display()))
+}
+
+/// What the sandbox shows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scenario {
+    /// Deploy, health check passes.
+    Happy,
+    /// Deploy, the health check fails after going live, the previous deployment is restored.
+    Rollback,
+}
+
+/// `[--scenario happy|rollback] [OUT_DIR]`.
+fn parse_args(args: impl IntoIterator<Item = String>) -> Result<(Scenario, PathBuf), String> {
+    let mut scenario = Scenario::Happy;
+    let mut out = PathBuf::from("target/sandbox");
+    let mut args = args.into_iter();
+    while let Some(a) = args.next() {
+        let value = match a.strip_prefix("--scenario") {
+            Some("") => args.next().unwrap_or_default(),
+            Some(v) if v.starts_with('=') => v[1..].to_string(),
+            _ if a.starts_with('-') => return Err(format!("unknown option `{a}`")),
+            _ => {
+                out = PathBuf::from(a);
+                continue;
+            }
+        };
+        scenario = match value.as_str() {
+            "happy" => Scenario::Happy,
+            "rollback" => Scenario::Rollback,
+            other => return Err(format!("unknown scenario `{other}` (happy or rollback)")),
+        };
+    }
+    Ok((scenario, out))
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf, String> {
@@ -48,10 +109,8 @@ fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf, String> {
     Ok(path)
 }
 
-async fn sandbox(out: &Path) -> Result<i32, String> {
-    std::fs::create_dir_all(out).map_err(|e| format!("creating {}: {e}", out.display()))?;
-    let bin = binary()?;
-
+/// The fake Railway (standard world) with build and deploy logs scripted for `web`.
+async fn fake_railway() -> FakeRailway {
     let railway = FakeRailway::start(RailwayWorld::standard()).await;
     // Status and build logs arrive over the fake's websocket, as from Railway.
     railway.world().script_logs(
@@ -64,44 +123,30 @@ async fn sandbox(out: &Path) -> Result<i32, String> {
         ],
         &["listening on :8080"],
     );
+    railway
+}
+
+/// The fake GitHub: one passing check on `SHA`, and pull request `PULL` open for it.
+fn fake_github() -> Result<GitHubState, String> {
     let github = GitHubState::default();
     {
         let mut w = github.world.lock().map_err(|_| "fake GitHub poisoned")?;
-        w.checks.script(
-            SHA,
-            vec![Snapshot::new(
-                vec![actions_check_run(
-                    1,
-                    "test",
-                    99,
-                    "completed",
-                    Some("success"),
-                )],
-                vec![],
-            )],
-        );
+        let run = actions_check_run(1, "test", 99, "completed", Some("success"));
+        w.checks.script(SHA, vec![Snapshot::new(vec![run], vec![])]);
         w.comments.pulls_by_sha.insert(SHA.into(), vec![PULL]);
     }
-    let github_server = Server::start(fakes::github::router(github.clone())).await;
-    let app =
-        Server::start(Router::new().route("/healthz", get(|| async { format!("ok {SHA}") }))).await;
+    Ok(github)
+}
 
-    let event = write(
-        out,
-        "event.json",
-        &serde_json::json!({
-            "ref": "refs/heads/main", "after": SHA, "deleted": false,
-            "repository": {"full_name": "acme/shop"}
-        })
-        .to_string(),
-    )?;
-    let output = out.join("github_output.txt");
-    let summary = out.join("job_summary.md");
-    let _ = std::fs::remove_file(&output);
-    let _ = std::fs::remove_file(&summary);
-
-    let health_url = format!("{}/healthz", app.url());
-    let env = [
+/// The variables the runner would give the step (paths to files come on top).
+fn step_env(
+    scenario: Scenario,
+    railway: &str,
+    github: &str,
+    health: &str,
+) -> Vec<(&'static str, String)> {
+    let rollback = scenario == Scenario::Rollback;
+    let fixed = [
         ("GITHUB_EVENT_NAME", "push"),
         ("GITHUB_REF", "refs/heads/main"),
         ("GITHUB_REF_NAME", "main"),
@@ -111,21 +156,72 @@ async fn sandbox(out: &Path) -> Result<i32, String> {
         ("GITHUB_RUN_ID", "4242"),
         ("GITHUB_RUN_ATTEMPT", "1"),
         ("GITHUB_SERVER_URL", "https://github.com"),
-        ("GITHUB_API_URL", &github_server.url()),
-        ("INPUT_RAILWAY-API-URL", &railway.api_url()),
         ("INPUT_RAILWAY-TOKEN", "tok-staging"),
         ("INPUT_GITHUB-TOKEN", "sandbox-github-token"),
         ("INPUT_SERVICE", "web"),
         ("INPUT_SOURCE", "commit"),
-        ("INPUT_HEALTH-URL", &health_url),
-        ("INPUT_HEALTH-EXPECT-BODY", "ok {sha}"),
-        // Poll intervals a hundred times shorter than real ones; deadlines stay real.
+        (
+            "INPUT_HEALTH-EXPECT-BODY",
+            if rollback { "ok" } else { "ok {sha}" },
+        ),
+        // Poll intervals a hundred times shorter than real ones; deadlines stay real, so the
+        // failing health check of `rollback` gives up after 3 s, then rolls back.
         ("RAILWAY_DEPLOY_TIME_SCALE", "0.01"),
+        ("INPUT_HEALTH-TIMEOUT", if rollback { "3s" } else { "2m" }),
     ];
-    println!("── railway-deploy, as a workflow step would run it ──");
+    let mut env: Vec<(&'static str, String)> =
+        fixed.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    env.push(("GITHUB_API_URL", github.to_string()));
+    env.push(("INPUT_RAILWAY-API-URL", railway.to_string()));
+    env.push(("INPUT_HEALTH-URL", health.to_string()));
+    env
+}
+
+/// A checkout holding the example `rollback.yml`, so the report links to it.
+fn workspace(out: &Path) -> Result<PathBuf, String> {
+    let ws = out.join("workspace");
+    let workflows = ws.join(".github/workflows");
+    std::fs::create_dir_all(&workflows)
+        .map_err(|e| format!("creating {}: {e}", workflows.display()))?;
+    let example = include_str!("workflows/rollback.yml");
+    write(&workflows, "rollback.yml", example)?;
+    Ok(ws)
+}
+
+async fn sandbox(scenario: Scenario, out: &Path) -> Result<i32, String> {
+    std::fs::create_dir_all(out).map_err(|e| format!("creating {}: {e}", out.display()))?;
+    let bin = binary()?;
+    let railway = fake_railway().await;
+    let github = fake_github()?;
+    let github_server = Server::start(fakes::github::router(github.clone())).await;
+    let app = Server::start(health_app(scenario, railway.state.recorder.clone())).await;
+
+    let event = serde_json::json!({
+        "ref": "refs/heads/main", "after": SHA, "deleted": false,
+        "repository": {"full_name": "acme/shop"}
+    });
+    let event = write(out, "event.json", &event.to_string())?;
+    let output = out.join("github_output.txt");
+    let summary = out.join("job_summary.md");
+    let _ = std::fs::remove_file(&output);
+    let _ = std::fs::remove_file(&summary);
+    let health_url = format!("{}/healthz", app.url());
+    let env = step_env(
+        scenario,
+        &railway.api_url(),
+        &github_server.url(),
+        &health_url,
+    );
+
+    let what = match scenario {
+        Scenario::Happy => "a deploy that passes its health check",
+        Scenario::Rollback => "a deploy whose health check fails after going live: it rolls back",
+    };
+    println!("── railway-deploy, as a workflow step would run it: {what} ──");
     let mut cmd = tokio::process::Command::new(&bin);
     cmd.env_clear()
         .envs(env)
+        .env("GITHUB_WORKSPACE", workspace(out)?)
         .env("GITHUB_EVENT_PATH", &event)
         .env("GITHUB_OUTPUT", &output)
         .env("GITHUB_STEP_SUMMARY", &summary);
@@ -138,7 +234,15 @@ async fn sandbox(out: &Path) -> Result<i32, String> {
         .map_err(|e| format!("running {}: {e}", bin.display()))?;
     let code = status.code().unwrap_or(1);
     println!("── exit status {code} ──\n");
+    println!("Railway mutations: {}", railway.mutations().join(", "));
+    write_results(&github, out)?;
+    println!("Step outputs:      {}", output.display());
+    println!("Job summary:       {}", summary.display());
+    Ok(code)
+}
 
+/// Writes the PR comment and the GitHub Deployments' statuses the fake GitHub received.
+fn write_results(github: &GitHubState, out: &Path) -> Result<(), String> {
     let (comment, deployments) = {
         let w = github.world.lock().map_err(|_| "fake GitHub poisoned")?;
         let comment = w
@@ -164,23 +268,50 @@ async fn sandbox(out: &Path) -> Result<i32, String> {
     };
     let comment_path = write(out, "pr_comment.md", &comment)?;
     let deployments_path = write(out, "github_deployments.txt", &deployments)?;
-    println!("Railway mutations: {}", railway.mutations().join(", "));
     print!("{deployments}");
-    println!("Step outputs:      {}", output.display());
-    println!("Job summary:       {}", summary.display());
     println!("PR #{PULL} comment:    {}", comment_path.display());
     println!("Deployments:       {}", deployments_path.display());
-    Ok(code)
+    Ok(())
+}
+
+/// The stand-in app: healthy, or (for `rollback`) answering 503 until the fake Railway has been
+/// asked to roll back, as a release that cannot reach its database would.
+fn health_app(scenario: Scenario, railway: fakes::recorder::Recorder) -> Router {
+    match scenario {
+        Scenario::Happy => Router::new().route("/healthz", get(|| async { format!("ok {SHA}") })),
+        Scenario::Rollback => Router::new().route(
+            "/healthz",
+            get(move || {
+                let rolled_back = railway.all().iter().any(|r| {
+                    r.body_json()
+                        .is_some_and(|b| b["operationName"] == "DeploymentRollback")
+                });
+                async move {
+                    if rolled_back {
+                        (axum::http::StatusCode::OK, "ok")
+                    } else {
+                        let e = "database connection refused";
+                        (axum::http::StatusCode::SERVICE_UNAVAILABLE, e)
+                    }
+                }
+            }),
+        ),
+    }
 }
 
 #[tokio::main]
 async fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let out = std::env::args()
-        .nth(1)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("target/sandbox"));
-    match sandbox(&out).await {
+    let (scenario, out) = match parse_args(std::env::args().skip(1)) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!(
+                "sandbox: {e}\nusage: cargo run --example sandbox -- [--scenario happy|rollback] [OUT_DIR]"
+            );
+            std::process::exit(2);
+        }
+    };
+    match sandbox(scenario, &out).await {
         Ok(code) => std::process::exit(code),
         Err(e) => {
             eprintln!("sandbox: {e}");

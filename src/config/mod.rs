@@ -7,6 +7,7 @@ pub mod checks;
 pub mod inputs;
 pub mod outputs;
 mod parse;
+pub mod runtime;
 pub mod values;
 
 use std::path::PathBuf;
@@ -111,6 +112,8 @@ pub struct Config {
     /// The commit being deployed (a PR's head, a push's `after`, else `GITHUB_SHA`).
     pub sha: Option<String>,
     pub timing: Timing,
+    /// Spool directories, the released image, the rollback workflow (see [`runtime`]).
+    pub surroundings: runtime::Surroundings,
 }
 
 impl Config {
@@ -158,7 +161,11 @@ impl Config {
             None => Event::default(),
         };
         let timing = Timing::from_env_value(env("RAILWAY_DEPLOY_TIME_SCALE").as_deref());
-        Config::from_parts(&raw, github, event, timing).map_err(LoadError::Input)
+        let surroundings = runtime::Surroundings::read(&env, &github, std::env::current_dir().ok());
+        let mut config =
+            Config::from_parts(&raw, github, event, timing).map_err(LoadError::Input)?;
+        config.surroundings = surroundings;
+        Ok(config)
     }
 
     pub fn from_parts(
@@ -238,6 +245,7 @@ impl Config {
             trigger,
             sha,
             timing,
+            surroundings: runtime::Surroundings::default(),
         })
     }
 }

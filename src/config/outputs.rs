@@ -27,7 +27,7 @@ pub const OUTPUTS: &[(&str, &str)] = &[
     ),
     (
         "rollback-command",
-        "A command that rolls back to `previous-deployment-id`",
+        "A copyable `docker run` of this action's released image that rolls back to `previous-deployment-id` (reads the token from env `RAILWAY_TOKEN`)",
     ),
     (
         "deployments",

@@ -3,4 +3,5 @@
 pub mod check;
 pub mod probe;
 pub mod rollback;
+pub mod rollback_advice;
 pub mod target;

@@ -76,7 +76,7 @@ pub async fn execute(cx: &Context<'_>, plan: &Plan, mut report: RunReport) -> En
             }
             Step::RollbackCommand(reqs) => {
                 let work = reqs.iter().map(|req| {
-                    let initial = deploy::initial_report(scope, &req.target);
+                    let initial = deploy::initial_report(scope, &plan.released_image, &req.target);
                     rollback::rollback_service(c, &http, timing, scope, req, initial)
                 });
                 report.services = join_all(work).await;
@@ -101,7 +101,7 @@ async fn deploy_all(
     reqs: &[DeployRequest],
     report: &mut RunReport,
 ) {
-    let archives = ArchiveCache::default();
+    let archives = ArchiveCache::spooling_in(Default::default(), plan.spool_dirs.clone());
     // One log group per service; lines carry the service name when several deploy.
     let printer = crate::deploy::logs::LogPrinter::new(reqs.len() > 1);
     let outcomes = join_all(

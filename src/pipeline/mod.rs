@@ -34,6 +34,7 @@ pub async fn run(cfg: &Config, guard: &CancelGuard) -> Ending {
     );
     report.sha = cfg.sha.clone();
     report.version = cfg.version();
+    report.rollback_workflow_url = cfg.surroundings.rollback_workflow_url.clone();
 
     let environment = match &cfg.selection {
         Selection::Skip { reason } => {
@@ -93,7 +94,7 @@ async fn resolve_and_plan(
             return Err(Ending::Finished(Box::new(report.clone())));
         }
     };
-    record_resolution(report, &scope, &services, resolve_started);
+    record_resolution(report, &scope, &cfg.surroundings.released_image, &services, resolve_started);
     // Health-check settings are validated now, so a bad one stops the run before any change.
     let probes = plan::health_probes(cfg, &services).map_err(Ending::InvalidInput)?;
     let github = github_client(cfg).map_err(Ending::InvalidInput)?;
@@ -116,6 +117,7 @@ async fn resolve_and_plan(
 fn record_resolution(
     report: &mut RunReport,
     scope: &Scope,
+    image: &str,
     services: &[ServiceTarget],
     started: std::time::Instant,
 ) {
@@ -125,7 +127,7 @@ fn record_resolution(
     report.environment = Some(scope.environment.name.clone());
     report.services = services
         .iter()
-        .map(|sp| initial_report(scope, sp))
+        .map(|sp| initial_report(scope, image, sp))
         .collect();
     report.stages.push(StageTiming {
         stage: Stage::Resolve,

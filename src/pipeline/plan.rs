@@ -134,6 +134,10 @@ pub struct Plan {
     pub scope: Scope,
     pub services: Vec<ServiceTarget>,
     pub steps: Vec<Step>,
+    /// The image a hand-run rollback command names (from `Config::surroundings`).
+    pub released_image: String,
+    /// Where `source: upload` may spool its archive, in order (from `Config::surroundings`).
+    pub spool_dirs: Vec<std::path::PathBuf>,
 }
 
 impl Plan {
@@ -195,6 +199,8 @@ pub fn build(
         scope,
         services,
         steps,
+        released_image: cfg.surroundings.released_image.clone(),
+        spool_dirs: cfg.surroundings.spool_dirs.clone(),
     }
 }
 
@@ -265,6 +271,7 @@ fn deploy_request(cfg: &Config, target: &ServiceTarget, promotions: &[Promotion]
         source,
         commit_sha,
         timeout: cfg.deploy_timeout,
+        released_image: cfg.surroundings.released_image.clone(),
     }
 }
 

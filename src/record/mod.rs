@@ -227,6 +227,9 @@ pub struct RunReport {
     pub failure: Option<String>,
     pub notices: Vec<String>,
     pub started_at: DateTime<Utc>,
+    /// The Actions page of the repository's `rollback.yml`, when the checkout has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback_workflow_url: Option<String>,
 }
 
 impl RunReport {
@@ -250,6 +253,7 @@ impl RunReport {
             failure: None,
             notices: Vec::new(),
             started_at,
+            rollback_workflow_url: None,
         }
     }
 }

@@ -167,6 +167,9 @@ fn rollback_section(out: &mut String, r: &RunReport) {
             out.push('\n');
         }
     }
+    out.push_str(
+        &crate::report::markdown::rollback_workflow_line(r).map_or_else(String::new, |l| l + "\n"),
+    );
     let _ = writeln!(out, "</details>");
 }
 
@@ -241,5 +244,35 @@ mod tests {
         let text = render_comment(&r, Phase::Finished, None);
         assert!(text.chars().count() <= MAX_COMMENT_CHARS);
         assert!(text.starts_with("<!-- railway-deploy:staging -->"));
+    }
+
+    #[test]
+    fn the_rollback_workflow_is_linked_only_when_the_repository_has_it() {
+        let mut r = RunReport::new("deploy", "commit", false, chrono::Utc::now());
+        r.status = RunStatus::Success;
+        r.environment = Some("staging".into());
+        let mut s = ServiceReport::planned("s", "web");
+        s.state = crate::record::ServiceState::Deployed;
+        s.previous_deployment_id = Some("dep-1".into());
+        s.rollback_command = Some("docker run --rm -e RAILWAY_TOKEN img --command rollback".into());
+        r.services.push(s);
+        let without = render_comment(&r, Phase::Finished, None);
+        let summary_without = crate::report::summary::render_summary(&r);
+        assert!(
+            without.contains("docker run --rm -e RAILWAY_TOKEN"),
+            "{without}"
+        );
+        assert!(!without.contains("rollback workflow"), "{without}");
+        assert!(
+            !summary_without.contains("rollback workflow"),
+            "{summary_without}"
+        );
+        let url = "https://github.com/acme/shop/actions/workflows/rollback.yml";
+        r.rollback_workflow_url = Some(url.into());
+        let link = format!("[rollback workflow]({url})");
+        let with = render_comment(&r, Phase::Finished, None);
+        assert!(with.contains(&link), "{with}");
+        let summary = crate::report::summary::render_summary(&r);
+        assert!(summary.contains(&link), "{summary}");
     }
 }

@@ -164,6 +164,14 @@ pub fn previous_deployment_link(s: &crate::record::ServiceReport) -> Option<Stri
     ))
 }
 
+/// The line pointing at the repository's `rollback.yml` (only when the checkout has one).
+pub fn rollback_workflow_line(r: &RunReport) -> Option<String> {
+    let url = r.rollback_workflow_url.as_deref()?;
+    Some(format!(
+        "Or from GitHub: run the [rollback workflow]({url}) (**Run workflow**, with `to`, `service` and `environment`).\n"
+    ))
+}
+
 pub fn short_sha(sha: &str) -> &str {
     sha.get(..7).unwrap_or(sha)
 }

@@ -307,6 +307,9 @@ fn rollback(out: &mut String, r: &RunReport) {
             out.push('\n');
         }
     }
+    out.push_str(
+        &crate::report::markdown::rollback_workflow_line(r).map_or_else(String::new, |l| l + "\n"),
+    );
 }
 
 /// Appends `markdown` to the summary file (`GITHUB_STEP_SUMMARY`), creating it when missing.

@@ -28,6 +28,8 @@ pub struct DeployRequest {
     pub commit_sha: Option<String>,
     /// `deploy-timeout`: how long the deployment may take to reach a final state.
     pub timeout: Duration,
+    /// The image the service's `rollback-command` names.
+    pub released_image: String,
 }
 
 impl DeployRequest {
@@ -50,37 +52,27 @@ pub struct ServiceOutcome {
     pub deployment: Option<Deployment>,
 }
 
-/// A command of this tool that puts `service` back on `deployment_id`.
-pub fn rollback_command(scope: &Scope, service: &str, deployment_id: &str) -> String {
-    format!(
-        "railway-deploy --command rollback --project {} --environment {} --service {} --to {}",
-        shell_word(&scope.project.id),
-        shell_word(&scope.environment.name),
-        shell_word(service),
-        shell_word(deployment_id)
-    )
-}
-
-/// Quotes a word for a POSIX shell when it needs it.
-fn shell_word(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:@".contains(c))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
+/// A copyable `docker run` of the released image `image` that puts `service` back on
+/// `deployment_id`.
+pub fn rollback_command(scope: &Scope, image: &str, service: &str, deployment_id: &str) -> String {
+    crate::health::rollback_advice::RollbackAdvice {
+        image,
+        project_id: &scope.project.id,
+        environment: &scope.environment.name,
+        service,
+        to: deployment_id,
     }
+    .command()
 }
 
 /// The service's report before its deploy starts: what serves now, and how to get back to it.
-pub fn initial_report(scope: &Scope, sp: &ServiceTarget) -> ServiceReport {
+pub fn initial_report(scope: &Scope, image: &str, sp: &ServiceTarget) -> ServiceReport {
     let mut r = ServiceReport::planned(&sp.service.id, &sp.service.name);
     r.url = sp.public_url();
     if let Some(prev) = &sp.serving {
         r.previous_deployment_id = Some(prev.id.clone());
         r.previous_dashboard_url = Some(dashboard(scope, &sp.service.id, &prev.id));
-        r.rollback_command = Some(rollback_command(scope, &sp.service.name, &prev.id));
+        r.rollback_command = Some(rollback_command(scope, image, &sp.service.name, &prev.id));
     }
     r
 }
@@ -95,7 +87,7 @@ pub async fn run(
 ) -> ServiceOutcome {
     let sp = &req.target;
     let label = sp.service.name.as_str();
-    let mut report = initial_report(scope, sp);
+    let mut report = initial_report(scope, &req.released_image, sp);
     let mut stages = Vec::new();
     let started_at = Utc::now();
     let started = Instant::now();

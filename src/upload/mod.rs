@@ -7,6 +7,7 @@
 pub mod archive;
 pub mod select;
 pub mod source;
+pub mod spool;
 
 use std::path::Path;
 use std::sync::Arc;

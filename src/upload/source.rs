@@ -2,7 +2,8 @@
 //! archive while it is produced (a builder thread feeding a bounded channel: at most
 //! `LIVE_CHUNKS` x `CHUNK` bytes in flight); every byte is also spooled to a temporary file, so
 //! other services with the same `path`, or a retry after HTTP 429, re-send the same bytes without
-//! building again. The spool lives in the system temp dir and is deleted when the source is dropped.
+//! building again. The spool lives in the first writable directory of the configured list (see
+//! [`super::spool`]) and is deleted when the source is dropped.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -31,6 +32,7 @@ struct Built {
 struct Inner {
     root: PathBuf,
     options: ArchiveOptions,
+    spool_dirs: Arc<[PathBuf]>,
     started: Mutex<bool>,
     done: watch::Sender<Option<Outcome>>,
 }
@@ -61,12 +63,23 @@ impl ArchiveBody {
 
 impl ArchiveSource {
     /// Nothing is read until the first [`ArchiveSource::body`] or [`ArchiveSource::finished`].
+    /// The spool goes to the system temp dir.
     pub fn new(root: impl Into<PathBuf>, options: ArchiveOptions) -> Self {
+        Self::spooling_in(root, options, vec![std::env::temp_dir()].into())
+    }
+
+    /// As [`ArchiveSource::new`], spooling into the first writable directory of `spool_dirs`.
+    pub fn spooling_in(
+        root: impl Into<PathBuf>,
+        options: ArchiveOptions,
+        spool_dirs: Arc<[PathBuf]>,
+    ) -> Self {
         let (done, _) = watch::channel(None);
         ArchiveSource {
             inner: Arc::new(Inner {
                 root: root.into(),
                 options,
+                spool_dirs,
                 started: Mutex::new(false),
                 done,
             }),
@@ -135,7 +148,7 @@ impl ArchiveSource {
         let spawned = std::thread::Builder::new()
             .name("upload-archive".into())
             .spawn(move || {
-                let outcome = build(&inner.root, inner.options, live);
+                let outcome = build(&inner.root, inner.options, &inner.spool_dirs, live);
                 inner.done.send_replace(Some(outcome));
             });
         if let Err(e) = spawned {
@@ -149,16 +162,12 @@ impl ArchiveSource {
 fn build(
     root: &Path,
     options: ArchiveOptions,
+    spool_dirs: &[PathBuf],
     live: Option<mpsc::Sender<io::Result<Bytes>>>,
 ) -> Outcome {
     let on_error = live.clone();
     let result = (|| -> Result<Arc<Built>, ArchiveError> {
-        let spool = tempfile::NamedTempFile::new().map_err(|e| {
-            ArchiveError::Write(io::Error::new(
-                e.kind(),
-                format!("cannot create the upload spool file in the temp dir (set TMPDIR to a writable directory): {e}"),
-            ))
-        })?;
+        let spool = super::spool::create(spool_dirs).map_err(ArchiveError::Write)?;
         let file = spool.as_file().try_clone().map_err(ArchiveError::Write)?;
         let tee = Tee {
             buf: Vec::with_capacity(CHUNK),
@@ -243,16 +252,29 @@ async fn spool_body(built: Arc<Built>) -> io::Result<ArchiveBody> {
 
 /// One [`ArchiveSource`] per distinct directory: services deployed from the same `path` share
 /// one build.
-#[derive(Default)]
 pub struct ArchiveCache {
     options: ArchiveOptions,
+    spool_dirs: Arc<[PathBuf]>,
     sources: Mutex<HashMap<PathBuf, ArchiveSource>>,
 }
 
+impl Default for ArchiveCache {
+    fn default() -> Self {
+        ArchiveCache::new(ArchiveOptions::default())
+    }
+}
+
 impl ArchiveCache {
+    /// Spools into the system temp dir.
     pub fn new(options: ArchiveOptions) -> Self {
+        Self::spooling_in(options, vec![std::env::temp_dir()])
+    }
+
+    /// Spools into the first writable directory of `spool_dirs` (the configuration's list).
+    pub fn spooling_in(options: ArchiveOptions, spool_dirs: Vec<PathBuf>) -> Self {
         ArchiveCache {
             options,
+            spool_dirs: spool_dirs.into(),
             sources: Mutex::default(),
         }
     }
@@ -262,7 +284,9 @@ impl ArchiveCache {
         let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
         let mut map = self.sources.lock().unwrap_or_else(|e| e.into_inner());
         map.entry(key)
-            .or_insert_with(|| ArchiveSource::new(path, self.options))
+            .or_insert_with(|| {
+                ArchiveSource::spooling_in(path, self.options, self.spool_dirs.clone())
+            })
             .clone()
     }
 }

@@ -27,7 +27,10 @@ async fn a_push_deploys_the_commit_to_staging() {
     );
     assert_eq!(
         run.output("rollback-command"),
-        "railway-deploy --command rollback --project proj-1 --environment staging --service web --to dep-old-web-stg"
+        format!(
+            "docker run --rm -e RAILWAY_TOKEN ghcr.io/OWNER/railway-deploy:v{} --command rollback --project proj-1 --environment staging --service web --to dep-old-web-stg",
+            env!("CARGO_PKG_VERSION")
+        )
     );
     assert_eq!(run.output("version"), "");
     let deployments: serde_json::Value = serde_json::from_str(run.output("deployments")).unwrap();

@@ -79,9 +79,24 @@ async fn the_printed_rollback_command_is_one_this_binary_runs() {
     let deploy = Runner::new(&rw.api_url()).run().await;
     assert_eq!(deploy.code, 0, "{}", deploy.log());
     let command = deploy.output("rollback-command").to_string();
+    // `docker run --rm -e RAILWAY_TOKEN <image> ARGS`: the image's entrypoint is this binary, so
+    // ARGS are its arguments, and the token comes from the caller's `RAILWAY_TOKEN` by name.
     let mut words = command.split_whitespace();
-    assert_eq!(words.next(), Some("railway-deploy"));
+    let docker: Vec<&str> = words.by_ref().take(5).collect();
+    assert_eq!(
+        docker,
+        ["docker", "run", "--rm", "-e", "RAILWAY_TOKEN"],
+        "{command}"
+    );
+    let image = words.next().unwrap_or_default();
+    assert!(image.contains(':') && !image.starts_with('-'), "{command}");
+    assert!(
+        !command.contains("tok-staging"),
+        "the token leaked: {command}"
+    );
     let mut r = Runner::new(&rw.api_url());
+    r.unset("INPUT_RAILWAY-TOKEN")
+        .set("RAILWAY_TOKEN", "tok-staging");
     for w in words {
         r.arg(w);
     }

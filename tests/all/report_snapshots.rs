@@ -52,7 +52,7 @@ fn service(name: &str, n: u32) -> ServiceReport {
     s.dashboard_url = Some(dash(n));
     s.previous_dashboard_url = Some(dash(n - 1));
     s.rollback_command = Some(format!(
-        "railway-deploy --command rollback --environment production --service {name} --to dep-{name}-{}",
+        "docker run --rm -e RAILWAY_TOKEN ghcr.io/acme/railway-deploy:v1.4.0 --command rollback --project prj-1 --environment production --service {name} --to dep-{name}-{}",
         n - 1
     ));
     s.health = Some(HealthReport {
@@ -75,6 +75,8 @@ fn success() -> RunReport {
     r.version = Some("1.4.0".into());
     r.sha = Some("0123456789abcdef0123456789abcdef01234567".into());
     r.services = vec![service("web", 8), service("worker", 5)];
+    r.rollback_workflow_url =
+        Some("https://github.com/acme/shop/actions/workflows/rollback.yml".into());
     r.stages = vec![
         stage(Stage::Resolve, None, 0, 1, StageOutcome::Passed),
         stage(Stage::Gate, None, 1, 95, StageOutcome::Passed),
