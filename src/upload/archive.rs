@@ -3,23 +3,18 @@
 //! the same bytes: entries sorted, headers normalised by the `tar` crate's deterministic mode (fixed
 //! mtime, uid/gid 0, mode 0644 or 0755), no owner names, a gzip header without name or time.
 //! It also measures what it wrote (counts, sizes, largest directories) for messages such as 413.
+//! The compression itself is [`super::gzip`]'s (every core, output independent of their number).
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use flate2::Compression;
-use flate2::write::GzEncoder;
 use tar::{EntryType, Header, HeaderMode};
 
+use super::gzip::{ParallelGz, default_workers};
 use super::select::{self, EntryKind, SelectError, SelectWarning, Selected};
 
-/// gzip level 4, measured with `bench/upload.sh` (dev profile with zlib-rs optimised, 2 shared
-/// cores): on 216 MB of real Rust sources level 4 is 1.4x faster than level 6 (79 vs 58 MB/s) for
-/// an archive 4 % larger (18.8 % vs 18.0 % of input); on repetitive generated text level 6
-/// collapses to ~6-17 MB/s while level 4 keeps ~31 MB/s for 4-5 % more bytes. Level 1 is faster
-/// still but 1.5x larger, which costs more upload time than it saves and nears Railway's size limit
-/// sooner. Level 4 keeps compression ahead of a CI runner's uplink.
+/// gzip level, chosen with `bench/upload.sh` (see the table there and in README's benchmarks).
 pub const DEFAULT_GZIP_LEVEL: u32 = 4;
 
 /// How many directories the size report keeps.
@@ -30,12 +25,15 @@ const LIST_CAP: usize = 20;
 #[derive(Clone, Copy, Debug)]
 pub struct ArchiveOptions {
     pub gzip_level: u32,
+    /// Compression threads; changes the speed, never the bytes.
+    pub workers: usize,
 }
 
 impl Default for ArchiveOptions {
     fn default() -> Self {
         ArchiveOptions {
             gzip_level: DEFAULT_GZIP_LEVEL,
+            workers: default_workers(),
         }
     }
 }
@@ -282,7 +280,8 @@ fn append_named<W: Write, R: Read>(
 }
 
 /// Writes the tar.gz of the selected entries of `root` to `out` and returns what it wrote.
-/// `out` receives the bytes as they are produced; nothing is buffered beyond the encoders' state.
+/// `out` receives the bytes as they are produced; nothing is buffered beyond the blocks the
+/// compressor has in flight (a fixed number, see [`super::gzip`]).
 pub fn write_archive<W: Write>(
     root: &Path,
     options: ArchiveOptions,
@@ -292,8 +291,23 @@ pub fn write_archive<W: Write>(
         inner: out,
         count: 0,
     };
-    let gz = GzEncoder::new(counting, Compression::new(options.gzip_level.min(9)));
-    let mut tar = tar::Builder::new(gz);
+    let gz = ParallelGz::new(counting, options.gzip_level, options.workers)
+        .map_err(ArchiveError::Write)?;
+    let (mut stats, gz) = write_tar(root, gz)?;
+    let counting = gz.finish().map_err(ArchiveError::Write)?;
+    stats.archive_bytes = counting.count;
+    Ok((stats, counting.inner))
+}
+
+/// Writes the uncompressed tar of the selected entries of `root` to `out` (what
+/// [`write_archive`] compresses; `archive_bytes` counts the tar's bytes here). Public so the
+/// benchmark can time other compressors over exactly the same stream.
+pub fn write_tar<W: Write>(root: &Path, out: W) -> Result<(ArchiveStats, W), ArchiveError> {
+    let counting = Counting {
+        inner: out,
+        count: 0,
+    };
+    let mut tar = tar::Builder::new(counting);
     tar.mode(HeaderMode::Deterministic);
     tar.follow_symlinks(false);
     let mut tally = Tally::default();
@@ -305,8 +319,7 @@ pub fn write_archive<W: Write>(
         |SelectWarning(w)| Tally::push_capped(&mut warnings, w),
     )?;
 
-    let gz = tar.into_inner().map_err(ArchiveError::Write)?;
-    let counting = gz.finish().map_err(ArchiveError::Write)?;
+    let counting = tar.into_inner().map_err(ArchiveError::Write)?;
     tally.stats.warnings = warnings;
     let stats = tally.finish(counting.count);
     Ok((stats, counting.inner))

@@ -3,6 +3,7 @@
 //! Pipeline entry points: one [`source::ArchiveCache`] per run, then [`start`] per service (the
 //! services sharing a `path` share one archive build); [`describe`] for a dry run's plan.
 pub mod archive;
+pub mod gzip;
 pub mod select;
 pub mod send;
 pub mod source;
