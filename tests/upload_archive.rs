@@ -257,7 +257,12 @@ fn the_bytes_do_not_depend_on_the_number_of_compression_workers() {
     let (stats, plain) = write_tar(dir.path(), Vec::new()).unwrap();
     assert_eq!(tar, plain);
     assert_eq!(stats.files, 12);
-    assert!(one.len() < plain.len() / 2, "{} of {}", one.len(), plain.len());
+    assert!(
+        one.len() < plain.len() / 2,
+        "{} of {}",
+        one.len(),
+        plain.len()
+    );
 }
 
 /// Runs `cmd` with `input` on stdin; `None` when the tool is not installed.
@@ -289,12 +294,20 @@ fn gnu_gzip_and_tar_accept_the_parallel_archive() {
         eprintln!("gzip not installed: not checked");
         return;
     };
-    assert!(gzip.status.success(), "{}", String::from_utf8_lossy(&gzip.stderr));
+    assert!(
+        gzip.status.success(),
+        "{}",
+        String::from_utf8_lossy(&gzip.stderr)
+    );
     let Some(tar) = run_with_stdin(&["tar", "-tzf", "-"], &bytes) else {
         eprintln!("tar not installed: not checked");
         return;
     };
-    assert!(tar.status.success(), "{}", String::from_utf8_lossy(&tar.stderr));
+    assert!(
+        tar.status.success(),
+        "{}",
+        String::from_utf8_lossy(&tar.stderr)
+    );
     let listed = String::from_utf8(tar.stdout).unwrap();
     assert!(listed.lines().any(|l| l == "./src/m3/f11.rs"), "{listed}");
     assert_eq!(listed.lines().filter(|l| l.ends_with(".rs")).count(), 12);

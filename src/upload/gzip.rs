@@ -219,7 +219,9 @@ fn compress(deflate: &mut Compress, job: &Job) -> io::Result<Done> {
     } else {
         FlushCompress::Sync
     };
-    let mut out = Vec::with_capacity(job.data.len() / 2 + 1024);
+    // Room for incompressible input (stored blocks add 5 bytes per 16 KiB) and the flush, so a
+    // block normally needs one call and no reallocation.
+    let mut out = Vec::with_capacity(job.data.len() + job.data.len() / 1024 + 64);
     let mut input = &job.data[..];
     loop {
         if out.len() == out.capacity() {
