@@ -5,8 +5,9 @@
 #   bench/deploy.sh --debug    the dev binary (quick; RSS is higher than release)
 #   bench/deploy.sh --polling  [--debug] also the polling case (issue 14): one service, websocket
 #                              refused, a deployment scripted to reach SUCCESS 60 s after it
-#                              starts, real time (no time scale): prints the delay between the
-#                              fake's final status and the process exit, and the request count.
+#                              starts, real time (no time scale), health probe on the local app:
+#                              prints the delay between the fake's final status and the process
+#                              exit, and the request count (the "before" of the polling work).
 # Target (issue 2): peak RSS <= 30 MB for the release binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,7 +56,7 @@ echo "deploy of 2 services ($profile binary, $(( size / 1024 )) KiB): peak RSS $
 
 if [ "$polling" = true ]; then
   start_fake --no-websocket --deploy-secs 60
-  run INPUT_SERVICE=web
+  run INPUT_SERVICE=web INPUT_HEALTH-URL="$health"
   exited_ms=$(( $(date +%s%N) / 1000000 ))
   stop_fake
   due_ms=$(awk '/final status of dep-new-/ {print $NF; exit}' "$work/fake")

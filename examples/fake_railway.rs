@@ -29,9 +29,7 @@ async fn main() {
         .and_then(|i| argv.get(i + 1))
         .and_then(|v| v.parse::<f64>().ok());
     if let Some(secs) = deploy_secs {
-        world.step_every = Some(Duration::from_secs_f64(
-            secs / STANDARD_SCRIPT.len() as f64,
-        ));
+        world.step_every = Some(Duration::from_secs_f64(secs / STANDARD_SCRIPT.len() as f64));
     }
     let fake = FakeRailway::start(world).await;
     println!("{} {}", fake.api_url(), fake.app_health_url());
@@ -49,7 +47,11 @@ async fn main() {
     let world = fake.world();
     if let Some(every) = world.step_every {
         let (now, wall) = (Instant::now(), SystemTime::now());
-        for d in world.deployments.iter().filter(|d| d.id.starts_with("dep-new-")) {
+        for d in world
+            .deployments
+            .iter()
+            .filter(|d| d.id.starts_with("dep-new-"))
+        {
             let due = d.created + every * (d.steps + d.script.len()) as u32;
             let at = match now.checked_duration_since(due) {
                 Some(ago) => wall - ago,

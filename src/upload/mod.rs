@@ -7,6 +7,7 @@ pub mod gzip;
 pub mod select;
 pub mod send;
 pub mod source;
+mod tar_names;
 
 use std::path::Path;
 
