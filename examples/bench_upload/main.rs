@@ -187,13 +187,12 @@ async fn run_rounds(
             }
         }
         if let Some((list, _)) = &list {
-            if pigz {
-                if let Ok((secs, bytes, rss)) =
+            if pigz
+                && let Ok((secs, bytes, rss)) =
                     pipeline(root, list, &format!("pigz -p {cores} -{}", a.level))
-                {
-                    (r.pigz_bytes, r.pigz_rss) = (bytes, rss);
-                    r.pigz.push(secs);
-                }
+            {
+                (r.pigz_bytes, r.pigz_rss) = (bytes, rss);
+                r.pigz.push(secs);
             }
             if let Ok((secs, bytes, rss)) = pipeline(root, list, &format!("gzip -{}", a.level)) {
                 (r.gzip_bytes, r.gzip_rss) = (bytes, rss);
