@@ -3,31 +3,64 @@
 # railway-deploy binary against the loopback fake Railway, as the Actions runner would run it.
 #   bench/deploy.sh            the release binary (cargo build --release: slow the first time)
 #   bench/deploy.sh --debug    the dev binary (quick; RSS is higher than release)
+#   bench/deploy.sh --polling  [--debug] also the polling case (issue 14): one service, websocket
+#                              refused, a deployment scripted to reach SUCCESS 60 s after it
+#                              starts, real time (no time scale), health probe on the local app:
+#                              prints the delay between the fake's final status and the process
+#                              exit, and the request count (the "before" of the polling work).
 # Target (issue 2): peak RSS <= 30 MB for the release binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=release
-[ "${1:-}" = "--debug" ] && profile=debug
+polling=false
+for arg in "$@"; do
+  case "$arg" in
+    --debug) profile=debug ;;
+    --polling) polling=true ;;
+  esac
+done
 if [ "$profile" = release ]; then cargo build --quiet --release --bin railway-deploy; else cargo build --quiet --bin railway-deploy; fi
 cargo build --quiet --example fake_railway
 bin="target/$profile/railway-deploy"
 work=$(mktemp -d)
-trap 'rm -rf "$work"; exec 3>&- 2>/dev/null || true' EXIT
-mkfifo "$work/in"
-target/debug/examples/fake_railway < "$work/in" > "$work/urls" &
-exec 3> "$work/in"
-for _ in $(seq 100); do [ -s "$work/urls" ] && break; sleep 0.05; done
-read -r api health < "$work/urls"
-env -i PATH="$PATH" GITHUB_ACTIONS=true GITHUB_EVENT_NAME=push GITHUB_REF=refs/heads/main \
-  GITHUB_SHA=abc1234def5678abc1234def5678abc1234def56 GITHUB_REPOSITORY=acme/shop \
-  GITHUB_OUTPUT="$work/out" GITHUB_STEP_SUMMARY="$work/summary" \
-  INPUT_RAILWAY-API-URL="$api" INPUT_RAILWAY-TOKEN=tok-staging INPUT_SERVICE=web,worker INPUT_SOURCE=commit \
-  INPUT_WAIT-FOR-CHECKS=false INPUT_GITHUB-DEPLOYMENT=false INPUT_COMMENT=false INPUT_HEALTH-URL="$health" \
-  RAILWAY_DEPLOY_TIME_SCALE=0.01 \
-  /usr/bin/time -v "$bin" > "$work/log" 2> "$work/time" || { cat "$work/log" "$work/time"; exit 1; }
-exec 3>&-
-wait
+trap 'exec 3>&- 2>/dev/null || true; rm -rf "$work"' EXIT
+
+# Starts the fake with the given flags; sets $api and $health.
+start_fake() {
+  rm -f "$work/in" "$work/urls"
+  mkfifo "$work/in"
+  target/debug/examples/fake_railway "$@" < "$work/in" > "$work/urls" 2> "$work/fake" &
+  fake_pid=$!
+  exec 3> "$work/in"
+  for _ in $(seq 100); do [ -s "$work/urls" ] && break; sleep 0.05; done
+  read -r api health < "$work/urls"
+}
+stop_fake() { exec 3>&-; wait "$fake_pid"; }
+run() {
+  env -i PATH="$PATH" GITHUB_ACTIONS=true GITHUB_EVENT_NAME=push GITHUB_REF=refs/heads/main \
+    GITHUB_SHA=abc1234def5678abc1234def5678abc1234def56 GITHUB_REPOSITORY=acme/shop \
+    GITHUB_OUTPUT="$work/out" GITHUB_STEP_SUMMARY="$work/summary" \
+    INPUT_RAILWAY-API-URL="$api" INPUT_RAILWAY-TOKEN=tok-staging INPUT_SOURCE=commit \
+    INPUT_WAIT-FOR-CHECKS=false INPUT_GITHUB-DEPLOYMENT=false INPUT_COMMENT=false "$@" \
+    /usr/bin/time -v "$bin" > "$work/log" 2> "$work/time" || { cat "$work/log" "$work/time"; exit 1; }
+}
+status() { grep -A1 '^status<<' "$work/out" | tail -1; }
+
+start_fake
+run INPUT_SERVICE=web,worker INPUT_HEALTH-URL="$health" RAILWAY_DEPLOY_TIME_SCALE=0.01
+stop_fake
 rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time")
 wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time")
 size=$(stat -c %s "$bin")
-echo "deploy of 2 services ($profile binary, $(( size / 1024 )) KiB): peak RSS $(( rss_kb / 1024 )) MB, wall $wall, status $(grep -A1 '^status<<' "$work/out" | tail -1)"
+echo "deploy of 2 services ($profile binary, $(( size / 1024 )) KiB): peak RSS $(( rss_kb / 1024 )) MB, wall $wall, status $(status)"
+
+if [ "$polling" = true ]; then
+  start_fake --no-websocket --deploy-secs 60
+  run INPUT_SERVICE=web INPUT_HEALTH-URL="$health"
+  exited_ms=$(( $(date +%s%N) / 1000000 ))
+  stop_fake
+  due_ms=$(awk '/final status of dep-new-/ {print $NF; exit}' "$work/fake")
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time")
+  requests=$(sed -n 's/^fake Railway served //p' "$work/fake")
+  echo "polling (websocket refused), 60 s deploy of 1 service: wall $wall, exit $(( exited_ms - due_ms )) ms after the final status, $requests, status $(status)"
+fi

@@ -27,8 +27,10 @@ pub async fn run(client: &RailwayClient, plan: &Plan, mut report: RunReport) -> 
     }
     // `source: upload`: build the archive (nothing is sent) and say what it would hold.
     if let Some(path) = upload_path(plan) {
-        let archives =
-            crate::upload::source::ArchiveCache::spooling_in(Default::default(), plan.spool_dirs.clone());
+        let archives = crate::upload::source::ArchiveCache::spooling_in(
+            Default::default(),
+            plan.spool_dirs.clone(),
+        );
         match crate::upload::describe(&archives, path).await {
             Ok(description) => report.plan.push(PlannedAction {
                 service: None,

@@ -94,7 +94,13 @@ async fn resolve_and_plan(
             return Err(Ending::Finished(Box::new(report.clone())));
         }
     };
-    record_resolution(report, &scope, &cfg.surroundings.released_image, &services, resolve_started);
+    record_resolution(
+        report,
+        &scope,
+        &cfg.surroundings.released_image,
+        &services,
+        resolve_started,
+    );
     // Health-check settings are validated now, so a bad one stops the run before any change.
     let probes = plan::health_probes(cfg, &services).map_err(Ending::InvalidInput)?;
     let github = github_client(cfg).map_err(Ending::InvalidInput)?;

@@ -13,8 +13,8 @@ use crate::deploy::logs::{self, LogFollower, LogPrinter};
 use crate::deploy::{self, StartError, StartRequest};
 use crate::railway::RailwayClient;
 use crate::railway::api::Deployment;
-use crate::railway::status::Phase;
 use crate::railway::resolve::Scope;
+use crate::railway::status::Phase;
 use crate::record::{ServiceReport, ServiceState, Stage, StageOutcome, StageTiming};
 
 /// What the deploy stage does for one service: set the image when it differs (`source: image`),

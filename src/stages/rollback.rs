@@ -9,8 +9,8 @@ use crate::health::check::Probe;
 use crate::health::rollback::{RollbackResult, RollbackScope, roll_back};
 use crate::railway::RailwayClient;
 use crate::railway::api::{self, Deployment, DeploymentFilter};
-use crate::railway::status::DeploymentStatus;
 use crate::railway::resolve::Scope;
+use crate::railway::status::DeploymentStatus;
 use crate::record::{ServiceReport, ServiceState};
 use crate::timing::Timing;
 

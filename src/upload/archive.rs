@@ -3,24 +3,24 @@
 //! the same bytes: entries sorted, headers normalised by the `tar` crate's deterministic mode (fixed
 //! mtime, uid/gid 0, mode 0644 or 0755), no owner names, a gzip header without name or time.
 //! It also measures what it wrote (counts, sizes, largest directories) for messages such as 413.
+//! The compression itself is [`super::gzip`]'s (every core, output independent of their number).
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use flate2::Compression;
-use flate2::write::GzEncoder;
 use tar::{EntryType, Header, HeaderMode};
 
+use super::gzip::{ParallelGz, default_workers};
 use super::select::{self, EntryKind, SelectError, SelectWarning, Selected};
+use super::tar_names::{append_named, member_name, os_bytes};
 
-/// gzip level 4, measured with `bench/upload.sh` (dev profile with zlib-rs optimised, 2 shared
-/// cores): on 216 MB of real Rust sources level 4 is 1.4x faster than level 6 (79 vs 58 MB/s) for
-/// an archive 4 % larger (18.8 % vs 18.0 % of input); on repetitive generated text level 6
-/// collapses to ~6-17 MB/s while level 4 keeps ~31 MB/s for 4-5 % more bytes. Level 1 is faster
-/// still but 1.5x larger, which costs more upload time than it saves and nears Railway's size limit
-/// sooner. Level 4 keeps compression ahead of a CI runner's uplink.
-pub const DEFAULT_GZIP_LEVEL: u32 = 4;
+/// gzip level 3, measured with `bench/upload.sh` (500 MB generated tree, parallel gzip on 2 shared
+/// cores, archive only, medians of 3): level 1 86 MB/s for 55.2 % of input, level 3 59 MB/s for
+/// 43.4 %, level 4 40 MB/s for 41.8 %. Level 3 is ~1.5x faster than 4 for 3.6 % more bytes (the
+/// level the Railway CLI uses); level 1 is faster still but 1.3x larger, which costs more upload
+/// time than it saves and nears Railway's size limit sooner.
+pub const DEFAULT_GZIP_LEVEL: u32 = 3;
 
 /// How many directories the size report keeps.
 const LARGEST_DIRS: usize = 5;
@@ -30,12 +30,15 @@ const LIST_CAP: usize = 20;
 #[derive(Clone, Copy, Debug)]
 pub struct ArchiveOptions {
     pub gzip_level: u32,
+    /// Compression threads; changes the speed, never the bytes.
+    pub workers: usize,
 }
 
 impl Default for ArchiveOptions {
     fn default() -> Self {
         ArchiveOptions {
             gzip_level: DEFAULT_GZIP_LEVEL,
+            workers: default_workers(),
         }
     }
 }
@@ -203,86 +206,9 @@ impl Tally {
     }
 }
 
-/// The member name of an entry: `./<rel>` with `/` separators, and a trailing `/` for a directory,
-/// as `tar czf - .` names them. (The `tar` crate's own path setter drops the leading `./`, which
-/// is why names are written here; everything else about the format is the crate's.)
-fn member_name(rel: &Path, dir: bool) -> Vec<u8> {
-    let mut name = b".".to_vec();
-    for c in rel.components() {
-        name.push(b'/');
-        name.extend_from_slice(&os_bytes(c.as_os_str()));
-    }
-    if dir {
-        name.push(b'/');
-    }
-    name
-}
-
-#[cfg(unix)]
-fn os_bytes(s: &std::ffi::OsStr) -> Vec<u8> {
-    use std::os::unix::ffi::OsStrExt;
-    s.as_bytes().to_vec()
-}
-
-#[cfg(not(unix))]
-fn os_bytes(s: &std::ffi::OsStr) -> Vec<u8> {
-    s.to_string_lossy().replace('\\', "/").into_bytes()
-}
-
-/// Bytes of a GNU header's name / link-name field.
-const NAME_FIELD: usize = 100;
-
-/// Emits a GNU long-name (`L`) or long-link (`K`) entry when `value` does not fit its field, and
-/// returns what goes in the field itself.
-fn long_field<W: Write>(tar: &mut tar::Builder<W>, kind: u8, value: &[u8]) -> io::Result<Vec<u8>> {
-    if value.len() <= NAME_FIELD {
-        return Ok(value.to_vec());
-    }
-    let mut ext = Header::new_gnu();
-    ext.as_gnu_mut()
-        .map(|g| g.name[..13].copy_from_slice(b"././@LongLink"))
-        .ok_or_else(|| io::Error::other("a GNU header is always GNU"))?;
-    ext.set_mode(0o644);
-    ext.set_uid(0);
-    ext.set_gid(0);
-    ext.set_mtime(0);
-    ext.set_size(value.len() as u64 + 1);
-    ext.set_entry_type(EntryType::new(kind));
-    ext.set_cksum();
-    let mut data = value.to_vec();
-    data.push(0);
-    tar.append(&ext, data.as_slice())?;
-    Ok(value[..NAME_FIELD].to_vec())
-}
-
-/// Appends one entry named `name` (bytes, any length), with an optional link target.
-fn append_named<W: Write, R: Read>(
-    tar: &mut tar::Builder<W>,
-    header: &mut Header,
-    name: &[u8],
-    link: Option<&[u8]>,
-    data: R,
-) -> io::Result<()> {
-    let field = long_field(tar, b'L', name)?;
-    let link_field = match link {
-        Some(l) => Some(long_field(tar, b'K', l)?),
-        None => None,
-    };
-    let gnu = header
-        .as_gnu_mut()
-        .ok_or_else(|| io::Error::other("a GNU header is always GNU"))?;
-    gnu.name = [0; NAME_FIELD];
-    gnu.name[..field.len()].copy_from_slice(&field);
-    gnu.linkname = [0; NAME_FIELD];
-    if let Some(l) = link_field {
-        gnu.linkname[..l.len()].copy_from_slice(&l);
-    }
-    header.set_cksum();
-    tar.append(header, data)
-}
-
 /// Writes the tar.gz of the selected entries of `root` to `out` and returns what it wrote.
-/// `out` receives the bytes as they are produced; nothing is buffered beyond the encoders' state.
+/// `out` receives the bytes as they are produced; nothing is buffered beyond the blocks the
+/// compressor has in flight (a fixed number, see [`super::gzip`]).
 pub fn write_archive<W: Write>(
     root: &Path,
     options: ArchiveOptions,
@@ -292,8 +218,23 @@ pub fn write_archive<W: Write>(
         inner: out,
         count: 0,
     };
-    let gz = GzEncoder::new(counting, Compression::new(options.gzip_level.min(9)));
-    let mut tar = tar::Builder::new(gz);
+    let gz = ParallelGz::new(counting, options.gzip_level, options.workers)
+        .map_err(ArchiveError::Write)?;
+    let (mut stats, gz) = write_tar(root, gz)?;
+    let counting = gz.finish().map_err(ArchiveError::Write)?;
+    stats.archive_bytes = counting.count;
+    Ok((stats, counting.inner))
+}
+
+/// Writes the uncompressed tar of the selected entries of `root` to `out` (what
+/// [`write_archive`] compresses; `archive_bytes` counts the tar's bytes here). Public so the
+/// benchmark can time other compressors over exactly the same stream.
+pub fn write_tar<W: Write>(root: &Path, out: W) -> Result<(ArchiveStats, W), ArchiveError> {
+    let counting = Counting {
+        inner: out,
+        count: 0,
+    };
+    let mut tar = tar::Builder::new(counting);
     tar.mode(HeaderMode::Deterministic);
     tar.follow_symlinks(false);
     let mut tally = Tally::default();
@@ -305,8 +246,7 @@ pub fn write_archive<W: Write>(
         |SelectWarning(w)| Tally::push_capped(&mut warnings, w),
     )?;
 
-    let gz = tar.into_inner().map_err(ArchiveError::Write)?;
-    let counting = gz.finish().map_err(ArchiveError::Write)?;
+    let counting = tar.into_inner().map_err(ArchiveError::Write)?;
     tally.stats.warnings = warnings;
     let stats = tally.finish(counting.count);
     Ok((stats, counting.inner))

@@ -5,9 +5,11 @@
 //! Entry points: one [`source::ArchiveCache`] per run; [`warn_about`] after an upload;
 //! [`describe`] for a dry run's plan.
 pub mod archive;
+pub mod gzip;
 pub mod select;
 pub mod source;
 pub mod spool;
+mod tar_names;
 
 use std::path::Path;
 use std::sync::Arc;

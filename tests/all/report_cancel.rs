@@ -8,8 +8,8 @@ use std::time::Duration;
 use crate::support::alone::{is_alone, run_alone};
 use crate::support::github::setup;
 use railway_deploy::cancel::{CancelGuard, Signal, until_signal};
-use railway_deploy::report::publish::{PublishOptions, Publisher};
 use railway_deploy::record::{RunReport, ServiceReport};
+use railway_deploy::report::publish::{PublishOptions, Publisher};
 
 #[tokio::test]
 async fn sigterm_during_a_deploy_leaves_error_and_a_cancelled_comment() {

@@ -5,8 +5,8 @@
 use fakes::Server;
 use fakes::github::GitHubState;
 use railway_deploy::github::GitHub;
-use railway_deploy::report::publish::{PublishOptions, Publisher};
 use railway_deploy::record::{RunReport, RunStatus, ServiceReport, ServiceState};
+use railway_deploy::report::publish::{PublishOptions, Publisher};
 use railway_deploy::secret::Secret;
 use railway_deploy::timing::Timing;
 

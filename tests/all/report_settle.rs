@@ -4,10 +4,10 @@
 use crate::support::github::setup;
 use fakes::Server;
 use fakes::github::GitHubState;
-use railway_deploy::record::Ending;
 use railway_deploy::cancel::CancelGuard;
-use railway_deploy::report::publish::{PublishOptions, Publisher};
+use railway_deploy::record::Ending;
 use railway_deploy::record::{RunReport, RunStatus};
+use railway_deploy::report::publish::{PublishOptions, Publisher};
 
 async fn armed() -> (Server, GitHubState, CancelGuard, RunReport) {
     let (server, state, gh, t) = setup().await;

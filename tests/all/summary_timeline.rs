@@ -8,10 +8,10 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use railway_deploy::report::summary::render_summary;
 use railway_deploy::record::{
     RunReport, RunStatus, ServiceReport, ServiceState, Stage, StageOutcome, StageTiming,
 };
+use railway_deploy::report::summary::render_summary;
 
 /// One parsed task line.
 #[derive(Debug)]

@@ -4,7 +4,7 @@ use std::fs;
 use std::path::Path;
 
 use fakes::railway::upload::{Member, unpack};
-use railway_deploy::upload::archive::{ArchiveOptions, write_archive};
+use railway_deploy::upload::archive::{ArchiveOptions, write_archive, write_tar};
 
 fn write(root: &Path, rel: &str, data: &str) {
     let p = root.join(rel);
@@ -213,4 +213,102 @@ fn long_names_and_link_targets_survive() {
     );
     assert_eq!(members[1].data, b"deep");
     assert_eq!(members[2].link.as_deref(), Some(target.as_str()));
+}
+
+/// A tree of several compression blocks: text that repeats across block boundaries and noise.
+fn multi_block_tree(root: &Path) {
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    for i in 0..12 {
+        let data: Vec<u8> = (0..150_000usize)
+            .map(|j| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                if i % 3 == 2 {
+                    x as u8
+                } else {
+                    b"let deployment = railway.start(service)?;\n"[j % 42]
+                }
+            })
+            .collect();
+        fs::create_dir_all(root.join(format!("src/m{}", i % 4))).unwrap();
+        fs::write(root.join(format!("src/m{}/f{i}.rs", i % 4)), data).unwrap();
+    }
+}
+
+fn archive_with(root: &Path, workers: usize) -> Vec<u8> {
+    let options = ArchiveOptions {
+        workers,
+        ..ArchiveOptions::default()
+    };
+    write_archive(root, options, Vec::new()).unwrap().1
+}
+
+#[test]
+fn the_bytes_do_not_depend_on_the_number_of_compression_workers() {
+    let dir = tempfile::tempdir().unwrap();
+    multi_block_tree(dir.path());
+    let one = archive_with(dir.path(), 1);
+    assert_eq!(archive_with(dir.path(), 4), one);
+    assert_eq!(archive_with(dir.path(), 2), one);
+    // One gzip member whose content is exactly the tar stream, read back by flate2.
+    let mut tar = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&one[..]), &mut tar).unwrap();
+    let (stats, plain) = write_tar(dir.path(), Vec::new()).unwrap();
+    assert_eq!(tar, plain);
+    assert_eq!(stats.files, 12);
+    assert!(
+        one.len() < plain.len() / 2,
+        "{} of {}",
+        one.len(),
+        plain.len()
+    );
+}
+
+/// Runs `cmd` with `input` on stdin; `None` when the tool is not installed.
+fn run_with_stdin(cmd: &[&str], input: &[u8]) -> Option<std::process::Output> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = match Command::new(cmd[0])
+        .args(&cmd[1..])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => panic!("{cmd:?}: {e}"),
+    };
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    Some(child.wait_with_output().unwrap())
+}
+
+#[cfg(unix)]
+#[test]
+fn gnu_gzip_and_tar_accept_the_parallel_archive() {
+    let dir = tempfile::tempdir().unwrap();
+    multi_block_tree(dir.path());
+    let bytes = archive_with(dir.path(), 3);
+    let Some(gzip) = run_with_stdin(&["gzip", "-t"], &bytes) else {
+        eprintln!("gzip not installed: not checked");
+        return;
+    };
+    assert!(
+        gzip.status.success(),
+        "{}",
+        String::from_utf8_lossy(&gzip.stderr)
+    );
+    let Some(tar) = run_with_stdin(&["tar", "-tzf", "-"], &bytes) else {
+        eprintln!("tar not installed: not checked");
+        return;
+    };
+    assert!(
+        tar.status.success(),
+        "{}",
+        String::from_utf8_lossy(&tar.stderr)
+    );
+    let listed = String::from_utf8(tar.stdout).unwrap();
+    assert!(listed.lines().any(|l| l == "./src/m3/f11.rs"), "{listed}");
+    assert_eq!(listed.lines().filter(|l| l.ends_with(".rs")).count(), 12);
 }
