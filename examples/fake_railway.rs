@@ -9,6 +9,16 @@
 //! created, whoever reads it. On exit it prints to stderr the requests served and, per new
 //! deployment, the Unix time (ms) its final status was due, for the bench to compare with the
 //! client's exit.
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::exit,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_methods,
+    reason = "a developer tool, not the action: it prints, exits and reads its environment itself"
+)]
 
 use std::io::Read;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};

@@ -13,6 +13,16 @@
 //! The binary is built by an inner `cargo build` of the same profile into the same target
 //! directory as this example, with the variables `cargo run` sets for the example removed: they
 //! would otherwise dirty build scripts (`ring`, the database crates) and rebuild them every run.
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::exit,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_methods,
+    reason = "a developer tool, not the action: it prints, exits and reads its environment itself"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

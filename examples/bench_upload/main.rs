@@ -9,6 +9,16 @@
 //! Peak RSS: ours from /proc/self/status VmHWM (covers the fake sink too); the pipelines' from
 //! `/usr/bin/time` (the largest process). Exits 1 when our peak RSS exceeds 64 MB.
 //! The tree lives in a temp dir removed at the end.
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::exit,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_methods,
+    reason = "a developer tool, not the action: it prints, exits and reads its environment itself"
+)]
 
 use std::path::Path;
 use std::time::Instant;

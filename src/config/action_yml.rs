@@ -43,6 +43,10 @@ pub fn render() -> String {
 #[cfg(test)]
 mod tests {
     #[test]
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "a developer switch of this test only"
+    )]
     fn action_yml_matches_the_inputs_and_outputs_tables() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/action.yml");
         let want = super::render();

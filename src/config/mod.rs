@@ -136,6 +136,10 @@ impl Config {
     }
 
     /// [`Config::load`] from this process's arguments and environment.
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the one place that reads the environment"
+    )]
     pub fn load_process() -> Result<Config, LoadError> {
         Config::load(std::env::args(), |k| std::env::var(k).ok())
     }
@@ -252,6 +256,10 @@ impl Config {
 
 /// The GitHub Actions context of this process (`GITHUB_ACTIONS`, `GITHUB_OUTPUT` ...), which
 /// `main` needs even when the inputs are invalid.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the one place that reads the environment"
+)]
 pub fn process_github_env() -> GitHubEnv {
     GitHubEnv::read(&|k: &str| std::env::var(k).ok())
 }

@@ -5,6 +5,15 @@
 //!
 //! Tests that need something this machine may lack (MariaDB, PostgreSQL's binaries, the reference
 //! payloads in `../shared`) are compiled `#[ignore = "needs …"]` where `build.rs` did not find it.
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_methods,
+    reason = "tests: a failed unwrap is a failed test, and tests set up their own environment"
+)]
 
 mod support;
 
