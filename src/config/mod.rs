@@ -8,13 +8,14 @@ pub mod inputs;
 pub mod outputs;
 mod parse;
 pub mod runtime;
+pub mod token;
 pub mod values;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::config::token::RailwayToken;
 use crate::context::{self, Event, GitHubEnv, Selection, Trigger};
-use crate::railway::auth::RailwayToken;
 use crate::secret::Secret;
 use crate::timing::Timing;
 pub use checks::ChecksMode;

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use super::inputs::RawInputs;
 use super::values::{parse_bool, parse_duration, parse_list};
 use super::{CommandKind, HealthConfig, InputError, Source, invalid};
+use crate::config::token::RailwayToken;
 use crate::context::Selection;
-use crate::railway::auth::RailwayToken;
 use crate::secret::Secret;
 
 /// The raw inputs, trimmed, with the common parsers.

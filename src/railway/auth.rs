@@ -1,15 +1,8 @@
 //! Owns how a Railway token is presented: a project token as `Project-Access-Token`, an
 //! account/workspace token as `Authorization: Bearer`. Used by GraphQL, upload and websocket calls.
+//! The token itself is configuration (`crate::config::token`).
 
-use crate::secret::Secret;
-
-#[derive(Clone, Debug)]
-pub enum RailwayToken {
-    /// `railway-token` / `RAILWAY_TOKEN`: scoped to one project and environment.
-    Project(Secret),
-    /// `railway-api-token` / `RAILWAY_API_TOKEN`: an account or workspace token.
-    Account(Secret),
-}
+pub use crate::config::token::RailwayToken;
 
 impl RailwayToken {
     /// The header name and value to send.
@@ -17,24 +10,6 @@ impl RailwayToken {
         match self {
             RailwayToken::Project(s) => ("Project-Access-Token", s.expose().to_string()),
             RailwayToken::Account(s) => ("Authorization", format!("Bearer {}", s.expose())),
-        }
-    }
-
-    pub fn secret(&self) -> &Secret {
-        match self {
-            RailwayToken::Project(s) | RailwayToken::Account(s) => s,
-        }
-    }
-
-    /// How the token is named to the user in errors (never its value).
-    pub fn describe(&self) -> &'static str {
-        match self {
-            RailwayToken::Project(_) => {
-                "the project token (`railway-token` / RAILWAY_TOKEN, sent as Project-Access-Token)"
-            }
-            RailwayToken::Account(_) => {
-                "the account token (`railway-api-token` / RAILWAY_API_TOKEN, sent as Authorization: Bearer)"
-            }
         }
     }
 }
