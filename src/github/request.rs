@@ -1,9 +1,10 @@
 //! Owns raw GitHub REST requests where octocrab's typed API falls short (check-run `status`,
 //! statuses by sha, pagination, deployment 202/409 replies): status and headers kept, errors
 //! classified for `crate::retry`, and GitHub's rate limits honoured (`retry-after`, and
-//! `x-ratelimit-remaining: 0` with `x-ratelimit-reset`) on both 403 and 429.
+//! `x-ratelimit-remaining: 0` with `x-ratelimit-reset`) on both 403 and 429. Every attempt has a
+//! deadline ([`attempt_timeout`]): a server that accepts and never answers cannot hang a run.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::BodyExt;
@@ -29,6 +30,24 @@ pub enum Method {
 impl std::fmt::Display for Method {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{self:?}")
+    }
+}
+
+/// Longest one GitHub request may take (connect, send, headers and body), in real time.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The shortest per-request timeout, whatever `RAILWAY_DEPLOY_TIME_SCALE` or a near deadline says:
+/// even a loopback fake on a loaded machine answers within it.
+pub const MIN_REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long one attempt may take: [`REQUEST_TIMEOUT`] scaled by `timing` (tests shrink it), never
+/// below [`MIN_REQUEST_TIMEOUT`], and never much past `deadline` (the step's own deadline, e.g.
+/// `checks-timeout`): at most [`MIN_REQUEST_TIMEOUT`] after it.
+pub fn attempt_timeout(timing: &Timing, deadline: Option<Instant>, now: Instant) -> Duration {
+    let base = timing.scaled(REQUEST_TIMEOUT).max(MIN_REQUEST_TIMEOUT);
+    match deadline {
+        Some(d) => base.min(d.saturating_duration_since(now).max(MIN_REQUEST_TIMEOUT)),
+        None => base,
     }
 }
 
@@ -139,6 +158,50 @@ fn secondary_rate_limit_without_headers(reply: &Reply) -> Option<Duration> {
     .then_some(Duration::from_secs(60))
 }
 
+/// Why one attempt got no reply.
+enum NoReply {
+    Failed(octocrab::Error),
+    TimedOut(Duration),
+}
+
+impl NoReply {
+    fn detail(&self) -> String {
+        match self {
+            NoReply::Failed(e) => e.to_string(),
+            NoReply::TimedOut(t) => format!("no answer within {}s", t.as_secs_f64()),
+        }
+    }
+}
+
+/// `value` with every registered secret redacted from its strings (see `crate::secret`).
+fn redact_json(value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => Value::String(crate::secret::redact_registered(s).into_owned()),
+        Value::Array(items) => Value::Array(items.iter().map(redact_json).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), redact_json(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// One attempt, headers and body, within `timeout`.
+async fn send_within(
+    octo: &Octocrab,
+    method: &Method,
+    route: &str,
+    body: Option<&serde_json::Value>,
+    timeout: Duration,
+) -> Result<Reply, NoReply> {
+    match tokio::time::timeout(timeout, send_once(octo, method, route, body)).await {
+        Ok(reply) => reply.map_err(NoReply::Failed),
+        Err(_) => Err(NoReply::TimedOut(timeout)),
+    }
+}
+
 async fn send_once(
     octo: &Octocrab,
     method: &Method,
@@ -165,6 +228,8 @@ async fn send_once(
 /// wait past its deadline or `max_server_wait` fails with [`GitHubError::RateLimited`]), 5xx and
 /// transport errors are retried for safe requests only. Non-2xx replies other than those are
 /// returned as `Ok(reply)` when `accept` says so, else as [`GitHubError::Http`].
+/// GETs are repeated after a failure that may have reached GitHub; other methods are not (see
+/// [`send_repeatable`] for writes that are safe to repeat).
 pub async fn send(
     gh: &GitHub,
     method: Method,
@@ -179,7 +244,40 @@ pub async fn send(
     } else {
         Idempotency::Unsafe
     };
+    send_as(gh, method, idempotency, route, body, policy, timing, accept).await
+}
+
+/// [`send`] for a write the caller knows is safe to repeat even if an earlier attempt took
+/// effect (a PATCH that sets a value, a status whose duplicate is harmless): a 5xx, a timeout
+/// or a dropped connection is retried like a read.
+pub async fn send_repeatable(
+    gh: &GitHub,
+    method: Method,
+    route: &str,
+    body: Option<&serde_json::Value>,
+    policy: &RetryPolicy,
+    timing: &Timing,
+    accept: impl Fn(u16) -> bool,
+) -> Result<Reply, GitHubError> {
+    let safe = Idempotency::Safe;
+    send_as(gh, method, safe, route, body, policy, timing, accept).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn send_as(
+    gh: &GitHub,
+    method: Method,
+    idempotency: Idempotency,
+    route: &str,
+    body: Option<&serde_json::Value>,
+    policy: &RetryPolicy,
+    timing: &Timing,
+    accept: impl Fn(u16) -> bool,
+) -> Result<Reply, GitHubError> {
     let method_name = method.to_string();
+    // What we write on GitHub (comments, statuses) may quote texts from outside: redacted once here.
+    let body = body.map(redact_json);
+    let body = body.as_ref();
     retry(
         policy,
         idempotency,
@@ -196,12 +294,13 @@ pub async fn send(
             let method_name = method_name.clone();
             let accept = &accept;
             async move {
-                let reply = match send_once(&gh.octo, &method, route, body).await {
+                let timeout = attempt_timeout(timing, policy.deadline, Instant::now());
+                let reply = match send_within(&gh.octo, &method, route, body, timeout).await {
                     Ok(r) => r,
                     Err(e) => {
                         let error = GitHubError::Transport {
                             route: route.to_string(),
-                            detail: e.to_string(),
+                            detail: e.detail(),
                         };
                         return Err(Verdict::Transient {
                             error,
