@@ -372,6 +372,29 @@ mod tests {
     }
 
     #[test]
+    fn each_attempt_is_bounded_by_the_request_timeout_and_the_deadline() {
+        let now = Instant::now();
+        let real = Timing::default();
+        let fast = Timing::from_env_value(Some("0.001"));
+        assert_eq!(attempt_timeout(&real, None, now), REQUEST_TIMEOUT);
+        assert_eq!(attempt_timeout(&fast, None, now), MIN_REQUEST_TIMEOUT);
+        let soon = Some(now + Duration::from_secs(5));
+        assert_eq!(attempt_timeout(&real, soon, now), Duration::from_secs(5));
+        // Past (or at) the deadline, one last short attempt, never zero.
+        assert_eq!(attempt_timeout(&real, Some(now), now), MIN_REQUEST_TIMEOUT);
+    }
+
+    #[test]
+    fn bodies_sent_to_github_are_redacted() {
+        crate::secret::register(&crate::secret::Secret::new("ghp_bodyRedactionTest"));
+        let body = serde_json::json!({"body": "echo ghp_bodyRedactionTest", "n": [1, "ghp_bodyRedactionTest"]});
+        assert_eq!(
+            redact_json(&body),
+            serde_json::json!({"body": "echo ***", "n": [1, "***"]})
+        );
+    }
+
+    #[test]
     fn rate_limits_are_read_from_headers() {
         let now = chrono::DateTime::from_timestamp(1_000, 0).unwrap();
         assert_eq!(

@@ -170,8 +170,7 @@ async fn a_panic_of_the_action_still_settles_the_deployment_and_comment() {
             let publisher = Publisher::start(&gh, &t, &opts, &report).await;
             guard.arm(publisher);
             guard.update(&report);
-            let broken: Option<Ending> = None;
-            broken.expect("injected: an internal invariant broke mid-deploy")
+            broken_invariant()
         }
     };
     let ending = run_to_end(&guard, pipeline).await;
@@ -197,6 +196,11 @@ async fn a_panic_of_the_action_still_settles_the_deployment_and_comment() {
         "{}",
         comments[0].body
     );
+}
+
+/// Stands for any internal invariant that breaks mid-deploy.
+fn broken_invariant() -> Ending {
+    panic!("injected: an internal invariant broke mid-deploy")
 }
 
 /// Item 4: GitHub echoes the token in its error bodies; outside Actions (no `::add-mask::`), the
