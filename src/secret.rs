@@ -93,6 +93,21 @@ pub fn redact_registered(text: &str) -> Cow<'_, str> {
     out
 }
 
+/// `value` with every registered secret redacted from its strings (a body about to be sent).
+pub fn redact_json(value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => Value::String(redact_registered(s).into_owned()),
+        Value::Array(items) => Value::Array(items.iter().map(redact_json).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), redact_json(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,5 +136,15 @@ mod tests {
             redact_registered("nothing here"),
             Cow::Borrowed(_)
         ));
+    }
+
+    #[test]
+    fn bodies_sent_to_github_are_redacted() {
+        register(&Secret::new("ghp_bodyRedactionTest"));
+        let body = serde_json::json!({"body": "echo ghp_bodyRedactionTest", "n": [1, "ghp_bodyRedactionTest"]});
+        assert_eq!(
+            redact_json(&body),
+            serde_json::json!({"body": "echo ***", "n": [1, "***"]})
+        );
     }
 }

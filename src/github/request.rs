@@ -1,8 +1,8 @@
 //! Owns raw GitHub REST requests where octocrab's typed API falls short (check-run `status`,
 //! statuses by sha, pagination, deployment 202/409 replies): status and headers kept, errors
-//! classified for `crate::retry`, and GitHub's rate limits honoured (`retry-after`, and
-//! `x-ratelimit-remaining: 0` with `x-ratelimit-reset`) on both 403 and 429. Every attempt has a
-//! deadline ([`attempt_timeout`]): a server that accepts and never answers cannot hang a run.
+//! classified for `crate::retry`, and GitHub's rate limits (read by `github::rate_limit`)
+//! honoured. Every attempt has a deadline ([`attempt_timeout`]): a server that accepts and never
+//! answers cannot hang a run. Every body sent is redacted against `crate::secret`'s registry.
 
 use std::time::{Duration, Instant};
 
@@ -12,7 +12,8 @@ use octocrab::Octocrab;
 use serde::de::DeserializeOwned;
 
 use crate::github::GitHub;
-use crate::retry::{Idempotency, RetryPolicy, Verdict, parse_retry_after, retry};
+use crate::github::rate_limit::{rate_limit_wait, secondary_rate_limit_without_headers};
+use crate::retry::{Idempotency, RetryPolicy, Verdict, retry};
 use crate::timing::Timing;
 
 pub use http::HeaderMap;
@@ -124,40 +125,6 @@ impl GitHubError {
     }
 }
 
-/// How long a rate-limited reply asks us to wait, or `None` when it is not a rate limit.
-pub fn rate_limit_wait(
-    status: u16,
-    headers: &HeaderMap,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Option<Duration> {
-    if status != 403 && status != 429 {
-        return None;
-    }
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Some(wait) = header("retry-after").and_then(|v| parse_retry_after(v, now)) {
-        return Some(wait);
-    }
-    if header("x-ratelimit-remaining") == Some("0") {
-        let reset = header("x-ratelimit-reset")?.trim().parse::<i64>().ok()?;
-        let secs = (reset - now.timestamp()).max(0) as u64;
-        // GitHub's reset is a whole second; one more avoids waking just before it.
-        return Some(Duration::from_secs(secs + 1));
-    }
-    // A secondary rate limit without headers: GitHub documents waiting at least a minute.
-    (status == 429).then_some(Duration::from_secs(60))
-}
-
-/// A 403 secondary rate limit that came without `retry-after`: GitHub's message names it, and its
-/// documentation says to wait at least a minute.
-fn secondary_rate_limit_without_headers(reply: &Reply) -> Option<Duration> {
-    (reply.status == 403
-        && reply
-            .message()
-            .to_lowercase()
-            .contains("secondary rate limit"))
-    .then_some(Duration::from_secs(60))
-}
-
 /// Why one attempt got no reply.
 enum NoReply {
     Failed(octocrab::Error),
@@ -170,21 +137,6 @@ impl NoReply {
             NoReply::Failed(e) => e.to_string(),
             NoReply::TimedOut(t) => format!("no answer within {}s", t.as_secs_f64()),
         }
-    }
-}
-
-/// `value` with every registered secret redacted from its strings (see `crate::secret`).
-fn redact_json(value: &serde_json::Value) -> serde_json::Value {
-    use serde_json::Value;
-    match value {
-        Value::String(s) => Value::String(crate::secret::redact_registered(s).into_owned()),
-        Value::Array(items) => Value::Array(items.iter().map(redact_json).collect()),
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), redact_json(v)))
-                .collect(),
-        ),
-        other => other.clone(),
     }
 }
 
@@ -276,7 +228,7 @@ async fn send_as(
 ) -> Result<Reply, GitHubError> {
     let method_name = method.to_string();
     // What we write on GitHub (comments, statuses) may quote texts from outside: redacted once here.
-    let body = body.map(redact_json);
+    let body = body.map(crate::secret::redact_json);
     let body = body.as_ref();
     retry(
         policy,
@@ -313,8 +265,9 @@ async fn send_as(
                     return Ok(reply);
                 }
                 if let Some(wait) =
-                    rate_limit_wait(reply.status, &reply.headers, chrono::Utc::now())
-                        .or_else(|| secondary_rate_limit_without_headers(&reply))
+                    rate_limit_wait(reply.status, &reply.headers, chrono::Utc::now()).or_else(
+                        || secondary_rate_limit_without_headers(reply.status, &reply.message()),
+                    )
                 {
                     let error = GitHubError::RateLimited {
                         route: route.to_string(),
@@ -385,59 +338,22 @@ mod tests {
     }
 
     #[test]
-    fn bodies_sent_to_github_are_redacted() {
-        crate::secret::register(&crate::secret::Secret::new("ghp_bodyRedactionTest"));
-        let body = serde_json::json!({"body": "echo ghp_bodyRedactionTest", "n": [1, "ghp_bodyRedactionTest"]});
-        assert_eq!(
-            redact_json(&body),
-            serde_json::json!({"body": "echo ***", "n": [1, "***"]})
-        );
-    }
-
-    #[test]
-    fn rate_limits_are_read_from_headers() {
-        let now = chrono::DateTime::from_timestamp(1_000, 0).unwrap();
-        assert_eq!(
-            rate_limit_wait(403, &headers(&[("retry-after", "30")]), now),
-            Some(Duration::from_secs(30))
-        );
-        assert_eq!(
-            rate_limit_wait(
-                403,
-                &headers(&[
-                    ("x-ratelimit-remaining", "0"),
-                    ("x-ratelimit-reset", "1010")
-                ]),
-                now
-            ),
-            Some(Duration::from_secs(11))
-        );
-        assert_eq!(
-            rate_limit_wait(403, &headers(&[("x-ratelimit-remaining", "12")]), now),
-            None
-        );
-        assert_eq!(
-            rate_limit_wait(404, &headers(&[("retry-after", "30")]), now),
-            None
-        );
-    }
-
-    #[test]
     fn a_secondary_rate_limit_without_headers_waits_a_minute() {
         let reply = |status, body: &'static str| Reply {
             status,
             headers: HeaderMap::new(),
             body: Bytes::from_static(body.as_bytes()),
         };
+        let secondary = |r: &Reply| secondary_rate_limit_without_headers(r.status, &r.message());
         assert_eq!(
-            secondary_rate_limit_without_headers(&reply(
+            secondary(&reply(
                 403,
                 r#"{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}"#
             )),
             Some(Duration::from_secs(60))
         );
         assert_eq!(
-            secondary_rate_limit_without_headers(&reply(
+            secondary(&reply(
                 403,
                 r#"{"message":"Resource not accessible by integration"}"#
             )),
