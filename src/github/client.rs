@@ -3,6 +3,9 @@
 //! Timeouts are two layers deep: octocrab's connect/read/write timeouts here (a backstop), and each
 //! attempt's overall deadline in `github::request` (which also bounds a server that trickles).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use anyhow::{Context, Result};
 use octocrab::Octocrab;
 
@@ -17,6 +20,9 @@ pub struct GitHub {
     pub octo: Octocrab,
     pub owner: String,
     pub repo: String,
+    /// A request timed out and GitHub has answered nothing since (shared by clones): later
+    /// attempts get a shorter timeout (see `github::request::attempt_timeout`).
+    stalled: Arc<AtomicBool>,
 }
 
 impl GitHub {
@@ -39,7 +45,18 @@ impl GitHub {
             octo,
             owner: owner.to_string(),
             repo: repo.to_string(),
+            stalled: Arc::new(AtomicBool::new(false)),
         })
+    }
+
+    /// True while GitHub seems stalled (its last attempt timed out without an answer).
+    pub fn seems_stalled(&self) -> bool {
+        self.stalled.load(Ordering::Relaxed)
+    }
+
+    /// Records whether the latest attempt timed out (`true`) or got an answer (`false`).
+    pub fn note_stalled(&self, stalled: bool) {
+        self.stalled.store(stalled, Ordering::Relaxed);
     }
 
     /// `repos/{owner}/{repo}` route prefix for raw requests.

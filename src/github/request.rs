@@ -41,11 +41,27 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// even a loopback fake on a loaded machine answers within it.
 pub const MIN_REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// How long one attempt may take: [`REQUEST_TIMEOUT`] scaled by `timing` (tests shrink it), never
-/// below [`MIN_REQUEST_TIMEOUT`], and never much past `deadline` (the step's own deadline, e.g.
-/// `checks-timeout`): at most [`MIN_REQUEST_TIMEOUT`] after it.
-pub fn attempt_timeout(timing: &Timing, deadline: Option<Instant>, now: Instant) -> Duration {
-    let base = timing.scaled(REQUEST_TIMEOUT).max(MIN_REQUEST_TIMEOUT);
+/// The per-request timeout once GitHub has let a request time out and answered nothing since:
+/// a GitHub that stalls must not cost [`REQUEST_TIMEOUT`] for every attempt of every later
+/// reporting call (the run's end would then come minutes past its deadlines).
+pub const STALLED_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long one attempt may take: [`REQUEST_TIMEOUT`] ([`STALLED_REQUEST_TIMEOUT`] while GitHub
+/// `stalled`) scaled by `timing` (tests shrink it), never below [`MIN_REQUEST_TIMEOUT`], and
+/// never much past `deadline` (the step's own deadline, e.g. `checks-timeout`): at most
+/// [`MIN_REQUEST_TIMEOUT`] after it.
+pub fn attempt_timeout(
+    timing: &Timing,
+    deadline: Option<Instant>,
+    now: Instant,
+    stalled: bool,
+) -> Duration {
+    let full = if stalled {
+        STALLED_REQUEST_TIMEOUT
+    } else {
+        REQUEST_TIMEOUT
+    };
+    let base = timing.scaled(full).max(MIN_REQUEST_TIMEOUT);
     match deadline {
         Some(d) => base.min(d.saturating_duration_since(now).max(MIN_REQUEST_TIMEOUT)),
         None => base,
@@ -226,7 +242,6 @@ async fn send_as(
     timing: &Timing,
     accept: impl Fn(u16) -> bool,
 ) -> Result<Reply, GitHubError> {
-    let method_name = method.to_string();
     // What we write on GitHub (comments, statuses) may quote texts from outside: redacted once here.
     let body = body.map(crate::secret::redact_json);
     let body = body.as_ref();
@@ -243,61 +258,75 @@ async fn send_as(
             }
         },
         |_| {
-            let method_name = method_name.clone();
             let accept = &accept;
             async move {
-                let timeout = attempt_timeout(timing, policy.deadline, Instant::now());
-                let reply = match send_within(&gh.octo, &method, route, body, timeout).await {
-                    Ok(r) => r,
+                let stalled = gh.seems_stalled();
+                let timeout = attempt_timeout(timing, policy.deadline, Instant::now(), stalled);
+                match send_within(&gh.octo, &method, route, body, timeout).await {
+                    Ok(reply) => {
+                        gh.note_stalled(false);
+                        classify(reply, method, route, accept)
+                    }
                     Err(e) => {
+                        if matches!(e, NoReply::TimedOut(_)) {
+                            gh.note_stalled(true);
+                        }
                         let error = GitHubError::Transport {
                             route: route.to_string(),
                             detail: e.detail(),
                         };
-                        return Err(Verdict::Transient {
+                        Err(Verdict::Transient {
                             error,
                             after: None,
                             may_have_taken_effect: true,
-                        });
+                        })
                     }
-                };
-                if reply.is_success() || accept(reply.status) {
-                    return Ok(reply);
-                }
-                if let Some(wait) =
-                    rate_limit_wait(reply.status, &reply.headers, chrono::Utc::now()).or_else(
-                        || secondary_rate_limit_without_headers(reply.status, &reply.message()),
-                    )
-                {
-                    let error = GitHubError::RateLimited {
-                        route: route.to_string(),
-                        wait,
-                    };
-                    return Err(Verdict::Transient {
-                        error,
-                        after: Some(wait),
-                        may_have_taken_effect: false,
-                    });
-                }
-                let error = GitHubError::Http {
-                    method: method_name,
-                    route: route.to_string(),
-                    status: reply.status,
-                    message: reply.message(),
-                };
-                if reply.status >= 500 {
-                    Err(Verdict::Transient {
-                        error,
-                        after: None,
-                        may_have_taken_effect: true,
-                    })
-                } else {
-                    Err(Verdict::Fatal(error))
                 }
             }
         },
     )
     .await
+}
+
+/// What a reply means for [`retry`]: itself (2xx or accepted), a rate-limit wait, a transient 5xx,
+/// or a fatal error.
+fn classify(
+    reply: Reply,
+    method: Method,
+    route: &str,
+    accept: impl Fn(u16) -> bool,
+) -> Result<Reply, Verdict<GitHubError>> {
+    if reply.is_success() || accept(reply.status) {
+        return Ok(reply);
+    }
+    if let Some(wait) = rate_limit_wait(reply.status, &reply.headers, chrono::Utc::now())
+        .or_else(|| secondary_rate_limit_without_headers(reply.status, &reply.message()))
+    {
+        let error = GitHubError::RateLimited {
+            route: route.to_string(),
+            wait,
+        };
+        return Err(Verdict::Transient {
+            error,
+            after: Some(wait),
+            may_have_taken_effect: false,
+        });
+    }
+    let error = GitHubError::Http {
+        method: method.to_string(),
+        route: route.to_string(),
+        status: reply.status,
+        message: reply.message(),
+    };
+    if reply.status >= 500 {
+        Err(Verdict::Transient {
+            error,
+            after: None,
+            may_have_taken_effect: true,
+        })
+    } else {
+        Err(Verdict::Fatal(error))
+    }
 }
 
 /// GET a JSON document.
@@ -329,12 +358,23 @@ mod tests {
         let now = Instant::now();
         let real = Timing::default();
         let fast = Timing::from_env_value(Some("0.001"));
-        assert_eq!(attempt_timeout(&real, None, now), REQUEST_TIMEOUT);
-        assert_eq!(attempt_timeout(&fast, None, now), MIN_REQUEST_TIMEOUT);
-        let soon = Some(now + Duration::from_secs(5));
-        assert_eq!(attempt_timeout(&real, soon, now), Duration::from_secs(5));
+        assert_eq!(attempt_timeout(&real, None, now, false), REQUEST_TIMEOUT);
+        assert_eq!(
+            attempt_timeout(&real, None, now, true),
+            STALLED_REQUEST_TIMEOUT
+        );
+        assert_eq!(
+            attempt_timeout(&fast, None, now, false),
+            MIN_REQUEST_TIMEOUT
+        );
+        let soon = Some(now + Duration::from_secs(7));
+        assert_eq!(
+            attempt_timeout(&real, soon, now, false),
+            Duration::from_secs(7)
+        );
         // Past (or at) the deadline, one last short attempt, never zero.
-        assert_eq!(attempt_timeout(&real, Some(now), now), MIN_REQUEST_TIMEOUT);
+        let at = Some(now);
+        assert_eq!(attempt_timeout(&real, at, now, false), MIN_REQUEST_TIMEOUT);
     }
 
     #[test]

@@ -255,3 +255,37 @@ async fn an_unreachable_railway_is_the_last_error_line() {
         assert!(last_error.contains("127.0.0.1"), "{last_error}");
     }
 }
+
+/// Item 1: once a request timed out, the client knows GitHub stalls (later attempts get a shorter
+/// timeout, see `attempt_timeout`) until GitHub answers again.
+#[tokio::test]
+async fn a_timed_out_request_marks_github_stalled_until_it_answers() {
+    use railway_deploy::github::request::{Method, send};
+    use railway_deploy::retry::RetryPolicy;
+    let (_server, state, gh, t) = setup().await;
+    state
+        .world
+        .lock()
+        .unwrap()
+        .faults
+        .add(Rule::new("GET", "/stall", Action::Stall).times(1));
+    let once = RetryPolicy {
+        max_attempts: 1,
+        ..RetryPolicy::default()
+    };
+    let started = Instant::now();
+    let err = send(&gh, Method::GET, "/stall", None, &once, &t, |_| false)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("no answer within 2s"), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(gh.seems_stalled());
+    // The next request is answered (a 404 is an answer): no longer stalled.
+    let reply = send(&gh, Method::GET, "/stall", None, &once, &t, |s| s == 404).await;
+    assert_eq!(reply.map(|r| r.status).ok(), Some(404));
+    assert!(!gh.seems_stalled());
+}
