@@ -2,14 +2,14 @@
 //! the process environment), runs the pipeline, writes the outputs, and alone decides the exit
 //! status (0, 1 or 2). Signal handling sits beside it, in `railway_deploy::cancel`.
 
-use railway_deploy::cancel::{CancelGuard, until_signal};
+use railway_deploy::cancel::{CancelGuard, run_to_end};
 use railway_deploy::config::{self, Config, LoadError};
 use railway_deploy::context::GitHubEnv;
 use railway_deploy::exit;
 use railway_deploy::pipeline::github_run::write_summary_to;
 use railway_deploy::record::{Ending, RunStatus};
 use railway_deploy::report::outputs;
-use railway_deploy::{pipeline, workflow};
+use railway_deploy::{pipeline, secret, workflow};
 
 fn main() {
     // rustls with the ring provider: no OpenSSL, no aws-lc. Fails only if one is already set.
@@ -30,12 +30,18 @@ fn main() {
     std::process::exit(exit::code(&ending));
 }
 
-/// Runs the pipeline on a single-threaded runtime. A cancelled job (SIGINT, then SIGTERM) still
-/// writes its final GitHub status and comment.
+/// Runs the pipeline on a single-threaded runtime. A cancelled job (SIGINT, then SIGTERM) or a
+/// panic still writes its final GitHub status and comment.
 fn run(config: &Config) -> Ending {
     for secret in config.secrets() {
         workflow::mask(secret.expose());
+        secret::register(secret);
     }
+    // A panic is printed through the one printer (redacted, as an `::error`); `run_to_end` then
+    // settles the run as broken.
+    std::panic::set_hook(Box::new(|info| {
+        workflow::error(format!("railway-deploy panicked: {info}"));
+    }));
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -44,18 +50,7 @@ fn run(config: &Config) -> Ending {
         Err(e) => return Ending::Broken(format!("could not start the async runtime: {e}")),
     };
     let guard = CancelGuard::default();
-    runtime.block_on(async {
-        match until_signal(pipeline::run(config, &guard)).await {
-            Ok(ending) => {
-                guard.settle(&ending).await;
-                ending
-            }
-            Err(sig) => {
-                guard.on_cancel(sig).await;
-                Ending::Broken(format!("cancelled by {}", sig.as_str()))
-            }
-        }
-    })
+    runtime.block_on(run_to_end(&guard, pipeline::run(config, &guard)))
 }
 
 /// The job summary and the step outputs of a finished run; the error and the failed outputs

@@ -1,5 +1,7 @@
 //! Owns what the action prints: GitHub workflow commands (`::group::`, `::error::`, `::add-mask::`
 //! ...) when running in Actions, plain prefixed lines on a terminal. Nothing else writes to stdout.
+//! Every line goes through [`crate::secret::redact_registered`] first (except `::add-mask::`, which
+//! must carry the value to mask), so no call site can print a secret a server echoed back.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -28,6 +30,10 @@ pub fn escape_property(s: &str) -> String {
 }
 
 fn emit(line: &str) {
+    emit_raw(&crate::secret::redact_registered(line));
+}
+
+fn emit_raw(line: &str) {
     let mut out = std::io::stdout().lock();
     // A closed stdout must not crash a deploy half-way: the exit status still tells the truth.
     let _ = writeln!(out, "{line}");
@@ -80,7 +86,7 @@ pub fn mask(value: &str) {
         return;
     }
     for line in value.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        emit(&format!("::add-mask::{}", escape_data(line)));
+        emit_raw(&format!("::add-mask::{}", escape_data(line)));
     }
 }
 

@@ -15,7 +15,7 @@ use serde_json::json;
 
 use crate::github::GitHub;
 use crate::github::deployments::explain;
-use crate::github::request::{GitHubError, Method, get_json, send};
+use crate::github::request::{GitHubError, Method, get_json, send, send_repeatable};
 use crate::retry::RetryPolicy;
 use crate::timing::Timing;
 use crate::workflow;
@@ -190,7 +190,9 @@ async fn create(gh: &GitHub, timing: &Timing, pull: u64, body: &str) -> Result<u
 
 async fn update(gh: &GitHub, timing: &Timing, id: u64, body: &str) -> Result<u16, GitHubError> {
     let route = format!("{}/issues/comments/{id}", gh.repo_route());
-    let reply = send(
+    // A PATCH that sets the whole body is idempotent: repeating it after a 5xx or a lost answer
+    // leaves the same comment, so the final edit is retried like a read.
+    let reply = send_repeatable(
         gh,
         Method::PATCH,
         &route,

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::github::GitHub;
 use crate::github::keyed::deactivate_older;
-use crate::github::request::{GitHubError, Method, send};
+use crate::github::request::{GitHubError, Method, send, send_repeatable};
 use crate::retry::RetryPolicy;
 use crate::text::truncate;
 use crate::timing::Timing;
@@ -246,7 +246,11 @@ impl DeploymentTracker {
         if let Some(url) = environment_url {
             body["environment_url"] = json!(url);
         }
-        send(
+        // A status POST is sent again after a 5xx, a timeout or a dropped connection even though
+        // the first one may have been recorded: a Deployment's state is its newest status, so a
+        // duplicate (`success` twice) changes nothing, while a lost final status would leave the
+        // Deployment `in_progress` for ever. Rate limits are waited out by the same policy.
+        send_repeatable(
             &self.gh,
             Method::POST,
             &route,

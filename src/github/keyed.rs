@@ -15,7 +15,7 @@ use serde_json::json;
 
 use crate::github::GitHub;
 use crate::github::comments::marker;
-use crate::github::request::{GitHubError, Method, get_json, send};
+use crate::github::request::{GitHubError, Method, get_json, send_repeatable};
 use crate::retry::RetryPolicy;
 use crate::timing::Timing;
 
@@ -140,7 +140,8 @@ pub async fn deactivate_older(
             "description": "Replaced by a newer deploy of the same services",
             "auto_inactive": false,
         });
-        send(
+        // An `inactive` status twice is the same as once: safe to repeat.
+        send_repeatable(
             gh,
             Method::POST,
             &route,

@@ -2,6 +2,7 @@
 //! short). Submodules: the client itself, and one module per feature that reads or writes GitHub.
 
 pub mod client;
+pub mod rate_limit;
 pub mod request;
 
 pub use client::GitHub;

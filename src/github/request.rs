@@ -1,9 +1,10 @@
 //! Owns raw GitHub REST requests where octocrab's typed API falls short (check-run `status`,
 //! statuses by sha, pagination, deployment 202/409 replies): status and headers kept, errors
-//! classified for `crate::retry`, and GitHub's rate limits honoured (`retry-after`, and
-//! `x-ratelimit-remaining: 0` with `x-ratelimit-reset`) on both 403 and 429.
+//! classified for `crate::retry`, and GitHub's rate limits (read by `github::rate_limit`)
+//! honoured. Every attempt has a deadline ([`attempt_timeout`]): a server that accepts and never
+//! answers cannot hang a run. Every body sent is redacted against `crate::secret`'s registry.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::BodyExt;
@@ -11,7 +12,8 @@ use octocrab::Octocrab;
 use serde::de::DeserializeOwned;
 
 use crate::github::GitHub;
-use crate::retry::{Idempotency, RetryPolicy, Verdict, parse_retry_after, retry};
+use crate::github::rate_limit::{rate_limit_wait, secondary_rate_limit_without_headers};
+use crate::retry::{Idempotency, RetryPolicy, Verdict, retry};
 use crate::timing::Timing;
 
 pub use http::HeaderMap;
@@ -29,6 +31,40 @@ pub enum Method {
 impl std::fmt::Display for Method {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{self:?}")
+    }
+}
+
+/// Longest one GitHub request may take (connect, send, headers and body), in real time.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The shortest per-request timeout, whatever `RAILWAY_DEPLOY_TIME_SCALE` or a near deadline says:
+/// even a loopback fake on a loaded machine answers within it.
+pub const MIN_REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The per-request timeout once GitHub has let a request time out and answered nothing since:
+/// a GitHub that stalls must not cost [`REQUEST_TIMEOUT`] for every attempt of every later
+/// reporting call (the run's end would then come minutes past its deadlines).
+pub const STALLED_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long one attempt may take: [`REQUEST_TIMEOUT`] ([`STALLED_REQUEST_TIMEOUT`] while GitHub
+/// `stalled`) scaled by `timing` (tests shrink it), never below [`MIN_REQUEST_TIMEOUT`], and
+/// never much past `deadline` (the step's own deadline, e.g. `checks-timeout`): at most
+/// [`MIN_REQUEST_TIMEOUT`] after it.
+pub fn attempt_timeout(
+    timing: &Timing,
+    deadline: Option<Instant>,
+    now: Instant,
+    stalled: bool,
+) -> Duration {
+    let full = if stalled {
+        STALLED_REQUEST_TIMEOUT
+    } else {
+        REQUEST_TIMEOUT
+    };
+    let base = timing.scaled(full).max(MIN_REQUEST_TIMEOUT);
+    match deadline {
+        Some(d) => base.min(d.saturating_duration_since(now).max(MIN_REQUEST_TIMEOUT)),
+        None => base,
     }
 }
 
@@ -105,38 +141,33 @@ impl GitHubError {
     }
 }
 
-/// How long a rate-limited reply asks us to wait, or `None` when it is not a rate limit.
-pub fn rate_limit_wait(
-    status: u16,
-    headers: &HeaderMap,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Option<Duration> {
-    if status != 403 && status != 429 {
-        return None;
-    }
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Some(wait) = header("retry-after").and_then(|v| parse_retry_after(v, now)) {
-        return Some(wait);
-    }
-    if header("x-ratelimit-remaining") == Some("0") {
-        let reset = header("x-ratelimit-reset")?.trim().parse::<i64>().ok()?;
-        let secs = (reset - now.timestamp()).max(0) as u64;
-        // GitHub's reset is a whole second; one more avoids waking just before it.
-        return Some(Duration::from_secs(secs + 1));
-    }
-    // A secondary rate limit without headers: GitHub documents waiting at least a minute.
-    (status == 429).then_some(Duration::from_secs(60))
+/// Why one attempt got no reply.
+enum NoReply {
+    Failed(octocrab::Error),
+    TimedOut(Duration),
 }
 
-/// A 403 secondary rate limit that came without `retry-after`: GitHub's message names it, and its
-/// documentation says to wait at least a minute.
-fn secondary_rate_limit_without_headers(reply: &Reply) -> Option<Duration> {
-    (reply.status == 403
-        && reply
-            .message()
-            .to_lowercase()
-            .contains("secondary rate limit"))
-    .then_some(Duration::from_secs(60))
+impl NoReply {
+    fn detail(&self) -> String {
+        match self {
+            NoReply::Failed(e) => e.to_string(),
+            NoReply::TimedOut(t) => format!("no answer within {}s", t.as_secs_f64()),
+        }
+    }
+}
+
+/// One attempt, headers and body, within `timeout`.
+async fn send_within(
+    octo: &Octocrab,
+    method: &Method,
+    route: &str,
+    body: Option<&serde_json::Value>,
+    timeout: Duration,
+) -> Result<Reply, NoReply> {
+    match tokio::time::timeout(timeout, send_once(octo, method, route, body)).await {
+        Ok(reply) => reply.map_err(NoReply::Failed),
+        Err(_) => Err(NoReply::TimedOut(timeout)),
+    }
 }
 
 async fn send_once(
@@ -165,6 +196,8 @@ async fn send_once(
 /// wait past its deadline or `max_server_wait` fails with [`GitHubError::RateLimited`]), 5xx and
 /// transport errors are retried for safe requests only. Non-2xx replies other than those are
 /// returned as `Ok(reply)` when `accept` says so, else as [`GitHubError::Http`].
+/// GETs are repeated after a failure that may have reached GitHub; other methods are not (see
+/// [`send_repeatable`] for writes that are safe to repeat).
 pub async fn send(
     gh: &GitHub,
     method: Method,
@@ -179,7 +212,39 @@ pub async fn send(
     } else {
         Idempotency::Unsafe
     };
-    let method_name = method.to_string();
+    send_as(gh, method, idempotency, route, body, policy, timing, accept).await
+}
+
+/// [`send`] for a write the caller knows is safe to repeat even if an earlier attempt took
+/// effect (a PATCH that sets a value, a status whose duplicate is harmless): a 5xx, a timeout
+/// or a dropped connection is retried like a read.
+pub async fn send_repeatable(
+    gh: &GitHub,
+    method: Method,
+    route: &str,
+    body: Option<&serde_json::Value>,
+    policy: &RetryPolicy,
+    timing: &Timing,
+    accept: impl Fn(u16) -> bool,
+) -> Result<Reply, GitHubError> {
+    let safe = Idempotency::Safe;
+    send_as(gh, method, safe, route, body, policy, timing, accept).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn send_as(
+    gh: &GitHub,
+    method: Method,
+    idempotency: Idempotency,
+    route: &str,
+    body: Option<&serde_json::Value>,
+    policy: &RetryPolicy,
+    timing: &Timing,
+    accept: impl Fn(u16) -> bool,
+) -> Result<Reply, GitHubError> {
+    // What we write on GitHub (comments, statuses) may quote texts from outside: redacted once here.
+    let body = body.map(crate::secret::redact_json);
+    let body = body.as_ref();
     retry(
         policy,
         idempotency,
@@ -193,59 +258,75 @@ pub async fn send(
             }
         },
         |_| {
-            let method_name = method_name.clone();
             let accept = &accept;
             async move {
-                let reply = match send_once(&gh.octo, &method, route, body).await {
-                    Ok(r) => r,
+                let stalled = gh.seems_stalled();
+                let timeout = attempt_timeout(timing, policy.deadline, Instant::now(), stalled);
+                match send_within(&gh.octo, &method, route, body, timeout).await {
+                    Ok(reply) => {
+                        gh.note_stalled(false);
+                        classify(reply, method, route, accept)
+                    }
                     Err(e) => {
+                        if matches!(e, NoReply::TimedOut(_)) {
+                            gh.note_stalled(true);
+                        }
                         let error = GitHubError::Transport {
                             route: route.to_string(),
-                            detail: e.to_string(),
+                            detail: e.detail(),
                         };
-                        return Err(Verdict::Transient {
+                        Err(Verdict::Transient {
                             error,
                             after: None,
                             may_have_taken_effect: true,
-                        });
+                        })
                     }
-                };
-                if reply.is_success() || accept(reply.status) {
-                    return Ok(reply);
-                }
-                if let Some(wait) =
-                    rate_limit_wait(reply.status, &reply.headers, chrono::Utc::now())
-                        .or_else(|| secondary_rate_limit_without_headers(&reply))
-                {
-                    let error = GitHubError::RateLimited {
-                        route: route.to_string(),
-                        wait,
-                    };
-                    return Err(Verdict::Transient {
-                        error,
-                        after: Some(wait),
-                        may_have_taken_effect: false,
-                    });
-                }
-                let error = GitHubError::Http {
-                    method: method_name,
-                    route: route.to_string(),
-                    status: reply.status,
-                    message: reply.message(),
-                };
-                if reply.status >= 500 {
-                    Err(Verdict::Transient {
-                        error,
-                        after: None,
-                        may_have_taken_effect: true,
-                    })
-                } else {
-                    Err(Verdict::Fatal(error))
                 }
             }
         },
     )
     .await
+}
+
+/// What a reply means for [`retry`]: itself (2xx or accepted), a rate-limit wait, a transient 5xx,
+/// or a fatal error.
+fn classify(
+    reply: Reply,
+    method: Method,
+    route: &str,
+    accept: impl Fn(u16) -> bool,
+) -> Result<Reply, Verdict<GitHubError>> {
+    if reply.is_success() || accept(reply.status) {
+        return Ok(reply);
+    }
+    if let Some(wait) = rate_limit_wait(reply.status, &reply.headers, chrono::Utc::now())
+        .or_else(|| secondary_rate_limit_without_headers(reply.status, &reply.message()))
+    {
+        let error = GitHubError::RateLimited {
+            route: route.to_string(),
+            wait,
+        };
+        return Err(Verdict::Transient {
+            error,
+            after: Some(wait),
+            may_have_taken_effect: false,
+        });
+    }
+    let error = GitHubError::Http {
+        method: method.to_string(),
+        route: route.to_string(),
+        status: reply.status,
+        message: reply.message(),
+    };
+    if reply.status >= 500 {
+        Err(Verdict::Transient {
+            error,
+            after: None,
+            may_have_taken_effect: true,
+        })
+    } else {
+        Err(Verdict::Fatal(error))
+    }
 }
 
 /// GET a JSON document.
@@ -273,31 +354,27 @@ mod tests {
     }
 
     #[test]
-    fn rate_limits_are_read_from_headers() {
-        let now = chrono::DateTime::from_timestamp(1_000, 0).unwrap();
+    fn each_attempt_is_bounded_by_the_request_timeout_and_the_deadline() {
+        let now = Instant::now();
+        let real = Timing::default();
+        let fast = Timing::from_env_value(Some("0.001"));
+        assert_eq!(attempt_timeout(&real, None, now, false), REQUEST_TIMEOUT);
         assert_eq!(
-            rate_limit_wait(403, &headers(&[("retry-after", "30")]), now),
-            Some(Duration::from_secs(30))
+            attempt_timeout(&real, None, now, true),
+            STALLED_REQUEST_TIMEOUT
         );
         assert_eq!(
-            rate_limit_wait(
-                403,
-                &headers(&[
-                    ("x-ratelimit-remaining", "0"),
-                    ("x-ratelimit-reset", "1010")
-                ]),
-                now
-            ),
-            Some(Duration::from_secs(11))
+            attempt_timeout(&fast, None, now, false),
+            MIN_REQUEST_TIMEOUT
         );
+        let soon = Some(now + Duration::from_secs(7));
         assert_eq!(
-            rate_limit_wait(403, &headers(&[("x-ratelimit-remaining", "12")]), now),
-            None
+            attempt_timeout(&real, soon, now, false),
+            Duration::from_secs(7)
         );
-        assert_eq!(
-            rate_limit_wait(404, &headers(&[("retry-after", "30")]), now),
-            None
-        );
+        // Past (or at) the deadline, one last short attempt, never zero.
+        let at = Some(now);
+        assert_eq!(attempt_timeout(&real, at, now, false), MIN_REQUEST_TIMEOUT);
     }
 
     #[test]
@@ -307,15 +384,16 @@ mod tests {
             headers: HeaderMap::new(),
             body: Bytes::from_static(body.as_bytes()),
         };
+        let secondary = |r: &Reply| secondary_rate_limit_without_headers(r.status, &r.message());
         assert_eq!(
-            secondary_rate_limit_without_headers(&reply(
+            secondary(&reply(
                 403,
                 r#"{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}"#
             )),
             Some(Duration::from_secs(60))
         );
         assert_eq!(
-            secondary_rate_limit_without_headers(&reply(
+            secondary(&reply(
                 403,
                 r#"{"message":"Resource not accessible by integration"}"#
             )),

@@ -67,10 +67,11 @@ impl DatabaseUrl {
     }
 
     /// Asks the runner to mask the URL and the password (separately: a driver error may quote
-    /// either on its own).
+    /// either on its own), and registers them for redaction outside Actions (`crate::secret`).
     pub fn mask(&self) {
         for s in &self.secrets {
             workflow::mask(s.expose());
+            crate::secret::register(s);
         }
     }
 

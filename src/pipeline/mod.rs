@@ -90,7 +90,10 @@ async fn resolve_and_plan(
         }
         Err(ResolveError::Railway(e)) => {
             report.status = RunStatus::Failed;
-            report.failure = Some(format!("could not read the project from Railway: {e}"));
+            let why = format!("could not read the project from Railway: {e}");
+            // The cause is the log's last error line, not only in the summary (issue 10, item 8).
+            workflow::error_titled("Railway could not be reached", &why);
+            report.failure = Some(why);
             return Err(Ending::Finished(Box::new(report.clone())));
         }
     };

@@ -82,7 +82,8 @@ pub fn write(path: Option<&str>, outputs: &[(&str, String)]) -> std::io::Result<
                 .create(true)
                 .append(true)
                 .open(p)?;
-            f.write_all(format(outputs).as_bytes())
+            // Outputs carry texts from outside (Railway's errors, URLs): redacted like the log.
+            f.write_all(crate::secret::redact_registered(&format(outputs)).as_bytes())
         }
         None => {
             for (name, value) in outputs.iter().filter(|(_, v)| !v.is_empty() && v != "[]") {

@@ -318,6 +318,8 @@ pub fn append_summary(path: &Path, markdown: &str) -> io::Result<()> {
         .create(true)
         .append(true)
         .open(path)?;
+    // The summary quotes texts from outside (errors, log lines): redacted like the log.
+    let markdown = crate::secret::redact_registered(markdown);
     f.write_all(markdown.as_bytes())?;
     if !markdown.ends_with('\n') {
         f.write_all(b"\n")?;

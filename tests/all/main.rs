@@ -40,6 +40,7 @@ mod report_keyed;
 mod report_promote;
 mod report_settle;
 mod report_snapshots;
+mod robust_net;
 mod summary_timeline;
 mod upload_archive;
 mod upload_budget;

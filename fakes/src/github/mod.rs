@@ -3,6 +3,7 @@
 
 pub mod comments;
 pub mod deployments;
+pub mod faults;
 
 use std::sync::{Arc, Mutex};
 
@@ -19,6 +20,8 @@ pub struct World {
     pub checks: checks::Checks,
     pub deployments: deployments::DeploymentsWorld,
     pub comments: comments::CommentsWorld,
+    /// Injected faults (stalls, failures, echoed tokens), checked before every route.
+    pub faults: faults::Faults,
 }
 
 #[derive(Clone, Default)]
@@ -32,6 +35,10 @@ pub fn router(state: GitHubState) -> Router {
         .merge(checks::routes())
         .merge(deployments::routes())
         .merge(comments::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            faults::apply,
+        ))
         .with_state(state)
 }
 
