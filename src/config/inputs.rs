@@ -215,10 +215,7 @@ pub fn command_line() -> clap::Command {
              Lists: commas or newlines.",
         );
     for spec in INPUTS {
-        let mut help = spec.description.to_string();
-        if !spec.default.is_empty() && spec.fallback_env.is_none() {
-            help.push_str(&format!(" [default: {}]", spec.default));
-        }
+        let help = help_text(spec);
         cmd = cmd.arg(
             clap::Arg::new(spec.name)
                 .long(spec.name)
@@ -228,6 +225,25 @@ pub fn command_line() -> clap::Command {
         );
     }
     cmd
+}
+
+/// One flag's `--help` line: the description, with what the command line needs to know. The
+/// required `service` says where it may come from; a default that is an Actions expression (the
+/// `github-token`'s `${{ github.token }}`) says what it means instead of showing the expression.
+fn help_text(spec: &InputSpec) -> String {
+    let mut help = spec.description.to_string();
+    if spec.name == "service" {
+        let described = help
+            .trim_end_matches("Required")
+            .trim_end_matches(['.', ' ']);
+        help = format!("{described}. Required: give --service, or set INPUT_SERVICE");
+    }
+    if spec.default.contains("${{") {
+        help.push_str(" [default in Actions: the job's GITHUB_TOKEN; on the command line: none]");
+    } else if !spec.default.is_empty() && spec.fallback_env.is_none() {
+        help.push_str(&format!(" [default: {}]", spec.default));
+    }
+    help
 }
 
 /// Reads flags (from `args`, program name first) and the environment (through `env`).
@@ -296,5 +312,27 @@ mod tests {
     fn unknown_flags_are_refused() {
         let args = ["railway-deploy", "--servce", "x"].map(String::from);
         assert!(read_raw(args, |_| None).is_err());
+    }
+
+    #[test]
+    fn a_typod_flag_gets_a_did_you_mean() {
+        let args = ["railway-deploy", "--servce", "x"].map(String::from);
+        let e = read_raw(args, |_| None).unwrap_err().render().to_string();
+        assert!(e.contains("--service"), "{e}");
+        let args = ["railway-deploy", "--wait-for-check", "false"].map(String::from);
+        let e = read_raw(args, |_| None).unwrap_err().render().to_string();
+        assert!(e.contains("--wait-for-checks"), "{e}");
+    }
+
+    #[test]
+    fn help_says_where_service_comes_from_and_shows_no_actions_expression() {
+        let help = command_line().render_long_help().to_string();
+        assert!(!help.contains("${{"), "{help}");
+        assert!(help.contains("GITHUB_TOKEN"), "{help}");
+        assert!(
+            help.contains("Required: give --service, or set INPUT_SERVICE"),
+            "{help}"
+        );
+        assert!(!help.contains("Required."), "{help}");
     }
 }
