@@ -219,7 +219,10 @@ fn a_malformed_database_url_is_refused_at_load_without_showing_it() {
         ("mongodb://u:pw-s3cr3t@h/db", "scheme `mongodb`"),
         ("postgres//u:pw-s3cr3t@h/db", "not a valid URL"),
         ("postgres://u:pw-s3cr3t@h", "names no database"),
-        ("postgres://u:pw-s3cr3t@db.railway.internal/x", "private network"),
+        (
+            "postgres://u:pw-s3cr3t@db.railway.internal/x",
+            "private network",
+        ),
     ] {
         let errs = errors_of(&[("INPUT_MIGRATIONS", path), ("INPUT_DATABASE-URL", url)]);
         assert_eq!(errs.len(), 1, "{errs:#?}");

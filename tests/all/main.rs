@@ -17,6 +17,7 @@ mod events;
 mod gate_checks;
 mod health_probe;
 mod health_rollback;
+mod input_errors;
 mod migrate_sql;
 mod plan_steps;
 mod readme_examples;
