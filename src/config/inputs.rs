@@ -91,7 +91,7 @@ pub const INPUTS: &[InputSpec] = &[
     input(
         "wait-for-checks",
         "true",
-        "`true`: every other check run and commit status must pass; `false`: no gate; otherwise a list of check names that must pass",
+        "`true`: every other check run and commit status must pass; `false`: no gate; otherwise a list of check names that must pass. A single value within two edits of `true`/`false` (`ture`, `flase`) or a yes/no word (`yes`, `no`, `on`, `off`, `0`, `1`, `enabled`, `disabled`, `all`, `none`) is refused as invalid input; to wait on a check really named so, add a comma (`ture,`)",
     ),
     input("ignore-checks", "", "Check names never waited on"),
     input(
@@ -109,7 +109,11 @@ pub const INPUTS: &[InputSpec] = &[
         "",
         "Directory of SQL migrations the action applies itself, before deploying",
     ),
-    input("database-url", "", "Database URL for `migrations`"),
+    input(
+        "database-url",
+        "",
+        "Database URL for `migrations`: `postgres://`, `postgresql://`, `mysql://` or `mariadb://`, with a host and a database; checked before anything is written",
+    ),
     input(
         "database-url-variable",
         "DATABASE_PUBLIC_URL",
@@ -149,7 +153,7 @@ pub const INPUTS: &[InputSpec] = &[
     input(
         "to",
         "",
-        "`command: rollback`: the deployment id to roll back to (default: the previous successful deployment)",
+        "`command: rollback`: the deployment id to roll back to, one of the service's in that environment (default: the previous successful deployment)",
     ),
     input(
         "from-environment",
