@@ -102,6 +102,6 @@ fn report_invalid_input(msg: &str) {
     }
     let _ = writeln!(
         err,
-        "Nothing was changed. Every input is described by `railway-deploy --help`."
+        "Nothing was deployed. Every input is described by `railway-deploy --help`."
     );
 }
