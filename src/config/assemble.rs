@@ -122,11 +122,6 @@ impl Config {
         let source = command.and_then(|c| errs.take(parse::source(&inputs, c)));
         let target = Target::read(&inputs, &github, &event, &mut errs);
         let health = parse::health_target(&inputs, &mut errs);
-        errs.take(parse::body_template(
-            &health,
-            command,
-            target.selection.as_ref(),
-        ));
         let migration = parse::migration(&inputs, &mut errs);
         let service_count = services.as_ref().map_or(0, Vec::len);
         let to = command.and_then(|c| errs.take(parse::rollback(&inputs, c, service_count)));

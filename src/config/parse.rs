@@ -198,27 +198,6 @@ pub(super) fn health_target(inputs: &Inputs, errs: &mut Errors) -> HealthConfig 
     }
 }
 
-/// `health-expect-body` uses `{version}`, which only a versioned run has (a tag or a release):
-/// known from the trigger alone, so refused at load. `command: rollback` checks without a body.
-pub(super) fn body_template(
-    health: &HealthConfig,
-    command: Option<CommandKind>,
-    selection: Option<&Selection>,
-) -> Result<(), InputError> {
-    let unversioned_deploy = matches!(selection, Some(Selection::Deploy { version: None, .. }));
-    let uses_version = health
-        .expect_body
-        .as_deref()
-        .is_some_and(|t| t.contains("{version}"));
-    if uses_version && unversioned_deploy && command != Some(CommandKind::Rollback) {
-        return Err(invalid(
-            "health-expect-body",
-            "uses {version}, but this run has no version (only version tags and releases carry one); use {sha} instead, or deploy from a version tag",
-        ));
-    }
-    Ok(())
-}
-
 /// How the run migrates: SQL files the action applies, or Railway's pre-deploy command.
 pub(super) struct Migration {
     pub dir: Option<PathBuf>,

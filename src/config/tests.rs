@@ -252,18 +252,6 @@ fn the_migrations_folder_is_checked_at_load() {
 }
 
 #[test]
-fn a_version_template_without_a_version_is_refused_at_load() {
-    let errs = errors_of(&[("INPUT_HEALTH-EXPECT-BODY", "\"version\":\"{version}\"")]);
-    assert_eq!(errs.len(), 1, "{errs:#?}");
-    assert!(errs[0].contains("input `health-expect-body`"), "{errs:#?}");
-    let tagged = with(&[
-        ("INPUT_HEALTH-EXPECT-BODY", "{version}"),
-        ("GITHUB_REF", "refs/tags/v1.2.3"),
-    ]);
-    assert!(load(&tagged, &[]).is_ok());
-}
-
-#[test]
 fn a_near_typo_of_a_boolean_in_wait_for_checks_is_invalid_input() {
     for v in ["ture", "flase", "yes", "no", "on", "off", "0", "1"] {
         let errs = errors_of(&[("INPUT_WAIT-FOR-CHECKS", v)]);
