@@ -82,7 +82,7 @@ pub(super) fn services(inputs: &Inputs) -> Result<Vec<String>, InputError> {
     if services.is_empty() {
         return Err(invalid(
             "service",
-            "required: one or more Railway service names or ids, e.g. `service: web` or `service: web, worker`",
+            "required: one or more Railway service names or ids, e.g. `service: web` or `service: web, worker` (on the command line: `--service web`, or INPUT_SERVICE)",
         ));
     }
     let mut seen = std::collections::HashSet::new();
