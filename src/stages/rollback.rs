@@ -64,9 +64,16 @@ pub async fn check_to(
 ) -> Result<(), ResolveError> {
     let name = &target.service.name;
     let problem = match api::deployment(c, to).await {
-        // A GraphQL error on this one read (the project was read with this token just before)
-        // means Railway has no such deployment that this token can see.
-        Err(RailwayError::GraphQl { .. }) => format!("there is no deployment `{to}`"),
+        // The project was read with this token just before, so an error on this one read means
+        // Railway has no such deployment that this token can see.
+        Err(e) if e.is_not_found() => format!("there is no deployment `{to}`"),
+        Err(RailwayError::Unauthorized { .. }) => {
+            format!("there is no deployment `{to}` in this project (Railway refused to show it)")
+        }
+        Err(RailwayError::GraphQl { messages, .. }) => format!(
+            "there is no deployment `{to}` (Railway answered: {})",
+            messages.join("; ")
+        ),
         Err(e) => return Err(e.into()),
         Ok(d)
             if d.service_id
