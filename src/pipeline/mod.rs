@@ -85,7 +85,7 @@ async fn resolve_and_plan(
     let resolve_started = std::time::Instant::now();
     let (scope, services) = resolve::read(client, cfg, environment)
         .await
-        .map_err(|e| resolve_failure(e, report))?;
+        .map_err(|e| resolve_failure(e, report, "the project"))?;
     record_resolution(
         report,
         &scope,
@@ -96,12 +96,12 @@ async fn resolve_and_plan(
     // What resolution reads for migrations and `to` is checked now, before any write.
     let database_url = resolve::database_url(client, cfg, &scope, &services)
         .await
-        .map_err(|e| resolve_failure(e, report))?;
+        .map_err(|e| resolve_failure(e, report, "the variables for the database URL"))?;
     if let (CommandKind::Rollback, Some(to)) = (cfg.command, &cfg.to) {
         for target in &services {
             check_to(client, &scope, target, to)
                 .await
-                .map_err(|e| resolve_failure(e, report))?;
+                .map_err(|e| resolve_failure(e, report, "the deployment to roll back to"))?;
         }
     }
     // Health-check settings are validated now, so a bad one stops the run before any change.
@@ -123,14 +123,14 @@ async fn resolve_and_plan(
 }
 
 /// The ending of a run whose resolution failed: invalid input (exit 2), or Railway could not be
-/// read (a failed run, recorded in `report`).
-fn resolve_failure(e: ResolveError, report: &mut RunReport) -> Ending {
+/// read (a failed run, recorded in `report`; `what` names what was being read).
+fn resolve_failure(e: ResolveError, report: &mut RunReport, what: &str) -> Ending {
     match e {
         ResolveError::Input(msg) => Ending::InvalidInput(msg),
         ResolveError::Railway(e) if e.is_input_problem() => Ending::InvalidInput(e.to_string()),
         ResolveError::Railway(e) => {
             report.status = RunStatus::Failed;
-            report.failure = Some(format!("could not read the project from Railway: {e}"));
+            report.failure = Some(format!("could not read {what} from Railway: {e}"));
             Ending::Finished(Box::new(report.clone()))
         }
     }
