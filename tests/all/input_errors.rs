@@ -126,6 +126,17 @@ async fn rollback_to_a_deployment_that_does_not_exist_is_exit_2_listing_the_ids(
     );
     assert!(run.stdout.contains("dep-old-web-stg"), "{}", run.log());
     f.assert_nothing_written(&run);
+    // On a terminal, the same error goes to stderr.
+    r.unset("GITHUB_ACTIONS");
+    let run = r.run().await;
+    assert_eq!(run.code, 2, "{}", run.log());
+    assert!(
+        run.stderr
+            .contains("error: invalid input: input `to`: there is no deployment `dep-typo`"),
+        "{}",
+        run.log()
+    );
+    assert!(!run.stdout.contains("dep-typo"), "{}", run.stdout);
 }
 
 #[tokio::test]
