@@ -1,6 +1,9 @@
 //! The `railway-deploy` binary: reads the configuration once (through `config`, the only reader of
 //! the process environment), runs the pipeline, writes the outputs, and alone decides the exit
-//! status (0, 1 or 2). Signal handling sits beside it, in `railway_deploy::cancel`.
+//! status (0, 1 or 2). Signal handling sits beside it, in `railway_deploy::cancel`. Input errors
+//! are reported all at once: as `::error` annotations in Actions, on stderr on a terminal.
+
+use std::io::Write;
 
 use railway_deploy::cancel::{CancelGuard, run_to_end};
 use railway_deploy::config::{self, Config, LoadError};
@@ -24,6 +27,7 @@ fn main() {
             let _ = std::io::Write::flush(&mut std::io::stdout());
             std::process::exit(e.exit_code());
         }
+        // One message per line: `report` prints each invalid input on its own line.
         Err(LoadError::Input(e)) => Ending::InvalidInput(e.to_string()),
     };
     report(&github, &ending);
@@ -65,9 +69,34 @@ fn report(github: &GitHubEnv, ending: &Ending) {
             }
             return;
         }
-        Ending::InvalidInput(msg) => ("Invalid input", msg),
+        Ending::InvalidInput(msg) => {
+            report_invalid_input(msg);
+            let _ = outputs::write(output_path, &outputs::failed_outputs(RunStatus::Failed));
+            return;
+        }
         Ending::Broken(msg) => ("railway-deploy failed", msg),
     };
     workflow::error_titled(title, msg);
     let _ = outputs::write(output_path, &outputs::failed_outputs(RunStatus::Failed));
+}
+
+/// Every invalid input, one per line: an `::error` annotation each in Actions (on stdout, where
+/// the runner reads workflow commands); on a terminal, `error:` lines on stderr with a pointer to
+/// `--help`, so they are not lost in (or mixed into) the program's output.
+fn report_invalid_input(msg: &str) {
+    let lines = msg.lines().map(str::trim).filter(|l| !l.is_empty());
+    if workflow::in_actions() {
+        for line in lines {
+            workflow::error_titled("Invalid input", line);
+        }
+        return;
+    }
+    let mut err = std::io::stderr().lock();
+    for line in lines {
+        let _ = writeln!(err, "error: invalid input: {line}");
+    }
+    let _ = writeln!(
+        err,
+        "Nothing was deployed. Every input is described by `railway-deploy --help`."
+    );
 }

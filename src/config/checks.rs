@@ -15,6 +15,12 @@ pub enum ChecksMode {
 impl ChecksMode {
     /// Parses `true` / `false` (any case), else a comma- or newline-separated list of check names.
     /// Names are trimmed, blanks dropped, duplicates (ignoring case) kept once, order preserved.
+    ///
+    /// Rule (the README's `wait-for-checks` row says it too): a single value with no separator
+    /// that looks like a boolean is refused rather than waited on as a check name: within two
+    /// edits of `true` or `false` (`ture`, `flase`, `fasle`, `tru`), or a boolean-like word
+    /// ([`BOOLEAN_LIKE`]: `yes`, `no`, `on`, `off`, `0`, `1` ...). A check really named so is
+    /// still accepted as a list: `ture,`.
     pub fn parse(value: &str) -> Result<ChecksMode, String> {
         let trimmed = value.trim();
         if trimmed.eq_ignore_ascii_case("true") {
@@ -22,6 +28,11 @@ impl ChecksMode {
         }
         if trimmed.eq_ignore_ascii_case("false") {
             return Ok(ChecksMode::Off);
+        }
+        if looks_boolean(trimmed) {
+            return Err(format!(
+                "`{trimmed}` looks like a mistyped boolean; use `true` (every other check must pass), `false` (no gate), or a comma- or newline-separated list of check names (to wait on a check really named `{trimmed}`, write `{trimmed},`)"
+            ));
         }
         let names = parse_names(trimmed);
         if names.is_empty() {
@@ -32,6 +43,49 @@ impl ChecksMode {
         }
         Ok(ChecksMode::Named(names))
     }
+}
+
+/// Words that mean yes or no elsewhere (YAML 1.1, shells), never taken as a check name alone.
+pub const BOOLEAN_LIKE: &[&str] = &[
+    "yes", "no", "y", "n", "on", "off", "0", "1", "enable", "enabled", "disable", "disabled",
+    "none", "all",
+];
+
+/// A single value (no list separator) that is a boolean-like word or within two edits of
+/// `true`/`false`, ignoring case.
+fn looks_boolean(value: &str) -> bool {
+    if value.contains([',', '\n', '\r']) {
+        return false;
+    }
+    let v = value.to_lowercase();
+    BOOLEAN_LIKE.contains(&v.as_str())
+        || ["true", "false"].iter().any(|b| edit_distance(&v, b) <= 2)
+}
+
+/// Levenshtein distance with adjacent transpositions counted as one edit (`ture` → `true`: 1).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    // d[i][j]: the distance between a[..i] and b[..j]; the first row and column are i + j.
+    let mut d: Vec<Vec<usize>> = (0..=a.len())
+        .map(|i| {
+            (0..=b.len())
+                .map(|j| if i == 0 || j == 0 { i + j } else { 0 })
+                .collect()
+        })
+        .collect();
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 /// Splits a comma/newline list of check names (also used for `ignore-checks`): trimmed, no blanks,
@@ -91,6 +145,43 @@ mod tests {
         let err = ChecksMode::parse(" , ").unwrap_err();
         assert!(err.contains("wait-for-checks"), "{err}");
         assert!(err.contains("`true`, `false`"), "{err}");
+    }
+
+    #[test]
+    fn near_typos_of_true_and_false_and_boolean_words_are_refused() {
+        for typo in [
+            "ture", "flase", "fasle", "treu", "tru", "True1", "fals", "FLASE", "yes", "no", "on",
+            "off", "0", "1", "Yes", "enabled", "none", "all",
+        ] {
+            let e = ChecksMode::parse(typo).expect_err(typo);
+            assert!(e.contains("`true`") && e.contains("`false`"), "{typo}: {e}");
+            assert!(e.contains(&format!("`{},`", typo.trim())), "{typo}: {e}");
+        }
+    }
+
+    #[test]
+    fn real_check_names_and_lists_of_lookalikes_are_still_names() {
+        for name in [
+            "test",
+            "tests",
+            "build",
+            "lint",
+            "rust",
+            "e2e",
+            "ci",
+            "fmt",
+            "deploy-preview",
+            "Tests / unit",
+            "clippy",
+            "typecheck",
+        ] {
+            assert_eq!(ChecksMode::parse(name), Ok(named(&[name])), "{name}");
+        }
+        assert_eq!(ChecksMode::parse("ture,"), Ok(named(&["ture"])));
+        assert_eq!(ChecksMode::parse("yes, no"), Ok(named(&["yes", "no"])));
+        assert_eq!(edit_distance("ture", "true"), 1);
+        assert_eq!(edit_distance("flase", "false"), 1);
+        assert_eq!(edit_distance("rust", "true"), 3);
     }
 
     #[test]

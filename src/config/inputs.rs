@@ -91,7 +91,7 @@ pub const INPUTS: &[InputSpec] = &[
     input(
         "wait-for-checks",
         "true",
-        "`true`: every other check run and commit status must pass; `false`: no gate; otherwise a list of check names that must pass",
+        "`true`: every other check run and commit status must pass; `false`: no gate; otherwise a list of check names that must pass. A single value within two edits of `true`/`false` (`ture`, `flase`) or a yes/no word (`yes`, `no`, `on`, `off`, `0`, `1`, `enabled`, `disabled`, `all`, `none`) is refused as invalid input; to wait on a check really named so, add a comma (`ture,`)",
     ),
     input("ignore-checks", "", "Check names never waited on"),
     input(
@@ -109,7 +109,11 @@ pub const INPUTS: &[InputSpec] = &[
         "",
         "Directory of SQL migrations the action applies itself, before deploying",
     ),
-    input("database-url", "", "Database URL for `migrations`"),
+    input(
+        "database-url",
+        "",
+        "Database URL for `migrations`: `postgres://`, `postgresql://`, `mysql://` or `mariadb://`, with a host and a database; checked before anything is written",
+    ),
     input(
         "database-url-variable",
         "DATABASE_PUBLIC_URL",
@@ -149,7 +153,7 @@ pub const INPUTS: &[InputSpec] = &[
     input(
         "to",
         "",
-        "`command: rollback`: the deployment id to roll back to (default: the previous successful deployment)",
+        "`command: rollback`: the deployment id to roll back to, one of the service's in that environment (default: the previous successful deployment)",
     ),
     input(
         "from-environment",
@@ -215,10 +219,7 @@ pub fn command_line() -> clap::Command {
              Lists: commas or newlines.",
         );
     for spec in INPUTS {
-        let mut help = spec.description.to_string();
-        if !spec.default.is_empty() && spec.fallback_env.is_none() {
-            help.push_str(&format!(" [default: {}]", spec.default));
-        }
+        let help = help_text(spec);
         cmd = cmd.arg(
             clap::Arg::new(spec.name)
                 .long(spec.name)
@@ -228,6 +229,25 @@ pub fn command_line() -> clap::Command {
         );
     }
     cmd
+}
+
+/// One flag's `--help` line: the description, with what the command line needs to know. The
+/// required `service` says where it may come from; a default that is an Actions expression (the
+/// `github-token`'s `${{ github.token }}`) says what it means instead of showing the expression.
+fn help_text(spec: &InputSpec) -> String {
+    let mut help = spec.description.to_string();
+    if spec.name == "service" {
+        let described = help
+            .trim_end_matches("Required")
+            .trim_end_matches(['.', ' ']);
+        help = format!("{described}. Required: give --service, or set INPUT_SERVICE");
+    }
+    if spec.default.contains("${{") {
+        help.push_str(" [default in Actions: the job's GITHUB_TOKEN; on the command line: none]");
+    } else if !spec.default.is_empty() && spec.fallback_env.is_none() {
+        help.push_str(&format!(" [default: {}]", spec.default));
+    }
+    help
 }
 
 /// Reads flags (from `args`, program name first) and the environment (through `env`).
@@ -296,5 +316,27 @@ mod tests {
     fn unknown_flags_are_refused() {
         let args = ["railway-deploy", "--servce", "x"].map(String::from);
         assert!(read_raw(args, |_| None).is_err());
+    }
+
+    #[test]
+    fn a_typod_flag_gets_a_did_you_mean() {
+        let args = ["railway-deploy", "--servce", "x"].map(String::from);
+        let e = read_raw(args, |_| None).unwrap_err().render().to_string();
+        assert!(e.contains("--service"), "{e}");
+        let args = ["railway-deploy", "--wait-for-check", "false"].map(String::from);
+        let e = read_raw(args, |_| None).unwrap_err().render().to_string();
+        assert!(e.contains("--wait-for-checks"), "{e}");
+    }
+
+    #[test]
+    fn help_says_where_service_comes_from_and_shows_no_actions_expression() {
+        let help = command_line().render_long_help().to_string();
+        assert!(!help.contains("${{"), "{help}");
+        assert!(help.contains("GITHUB_TOKEN"), "{help}");
+        assert!(
+            help.contains("Required: give --service, or set INPUT_SERVICE"),
+            "{help}"
+        );
+        assert!(!help.contains("Required."), "{help}");
     }
 }

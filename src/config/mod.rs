@@ -3,8 +3,11 @@
 //! function of this value.
 
 pub mod action_yml;
+mod assemble;
 pub mod checks;
+pub mod database_url;
 pub mod inputs;
+pub mod migrations;
 pub mod outputs;
 mod parse;
 pub mod runtime;
@@ -15,12 +18,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::config::token::RailwayToken;
-use crate::context::{self, Event, GitHubEnv, Selection, Trigger};
+use crate::context::{Event, GitHubEnv, Selection, Trigger};
 use crate::secret::Secret;
 use crate::timing::Timing;
 pub use checks::ChecksMode;
-use inputs::RawInputs;
-use values::parse_secure_url;
 
 /// An input the user must fix; the run stops before any change with exit status 2.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -29,6 +30,38 @@ pub struct InputError(pub String);
 
 fn invalid(input: &str, problem: impl std::fmt::Display) -> InputError {
     InputError(format!("input `{input}`: {problem}"))
+}
+
+/// Every input error of a run, reported together (one line each), so a user fixes them in one go.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputErrors(pub Vec<InputError>);
+
+impl std::fmt::Display for InputErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let lines: Vec<&str> = self.0.iter().map(|e| e.0.as_str()).collect();
+        f.write_str(&lines.join("\n"))
+    }
+}
+
+impl From<InputError> for InputErrors {
+    fn from(e: InputError) -> Self {
+        InputErrors(vec![e])
+    }
+}
+
+/// Collects input errors while every input is read, instead of stopping at the first.
+#[derive(Debug, Default)]
+pub(crate) struct Errors(Vec<InputError>);
+
+impl Errors {
+    pub(crate) fn push(&mut self, e: InputError) {
+        self.0.push(e);
+    }
+
+    /// The value, or `None` with the error recorded.
+    pub(crate) fn take<T>(&mut self, r: Result<T, InputError>) -> Option<T> {
+        r.map_err(|e| self.push(e)).ok()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,12 +188,13 @@ impl Config {
         let event = match &github.event_path {
             Some(path) => {
                 let bytes = std::fs::read(path).map_err(|e| {
-                    LoadError::Input(InputError(format!(
-                        "GITHUB_EVENT_PATH `{path}` could not be read: {e}"
-                    )))
+                    LoadError::Input(
+                        InputError(format!("GITHUB_EVENT_PATH `{path}` could not be read: {e}"))
+                            .into(),
+                    )
                 })?;
                 Event::parse(&bytes).map_err(|e| {
-                    LoadError::Input(InputError(format!("GITHUB_EVENT_PATH `{path}`: {e}")))
+                    LoadError::Input(InputError(format!("GITHUB_EVENT_PATH `{path}`: {e}")).into())
                 })?
             }
             None => Event::default(),
@@ -171,87 +205,6 @@ impl Config {
             Config::from_parts(&raw, github, event, timing).map_err(LoadError::Input)?;
         config.surroundings = surroundings;
         Ok(config)
-    }
-
-    pub fn from_parts(
-        raw: &RawInputs,
-        github: GitHubEnv,
-        event: Event,
-        timing: Timing,
-    ) -> Result<Config, InputError> {
-        let inputs = parse::Inputs(raw);
-        let get = |name: &str| inputs.get(name);
-        let command = parse::command(&inputs)?;
-        let token = parse::token(raw)?;
-        let api_url = parse_secure_url(
-            get("railway-api-url").unwrap_or("https://backboard.railway.com/graphql/v2"),
-        )
-        .map_err(|e| invalid("railway-api-url", e))?;
-        let services = parse::services(&inputs)?;
-        let source = parse::source(&inputs, command)?;
-        let production_environment = inputs.string_or("production-environment", "production");
-        let staging_environment = inputs.string_or("staging-environment", "staging");
-        let tag_prefix = raw.get("tag-prefix").unwrap_or("v").to_string();
-        let trigger = Trigger::from_context(
-            github.event_name.as_deref(),
-            github.git_ref.as_deref(),
-            &event,
-        );
-        let selection = context::trigger::select(
-            &trigger,
-            &context::trigger::SelectionInputs {
-                environment: get("environment"),
-                production: &production_environment,
-                staging: &staging_environment,
-                tag_prefix: &tag_prefix,
-            },
-        )
-        .map_err(InputError)?;
-        let health = parse::health_target(&inputs)?;
-        let migration = parse::migration(&inputs)?;
-        let rollback = parse::rollback(&inputs, command, services.len())?;
-        let from_environment =
-            parse::from_environment(&inputs, command, &selection, &source, &staging_environment)?;
-        let sha = context::commit_sha(&github, &event);
-        Ok(Config {
-            command,
-            token,
-            api_url,
-            project: get("project").map(str::to_string),
-            selection,
-            services,
-            source,
-            production_environment,
-            staging_environment,
-            tag_prefix,
-            allow_downgrade: inputs.boolean("allow-downgrade", false)?,
-            wait_for_checks: ChecksMode::parse(get("wait-for-checks").unwrap_or("true"))
-                .map_err(|e| invalid("wait-for-checks", e))?,
-            ignore_checks: checks::parse_names(get("ignore-checks").unwrap_or_default()),
-            checks_timeout: inputs.duration("checks-timeout", "30m")?,
-            migrate_command: migration.command,
-            migrations: migration.dir,
-            database_url: migration.database_url,
-            database_url_variable: inputs.string_or("database-url-variable", "DATABASE_PUBLIC_URL"),
-            health: HealthConfig {
-                timeout: inputs.duration("health-timeout", "2m")?,
-                ..health
-            },
-            deploy_timeout: inputs.duration("deploy-timeout", "30m")?,
-            rollback_on_failure: inputs.boolean("rollback-on-failure", true)?,
-            to: rollback,
-            from_environment,
-            github_token: raw.get("github-token").map(|v| Secret::new(v.trim())),
-            github_deployment: inputs.boolean("github-deployment", true)?,
-            comment: inputs.boolean("comment", true)?,
-            dry_run: inputs.boolean("dry-run", false)?,
-            github,
-            event,
-            trigger,
-            sha,
-            timing,
-            surroundings: runtime::Surroundings::default(),
-        })
     }
 }
 
@@ -270,7 +223,8 @@ pub fn process_github_env() -> GitHubEnv {
 pub enum LoadError {
     /// `--help`, `--version`, or a malformed command line (clap prints it).
     Usage(clap::Error),
-    Input(InputError),
+    /// Every invalid input, at once.
+    Input(InputErrors),
 }
 
 #[cfg(test)]

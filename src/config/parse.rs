@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use super::inputs::RawInputs;
 use super::values::{parse_bool, parse_duration, parse_list};
-use super::{CommandKind, HealthConfig, InputError, Source, invalid};
+use super::{
+    CommandKind, Errors, HealthConfig, InputError, Source, database_url, invalid, migrations,
+};
 use crate::config::token::RailwayToken;
 use crate::context::Selection;
 use crate::secret::Secret;
@@ -80,7 +82,7 @@ pub(super) fn services(inputs: &Inputs) -> Result<Vec<String>, InputError> {
     if services.is_empty() {
         return Err(invalid(
             "service",
-            "required: one or more Railway service names or ids, e.g. `service: web` or `service: web, worker`",
+            "required: one or more Railway service names or ids, e.g. `service: web` or `service: web, worker` (on the command line: `--service web`, or INPUT_SERVICE)",
         ));
     }
     let mut seen = std::collections::HashSet::new();
@@ -156,41 +158,44 @@ pub(super) fn source(inputs: &Inputs, command: CommandKind) -> Result<Source, In
     Ok(source)
 }
 
-/// `health-*` except `health-timeout` (read last, with the other durations).
-pub(super) fn health_target(inputs: &Inputs) -> Result<HealthConfig, InputError> {
+/// `health-*` except `health-timeout` (read last, with the other durations). Every bad setting is
+/// recorded in `errs`; what could not be read takes its default.
+pub(super) fn health_target(inputs: &Inputs, errs: &mut Errors) -> HealthConfig {
     let get = |name: &str| inputs.get(name);
     let expect_status = match get("health-expect-status") {
-        None => 200,
-        Some(v) => v
-            .parse::<u16>()
-            .ok()
-            .filter(|s| (100..=599).contains(s))
-            .ok_or_else(|| {
-                invalid(
-                    "health-expect-status",
-                    format!("`{v}` is not an HTTP status; use a number from 100 to 599, e.g. 200"),
-                )
-            })?,
+        None => Some(200),
+        Some(v) => errs.take(
+            v.parse::<u16>()
+                .ok()
+                .filter(|s| (100..=599).contains(s))
+                .ok_or_else(|| {
+                    invalid(
+                        "health-expect-status",
+                        format!(
+                            "`{v}` is not an HTTP status; use a number from 100 to 599, e.g. 200"
+                        ),
+                    )
+                }),
+        ),
     };
-    let health_url = get("health-url")
-        .map(|u| parse_health_url(u).map_err(|e| invalid("health-url", e)))
-        .transpose()?;
-    let health_path = get("health-path").map(str::to_string);
-    if let Some(p) = &health_path
+    let url = get("health-url")
+        .and_then(|u| errs.take(parse_health_url(u).map_err(|e| invalid("health-url", e))));
+    let path = get("health-path").map(str::to_string);
+    if let Some(p) = &path
         && !p.starts_with('/')
     {
-        return Err(invalid(
+        errs.push(invalid(
             "health-path",
             format!("`{p}` must start with `/`, e.g. `/api/health`"),
         ));
     }
-    Ok(HealthConfig {
-        url: health_url,
-        path: health_path,
-        expect_status,
+    HealthConfig {
+        url,
+        path,
+        expect_status: expect_status.unwrap_or(200),
         expect_body: get("health-expect-body").map(str::to_string),
         timeout: std::time::Duration::ZERO,
-    })
+    }
 }
 
 /// How the run migrates: SQL files the action applies, or Railway's pre-deploy command.
@@ -200,34 +205,35 @@ pub(super) struct Migration {
     pub command: Option<String>,
 }
 
-pub(super) fn migration(inputs: &Inputs) -> Result<Migration, InputError> {
+pub(super) fn migration(inputs: &Inputs, errs: &mut Errors) -> Migration {
     let get = |name: &str| inputs.get(name);
     let raw = inputs.0;
     let migrations = get("migrations").map(PathBuf::from);
     if let Some(dir) = &migrations
-        && !dir.is_dir()
+        && let Err(e) = migrations::scan(dir)
     {
-        return Err(invalid(
-            "migrations",
-            format!("`{}` is not a directory of SQL migrations", dir.display()),
-        ));
+        errs.push(invalid("migrations", e));
     }
     let database_url = raw.get("database-url").map(|v| Secret::new(v.trim()));
-    if database_url.is_some() && migrations.is_none() {
-        return Err(invalid(
-            "database-url",
-            "is set but `migrations` is not; set `migrations` to the folder of SQL files to apply",
-        ));
+    if let Some(url) = &database_url {
+        if migrations.is_none() {
+            errs.push(invalid(
+                "database-url",
+                "is set but `migrations` is not; set `migrations` to the folder of SQL files to apply",
+            ));
+        } else if let Err(e) = database_url::check(url.expose()) {
+            errs.push(invalid("database-url", e));
+        }
     }
     let migrate_command = get("migrate-command").map(str::to_string);
     if migrate_command.is_some() && migrations.is_some() {
-        return Err(InputError("`migrate-command` and `migrations` are both set; choose one way to migrate: Railway's pre-deploy command, or SQL files the action applies".into()));
+        errs.push(InputError("`migrate-command` and `migrations` are both set; choose one way to migrate: Railway's pre-deploy command, or SQL files the action applies".into()));
     }
-    Ok(Migration {
+    Migration {
         dir: migrations,
         database_url,
         command: migrate_command,
-    })
+    }
 }
 
 /// `to` (only for `command: rollback`, with one service).

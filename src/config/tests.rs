@@ -10,7 +10,7 @@ fn load(pairs: &[(&str, &str)], args: &[&str]) -> Result<Config, InputError> {
         std::iter::once("railway-deploy".to_string()).chain(args.iter().map(|s| s.to_string()));
     match Config::load(args, env) {
         Ok(c) => Ok(c),
-        Err(LoadError::Input(e)) => Err(e),
+        Err(LoadError::Input(e)) => Err(InputError(e.to_string())),
         Err(LoadError::Usage(e)) => Err(InputError(e.to_string())),
     }
 }
@@ -165,4 +165,100 @@ fn promote_takes_the_image_from_the_source_environment() {
     )
     .unwrap_err();
     assert!(err.0.contains("input `image`"), "{err}");
+}
+
+fn errors_of(extra: &[(&'static str, &'static str)]) -> Vec<String> {
+    let pairs = with(extra);
+    let pairs: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let env = move |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    match Config::load(["railway-deploy".to_string()], env) {
+        Err(LoadError::Input(e)) => e.0.into_iter().map(|e| e.0).collect(),
+        Err(LoadError::Usage(e)) => panic!("{e}"),
+        Ok(_) => panic!("{extra:?} should fail"),
+    }
+}
+
+#[test]
+fn every_invalid_input_is_reported_at_once() {
+    let errs = errors_of(&[
+        ("INPUT_COMMAND", "ship"),
+        ("INPUT_DEPLOY-TIMEOUT", "soon"),
+        ("INPUT_HEALTH-EXPECT-STATUS", "99"),
+        ("INPUT_HEALTH-PATH", "health"),
+        ("INPUT_DRY-RUN", "maybe"),
+        ("INPUT_WAIT-FOR-CHECKS", "ture"),
+        ("INPUT_SERVICE", ""),
+    ]);
+    for want in [
+        "input `command`",
+        "input `deploy-timeout`",
+        "input `health-expect-status`",
+        "input `health-path`",
+        "input `dry-run`",
+        "input `wait-for-checks`",
+        "input `service`",
+    ] {
+        assert_eq!(
+            errs.iter().filter(|e| e.contains(want)).count(),
+            1,
+            "{want} in {errs:#?}"
+        );
+    }
+    assert_eq!(errs.len(), 7, "{errs:#?}");
+}
+
+#[test]
+fn a_malformed_database_url_is_refused_at_load_without_showing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("1_init.sql"), "select 1;").unwrap();
+    let path: &'static str = Box::leak(dir.path().to_string_lossy().into_owned().into_boxed_str());
+    for (url, want) in [
+        ("mongodb://u:pw-s3cr3t@h/db", "scheme `mongodb`"),
+        ("postgres//u:pw-s3cr3t@h/db", "not a valid URL"),
+        ("postgres://u:pw-s3cr3t@h", "names no database"),
+        (
+            "postgres://u:pw-s3cr3t@db.railway.internal/x",
+            "private network",
+        ),
+    ] {
+        let errs = errors_of(&[("INPUT_MIGRATIONS", path), ("INPUT_DATABASE-URL", url)]);
+        assert_eq!(errs.len(), 1, "{errs:#?}");
+        assert!(errs[0].starts_with("input `database-url`"), "{errs:#?}");
+        assert!(errs[0].contains(want), "{url}: {errs:#?}");
+        assert!(!errs[0].contains("s3cr3t"), "{errs:#?}");
+    }
+    let ok = load(
+        &with(&[
+            ("INPUT_MIGRATIONS", path),
+            ("INPUT_DATABASE-URL", "postgres://u:p@h:5432/db"),
+        ]),
+        &[],
+    );
+    assert!(ok.is_ok(), "{ok:?}");
+}
+
+#[test]
+fn the_migrations_folder_is_checked_at_load() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("init.sql"), "select 1;").unwrap();
+    let path: &'static str = Box::leak(dir.path().to_string_lossy().into_owned().into_boxed_str());
+    let errs = errors_of(&[("INPUT_MIGRATIONS", path)]);
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert!(errs[0].starts_with("input `migrations`"), "{errs:#?}");
+    assert!(errs[0].contains("init.sql"), "{errs:#?}");
+}
+
+#[test]
+fn a_near_typo_of_a_boolean_in_wait_for_checks_is_invalid_input() {
+    for v in ["ture", "flase", "yes", "no", "on", "off", "0", "1"] {
+        let errs = errors_of(&[("INPUT_WAIT-FOR-CHECKS", v)]);
+        assert_eq!(errs.len(), 1, "{v}: {errs:#?}");
+        assert!(errs[0].starts_with("input `wait-for-checks`"), "{errs:#?}");
+        assert!(errs[0].contains("`true`"), "{errs:#?}");
+    }
+    let c = load(&with(&[("INPUT_WAIT-FOR-CHECKS", "test")]), &[]).unwrap();
+    assert_eq!(c.wait_for_checks, ChecksMode::Named(vec!["test".into()]));
 }

@@ -1,7 +1,8 @@
 //! Owns migrations: SQL migrations the action applies itself, and Railway's pre-deploy command.
 pub mod database;
 pub mod error;
-pub mod folder;
+/// The folder check lives in `config` (it runs at load, before any write); sql.rs uses it here.
+pub use crate::config::migrations as folder;
 pub mod mysql_lock;
 pub mod predeploy;
 pub mod sql;

@@ -4,22 +4,15 @@
 use super::execute::stopped;
 use super::plan::{Plan, Step};
 use crate::config::Source;
-use crate::railway::RailwayClient;
 use crate::record::{Ending, PlannedAction, RunReport, RunStatus};
 use crate::stages::migrate;
 use crate::workflow;
 
 /// Lists the pending SQL migrations, describes the upload, and prints the plan.
-pub async fn run(client: &RailwayClient, plan: &Plan, mut report: RunReport) -> Ending {
+pub async fn run(plan: &Plan, mut report: RunReport) -> Ending {
     for step in &plan.steps {
         if let Step::SqlMigrations(req) = step {
-            let r = migrate::run_sql(
-                client,
-                &plan.scope,
-                req,
-                &mut report.migrations,
-                &mut report.stages,
-            );
+            let r = migrate::run_sql(req, &mut report.migrations, &mut report.stages);
             if let Err(stop) = r.await {
                 return stopped(report, stop);
             }

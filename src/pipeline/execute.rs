@@ -47,7 +47,7 @@ pub async fn execute(cx: &Context<'_>, plan: &Plan, mut report: RunReport) -> En
             // Reserved slots: nothing to run yet (see `Step`).
             Step::BackupReady | Step::WatchReady => {}
             Step::SqlMigrations(req) => {
-                let r = migrate::run_sql(c, scope, req, &mut report.migrations, &mut report.stages);
+                let r = migrate::run_sql(req, &mut report.migrations, &mut report.stages);
                 if let Err(stop) = r.await {
                     return stopped(report, stop);
                 }

@@ -20,6 +20,7 @@ use crate::railway::resolve::{ResolveError, Scope};
 use crate::record::{Ending, RunReport, RunStatus, Stage, StageOutcome, StageTiming};
 use crate::stages::ServiceTarget;
 use crate::stages::deploy::initial_report;
+use crate::stages::rollback::check_to;
 use crate::workflow;
 use github_run::GitHubRun;
 
@@ -62,7 +63,7 @@ pub async fn run(cfg: &Config, guard: &CancelGuard) -> Ending {
     };
     report.plan = plan.describe();
     if cfg.dry_run {
-        return dry_run::run(&client, &plan, report).await;
+        return dry_run::run(&plan, report).await;
     }
     let cx = execute::Context {
         client: &client,
@@ -82,21 +83,9 @@ async fn resolve_and_plan(
     report: &mut RunReport,
 ) -> Result<(plan::Plan, Option<GitHub>), Ending> {
     let resolve_started = std::time::Instant::now();
-    let (scope, services) = match resolve::read(client, cfg, environment).await {
-        Ok(read) => read,
-        Err(ResolveError::Input(msg)) => return Err(Ending::InvalidInput(msg)),
-        Err(ResolveError::Railway(e)) if e.is_input_problem() => {
-            return Err(Ending::InvalidInput(e.to_string()));
-        }
-        Err(ResolveError::Railway(e)) => {
-            report.status = RunStatus::Failed;
-            let why = format!("could not read the project from Railway: {e}");
-            // The cause is the log's last error line, not only in the summary (issue 10, item 8).
-            workflow::error_titled("Railway could not be reached", &why);
-            report.failure = Some(why);
-            return Err(Ending::Finished(Box::new(report.clone())));
-        }
-    };
+    let (scope, services) = resolve::read(client, cfg, environment)
+        .await
+        .map_err(|e| resolve_failure(e, report, "the project"))?;
     record_resolution(
         report,
         &scope,
@@ -104,6 +93,17 @@ async fn resolve_and_plan(
         &services,
         resolve_started,
     );
+    // What resolution reads for migrations and `to` is checked now, before any write.
+    let database_url = resolve::database_url(client, cfg, &scope, &services)
+        .await
+        .map_err(|e| resolve_failure(e, report, "the variables for the database URL"))?;
+    if let (CommandKind::Rollback, Some(to)) = (cfg.command, &cfg.to) {
+        for target in &services {
+            check_to(client, &scope, target, to)
+                .await
+                .map_err(|e| resolve_failure(e, report, "the deployment to roll back to"))?;
+        }
+    }
     // Health-check settings are validated now, so a bad one stops the run before any change.
     let probes = plan::health_probes(cfg, &services).map_err(Ending::InvalidInput)?;
     let github = github_client(cfg).map_err(Ending::InvalidInput)?;
@@ -118,8 +118,25 @@ async fn resolve_and_plan(
     } else {
         Vec::new()
     };
-    let plan = plan::build(cfg, scope, services, probes, &promotions);
+    let plan = plan::build(cfg, scope, services, probes, &promotions, database_url);
     Ok((plan, github))
+}
+
+/// The ending of a run whose resolution failed: invalid input (exit 2), or Railway could not be
+/// read (a failed run, recorded in `report`; `what` names what was being read).
+fn resolve_failure(e: ResolveError, report: &mut RunReport, what: &str) -> Ending {
+    match e {
+        ResolveError::Input(msg) => Ending::InvalidInput(msg),
+        ResolveError::Railway(e) if e.is_input_problem() => Ending::InvalidInput(e.to_string()),
+        ResolveError::Railway(e) => {
+            report.status = RunStatus::Failed;
+            let why = format!("could not read {what} from Railway: {e}");
+            // The cause is the log's last error line, not only in the summary (issue 10, item 8).
+            workflow::error_titled("Railway could not be reached", &why);
+            report.failure = Some(why);
+            Ending::Finished(Box::new(report.clone()))
+        }
+    }
 }
 
 /// What resolution read, in the run record and the log.

@@ -9,6 +9,7 @@ use crate::health::check::{Probe, probe_spec};
 use crate::railway::resolve::Scope;
 use crate::record::PlannedAction;
 use crate::report::publish::PublishOptions;
+use crate::secret::Secret;
 use crate::stages::ServiceTarget;
 use crate::stages::deploy::DeployRequest;
 use crate::stages::health::{RollbackPolicy, ServiceHealth};
@@ -169,13 +170,15 @@ pub fn health_probes(cfg: &Config, services: &[ServiceTarget]) -> Result<Vec<Pro
 }
 
 /// Builds the run (pure). `probes` are [`health_probes`]; `promotions` what `command: promote`
-/// deploys (empty otherwise).
+/// deploys (empty otherwise); `database_url` the one resolution read and checked for
+/// `migrations` (`None` without them).
 pub fn build(
     cfg: &Config,
     scope: Scope,
     services: Vec<ServiceTarget>,
     probes: Vec<Probe>,
     promotions: &[Promotion],
+    database_url: Option<Secret>,
 ) -> Plan {
     let report = Step::Report(super::github_run::publish_options(
         cfg,
@@ -192,7 +195,13 @@ pub fn build(
             steps.push(Step::Gate(gate_request(cfg)));
         }
         steps.push(report);
-        steps.extend(release_steps(cfg, &services, probes, promotions));
+        steps.extend(release_steps(
+            cfg,
+            &services,
+            probes,
+            promotions,
+            database_url,
+        ));
         steps
     };
     Plan {
@@ -220,14 +229,13 @@ fn release_steps(
     services: &[ServiceTarget],
     probes: Vec<Probe>,
     promotions: &[Promotion],
+    database_url: Option<Secret>,
 ) -> Vec<Step> {
     let mut steps = vec![Step::BackupReady];
     if let Some(dir) = &cfg.migrations {
         steps.push(Step::SqlMigrations(SqlRequest {
             dir: dir.clone(),
-            database_url: cfg.database_url.clone(),
-            database_url_variable: cfg.database_url_variable.clone(),
-            first_service: services.first().map(|s| s.service.clone()),
+            database_url,
             dry_run: cfg.dry_run,
         }));
     }

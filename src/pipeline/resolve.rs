@@ -1,14 +1,17 @@
 //! Resolution: every read the plan needs, before anything changes: the project and environment,
-//! each service's instance and the deployment serving it now, and for `command: promote` what
-//! passed in `from-environment`.
+//! each service's instance and the deployment serving it now, the database URL of `migrations`
+//! (checked like `database-url`), for `command: rollback` the `to` deployment (it must exist and
+//! be the service's), and for `command: promote` what passed in `from-environment`.
 
-use crate::config::Config;
+use crate::config::{Config, database_url};
 use crate::context::Trigger;
+use crate::migrate::variable;
 use crate::railway::api::{self, Deployment, DeploymentFilter, StatusFilter};
 use crate::railway::resolve::{self, ResolveError, Scope};
 use crate::railway::status::DeploymentStatus;
 use crate::railway::{RailwayClient, RailwayError};
 use crate::record::Ending;
+use crate::secret::Secret;
 use crate::stages::ServiceTarget;
 use crate::stages::promote::{PromoteError, Want, plan_promotion};
 use crate::workflow;
@@ -92,4 +95,56 @@ pub async fn promotions(
         ));
     }
     Ok(promotions)
+}
+
+/// The database URL `migrations` applies to: `database-url`, else the Railway variable named by
+/// `database-url-variable` (the first service's own variables, then the environment's other
+/// services), checked as `database-url` is, so a bad value stops the run before any write.
+/// `Ok(None)` when the run has no SQL migrations.
+pub async fn database_url(
+    c: &RailwayClient,
+    cfg: &Config,
+    scope: &Scope,
+    services: &[ServiceTarget],
+) -> Result<Option<Secret>, ResolveError> {
+    if cfg.migrations.is_none() {
+        return Ok(None);
+    }
+    if let Some(url) = &cfg.database_url {
+        return Ok(Some(url.clone()));
+    }
+    let name = &cfg.database_url_variable;
+    let Some(first) = services.first().map(|s| &s.service) else {
+        return Err(ResolveError::Input(
+            "no service to read the database URL from".into(),
+        ));
+    };
+    let others: Vec<(&str, &str)> = scope
+        .project
+        .services
+        .iter()
+        .filter(|s| s.id != first.id)
+        .map(|s| (s.id.as_str(), s.name.as_str()))
+        .collect();
+    let (project, environment) = (&scope.project.id, &scope.environment.id);
+    let first_pair = (first.id.as_str(), first.name.as_str());
+    let found =
+        variable::find_database_url(c, project, environment, first_pair, &others, name).await?;
+    let Some(found) = found else {
+        let env_name = &scope.environment.name;
+        return Err(ResolveError::Input(variable::not_found_message(
+            name, env_name,
+        )));
+    };
+    if let Err(problem) = database_url::check(found.url.expose()) {
+        return Err(ResolveError::Input(format!(
+            "the Railway variable `{name}` of service `{}` (read because `database-url` is empty) {problem}; fix the variable, point `database-url-variable` at the one holding the database's public URL, or set `database-url`",
+            found.service_name
+        )));
+    }
+    workflow::info(format!(
+        "Database URL from `{name}` of service `{}`",
+        found.service_name
+    ));
+    Ok(Some(found.url))
 }

@@ -7,9 +7,8 @@ use std::time::Instant;
 use chrono::Utc;
 
 use super::ServiceTarget;
-use crate::migrate::{predeploy, sql, variable};
+use crate::migrate::{predeploy, sql};
 use crate::railway::RailwayClient;
-use crate::railway::api::Named;
 use crate::railway::resolve::Scope;
 use crate::record::{MigrationReport, ServiceReport, Stage, StageTiming};
 use crate::secret::Secret;
@@ -20,12 +19,9 @@ use crate::workflow;
 pub struct SqlRequest {
     /// `migrations`: the folder of SQL files.
     pub dir: PathBuf,
-    /// `database-url`, when given.
+    /// The database URL, as resolution read and checked it (`database-url`, else the Railway
+    /// variable `database-url-variable`); `None` stops the stage as invalid input.
     pub database_url: Option<Secret>,
-    /// `database-url-variable`: the Railway variable read when `database-url` is not given.
-    pub database_url_variable: String,
-    /// The service whose variables are read first (the run's first service).
-    pub first_service: Option<Named>,
     /// List the pending migrations without applying them.
     pub dry_run: bool,
 }
@@ -55,57 +51,8 @@ pub enum Stop {
     Failed(String),
 }
 
-/// The database URL: `database-url`, else the Railway variable `database-url-variable` (the first
-/// service's own variables, then the environment's other services).
-async fn database_url(c: &RailwayClient, scope: &Scope, req: &SqlRequest) -> Result<Secret, Stop> {
-    if let Some(url) = &req.database_url {
-        return Ok(url.clone());
-    }
-    let Some(first) = &req.first_service else {
-        return Err(Stop::Input(
-            "no service to read the database URL from".into(),
-        ));
-    };
-    let others: Vec<(&str, &str)> = scope
-        .project
-        .services
-        .iter()
-        .filter(|s| s.id != first.id)
-        .map(|s| (s.id.as_str(), s.name.as_str()))
-        .collect();
-    let found = variable::find_database_url(
-        c,
-        &scope.project.id,
-        &scope.environment.id,
-        (&first.id, &first.name),
-        &others,
-        &req.database_url_variable,
-    )
-    .await
-    .map_err(|e| {
-        Stop::Failed(format!(
-            "could not read Railway variables for the database URL: {e}"
-        ))
-    })?;
-    match found {
-        Some(f) => {
-            workflow::info(format!(
-                "Database URL from `{}` of service `{}`",
-                req.database_url_variable, f.service_name
-            ));
-            Ok(f.url)
-        }
-        None => Err(Stop::Input(variable::not_found_message(
-            &req.database_url_variable,
-            &scope.environment.name,
-        ))),
-    }
-}
-
 /// Applies (or, on a dry run, lists) the SQL migrations. Records the report and the stage timing.
 pub async fn run_sql(
-    c: &RailwayClient,
-    scope: &Scope,
     req: &SqlRequest,
     migrations: &mut Option<MigrationReport>,
     stages: &mut Vec<StageTiming>,
@@ -113,9 +60,14 @@ pub async fn run_sql(
     let dir = &req.dir;
     let started_at = Utc::now();
     let started = Instant::now();
-    let url = database_url(c, scope, req).await?;
+    let Some(url) = &req.database_url else {
+        return Err(Stop::Input(
+            "no database URL for `migrations`: set `database-url` or `database-url-variable`"
+                .into(),
+        ));
+    };
     workflow::group_start(format!("Migrations from {}", dir.display()));
-    let result = sql::run_sql_migrations(dir, &url, req.dry_run).await;
+    let result = sql::run_sql_migrations(dir, url, req.dry_run).await;
     workflow::group_end();
     match result {
         Ok(report) => {

@@ -1,6 +1,6 @@
-//! Owns `command: rollback`: which deployment each service goes back to (`to`, or the latest
-//! successful deployment before the serving one), then the same rollback, follow and health
-//! check as an automatic rollback.
+//! Owns `command: rollback`: which deployment each service goes back to (`to`, checked at
+//! resolution to exist and to be the service's, or the latest successful deployment before the
+//! serving one), then the same rollback, follow and health check as an automatic rollback.
 
 use std::time::{Duration, Instant};
 
@@ -8,8 +8,9 @@ use super::{ServiceTarget, dashboard};
 use crate::health::check::Probe;
 use crate::health::rollback::{RollbackResult, RollbackScope, roll_back};
 use crate::railway::RailwayClient;
+use crate::railway::RailwayError;
 use crate::railway::api::{self, Deployment, DeploymentFilter};
-use crate::railway::resolve::Scope;
+use crate::railway::resolve::{ResolveError, Scope};
 use crate::railway::status::DeploymentStatus;
 use crate::record::{ServiceReport, ServiceState};
 use crate::timing::Timing;
@@ -51,6 +52,84 @@ pub fn previous_good<'a>(
         .ok_or_else(|| {
             "no earlier deployment that Railway can still roll back to (Railway keeps old images for a limited time); give `to` a deployment id, or redeploy a known-good commit".to_string()
         })
+}
+
+/// Checks `to` before anything changes: a deployment Railway knows, of this service, in this
+/// environment. Err is invalid input whose message lists the service's recent deployment ids.
+pub async fn check_to(
+    c: &RailwayClient,
+    scope: &Scope,
+    target: &ServiceTarget,
+    to: &str,
+) -> Result<(), ResolveError> {
+    let name = &target.service.name;
+    let problem = match api::deployment(c, to).await {
+        // The project was read with this token just before, so an error on this one read means
+        // Railway has no such deployment that this token can see.
+        Err(e) if e.is_not_found() => format!("there is no deployment `{to}`"),
+        Err(RailwayError::Unauthorized { .. }) => {
+            format!("there is no deployment `{to}` in this project (Railway refused to show it)")
+        }
+        Err(RailwayError::GraphQl { messages, .. }) => format!(
+            "there is no deployment `{to}` (Railway answered: {})",
+            messages.join("; ")
+        ),
+        Err(e) => return Err(e.into()),
+        Ok(d)
+            if d.service_id
+                .as_deref()
+                .is_some_and(|s| s != target.service.id) =>
+        {
+            let owner = d.service_id.as_deref().unwrap_or_default();
+            let owner = scope
+                .project
+                .services
+                .iter()
+                .find(|s| s.id == owner)
+                .map_or_else(
+                    || format!("another service ({owner})"),
+                    |s| format!("service `{}`", s.name),
+                );
+            format!("deployment `{to}` belongs to {owner}, not `{name}`")
+        }
+        Ok(d)
+            if d.environment_id
+                .as_deref()
+                .is_some_and(|e| e != scope.environment.id) =>
+        {
+            format!(
+                "deployment `{to}` is in another environment, not `{}`",
+                scope.environment.name
+            )
+        }
+        Ok(_) => return Ok(()),
+    };
+    let recent = recent_ids(c, scope, target).await;
+    Err(ResolveError::Input(format!(
+        "input `to`: {problem}; give one of `{name}`'s deployment ids in `{}` ({recent}), or leave `to` empty to go back to the previous successful deployment",
+        scope.environment.name
+    )))
+}
+
+/// `name`'s newest deployment ids with their status, for a message (or where to find them).
+async fn recent_ids(c: &RailwayClient, scope: &Scope, target: &ServiceTarget) -> String {
+    let filter = DeploymentFilter {
+        project_id: Some(scope.project.id.clone()),
+        environment_id: Some(scope.environment.id.clone()),
+        service_id: Some(target.service.id.clone()),
+        status: None,
+    };
+    match api::deployments(c, &filter, 5).await {
+        Ok(list) if !list.is_empty() => {
+            let ids: Vec<String> = list
+                .iter()
+                .map(|d| format!("{} {}", d.id, d.status.as_str()))
+                .collect();
+            format!("newest first: {}", ids.join(", "))
+        }
+        Ok(_) => "it has none yet".to_string(),
+        Err(_) => "see the service's Deployments tab in the Railway dashboard".to_string(),
+    }
 }
 
 /// The deployment `req` goes back to: `to`, else the newest restorable one before the serving

@@ -26,6 +26,7 @@ mod events;
 mod gate_checks;
 mod health_probe;
 mod health_rollback;
+mod input_errors;
 mod migrate_sql;
 mod plan_steps;
 mod readme_examples;

@@ -76,7 +76,14 @@ fn scope() -> Scope {
 fn build(cfg: &Config, promotions: &[Promotion]) -> Plan {
     let services = vec![target("svc-web", "web"), target("svc-worker", "worker")];
     let probes = plan::health_probes(cfg, &services).unwrap();
-    plan::build(cfg, scope(), services, probes, promotions)
+    plan::build(
+        cfg,
+        scope(),
+        services,
+        probes,
+        promotions,
+        cfg.database_url.clone(),
+    )
 }
 
 #[test]

@@ -1,6 +1,7 @@
-//! Owns checking the `migrations` folder before any database is contacted: it exists, holds SQL
-//! files named the way sqlx's migrator reads them (`<version>_<name>.sql`, or reversible
-//! `<version>_<name>.up.sql` / `.down.sql`), with no version used twice.
+//! Owns checking the `migrations` folder when the inputs are loaded, before anything is written or
+//! any database is contacted: it exists, holds SQL files named the way sqlx's migrator reads them
+//! (`<version>_<name>.sql`, or reversible `<version>_<name>.up.sql` / `.down.sql`), with no
+//! version used twice.
 
 use std::collections::BTreeMap;
 use std::path::Path;

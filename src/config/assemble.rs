@@ -1,0 +1,180 @@
+//! Owns assembling the [`Config`] from the raw inputs: every group is read even when an earlier one
+//! is invalid, so that every input error of the run is reported in one go ([`InputErrors`]).
+
+use super::inputs::RawInputs;
+use super::parse::{self, Inputs};
+use super::values::parse_secure_url;
+use super::{ChecksMode, Config, Errors, HealthConfig, InputError, InputErrors, checks, invalid};
+use super::{CommandKind, Source, runtime};
+use crate::context::{self, Event, GitHubEnv, Selection, Trigger};
+use crate::secret::Secret;
+use crate::timing::Timing;
+
+const DEFAULT_API_URL: &str = "https://backboard.railway.com/graphql/v2";
+
+/// Where the run deploys: the trigger, and the environment it selects with the inputs.
+struct Target {
+    trigger: Trigger,
+    selection: Option<Selection>,
+    production: String,
+    staging: String,
+    tag_prefix: String,
+}
+
+impl Target {
+    fn read(inputs: &Inputs, github: &GitHubEnv, event: &Event, errs: &mut Errors) -> Target {
+        let production = inputs.string_or("production-environment", "production");
+        let staging = inputs.string_or("staging-environment", "staging");
+        let tag_prefix = inputs.0.get("tag-prefix").unwrap_or("v").to_string();
+        let trigger = Trigger::from_context(
+            github.event_name.as_deref(),
+            github.git_ref.as_deref(),
+            event,
+        );
+        let selection = context::trigger::select(
+            &trigger,
+            &context::trigger::SelectionInputs {
+                environment: inputs.get("environment"),
+                production: &production,
+                staging: &staging,
+                tag_prefix: &tag_prefix,
+            },
+        )
+        .map_err(InputError);
+        Target {
+            trigger,
+            selection: errs.take(selection),
+            production,
+            staging,
+            tag_prefix,
+        }
+    }
+}
+
+/// `from-environment`, checked only when what it depends on could be read.
+fn from_environment(
+    inputs: &Inputs,
+    command: Option<CommandKind>,
+    target: &Target,
+    source: Option<&Source>,
+    errs: &mut Errors,
+) -> Option<String> {
+    let (command, selection, source) = (command?, target.selection.as_ref()?, source?);
+    errs.take(parse::from_environment(
+        inputs,
+        command,
+        selection,
+        source,
+        &target.staging,
+    ))
+}
+
+/// The typed values of the simple inputs (booleans, durations, the gate), each recorded in `errs`
+/// when invalid.
+struct Simple {
+    allow_downgrade: Option<bool>,
+    wait_for_checks: Option<ChecksMode>,
+    checks_timeout: Option<std::time::Duration>,
+    health_timeout: Option<std::time::Duration>,
+    deploy_timeout: Option<std::time::Duration>,
+    rollback_on_failure: Option<bool>,
+    github_deployment: Option<bool>,
+    comment: Option<bool>,
+    dry_run: Option<bool>,
+}
+
+impl Simple {
+    fn read(inputs: &Inputs, errs: &mut Errors) -> Simple {
+        let checks = ChecksMode::parse(inputs.get("wait-for-checks").unwrap_or("true"))
+            .map_err(|e| invalid("wait-for-checks", e));
+        Simple {
+            allow_downgrade: errs.take(inputs.boolean("allow-downgrade", false)),
+            wait_for_checks: errs.take(checks),
+            checks_timeout: errs.take(inputs.duration("checks-timeout", "30m")),
+            health_timeout: errs.take(inputs.duration("health-timeout", "2m")),
+            deploy_timeout: errs.take(inputs.duration("deploy-timeout", "30m")),
+            rollback_on_failure: errs.take(inputs.boolean("rollback-on-failure", true)),
+            github_deployment: errs.take(inputs.boolean("github-deployment", true)),
+            comment: errs.take(inputs.boolean("comment", true)),
+            dry_run: errs.take(inputs.boolean("dry-run", false)),
+        }
+    }
+}
+
+impl Config {
+    /// Reads and validates every input. Err lists every invalid input, not only the first.
+    pub fn from_parts(
+        raw: &RawInputs,
+        github: GitHubEnv,
+        event: Event,
+        timing: Timing,
+    ) -> Result<Config, InputErrors> {
+        let inputs = Inputs(raw);
+        let get = |name: &str| inputs.get(name);
+        let mut errs = Errors::default();
+        let command = errs.take(parse::command(&inputs));
+        let token = errs.take(parse::token(raw));
+        let api_url = errs.take(
+            parse_secure_url(get("railway-api-url").unwrap_or(DEFAULT_API_URL))
+                .map_err(|e| invalid("railway-api-url", e)),
+        );
+        let services = errs.take(parse::services(&inputs));
+        let source = command.and_then(|c| errs.take(parse::source(&inputs, c)));
+        let target = Target::read(&inputs, &github, &event, &mut errs);
+        let health = parse::health_target(&inputs, &mut errs);
+        let migration = parse::migration(&inputs, &mut errs);
+        let service_count = services.as_ref().map_or(0, Vec::len);
+        let to = command.and_then(|c| errs.take(parse::rollback(&inputs, c, service_count)));
+        let from_environment =
+            from_environment(&inputs, command, &target, source.as_ref(), &mut errs);
+        let simple = Simple::read(&inputs, &mut errs);
+        let sha = context::commit_sha(&github, &event);
+        let config = (|| {
+            Some(Config {
+                command: command?,
+                token: token?,
+                api_url: api_url?,
+                project: get("project").map(str::to_string),
+                selection: target.selection?,
+                services: services?,
+                source: source?,
+                production_environment: target.production,
+                staging_environment: target.staging,
+                tag_prefix: target.tag_prefix,
+                allow_downgrade: simple.allow_downgrade?,
+                wait_for_checks: simple.wait_for_checks?,
+                ignore_checks: checks::parse_names(get("ignore-checks").unwrap_or_default()),
+                checks_timeout: simple.checks_timeout?,
+                migrate_command: migration.command,
+                migrations: migration.dir,
+                database_url: migration.database_url,
+                database_url_variable: inputs
+                    .string_or("database-url-variable", "DATABASE_PUBLIC_URL"),
+                health: HealthConfig {
+                    timeout: simple.health_timeout?,
+                    ..health
+                },
+                deploy_timeout: simple.deploy_timeout?,
+                rollback_on_failure: simple.rollback_on_failure?,
+                to: to?,
+                from_environment: from_environment?,
+                github_token: raw.get("github-token").map(|v| Secret::new(v.trim())),
+                github_deployment: simple.github_deployment?,
+                comment: simple.comment?,
+                dry_run: simple.dry_run?,
+                github,
+                event,
+                trigger: target.trigger,
+                sha,
+                timing,
+                surroundings: runtime::Surroundings::default(),
+            })
+        })();
+        match (config, errs.0.is_empty()) {
+            (Some(config), true) => Ok(config),
+            // Every `None` above comes with its error; the fallback message is for safety only.
+            _ if errs.0.is_empty() => Err(InputError("the inputs could not be read".into()).into()),
+            _ => Err(InputErrors(errs.0)),
+        }
+    }
+}
