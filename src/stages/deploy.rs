@@ -10,6 +10,7 @@ use super::{ServiceTarget, dashboard};
 use crate::config::Source;
 use crate::deploy::follow::{FollowOptions, Followed};
 use crate::deploy::logs::{self, LogFollower, LogPrinter};
+use crate::deploy::started::StartedDeployments;
 use crate::deploy::{self, StartError, StartRequest};
 use crate::railway::RailwayClient;
 use crate::railway::api::Deployment;
@@ -78,12 +79,14 @@ pub fn initial_report(scope: &Scope, image: &str, sp: &ServiceTarget) -> Service
 }
 
 /// Runs the deploy stage for one service (see [`DeployRequest`]); never fails, the outcome says.
+/// The deployment it starts is recorded in `started` as soon as its id is known.
 pub async fn run(
     c: &RailwayClient,
     scope: &Scope,
     req: &DeployRequest,
     archives: &crate::upload::source::ArchiveCache,
     printer: &LogPrinter,
+    started_deployments: &StartedDeployments,
 ) -> ServiceOutcome {
     let sp = &req.target;
     let label = sp.service.name.as_str();
@@ -99,6 +102,7 @@ pub async fn run(
         current_image: sp.current_image(),
         archives,
         label,
+        serving_id: sp.serving.as_ref().map(|d| d.id.as_str()),
     };
     // Everything this service prints goes into its own log group (see `logs::with_progress`).
     let started_deploy = logs::with_progress(
@@ -111,6 +115,7 @@ pub async fn run(
         Ok(id) => id,
         Err(e) => return not_started(e, report, label, started_at, started, printer),
     };
+    started_deployments.record(c, &id, label);
     report.deployment_id = Some(id.clone());
     report.dashboard_url = Some(dashboard(scope, &sp.service.id, &id));
     logs::with_progress(printer.clone(), label.to_string(), async {
@@ -129,6 +134,9 @@ pub async fn run(
         deploying_since: Some(&deploying_since),
     };
     let (followed, log) = follow_with_logs(c, printer, label, &id, &opts).await;
+    if let Followed::Final { status, .. } = &followed {
+        started_deployments.seen(&id, &status.phase());
+    }
     let deployment = judge(c, printer, label, &id, followed, &log.tail, &mut report).await;
     let outcome = if report.state == ServiceState::Deployed {
         StageOutcome::Passed
@@ -193,6 +201,9 @@ fn not_started(
         StartError::Upload(e) => format!("the upload failed: {e}"),
         StartError::Railway(e) => format!(
             "could not start the deployment: {e}. If the request reached Railway a deployment may exist anyway: check the service's Deployments tab before re-running"
+        ),
+        e @ StartError::Lost { .. } => format!(
+            "the deployment may not have started: {e}. Nothing was sent twice; check the service's Deployments tab in Railway before re-running"
         ),
     });
     let stages = vec![timing(
