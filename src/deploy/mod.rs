@@ -53,8 +53,7 @@ impl StartError {
     /// True when the request reached Railway and its answer was lost: it may have taken effect.
     pub fn answer_lost(&self) -> bool {
         match self {
-            StartError::Railway(RailwayError::Transport { .. }) => true,
-            StartError::Railway(RailwayError::Http { status, .. }) => *status >= 500,
+            StartError::Railway(e) => e.answer_lost(),
             StartError::Upload(UploadError::MaybeAccepted { .. }) => true,
             _ => false,
         }
@@ -150,10 +149,9 @@ async fn set_image(
     reference: &str,
 ) -> Result<(), RailwayError> {
     let input = serde_json::json!({ "source": { "image": reference } });
-    let e = match api::update_service_instance(c, req.service_id, req.environment_id, input).await
-    {
+    let e = match api::update_service_instance(c, req.service_id, req.environment_id, input).await {
         Ok(()) => return Ok(()),
-        Err(e) if StartError::Railway(e.clone()).answer_lost() => e,
+        Err(e) if e.answer_lost() => e,
         Err(e) => return Err(e),
     };
     let instance = api::service_instance(c, req.service_id, req.environment_id).await;

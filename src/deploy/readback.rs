@@ -165,8 +165,16 @@ mod tests {
     #[test]
     fn images_and_uploads_match_on_what_they_can() {
         let img = serde_json::json!({ "image": "ghcr.io/acme/web:2" });
-        assert!(lost(Expect::Image("ghcr.io/acme/web:2")).caused(&dep("d", "2026-12-01T10:00:05Z", img.clone())));
-        assert!(!lost(Expect::Image("ghcr.io/acme/web:3")).caused(&dep("d", "2026-12-01T10:00:05Z", img)));
+        assert!(lost(Expect::Image("ghcr.io/acme/web:2")).caused(&dep(
+            "d",
+            "2026-12-01T10:00:05Z",
+            img.clone()
+        )));
+        assert!(!lost(Expect::Image("ghcr.io/acme/web:3")).caused(&dep(
+            "d",
+            "2026-12-01T10:00:05Z",
+            img
+        )));
         let up = serde_json::json!({});
         assert!(lost(Expect::New).caused(&dep("d", "2026-12-01T10:00:05Z", up.clone())));
         assert!(!lost(Expect::New).caused(&dep("dep-serving", "2026-12-01T10:00:05Z", up)));

@@ -56,6 +56,17 @@ impl RailwayError {
         matches!(self, RailwayError::Unauthorized { .. })
     }
 
+    /// True when a request reached Railway and its answer was lost (a dropped connection, a
+    /// timeout after sending, a 5xx): a mutation may have taken effect, so what it did is read
+    /// back instead of sending it again.
+    pub fn answer_lost(&self) -> bool {
+        match self {
+            RailwayError::Transport { .. } => true,
+            RailwayError::Http { status, .. } => *status >= 500,
+            _ => false,
+        }
+    }
+
     /// GraphQL error messages that mean "no such thing".
     pub fn is_not_found(&self) -> bool {
         match self {

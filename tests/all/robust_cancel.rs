@@ -55,7 +55,12 @@ fn new_of<'a>(w: &'a RailwayWorld, service: &str) -> Option<&'a fakes::railway::
 fn cancelled_ids(rw: &FakeRailway) -> Vec<String> {
     crate::support::requests::operation_bodies(&rw.requests(), "DeploymentCancel")
         .iter()
-        .map(|b| b["variables"]["id"].as_str().unwrap_or_default().to_string())
+        .map(|b| {
+            b["variables"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
         .collect()
 }
 
@@ -93,6 +98,7 @@ async fn sigterm_while_building_cancels_only_the_deployment_not_yet_live() {
     })
     .await;
     assert_eq!(code, Some(1));
+    eprintln!("ended {took:?} after SIGTERM");
     assert!(took < Duration::from_secs(5), "took {took:?}");
     let w = rw.world();
     let worker = new_of(&w, "svc-worker").unwrap();
@@ -121,6 +127,7 @@ async fn sigterm_while_health_checking_leaves_the_live_deployment_alone() {
     })
     .await;
     assert_eq!(code, Some(1));
+    eprintln!("ended {took:?} after SIGTERM");
     assert!(took < Duration::from_secs(5), "took {took:?}");
     assert!(cancelled_ids(&rw).is_empty(), "{:?}", rw.operations());
     assert!(!rw.mutations().contains(&"DeploymentRollback".to_string()));

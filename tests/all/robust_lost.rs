@@ -123,3 +123,32 @@ async fn a_lost_upload_that_created_nothing_fails_saying_so() {
     assert!(log.contains("Deployments tab"), "{log}");
     assert_no_token(&run);
 }
+
+#[tokio::test]
+async fn a_rollback_whose_answer_was_lost_is_read_back_and_not_sent_again() {
+    let rw = fake().await;
+    rw.world()
+        .lose_answer
+        .insert("DeploymentRollback".into(), LostAnswer::Drop);
+    let mut r = Runner::new(&rw.api_url());
+    // The app never answers with the sha: the health check fails and the release is rolled back.
+    r.input("health-expect-body", "{sha}")
+        .input("health-timeout", "1s");
+    let run = r.run().await;
+    assert_eq!(run.code, 1, "{}", run.log());
+    assert_eq!(run.output("status"), "rolled-back", "{}", run.log());
+    let rollbacks = rw
+        .mutations()
+        .into_iter()
+        .filter(|m| m == "DeploymentRollback")
+        .count();
+    assert_eq!(rollbacks, 1, "{:?}", rw.mutations());
+    let w = rw.world();
+    let made: Vec<_> = w
+        .deployments
+        .iter()
+        .filter(|d| d.meta.get("rollbackOf").is_some())
+        .collect();
+    assert_eq!(made.len(), 1);
+    assert_eq!(made[0].status, "SUCCESS");
+}

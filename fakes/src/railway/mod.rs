@@ -13,8 +13,8 @@ use axum::Router;
 use axum::routing::post;
 
 use crate::{Recorded, Recorder, Server};
-use upload::UploadFake;
 pub use faults::LostAnswer;
+use upload::UploadFake;
 pub use world::{FakeDeployment, Instance, RailwayWorld, ServiceLogs};
 use ws::WsFake;
 
