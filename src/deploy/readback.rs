@@ -82,7 +82,12 @@ pub enum ReadbackError {
 /// match), within `READBACK_WAIT` (scaled).
 pub async fn find_caused(c: &RailwayClient, lost: &Lost<'_>) -> Result<Deployment, ReadbackError> {
     let limit = c.timing().scaled(READBACK_WAIT);
-    let mut waiter = Waiter::until(tokio::time::Instant::now() + limit, *c.timing());
+    let until = tokio::time::Instant::now() + limit;
+    let mut waiter = Waiter::until(until, *c.timing());
+    // No read outlives the wait by more than one interval, whatever Railway does.
+    let read_bound = || {
+        until.saturating_duration_since(tokio::time::Instant::now()) + c.timing().scaled(READ_EVERY)
+    };
     let filter = DeploymentFilter {
         project_id: Some(lost.project_id.to_string()),
         environment_id: Some(lost.environment_id.to_string()),
@@ -94,13 +99,16 @@ pub async fn find_caused(c: &RailwayClient, lost: &Lost<'_>) -> Result<Deploymen
         |_| READ_EVERY,
         |_, _| {},
         || async {
-            match api::deployments(c, &filter, NEWEST).await {
+            let read = tokio::time::timeout(read_bound(), api::deployments(c, &filter, NEWEST));
+            match read.await {
                 // Railway lists newest first: the first match is the newest.
-                Ok(list) => match list.into_iter().find(|d| lost.caused(d)) {
+                Ok(Ok(list)) => match list.into_iter().find(|d| lost.caused(d)) {
                     Some(d) => Step::Done(Ok(d)),
                     None => Step::Pending(()),
                 },
-                Err(e) => Step::Done(Err(e)),
+                Ok(Err(e)) => Step::Done(Err(e)),
+                // Unanswered: look again while time is left.
+                Err(_) => Step::Pending(()),
             }
         },
     )

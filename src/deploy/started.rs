@@ -136,3 +136,68 @@ impl StartedDeployments {
         cancelled
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::railway::auth::RailwayToken;
+    use crate::secret::Secret;
+    use crate::timing::Timing;
+
+    fn client(url: url::Url) -> RailwayClient {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        RailwayClient::new(
+            url,
+            RailwayToken::Project(Secret::new("t")),
+            Timing::default(),
+        )
+        .unwrap()
+    }
+
+    /// A Railway that accepts connections and never answers.
+    async fn stalled() -> (tokio::net::TcpListener, url::Url) {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/graphql/v2", l.local_addr().unwrap());
+        (l, url::Url::parse(&url).unwrap())
+    }
+
+    #[test]
+    fn only_deployments_not_yet_live_stay_cancellable() {
+        let url = url::Url::parse("http://127.0.0.1:9/graphql/v2").unwrap();
+        let c = client(url);
+        let s = StartedDeployments::default();
+        for id in ["a", "b", "c"] {
+            s.record(&c, id, "web");
+        }
+        s.seen("a", &Phase::Live);
+        s.seen("b", &Phase::Failed("failed"));
+        s.seen("c", &Phase::InProgress);
+        let seen: Vec<Seen> = s.list().iter().map(|d| d.seen).collect();
+        assert_eq!(seen, vec![Seen::Live, Seen::Ended, Seen::NotLive]);
+    }
+
+    #[tokio::test]
+    async fn a_stalled_railway_bounds_the_cancellations_which_run_at_once() {
+        let (listener, url) = stalled().await;
+        let held = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((sock, _)) = listener.accept().await {
+                open.push(sock);
+            }
+        });
+        let c = client(url);
+        let s = StartedDeployments::default();
+        for id in ["a", "b", "c"] {
+            s.record(&c, id, "web");
+        }
+        let started = std::time::Instant::now();
+        let cancelled = s.cancel_not_live(Duration::from_millis(300)).await;
+        let took = started.elapsed();
+        held.abort();
+        assert!(cancelled.is_empty());
+        // Three stalled requests, each bounded by 300 ms, sent concurrently.
+        assert!(took >= Duration::from_millis(300), "{took:?}");
+        assert!(took < Duration::from_millis(800), "{took:?}");
+        assert!(s.list().iter().all(|d| d.seen == Seen::NotLive));
+    }
+}
