@@ -72,7 +72,7 @@ impl Lost<'_> {
 /// How a read-back ended without finding the deployment.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ReadbackError {
-    #[error("no new deployment of the service appeared in Railway within {}s", .0.as_secs())]
+    #[error("no new deployment of the service appeared in Railway within {0:?}")]
     NoneAppeared(Duration),
     #[error("reading the service's deployments back failed too: {0}")]
     Unreadable(RailwayError),
