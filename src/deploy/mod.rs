@@ -42,9 +42,10 @@ pub enum StartError {
     #[error("{0}")]
     Upload(#[from] UploadError),
     /// The answer was lost and the read-back found no deployment this run caused.
-    #[error("{lost}, and {why}")]
+    #[error("the answer to the {what} was lost ({cause}) and {why}")]
     Lost {
-        lost: Box<StartError>,
+        what: &'static str,
+        cause: String,
         why: readback::ReadbackError,
     },
 }
@@ -57,6 +58,17 @@ impl StartError {
             StartError::Upload(UploadError::MaybeAccepted { .. }) => true,
             _ => false,
         }
+    }
+}
+
+impl StartError {
+    /// This lost answer, once the read-back found nothing.
+    fn lost(self, why: readback::ReadbackError) -> StartError {
+        let (what, cause) = match self {
+            StartError::Upload(UploadError::MaybeAccepted { detail }) => ("upload", detail),
+            other => ("deploy request", other.to_string()),
+        };
+        StartError::Lost { what, cause, why }
     }
 }
 
@@ -99,10 +111,7 @@ pub async fn start(
             ));
             Ok(d.id)
         }
-        Err(why) => Err(StartError::Lost {
-            lost: Box::new(e),
-            why,
-        }),
+        Err(why) => Err(e.lost(why)),
     }
 }
 

@@ -203,7 +203,7 @@ fn not_started(
             "could not start the deployment: {e}. If the request reached Railway a deployment may exist anyway: check the service's Deployments tab before re-running"
         ),
         e @ StartError::Lost { .. } => format!(
-            "the deployment may not have started: {e}. Nothing was sent twice; check the service's Deployments tab in Railway before re-running"
+            "{e}. Nothing was sent twice: check the service's Deployments tab in Railway before re-running"
         ),
     });
     let stages = vec![timing(

@@ -152,3 +152,23 @@ async fn a_rollback_whose_answer_was_lost_is_read_back_and_not_sent_again() {
     assert_eq!(made.len(), 1);
     assert_eq!(made[0].status, "SUCCESS");
 }
+
+#[tokio::test]
+async fn a_lost_deploy_that_created_nothing_fails_saying_so() {
+    let rw = fake().await;
+    rw.world()
+        .lose_answer
+        .insert("ServiceInstanceDeployV2".into(), LostAnswer::Unprocessed);
+    let run = Runner::new(&rw.api_url()).run().await;
+    assert_eq!(run.code, 1, "{}", run.log());
+    assert_eq!(run.output("status"), "failed");
+    assert!(new_deployments(&rw).is_empty());
+    assert_eq!(rw.mutations(), vec!["ServiceInstanceDeployV2"]);
+    let log = run.log();
+    assert!(
+        log.contains("the answer to the deploy request was lost")
+            && log.contains("no new deployment of the service appeared in Railway"),
+        "{log}"
+    );
+    assert_no_token(&run);
+}

@@ -15,12 +15,16 @@ pub enum LostAnswer {
     BadGateway,
     /// The connection drops before the answer is complete.
     Drop,
+    /// A proxy answers 502 before the request reaches Railway: nothing was processed.
+    Unprocessed,
 }
 
 /// The response a client sees when the answer is lost.
 pub fn lost_response(how: LostAnswer) -> Response {
     match how {
-        LostAnswer::BadGateway => (StatusCode::BAD_GATEWAY, "502 Bad Gateway").into_response(),
+        LostAnswer::BadGateway | LostAnswer::Unprocessed => {
+            (StatusCode::BAD_GATEWAY, "502 Bad Gateway").into_response()
+        }
         LostAnswer::Drop => {
             // A body that fails at once: hyper aborts the connection mid-answer.
             let failing = futures_util::stream::once(async {

@@ -95,6 +95,10 @@ pub async fn handle(
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
+    if world.lose_answer.get(&op) == Some(&super::faults::LostAnswer::Unprocessed) {
+        world.lose_answer.remove(&op);
+        return super::faults::lost_response(super::faults::LostAnswer::Unprocessed);
+    }
     let vars = request.get("variables").cloned().unwrap_or(Value::Null);
     let v = |k: &str| {
         vars.get(k)
