@@ -84,10 +84,9 @@ pub async fn find_caused(c: &RailwayClient, lost: &Lost<'_>) -> Result<Deploymen
     let limit = c.timing().scaled(READBACK_WAIT);
     let until = tokio::time::Instant::now() + limit;
     let mut waiter = Waiter::until(until, *c.timing());
-    // No read outlives the wait by more than one interval, whatever Railway does.
-    let read_bound = || {
-        until.saturating_duration_since(tokio::time::Instant::now()) + c.timing().scaled(READ_EVERY)
-    };
+    // No read outlives the wait by more than one (real, unscaled) interval, whatever Railway
+    // does; unscaled, so a slow answer is still read when tests shrink the wait.
+    let read_bound = || until.saturating_duration_since(tokio::time::Instant::now()) + READ_EVERY;
     let filter = DeploymentFilter {
         project_id: Some(lost.project_id.to_string()),
         environment_id: Some(lost.environment_id.to_string()),
