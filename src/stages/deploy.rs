@@ -133,10 +133,7 @@ pub async fn run(
         progress_every: Duration::from_secs(15),
         deploying_since: Some(&deploying_since),
     };
-    let (followed, log) = follow_with_logs(c, printer, label, &id, &opts).await;
-    if let Followed::Final { status, .. } = &followed {
-        started_deployments.seen(&id, &status.phase());
-    }
+    let (followed, log) = follow_with_logs(c, printer, &id, &opts, started_deployments).await;
     let deployment = judge(c, printer, label, &id, followed, &log.tail, &mut report).await;
     let outcome = if report.state == ServiceState::Deployed {
         StageOutcome::Passed
@@ -158,14 +155,16 @@ pub async fn run(
 }
 
 /// Follows the deployment to a final state while its logs stream on their own socket; however
-/// the logs end, the verdict comes only from the deployment's status.
+/// the logs end, the verdict comes only from the deployment's status (recorded in `started` at
+/// once, so a signal never cancels a deployment already live).
 async fn follow_with_logs(
     c: &RailwayClient,
     printer: &LogPrinter,
-    label: &str,
     id: &str,
     opts: &FollowOptions<'_>,
+    started: &StartedDeployments,
 ) -> (Followed, logs::LogOutcome) {
+    let label = opts.label;
     let follower = LogFollower::start(
         c.api_url().clone(),
         c.token().clone(),
@@ -180,6 +179,9 @@ async fn follow_with_logs(
         crate::deploy::watch::follow_deployment(c, id, opts),
     )
     .await;
+    if let Followed::Final { status, .. } = &followed {
+        started.seen(id, &status.phase());
+    }
     let log = follower.finish().await;
     // The follower closes the group when its stream ends; progress lines after an early end
     // (websockets blocked) reopened it, so close it again (a no-op when nothing is open).

@@ -32,7 +32,7 @@ async fn cancel_when(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     // Let the run settle into the state it is waiting in.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
     let signalled = Instant::now();
     let pid = child.id().unwrap().to_string();
     std::process::Command::new("kill")
