@@ -1,8 +1,11 @@
 //! Owns what happens when the job is cancelled: the runner sends SIGINT, then SIGTERM about 7.5 s
 //! later, then SIGKILL 2.5 s after that. [`until_signal`] races the pipeline against SIGTERM and
-//! SIGINT; on a signal, [`CancelGuard::on_cancel`] writes the Deployment's final `error` status
-//! and the "cancelled" comment within [`FINAL_WRITES_BUDGET`], so a cancelled run never leaves a
-//! Deployment `in_progress` or a comment saying "deploying".
+//! SIGINT; on a signal, [`CancelGuard::on_cancel`] first cancels on Railway the deployments the
+//! run started that are not live yet (all at once, within [`RAILWAY_CANCEL_BUDGET`]; the
+//! registry is `crate::deploy::started`, filled by the deploy stage), then writes the
+//! Deployment's final `error` status and the "cancelled" comment within [`FINAL_WRITES_BUDGET`],
+//! so a cancelled run never leaves a build running, a Deployment `in_progress` or a comment
+//! saying "deploying".
 //!
 //! Wiring: the pipeline calls `guard.arm(publisher)` right after `GitHubRun::start` and
 //! `guard.update(&report)` after each stage; main runs the pipeline through [`run_to_end`], so
@@ -22,6 +25,7 @@ use std::time::Duration;
 
 use futures_util::FutureExt;
 
+use crate::deploy::started::StartedDeployments;
 use crate::record::Ending;
 use crate::record::RunReport;
 use crate::report::publish::Publisher;
@@ -29,6 +33,9 @@ use crate::workflow;
 
 /// How long the final writes may take after a signal: inside the runner's 7.5 s grace period.
 pub const FINAL_WRITES_BUDGET: Duration = Duration::from_secs(5);
+/// How long each `deploymentCancel` may take (they run concurrently, before the GitHub writes):
+/// with [`FINAL_WRITES_BUDGET`], inside the 10 s between SIGINT and SIGKILL.
+pub const RAILWAY_CANCEL_BUDGET: Duration = Duration::from_millis(2500);
 
 /// The signal that ended the run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,11 +128,17 @@ struct Armed {
 #[derive(Clone, Default, Debug)]
 pub struct CancelGuard {
     inner: Arc<Mutex<Armed>>,
+    started: StartedDeployments,
 }
 
 impl CancelGuard {
     fn with<T>(&self, f: impl FnOnce(&mut Armed) -> T) -> T {
         f(&mut self.inner.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// The deployments the run started: the deploy stage records them here.
+    pub fn started(&self) -> &StartedDeployments {
+        &self.started
     }
 
     /// The run has published its start: from now on a signal must finish it.
@@ -163,14 +176,16 @@ impl CancelGuard {
         }
     }
 
-    /// Writes the final `error` status and the cancelled comment, within
-    /// [`FINAL_WRITES_BUDGET`]. Does nothing when not armed.
+    /// Cancels the run's deployments that are not live yet on Railway, then writes the final
+    /// `error` status and the cancelled comment, within [`FINAL_WRITES_BUDGET`] (GitHub writes
+    /// only when armed).
     pub async fn on_cancel(&self, signal: Signal) {
         let (publisher, report) = self.with(|a| (a.publisher.take(), a.report.clone()));
         workflow::error(format!(
             "cancelled by {}: recording the outcome on GitHub before exiting",
             signal.as_str()
         ));
+        self.started.cancel_not_live(RAILWAY_CANCEL_BUDGET).await;
         let Some(publisher) = publisher else { return };
         let report = report
             .unwrap_or_else(|| RunReport::new("deploy", "unknown", false, chrono::Utc::now()));

@@ -5,6 +5,8 @@
 //! not whether it creates a new deployment): after the mutation we wait for a deployment newer
 //! than the one that was newest before it and follow that; if none appears, we follow the target
 //! itself (an in-place reactivation). Either way the verdict is the followed deployment's status.
+//! When the mutation's answer was lost, the same read-back decides; with no new deployment the
+//! rollback failed (the mutation is never sent twice).
 
 use std::time::{Duration, Instant};
 
@@ -59,38 +61,13 @@ pub async fn roll_back(
     timing: &Timing,
 ) -> RollbackResult {
     let label = scope.label;
-    let target = match api::deployment(c, target_id).await {
-        Ok(d) => d,
-        Err(e) => {
-            return RollbackResult::NotPossible(format!(
-                "could not read deployment {target_id} to roll back to: {e}"
-            ));
-        }
+    if let Err(not_possible) = check_target(c, scope, target_id).await {
+        return not_possible;
+    }
+    let followed_id = match start(c, scope, target_id, timing).await {
+        Ok(id) => id,
+        Err(failed) => return failed,
     };
-    if target
-        .service_id
-        .as_deref()
-        .is_some_and(|s| s != scope.service_id)
-    {
-        return RollbackResult::NotPossible(format!(
-            "deployment {target_id} belongs to another service, not `{label}`; give one of `{label}`'s deployment ids"
-        ));
-    }
-    if !target.can_rollback {
-        return RollbackResult::NotPossible(format!(
-            "Railway does not allow rolling back to deployment {target_id} (canRollback is false; Railway keeps old deployments' images only for a limited time, depending on the plan). Redeploy a known-good commit or image instead"
-        ));
-    }
-    let before = newest(c, scope).await;
-    workflow::info(format!("{label}: rolling back to deployment {target_id}"));
-    if let Err(e) = ops::deployment_rollback(c, target_id).await {
-        return RollbackResult::Failed {
-            reason: format!("Railway refused the rollback to {target_id}: {e}"),
-            deployment_id: None,
-            health: None,
-        };
-    }
-    let followed_id = rollback_deployment(c, scope, before.as_deref(), target_id, timing).await;
     let opts = FollowOptions {
         label,
         deadline,
@@ -152,6 +129,76 @@ pub async fn roll_back(
     }
 }
 
+/// Refuses a target Railway cannot roll back to, or one of another service (nothing changed).
+async fn check_target(
+    c: &RailwayClient,
+    scope: RollbackScope<'_>,
+    target_id: &str,
+) -> Result<(), RollbackResult> {
+    let label = scope.label;
+    let target = match api::deployment(c, target_id).await {
+        Ok(d) => d,
+        Err(e) => {
+            return Err(RollbackResult::NotPossible(format!(
+                "could not read deployment {target_id} to roll back to: {e}"
+            )));
+        }
+    };
+    if target
+        .service_id
+        .as_deref()
+        .is_some_and(|s| s != scope.service_id)
+    {
+        return Err(RollbackResult::NotPossible(format!(
+            "deployment {target_id} belongs to another service, not `{label}`; give one of `{label}`'s deployment ids"
+        )));
+    }
+    if !target.can_rollback {
+        return Err(RollbackResult::NotPossible(format!(
+            "Railway does not allow rolling back to deployment {target_id} (canRollback is false; Railway keeps old deployments' images only for a limited time, depending on the plan). Redeploy a known-good commit or image instead"
+        )));
+    }
+    Ok(())
+}
+
+/// Sends `deploymentRollback` once and returns the deployment to follow: the one it created, else
+/// the target itself. A lost answer is read back the same way; with nothing new it is a failure.
+async fn start(
+    c: &RailwayClient,
+    scope: RollbackScope<'_>,
+    target_id: &str,
+    timing: &Timing,
+) -> Result<String, RollbackResult> {
+    let before = newest(c, scope).await;
+    workflow::info(format!(
+        "{}: rolling back to deployment {target_id}",
+        scope.label
+    ));
+    let failed = |reason: String| RollbackResult::Failed {
+        reason,
+        deployment_id: None,
+        health: None,
+    };
+    // A lost answer may still have rolled back: read back what happened, never send it twice.
+    let lost = match ops::deployment_rollback(c, target_id).await {
+        Ok(()) => None,
+        Err(e) if e.answer_lost() => Some(e),
+        Err(e) => {
+            return Err(failed(format!(
+                "Railway refused the rollback to {target_id}: {e}"
+            )));
+        }
+    };
+    let created = rollback_deployment(c, scope, before.as_deref(), timing).await;
+    match (created, lost) {
+        (Some(id), _) => Ok(id),
+        (None, None) => Ok(target_id.to_string()),
+        (None, Some(e)) => Err(failed(format!(
+            "the answer to the rollback to {target_id} was lost ({e}) and no rollback deployment appeared in Railway; nothing was sent twice: check the service's Deployments tab"
+        ))),
+    }
+}
+
 /// The newest deployment of the service (any status), if it can be read.
 async fn newest(c: &RailwayClient, scope: RollbackScope<'_>) -> Option<String> {
     let filter = DeploymentFilter {
@@ -168,14 +215,13 @@ async fn newest(c: &RailwayClient, scope: RollbackScope<'_>) -> Option<String> {
         .map(|d| d.id)
 }
 
-/// Waits (about 30 s, scaled) for the deployment the rollback created; else the target itself.
+/// Waits (about 30 s, scaled) for the deployment the rollback created, if one appears.
 async fn rollback_deployment(
     c: &RailwayClient,
     scope: RollbackScope<'_>,
     before: Option<&str>,
-    target_id: &str,
     timing: &Timing,
-) -> String {
+) -> Option<String> {
     let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(5));
     let mut waiter = Waiter::rounds(10, *timing);
     let found = wait::poll(
@@ -191,7 +237,7 @@ async fn rollback_deployment(
     )
     .await;
     match found {
-        Waited::Done(id) => id,
-        Waited::StillRunning(()) => target_id.to_string(),
+        Waited::Done(id) => Some(id),
+        Waited::StillRunning(()) => None,
     }
 }

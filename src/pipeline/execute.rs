@@ -58,7 +58,7 @@ pub async fn execute(cx: &Context<'_>, plan: &Plan, mut report: RunReport) -> En
                 }
             }
             Step::Deploy(reqs) => {
-                deploy_all(c, plan, reqs, &mut report).await;
+                deploy_all(c, plan, reqs, cx.guard.started(), &mut report).await;
                 cx.guard.update(&report);
             }
             Step::PreDeployReport(cmd) => {
@@ -99,6 +99,7 @@ async fn deploy_all(
     c: &RailwayClient,
     plan: &Plan,
     reqs: &[DeployRequest],
+    started: &crate::deploy::started::StartedDeployments,
     report: &mut RunReport,
 ) {
     let archives = ArchiveCache::spooling_in(Default::default(), plan.spool_dirs.clone());
@@ -106,7 +107,7 @@ async fn deploy_all(
     let printer = crate::deploy::logs::LogPrinter::new(reqs.len() > 1);
     let outcomes = join_all(
         reqs.iter()
-            .map(|req| deploy::run(c, &plan.scope, req, &archives, &printer)),
+            .map(|req| deploy::run(c, &plan.scope, req, &archives, &printer, started)),
     )
     .await;
     report.services.clear();

@@ -43,7 +43,12 @@ pub enum RailwayError {
     )]
     RateLimited { operation: String },
     #[error("could not reach Railway for {operation}: {detail}")]
-    Transport { operation: String, detail: String },
+    Transport {
+        operation: String,
+        detail: String,
+        /// The request may have reached Railway (anything but a connection never made).
+        sent: bool,
+    },
     #[error("Railway answered {operation} with no data and no error")]
     NoData { operation: String },
     #[error("unexpected reply from Railway for {operation}: {detail}")]
@@ -54,6 +59,17 @@ impl RailwayError {
     /// True when the problem is the user's input (token, names), not Railway's availability.
     pub fn is_input_problem(&self) -> bool {
         matches!(self, RailwayError::Unauthorized { .. })
+    }
+
+    /// True when a request reached Railway and its answer was lost (a dropped connection, a
+    /// timeout after sending, a 5xx): a mutation may have taken effect, so what it did is read
+    /// back instead of sending it again.
+    pub fn answer_lost(&self) -> bool {
+        match self {
+            RailwayError::Transport { sent, .. } => *sent,
+            RailwayError::Http { status, .. } => *status >= 500,
+            _ => false,
+        }
     }
 
     /// GraphQL error messages that mean "no such thing".
@@ -102,6 +118,7 @@ impl RailwayClient {
             .map_err(|e| RailwayError::Transport {
                 operation: "client setup".into(),
                 detail: e.to_string(),
+                sent: false,
             })?;
         Ok(RailwayClient {
             http,
@@ -181,6 +198,7 @@ impl RailwayClient {
                 let error = RailwayError::Transport {
                     operation,
                     detail: redact(&describe_reqwest(&e), &[self.token.secret()]),
+                    sent: !e.is_connect(),
                 };
                 // A connection that was never made cannot have changed anything.
                 return Err(Verdict::Transient {
@@ -202,6 +220,7 @@ impl RailwayClient {
                 let error = RailwayError::Transport {
                     operation,
                     detail: describe_reqwest(&e),
+                    sent: true,
                 };
                 return Err(Verdict::Transient {
                     error,
@@ -296,4 +315,32 @@ fn describe_reqwest(e: &reqwest::Error) -> String {
         source = inner.source();
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_answer_lost_after_sending_may_have_taken_effect() {
+        let transport = |sent| RailwayError::Transport {
+            operation: "Op".into(),
+            detail: "reset".into(),
+            sent,
+        };
+        let http = |status| RailwayError::Http {
+            operation: "Op".into(),
+            status,
+            body: String::new(),
+        };
+        assert!(transport(true).answer_lost());
+        assert!(!transport(false).answer_lost());
+        assert!(http(502).answer_lost());
+        assert!(!http(400).answer_lost());
+        let refused = RailwayError::GraphQl {
+            operation: "Op".into(),
+            messages: vec!["nope".into()],
+        };
+        assert!(!refused.answer_lost());
+    }
 }

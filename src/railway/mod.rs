@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod cancel;
 pub mod client;
 pub mod events;
 pub mod ops;

@@ -85,6 +85,12 @@ op!(
     Mutation,
     "deployment_rollback.graphql"
 );
+op!(
+    DEPLOYMENT_CANCEL,
+    "DeploymentCancel",
+    Mutation,
+    "deployment_cancel.graphql"
+);
 
 /// Subscriptions, sent over the websocket (`crate::railway::subscription`).
 pub const DEPLOYMENT_STATUS_SUBSCRIPTION: &str =
@@ -111,6 +117,7 @@ mod tests {
             DEPLOYMENT_LOGS,
             VARIABLES,
             DEPLOYMENT_ROLLBACK,
+            DEPLOYMENT_CANCEL,
         ] {
             let keyword = match op.kind {
                 OpKind::Query => "query",

@@ -10,6 +10,7 @@ use super::{ServiceTarget, dashboard};
 use crate::config::Source;
 use crate::deploy::follow::{FollowOptions, Followed};
 use crate::deploy::logs::{self, LogFollower, LogPrinter};
+use crate::deploy::started::StartedDeployments;
 use crate::deploy::{self, StartError, StartRequest};
 use crate::railway::RailwayClient;
 use crate::railway::api::Deployment;
@@ -78,12 +79,14 @@ pub fn initial_report(scope: &Scope, image: &str, sp: &ServiceTarget) -> Service
 }
 
 /// Runs the deploy stage for one service (see [`DeployRequest`]); never fails, the outcome says.
+/// The deployment it starts is recorded in `started` as soon as its id is known.
 pub async fn run(
     c: &RailwayClient,
     scope: &Scope,
     req: &DeployRequest,
     archives: &crate::upload::source::ArchiveCache,
     printer: &LogPrinter,
+    started_deployments: &StartedDeployments,
 ) -> ServiceOutcome {
     let sp = &req.target;
     let label = sp.service.name.as_str();
@@ -99,6 +102,7 @@ pub async fn run(
         current_image: sp.current_image(),
         archives,
         label,
+        serving_id: sp.serving.as_ref().map(|d| d.id.as_str()),
     };
     // Everything this service prints goes into its own log group (see `logs::with_progress`).
     let started_deploy = logs::with_progress(
@@ -111,6 +115,7 @@ pub async fn run(
         Ok(id) => id,
         Err(e) => return not_started(e, report, label, started_at, started, printer),
     };
+    started_deployments.record(c, &id, label);
     report.deployment_id = Some(id.clone());
     report.dashboard_url = Some(dashboard(scope, &sp.service.id, &id));
     logs::with_progress(printer.clone(), label.to_string(), async {
@@ -128,7 +133,7 @@ pub async fn run(
         progress_every: Duration::from_secs(15),
         deploying_since: Some(&deploying_since),
     };
-    let (followed, log) = follow_with_logs(c, printer, label, &id, &opts).await;
+    let (followed, log) = follow_with_logs(c, printer, &id, &opts, started_deployments).await;
     let deployment = judge(c, printer, label, &id, followed, &log.tail, &mut report).await;
     let outcome = if report.state == ServiceState::Deployed {
         StageOutcome::Passed
@@ -150,14 +155,16 @@ pub async fn run(
 }
 
 /// Follows the deployment to a final state while its logs stream on their own socket; however
-/// the logs end, the verdict comes only from the deployment's status.
+/// the logs end, the verdict comes only from the deployment's status (recorded in `started` at
+/// once, so a signal never cancels a deployment already live).
 async fn follow_with_logs(
     c: &RailwayClient,
     printer: &LogPrinter,
-    label: &str,
     id: &str,
     opts: &FollowOptions<'_>,
+    started: &StartedDeployments,
 ) -> (Followed, logs::LogOutcome) {
+    let label = opts.label;
     let follower = LogFollower::start(
         c.api_url().clone(),
         c.token().clone(),
@@ -172,6 +179,9 @@ async fn follow_with_logs(
         crate::deploy::watch::follow_deployment(c, id, opts),
     )
     .await;
+    if let Followed::Final { status, .. } = &followed {
+        started.seen(id, &status.phase());
+    }
     let log = follower.finish().await;
     // The follower closes the group when its stream ends; progress lines after an early end
     // (websockets blocked) reopened it, so close it again (a no-op when nothing is open).
@@ -193,6 +203,9 @@ fn not_started(
         StartError::Upload(e) => format!("the upload failed: {e}"),
         StartError::Railway(e) => format!(
             "could not start the deployment: {e}. If the request reached Railway a deployment may exist anyway: check the service's Deployments tab before re-running"
+        ),
+        e @ StartError::Lost { .. } => format!(
+            "{e}. Nothing was sent twice: check the service's Deployments tab in Railway before re-running"
         ),
     });
     let stages = vec![timing(

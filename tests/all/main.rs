@@ -41,6 +41,8 @@ mod report_keyed;
 mod report_promote;
 mod report_settle;
 mod report_snapshots;
+mod robust_cancel;
+mod robust_lost;
 mod robust_net;
 mod summary_timeline;
 mod upload_archive;

@@ -1,6 +1,7 @@
 //! The fake Railway GraphQL endpoint (`POST /graphql/v2`): checks the token header like Railway
 //! does ("Not Authorized" as a GraphQL error), answers each operation by its `operationName` from
-//! the world, advances deployment status scripts on each read, and can answer 429s.
+//! the world, advances deployment status scripts on each read, and can answer 429s or lose the
+//! answer to a processed request (`RailwayWorld::lose_answer`).
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -94,6 +95,10 @@ pub async fn handle(
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
+    if world.lose_answer.get(&op) == Some(&super::faults::LostAnswer::Unprocessed) {
+        world.lose_answer.remove(&op);
+        return super::faults::lost_response(super::faults::LostAnswer::Unprocessed);
+    }
     let vars = request.get("variables").cloned().unwrap_or(Value::Null);
     let v = |k: &str| {
         vars.get(k)
@@ -257,9 +262,23 @@ pub async fn handle(
                 }
             }
         }
+        "DeploymentCancel" => match world.deployment_mut(&v("id")) {
+            None => errors("Deployment not found"),
+            Some(d) if d.is_final() => errors("Deployment is not in progress"),
+            Some(d) => {
+                // Railway stops the build and marks the deployment removed.
+                d.script.clear();
+                d.status = "REMOVED".into();
+                json!({ "data": { "deploymentCancel": true } })
+            }
+        },
         other => errors(&format!(
             "Problem processing request: unknown operation `{other}` in the fake"
         )),
     };
+    // The request was processed; its answer may still be lost on the way back.
+    if let Some(how) = world.lose_answer.remove(&op) {
+        return super::faults::lost_response(how);
+    }
     axum::Json(reply).into_response()
 }

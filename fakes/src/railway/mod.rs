@@ -1,6 +1,7 @@
 //! A fake of Railway's public API: GraphQL (`/graphql/v2`), the upload endpoint and the
 //! websocket subscriptions, all sharing one [`RailwayWorld`] and one [`Recorder`].
 
+pub mod faults;
 pub mod graphql;
 pub mod upload;
 pub mod world;
@@ -12,6 +13,7 @@ use axum::Router;
 use axum::routing::post;
 
 use crate::{Recorded, Recorder, Server};
+pub use faults::LostAnswer;
 use upload::UploadFake;
 pub use world::{FakeDeployment, Instance, RailwayWorld, ServiceLogs};
 use ws::WsFake;

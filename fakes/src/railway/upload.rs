@@ -35,6 +35,8 @@ pub enum UploadReply {
     RateLimited { retry_after_secs: u64 },
     /// Any status with a text body.
     Status(u16, String),
+    /// Accepted (a deployment starts in the world), then the answer is lost.
+    AcceptThenLose(super::faults::LostAnswer),
 }
 
 #[derive(Default)]
@@ -145,6 +147,15 @@ async fn handle(
         .unwrap_or_default()
         .to_string();
     match reply {
+        UploadReply::AcceptThenLose(how) => {
+            if let Some(world) = &fake.world
+                && let Err(refusal) =
+                    start_in_world(world, &headers, &project_id, &environment_id, &service)
+            {
+                return *refusal;
+            }
+            super::faults::lost_response(how)
+        }
         UploadReply::Accept => {
             let id = match &fake.world {
                 Some(world) => {

@@ -43,6 +43,8 @@ pub struct FakeDeployment {
     pub created: Instant,
     /// Script steps taken so far.
     pub steps: usize,
+    /// Wall-clock `createdAt` (deployments this world starts); `None`: a fixed past time.
+    pub created_at: Option<String>,
 }
 
 impl FakeDeployment {
@@ -100,6 +102,8 @@ pub struct RailwayWorld {
     pub step_every: Option<Duration>,
     /// (service id, environment id) → rendered variables (`variables` query).
     pub variables: HashMap<(String, String), serde_json::Map<String, Value>>,
+    /// Operation name (or `"upload"`) → how its next answer is lost after it was processed.
+    pub lose_answer: HashMap<String, super::faults::LostAnswer>,
 }
 
 pub const STANDARD_SCRIPT: &[&str] = &["QUEUED", "BUILDING", "DEPLOYING", "SUCCESS"];
@@ -142,6 +146,7 @@ impl RailwayWorld {
             ws_step: Duration::from_millis(10),
             step_every: None,
             variables: HashMap::new(),
+            lose_answer: HashMap::new(),
         };
         for (env_id, env_suffix) in [("env-prod", "prod"), ("env-stg", "stg")] {
             for (svc_id, svc) in [("svc-web", "web"), ("svc-worker", "worker")] {
@@ -202,6 +207,7 @@ impl RailwayWorld {
             log_watchers: 0,
             created: Instant::now(),
             steps: 0,
+            created_at: None,
         });
     }
 
@@ -299,6 +305,7 @@ impl RailwayWorld {
             log_watchers: 0,
             created: Instant::now(),
             steps: 0,
+            created_at: Some(super::faults::now_rfc3339()),
         });
         id
     }
@@ -307,7 +314,7 @@ impl RailwayWorld {
         json!({
             "id": d.id,
             "status": d.status,
-            "createdAt": format!("2026-11-22T08:{:02}:00.000Z", d.seq % 60),
+            "createdAt": d.created_at.clone().unwrap_or_else(|| format!("2026-11-22T08:{:02}:00.000Z", d.seq % 60)),
             "serviceId": d.service_id,
             "environmentId": d.environment_id,
             "staticUrl": d.static_url,
