@@ -182,9 +182,30 @@ impl RailwayClient {
         op: &Operation,
         body: &serde_json::Value,
     ) -> Result<R, Verdict<RailwayError>> {
-        let operation = op.name.to_string();
+        let (status, retry_after, text) = self.exchange(op, body).await?;
+        self.check_status(op, status, retry_after, &text)?;
+        self.parse_reply(op, &text)
+    }
+
+    /// Sends one request and reads its reply: (status, `Retry-After`, body). A transport failure
+    /// is transient; it may have taken effect unless the connection was never made.
+    async fn exchange(
+        &self,
+        op: &Operation,
+        body: &serde_json::Value,
+    ) -> Result<(u16, Option<Duration>, String), Verdict<RailwayError>> {
         let (header, value) = self.token.header();
         self.requests.fetch_add(1, Ordering::Relaxed);
+        let lost = |e: &reqwest::Error, sent: bool| Verdict::Transient {
+            error: RailwayError::Transport {
+                operation: op.name.to_string(),
+                detail: redact(&describe_reqwest(e), &[self.token.secret()]),
+                sent,
+            },
+            after: None,
+            // A connection that was never made cannot have changed anything.
+            may_have_taken_effect: sent,
+        };
         let sent = self
             .http
             .post(self.url.clone())
@@ -192,47 +213,30 @@ impl RailwayClient {
             .json(body)
             .send()
             .await;
-        let response = match sent {
-            Ok(r) => r,
-            Err(e) => {
-                let error = RailwayError::Transport {
-                    operation,
-                    detail: redact(&describe_reqwest(&e), &[self.token.secret()]),
-                    sent: !e.is_connect(),
-                };
-                // A connection that was never made cannot have changed anything.
-                return Err(Verdict::Transient {
-                    error,
-                    after: None,
-                    may_have_taken_effect: !e.is_connect(),
-                });
-            }
-        };
+        let response = sent.map_err(|e| lost(&e, !e.is_connect()))?;
         let status = response.status().as_u16();
         let retry_after = response
             .headers()
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
-        let text = match response.text().await {
-            Ok(t) => t,
-            Err(e) => {
-                let error = RailwayError::Transport {
-                    operation,
-                    detail: describe_reqwest(&e),
-                    sent: true,
-                };
-                return Err(Verdict::Transient {
-                    error,
-                    after: None,
-                    may_have_taken_effect: true,
-                });
-            }
-        };
+        let text = response.text().await.map_err(|e| lost(&e, true))?;
+        Ok((status, retry_after, text))
+    }
+
+    /// Classifies a non-2xx reply: 429 waits, 401/403 name the token, 5xx may have taken effect,
+    /// other 4xx are fatal.
+    fn check_status(
+        &self,
+        op: &Operation,
+        status: u16,
+        retry_after: Option<Duration>,
+        text: &str,
+    ) -> Result<(), Verdict<RailwayError>> {
+        let operation = op.name.to_string();
         if status == 429 {
-            let error = RailwayError::RateLimited { operation };
             return Err(Verdict::Transient {
-                error,
+                error: RailwayError::RateLimited { operation },
                 after: Some(retry_after.unwrap_or(Duration::from_secs(5))),
                 may_have_taken_effect: false,
             });
@@ -240,28 +244,39 @@ impl RailwayClient {
         if status == 401 || status == 403 {
             return Err(Verdict::Fatal(self.unauthorized(op)));
         }
-        if !(200..300).contains(&status) {
-            let error = RailwayError::Http {
-                operation,
-                status,
-                body: truncate(&redact(&text, &[self.token.secret()]), 500),
-            };
-            return Err(if status >= 500 {
-                Verdict::Transient {
-                    error,
-                    after: retry_after,
-                    may_have_taken_effect: true,
-                }
-            } else {
-                Verdict::Fatal(error)
-            });
+        if (200..300).contains(&status) {
+            return Ok(());
         }
-        let parsed: GqlResponse<R> = serde_json::from_str(&text).map_err(|e| {
+        let error = RailwayError::Http {
+            operation,
+            status,
+            body: truncate(&redact(text, &[self.token.secret()]), 500),
+        };
+        Err(if status >= 500 {
+            Verdict::Transient {
+                error,
+                after: retry_after,
+                may_have_taken_effect: true,
+            }
+        } else {
+            Verdict::Fatal(error)
+        })
+    }
+
+    /// Parses a 2xx reply: GraphQL errors are fatal ("Not Authorized" names the token), and a
+    /// reply without `data` is an error too.
+    fn parse_reply<R: DeserializeOwned>(
+        &self,
+        op: &Operation,
+        text: &str,
+    ) -> Result<R, Verdict<RailwayError>> {
+        let operation = op.name.to_string();
+        let parsed: GqlResponse<R> = serde_json::from_str(text).map_err(|e| {
             Verdict::Fatal(RailwayError::Decode {
                 operation: operation.clone(),
                 detail: format!(
                     "{e}; body: {}",
-                    truncate(&redact(&text, &[self.token.secret()]), 300)
+                    truncate(&redact(text, &[self.token.secret()]), 300)
                 ),
             })
         })?;
