@@ -4,8 +4,8 @@
 use chrono::Utc;
 use futures_util::future::join_all;
 
+use super::guard::CancelGuard;
 use super::plan::{Plan, Step};
-use crate::cancel::CancelGuard;
 use crate::gate::GateRequest;
 use crate::github::GitHub;
 use crate::railway::RailwayClient;

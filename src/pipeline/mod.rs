@@ -6,12 +6,12 @@
 pub mod dry_run;
 pub mod execute;
 pub mod github_run;
+pub mod guard;
 pub mod plan;
 pub mod resolve;
 
 use chrono::Utc;
 
-use crate::cancel::CancelGuard;
 use crate::config::{ChecksMode, CommandKind, Config};
 use crate::context::Selection;
 use crate::github::GitHub;
@@ -23,6 +23,7 @@ use crate::stages::deploy::initial_report;
 use crate::stages::rollback::check_to;
 use crate::workflow;
 use github_run::GitHubRun;
+use guard::CancelGuard;
 
 /// Runs the whole pipeline for `cfg`. Never panics on bad input; every failure ends in the report.
 /// What it publishes on GitHub is armed in `guard`, which main settles however the run ends.

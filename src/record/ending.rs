@@ -13,3 +13,19 @@ pub enum Ending {
     /// The action itself broke (an unexpected error); treated as a failure.
     Broken(String),
 }
+
+/// The signal that ended the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    Terminate,
+    Interrupt,
+}
+
+impl Signal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Signal::Terminate => "SIGTERM",
+            Signal::Interrupt => "SIGINT",
+        }
+    }
+}

@@ -3,7 +3,7 @@
 
 mod ending;
 
-pub use ending::Ending;
+pub use ending::{Ending, Signal};
 
 use std::time::Duration;
 
