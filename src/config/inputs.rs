@@ -86,7 +86,12 @@ pub const INPUTS: &[InputSpec] = &[
     input(
         "allow-downgrade",
         "false",
-        "Allow a release lower than the last one deployed to that environment",
+        "Allow a release lower than the last one deployed to that environment, and a commit older than the one a service serves",
+    ),
+    input(
+        "only-changed",
+        "false",
+        "Deploy only the services with a file changed since the commit they serve (their Railway watch patterns, else their root directory); the others are reported as skipped",
     ),
     input(
         "wait-for-checks",

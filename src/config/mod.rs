@@ -90,6 +90,8 @@ pub struct Config {
     pub staging_environment: String,
     pub tag_prefix: String,
     pub allow_downgrade: bool,
+    /// `only-changed`: deploy only the services with a file changed since the commit they serve.
+    pub only_changed: bool,
     pub wait_for_checks: ChecksMode,
     pub ignore_checks: Vec<String>,
     pub checks_timeout: Duration,
@@ -220,6 +222,7 @@ impl Config {
             staging_environment,
             tag_prefix,
             allow_downgrade: inputs.boolean("allow-downgrade", false)?,
+            only_changed: inputs.boolean("only-changed", false)?,
             wait_for_checks: ChecksMode::parse(get("wait-for-checks").unwrap_or("true"))
                 .map_err(|e| invalid("wait-for-checks", e))?,
             ignore_checks: checks::parse_names(get("ignore-checks").unwrap_or_default()),

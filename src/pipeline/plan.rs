@@ -12,6 +12,8 @@ use crate::report::publish::PublishOptions;
 use crate::stages::ServiceTarget;
 use crate::stages::deploy::DeployRequest;
 use crate::stages::health::{RollbackPolicy, ServiceHealth};
+use crate::stages::history::Held;
+use crate::stages::in_flight::InFlightRequest;
 use crate::stages::migrate::{PreDeployRequest, SqlRequest};
 use crate::stages::promote::Promotion;
 use crate::stages::rollback::RollbackRequest;
@@ -31,6 +33,9 @@ pub enum Step {
     SqlMigrations(SqlRequest),
     /// Set Railway's pre-deploy command on every service.
     PreDeployCommand(PreDeployRequest),
+    /// Wait for the deployments in flight of these services (that this run did not start), then
+    /// read what serves them again; present only when resolution saw some.
+    AwaitInFlight(Vec<InFlightRequest>),
     /// Deploy every service at once: set its image when it changes, start the deployment of its
     /// source, and follow it to a final state.
     Deploy(Vec<DeployRequest>),
@@ -88,6 +93,7 @@ impl Step {
                 .collect(),
             Step::Gate(_)
             | Step::Report(_)
+            | Step::AwaitInFlight(_)
             | Step::BackupReady
             | Step::SqlMigrations(_)
             | Step::PreDeployReport(_)
@@ -134,6 +140,8 @@ pub struct Plan {
     pub scope: Scope,
     pub services: Vec<ServiceTarget>,
     pub steps: Vec<Step>,
+    /// Services not deployed, with the reason (reported `skipped`).
+    pub held: Vec<Held>,
     /// The image a hand-run rollback command names (from `Config::surroundings`).
     pub released_image: String,
     /// Where `source: upload` may spool its archive, in order (from `Config::surroundings`).
@@ -144,9 +152,11 @@ impl Plan {
     /// Every step's changes, in order: the dry run, the summary's plan list and the logs.
     pub fn describe(&self) -> Vec<PlannedAction> {
         let environment = &self.scope.environment.name;
-        self.steps
-            .iter()
-            .flat_map(|s| s.describe(environment))
+        let held = self.held.iter().map(|h| PlannedAction {
+            service: Some(h.service_name.clone()),
+            description: format!("skip `{}`: {}", h.service_name, h.reason),
+        });
+        held.chain(self.steps.iter().flat_map(|s| s.describe(environment)))
             .collect()
     }
 }
@@ -177,6 +187,27 @@ pub fn build(
     probes: Vec<Probe>,
     promotions: &[Promotion],
 ) -> Plan {
+    build_ordered(cfg, scope, services, probes, promotions, Vec::new())
+}
+
+/// [`build`], with the services the order checks hold back (`held`: never moved back in
+/// history, or unchanged with `only-changed`). They get no step; when every service is held,
+/// the plan has no step at all and the run ends `skipped`.
+pub fn build_ordered(
+    cfg: &Config,
+    scope: Scope,
+    services: Vec<ServiceTarget>,
+    probes: Vec<Probe>,
+    promotions: &[Promotion],
+    held: Vec<Held>,
+) -> Plan {
+    let is_held = |t: &ServiceTarget| held.iter().any(|h| h.service_id == t.service.id);
+    let (active, probes): (Vec<ServiceTarget>, Vec<Probe>) = services
+        .iter()
+        .cloned()
+        .zip(probes)
+        .filter(|(t, _)| !is_held(t))
+        .unzip();
     let report = Step::Report(super::github_run::publish_options(
         cfg,
         &scope.environment.name,
@@ -186,19 +217,22 @@ pub fn build(
             report,
             Step::RollbackCommand(rollback_requests(cfg, &services)),
         ]
+    } else if active.is_empty() {
+        Vec::new()
     } else {
         let mut steps = Vec::new();
         if cfg.wait_for_checks != ChecksMode::Off {
             steps.push(Step::Gate(gate_request(cfg)));
         }
         steps.push(report);
-        steps.extend(release_steps(cfg, &services, probes, promotions));
+        steps.extend(release_steps(cfg, &active, probes, promotions));
         steps
     };
     Plan {
         scope,
         services,
         steps,
+        held,
         released_image: cfg.surroundings.released_image.clone(),
         spool_dirs: cfg.surroundings.spool_dirs.clone(),
     }
@@ -236,6 +270,17 @@ fn release_steps(
             command: command.clone(),
             services: services.to_vec(),
         }));
+    }
+    let in_flight: Vec<InFlightRequest> = services
+        .iter()
+        .filter(|t| !t.in_flight.is_empty())
+        .map(|t| InFlightRequest {
+            target: t.clone(),
+            timeout: cfg.deploy_timeout,
+        })
+        .collect();
+    if !in_flight.is_empty() {
+        steps.push(Step::AwaitInFlight(in_flight));
     }
     let deploys = services.iter().map(|t| deploy_request(cfg, t, promotions));
     steps.push(Step::Deploy(deploys.collect()));

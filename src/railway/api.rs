@@ -86,6 +86,17 @@ pub struct ServiceInstance {
     pub source: Option<InstanceSource>,
     #[serde(default)]
     pub domains: Domains,
+    /// The directory Railway builds from (`None` or `/`: the repository root).
+    #[serde(default)]
+    pub root_directory: Option<String>,
+    /// Gitignore-style patterns of the files whose change triggers a deploy in Railway.
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub watch_patterns: Vec<String>,
+}
+
+/// A list Railway may send as `null`.
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

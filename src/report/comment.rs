@@ -102,10 +102,11 @@ fn render_with(r: &RunReport, phase: Phase, run_url: Option<&str>, log_lines: us
         let _ = writeln!(out, "| Service | State | URL | Railway deployment |");
         let _ = writeln!(out, "|---|---|---|---|");
         for s in &r.services {
-            let state = match phase {
-                Phase::Deploying => "⏳ deploying".to_string(),
-                Phase::Cancelled => "⚠️ cancelled: check Railway".to_string(),
-                Phase::Finished => state_word(s.state).to_string(),
+            let state = match (phase, &s.skipped) {
+                (_, Some(why)) => format!("{}: {}", state_word(s.state), cell(why)),
+                (Phase::Deploying, None) => "⏳ deploying".to_string(),
+                (Phase::Cancelled, None) => "⚠️ cancelled: check Railway".to_string(),
+                (Phase::Finished, None) => state_word(s.state).to_string(),
             };
             let url = s.url.as_deref().map(cell).unwrap_or_default();
             let deployment = s

@@ -2,6 +2,7 @@
 //! [`GitHubState`] and one [`Recorder`]; [`router`] mounts them all.
 
 pub mod comments;
+pub mod compare;
 pub mod deployments;
 
 use std::sync::{Arc, Mutex};
@@ -19,6 +20,7 @@ pub struct World {
     pub checks: checks::Checks,
     pub deployments: deployments::DeploymentsWorld,
     pub comments: comments::CommentsWorld,
+    pub compare: compare::CompareWorld,
 }
 
 #[derive(Clone, Default)]
@@ -32,6 +34,7 @@ pub fn router(state: GitHubState) -> Router {
         .merge(checks::routes())
         .merge(deployments::routes())
         .merge(comments::routes())
+        .merge(compare::routes())
         .with_state(state)
 }
 

@@ -136,6 +136,8 @@ pub async fn handle(
                     "serviceName": name,
                     "healthcheckPath": i.healthcheck_path,
                     "preDeployCommand": i.pre_deploy_command,
+                    "rootDirectory": i.root_directory,
+                    "watchPatterns": i.watch_patterns,
                     "source": { "image": i.image, "repo": i.repo },
                     "domains": { "customDomains": domains(&i.custom_domains), "serviceDomains": domains(&i.service_domains) },
                 } } })

@@ -16,6 +16,8 @@ pub struct Instance {
     pub repo: Option<String>,
     pub custom_domains: Vec<String>,
     pub service_domains: Vec<String>,
+    pub root_directory: Option<String>,
+    pub watch_patterns: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -154,6 +156,8 @@ impl RailwayWorld {
                         repo: Some("acme/shop".into()),
                         custom_domains: vec![],
                         service_domains: vec![format!("{svc}-{env_suffix}.up.railway.app")],
+                        root_directory: None,
+                        watch_patterns: vec![],
                     },
                 );
                 let id = format!("dep-old-{svc}-{env_suffix}");
@@ -203,6 +207,24 @@ impl RailwayWorld {
             created: Instant::now(),
             steps: 0,
         });
+    }
+
+    /// A deployment someone else started, now `status`, that goes through `then` as it is read
+    /// (one step per read), with Railway's `meta`.
+    pub fn add_in_flight(
+        &mut self,
+        id: &str,
+        service_id: &str,
+        environment_id: &str,
+        status: &str,
+        then: &[&str],
+        meta: Value,
+    ) {
+        self.add_deployment(id, service_id, environment_id, status);
+        if let Some(d) = self.deployment_mut(id) {
+            d.script = then.iter().map(|s| s.to_string()).collect();
+            d.meta = meta;
+        }
     }
 
     /// Makes new deployments of `service_id` log these lines.
