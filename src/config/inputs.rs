@@ -60,7 +60,7 @@ pub const INPUTS: &[InputSpec] = &[
     input(
         "source",
         "upload",
-        "`upload` (tar.gz of `path`), `commit` (Railway builds the commit via its GitHub integration) or `image`",
+        "`upload` (tar.gz of `path`), `commit` (Railway builds the commit via its GitHub integration), `image`, or `railway` (trigger nothing: follow the deployment Railway's own GitHub autodeploy makes of this commit)",
     ),
     input("path", ".", "Directory uploaded when `source: upload`"),
     input(

@@ -55,6 +55,8 @@ pub enum Source {
     Commit,
     /// A container image reference (tag or digest), used as given.
     Image { reference: String },
+    /// Trigger nothing: follow the deployment Railway's own GitHub autodeploy makes of the commit.
+    Railway,
 }
 
 impl Source {
@@ -63,6 +65,7 @@ impl Source {
             Source::Upload { .. } => "upload",
             Source::Commit => "commit",
             Source::Image { .. } => "image",
+            Source::Railway => "railway",
         }
     }
 }
@@ -210,6 +213,11 @@ impl Config {
         let from_environment =
             parse::from_environment(&inputs, command, &selection, &source, &staging_environment)?;
         let sha = context::commit_sha(&github, &event);
+        if source == Source::Railway && sha.is_none() {
+            return Err(InputError(
+                "input `source`: `railway` follows Railway's deployment of the pushed commit, and no commit is known (GITHUB_SHA); use another source outside GitHub Actions".into(),
+            ));
+        }
         Ok(Config {
             command,
             token,

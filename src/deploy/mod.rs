@@ -1,5 +1,6 @@
 //! Owns starting Railway deployments for each source and following them to a final state.
 
+pub mod adopt;
 pub mod follow;
 pub mod logs;
 pub mod printer;
@@ -25,6 +26,8 @@ pub struct StartRequest<'a> {
     pub archives: &'a ArchiveCache,
     /// The service's name, for progress lines.
     pub label: &'a str,
+    /// `deploy-timeout` (`source: railway` waits this long for Railway's deployment to appear).
+    pub timeout: std::time::Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +36,8 @@ pub enum StartError {
     Railway(#[from] RailwayError),
     #[error("{0}")]
     Upload(#[from] UploadError),
+    #[error("{0}")]
+    Adopt(#[from] adopt::AdoptError),
 }
 
 /// Starts the deployment and returns its id. Mutations are never repeated when their fate is
@@ -56,6 +61,16 @@ pub async fn start(
             }
             // With no commit, Railway deploys the instance's current source: the image just set.
             Ok(api::deploy_service_instance(c, req.service_id, req.environment_id, None).await?)
+        }
+        Source::Railway => {
+            let filter = api::DeploymentFilter {
+                project_id: Some(req.project_id.to_string()),
+                environment_id: Some(req.environment_id.to_string()),
+                service_id: Some(req.service_id.to_string()),
+                status: None,
+            };
+            let sha = req.commit_sha.unwrap_or_default();
+            Ok(adopt::await_deployment(c, &filter, sha, req.label, req.timeout).await?)
         }
         Source::Upload { path } => {
             let target = UploadTarget {

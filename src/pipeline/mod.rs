@@ -9,6 +9,7 @@ pub mod github_run;
 pub mod order;
 pub mod plan;
 pub mod resolve;
+pub mod triggers;
 
 use chrono::Utc;
 
@@ -116,6 +117,8 @@ async fn resolve_and_plan(
     } else {
         Vec::new()
     };
+    // Railway's own autodeploy: refused with `source: railway` when it cannot work, else a warning.
+    triggers::check(client, cfg, &scope, &services).await?;
     // Order: a service is not moved back in history (one compare per served commit).
     let held = order::check(github.as_ref(), cfg, &scope, &services, &promotions).await;
     mark_held(report, &held);

@@ -126,6 +126,10 @@ fn deploy_lines(r: &DeployRequest, environment: &str) -> Vec<(String, String)> {
         (Source::Image { reference }, _) => {
             format!("deploy image `{reference}` to `{name}` in `{environment}`")
         }
+        (Source::Railway, _) => format!(
+            "follow the deployment Railway's autodeploy makes of commit {} for `{name}` in `{environment}` (nothing is triggered)",
+            r.commit_sha.as_deref().map(short).unwrap_or("?")
+        ),
         (Source::Upload { path }, _) => format!(
             "upload `{}` and deploy it to `{name}` in `{environment}`",
             path.display()
@@ -273,11 +277,11 @@ fn release_steps(
     }
     let in_flight: Vec<InFlightRequest> = services
         .iter()
-        .filter(|t| !t.in_flight.is_empty())
         .map(|t| InFlightRequest {
-            target: t.clone(),
+            target: others_in_flight(cfg, t),
             timeout: cfg.deploy_timeout,
         })
+        .filter(|r| !r.target.in_flight.is_empty())
         .collect();
     if !in_flight.is_empty() {
         steps.push(Step::AwaitInFlight(in_flight));
@@ -300,6 +304,18 @@ fn release_steps(
         probes: rollback_probes,
     }));
     steps
+}
+
+/// The service with the deployments in flight to wait for: with `source: railway`, the one of
+/// this commit is the one the deploy adopts, not one to wait for.
+fn others_in_flight(cfg: &Config, target: &ServiceTarget) -> ServiceTarget {
+    let mut t = target.clone();
+    if cfg.source == Source::Railway {
+        t.in_flight.retain(|d| {
+            d.meta_str("commitHash").is_none() || d.meta_str("commitHash") != cfg.sha.as_deref()
+        });
+    }
+    t
 }
 
 /// One service's deploy: its promotion when `command: promote` resolved one, else the inputs.

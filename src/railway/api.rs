@@ -259,6 +259,35 @@ pub async fn update_service_instance(
     }
 }
 
+/// One of a service's deployment triggers: Railway's GitHub autodeploy of `branch`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentTrigger {
+    pub id: String,
+    pub branch: Option<String>,
+    /// "Wait for CI": Railway deploys only once the commit's GitHub check suites pass.
+    #[serde(default)]
+    pub check_suites: bool,
+    pub repository: Option<String>,
+}
+
+/// The deployment triggers of a service in an environment.
+pub async fn deployment_triggers(
+    c: &RailwayClient,
+    project_id: &str,
+    environment_id: &str,
+    service_id: &str,
+) -> Result<Vec<DeploymentTrigger>, RailwayError> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Data {
+        deployment_triggers: Edges<DeploymentTrigger>,
+    }
+    let vars = json!({ "projectId": project_id, "environmentId": environment_id, "serviceId": service_id });
+    let d: Data = c.execute(&ops::DEPLOYMENT_TRIGGERS, &vars).await?;
+    Ok(d.deployment_triggers.nodes())
+}
+
 /// The pre-deploy command as one line (Railway stores a string or a list of strings).
 pub fn pre_deploy_command_text(instance: &ServiceInstance) -> Option<String> {
     match instance.pre_deploy_command.as_ref()? {

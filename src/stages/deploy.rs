@@ -99,6 +99,7 @@ pub async fn run(
         current_image: sp.current_image(),
         archives,
         label,
+        timeout: req.timeout,
     };
     // Everything this service prints goes into its own log group (see `logs::with_progress`).
     let started_deploy = logs::with_progress(
@@ -191,6 +192,7 @@ fn not_started(
     report.state = ServiceState::FailedBeforeLive;
     report.failure = Some(match e {
         StartError::Upload(e) => format!("the upload failed: {e}"),
+        StartError::Adopt(e) => e.to_string(),
         StartError::Railway(e) => format!(
             "could not start the deployment: {e}. If the request reached Railway a deployment may exist anyway: check the service's Deployments tab before re-running"
         ),

@@ -21,6 +21,7 @@ mod migrate_sql;
 mod order_changed;
 mod order_history;
 mod order_in_flight;
+mod order_railway;
 mod plan_steps;
 mod readme_examples;
 mod report_cancel;

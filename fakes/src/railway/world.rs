@@ -102,6 +102,13 @@ pub struct RailwayWorld {
     pub step_every: Option<Duration>,
     /// (service id, environment id) → rendered variables (`variables` query).
     pub variables: HashMap<(String, String), serde_json::Map<String, Value>>,
+    /// (service id, environment id) → `deploymentTriggers` nodes (`{id, branch, checkSuites,
+    /// repository}`); none by default.
+    pub triggers: HashMap<(String, String), Vec<Value>>,
+    /// Deployments Railway's own autodeploy makes by itself: (service id, environment id,
+    /// commit, reads left), created (with the service's script) once the service's deployments
+    /// have been listed that many more times: a delay that does not depend on the machine's speed.
+    pub autodeploys: Vec<(String, String, String, u32)>,
 }
 
 pub const STANDARD_SCRIPT: &[&str] = &["QUEUED", "BUILDING", "DEPLOYING", "SUCCESS"];
@@ -144,6 +151,8 @@ impl RailwayWorld {
             ws_step: Duration::from_millis(10),
             step_every: None,
             variables: HashMap::new(),
+            triggers: HashMap::new(),
+            autodeploys: Vec::new(),
         };
         for (env_id, env_suffix) in [("env-prod", "prod"), ("env-stg", "stg")] {
             for (svc_id, svc) in [("svc-web", "web"), ("svc-worker", "worker")] {
@@ -224,6 +233,56 @@ impl RailwayWorld {
         if let Some(d) = self.deployment_mut(id) {
             d.script = then.iter().map(|s| s.to_string()).collect();
             d.meta = meta;
+        }
+    }
+
+    /// Railway autodeploys `branch` of the service in the environment (`check_suites`: "Wait for
+    /// CI").
+    pub fn add_trigger(
+        &mut self,
+        service_id: &str,
+        environment_id: &str,
+        branch: &str,
+        check_suites: bool,
+    ) {
+        let node = json!({"id": format!("trig-{service_id}"), "branch": branch, "checkSuites": check_suites, "repository": "acme/shop"});
+        self.triggers
+            .entry((service_id.into(), environment_id.into()))
+            .or_default()
+            .push(node);
+    }
+
+    /// Railway's autodeploy makes a deployment of `sha` by itself, after the service's
+    /// deployments have been listed `reads` times (resolution lists them once).
+    pub fn autodeploy_after(
+        &mut self,
+        service_id: &str,
+        environment_id: &str,
+        sha: &str,
+        reads: u32,
+    ) {
+        self.autodeploys
+            .push((service_id.into(), environment_id.into(), sha.into(), reads));
+    }
+
+    /// One listing of `service_id`'s deployments in `environment_id`: creates the autodeploys due.
+    pub fn list_deployments_of(&mut self, service_id: &str, environment_id: &str) {
+        let mut due = Vec::new();
+        for a in self.autodeploys.iter_mut() {
+            if a.0 == service_id && a.1 == environment_id {
+                a.3 = a.3.saturating_sub(1);
+                if a.3 == 0 {
+                    due.push(a.2.clone());
+                }
+            }
+        }
+        self.autodeploys.retain(|a| a.3 > 0);
+        for sha in due {
+            self.start_deployment(
+                service_id,
+                environment_id,
+                json!({"commitHash": sha, "reason": "deploy"}),
+            );
         }
     }
 
