@@ -276,4 +276,27 @@ mod tests {
         let summary = crate::report::summary::render_summary(&r);
         assert!(summary.contains(&link), "{summary}");
     }
+
+    #[test]
+    fn a_skipped_service_shows_why_in_the_comment_and_the_summary() {
+        let mut r = RunReport::new("deploy", "commit", false, chrono::Utc::now());
+        r.status = RunStatus::Success;
+        r.environment = Some("staging".into());
+        let mut s = ServiceReport::planned("s", "worker");
+        s.state = crate::record::ServiceState::Skipped;
+        s.skipped = Some("nothing of `worker` changed".into());
+        r.services.push(s);
+        for phase in [Phase::Deploying, Phase::Finished] {
+            let text = render_comment(&r, phase, None);
+            assert!(
+                text.contains("| worker | ⏭️ skipped: nothing of `worker` changed |"),
+                "{text}"
+            );
+        }
+        let summary = crate::report::summary::render_summary(&r);
+        assert!(
+            summary.contains("| Skipped | nothing of `worker` changed |"),
+            "{summary}"
+        );
+    }
 }

@@ -79,7 +79,7 @@ pub fn skip_reason(
         ServedFrom::GitHubDeployment => "the last successful GitHub Deployment of the environment",
     };
     format!(
-        "commit {} is older than commit {} that `{service}` serves in `{environment}` ({whence}); not deploying it, so as not to move back in history. Set `allow-downgrade: true` to deploy an older commit on purpose",
+        "commit {} is older than commit {} that `{service}` serves in `{environment}` ({whence}); left as it is, so as not to move back in history. Set `allow-downgrade: true` to deploy an older commit on purpose",
         short(new),
         short(served)
     )

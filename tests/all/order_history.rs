@@ -95,7 +95,7 @@ async fn an_older_commit_is_skipped_and_the_run_is_skipped() {
     assert_eq!(run.code, 0, "{}", run.log());
     assert_eq!(run.output("status"), "skipped");
     assert!(f.rw.mutations().is_empty(), "{:?}", f.rw.mutations());
-    let notice = "::notice::commit abc1234 is older than commit fff0000 that `web` serves in `staging` (its serving deployment in Railway); not deploying it";
+    let notice = "::notice::commit abc1234 is older than commit fff0000 that `web` serves in `staging` (its serving deployment in Railway); left as it is";
     assert!(run.stdout.contains(notice), "{}", run.stdout);
     assert_eq!(state_of(&run, "web"), "skipped");
     assert!(run.summary.contains("⏭️ skipped"), "{}", run.summary);
