@@ -128,14 +128,24 @@ struct Deployment {
 #[derive(Deserialize)]
 struct Status {
     state: String,
+    #[serde(default)]
+    log_url: Option<String>,
 }
 
-/// The commit of `environment`'s newest GitHub Deployment with a `success` status.
+/// An environment's last successful GitHub Deployment: its commit, and the workflow run that
+/// made it when its status links one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LastDeployment {
+    pub sha: String,
+    pub run_url: Option<String>,
+}
+
+/// `environment`'s newest GitHub Deployment with a `success` status.
 pub async fn last_successful_commit(
     gh: &GitHub,
     environment: &str,
     timing: &Timing,
-) -> Result<Option<String>, GitHubError> {
+) -> Result<Option<LastDeployment>, GitHubError> {
     let env: String = url::form_urlencoded::byte_serialize(environment.as_bytes()).collect();
     let route = format!(
         "{}/deployments?environment={env}&per_page={MAX_STATUS_LOOKUPS}",
@@ -149,8 +159,12 @@ pub async fn last_successful_commit(
             d.id
         );
         let statuses: Vec<Status> = get_json(gh, &route, &policy(), timing).await?;
-        if statuses.iter().any(|s| s.state == "success") {
-            return Ok(Some(d.sha));
+        if let Some(ok) = statuses.into_iter().find(|s| s.state == "success") {
+            let run_url = ok.log_url.filter(|u| !u.is_empty());
+            return Ok(Some(LastDeployment {
+                sha: d.sha,
+                run_url,
+            }));
         }
     }
     Ok(None)

@@ -8,7 +8,7 @@
 use super::plan;
 use crate::config::{CommandKind, Config, Source};
 use crate::github::GitHub;
-use crate::github::compare::{self, Comparison};
+use crate::github::compare::{self, Comparison, LastDeployment};
 use crate::railway::resolve::Scope;
 use crate::stages::ServiceTarget;
 use crate::stages::changed::{self, Changed, Watch};
@@ -98,12 +98,14 @@ pub async fn check(
             (None, _) | (_, None) => None,
             (Some(new), Some(serving)) => {
                 let railway = serving.meta_str("commitHash");
-                match history::served_commit(railway, fallback.as_deref()) {
+                let last = fallback.as_ref().map(|l| l.sha.as_str());
+                match history::served_commit(railway, last) {
                     None => None,
                     Some((served, from)) => match compared.get(gh, cfg, served, new).await {
                         Ok(found) => Some(Served {
                             served: served.to_string(),
                             from,
+                            by_run: fallback.as_ref().and_then(|l| l.run_url.clone()),
                             new: new.to_string(),
                             found,
                         }),
@@ -129,6 +131,8 @@ pub async fn check(
 struct Served {
     served: String,
     from: ServedFrom,
+    /// The run behind the last successful GitHub Deployment, when its status links one.
+    by_run: Option<String>,
     new: String,
     /// `None`: GitHub does not know one of the commits.
     found: Option<Comparison>,
@@ -166,6 +170,7 @@ fn judge_service(
                     &s.new,
                     &s.served,
                     s.from,
+                    s.by_run.as_deref(),
                 )));
             }
         }
@@ -199,7 +204,7 @@ async fn github_served(
     cfg: &Config,
     environment: &str,
     commits: &[Commits],
-) -> Option<String> {
+) -> Option<LastDeployment> {
     let needed = commits.iter().any(|c| {
         c.target
             .serving

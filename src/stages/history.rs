@@ -67,16 +67,23 @@ fn short(sha: &str) -> &str {
 }
 
 /// Why a service is skipped (the notice, and the reason in the summary and the comment).
+/// `by_run`: the workflow run that deployed the served commit, when known.
 pub fn skip_reason(
     service: &str,
     environment: &str,
     new: &str,
     served: &str,
     from: ServedFrom,
+    by_run: Option<&str>,
 ) -> String {
-    let whence = match from {
-        ServedFrom::Railway => "its serving deployment in Railway",
-        ServedFrom::GitHubDeployment => "the last successful GitHub Deployment of the environment",
+    let whence = match (from, by_run) {
+        (ServedFrom::Railway, _) => "its serving deployment in Railway".to_string(),
+        (ServedFrom::GitHubDeployment, None) => {
+            "the last successful GitHub Deployment of the environment".to_string()
+        }
+        (ServedFrom::GitHubDeployment, Some(run)) => {
+            format!("the last successful GitHub Deployment of the environment, by run {run}")
+        }
     };
     format!(
         "commit {} is older than commit {} that `{service}` serves in `{environment}` ({whence}); left as it is, so as not to move back in history. Set `allow-downgrade: true` to deploy an older commit on purpose",
@@ -144,6 +151,7 @@ mod tests {
             "1111111aaaa",
             "2222222bbbb",
             ServedFrom::Railway,
+            None,
         );
         assert!(
             r.starts_with(

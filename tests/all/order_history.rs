@@ -167,6 +167,9 @@ async fn without_a_commit_in_railway_the_last_successful_github_deployment_is_th
         let mut w = f.gh.world.lock().unwrap();
         w.deployments
             .seed("staging", NEWER, json!({}), &["in_progress", "success"]);
+        if let Some(d) = w.deployments.deployments.last_mut() {
+            d.statuses[1]["log_url"] = json!("https://github.com/acme/shop/actions/runs/77");
+        }
         w.deployments
             .seed("staging", "failed0", json!({}), &["failure"]);
     }
@@ -175,8 +178,9 @@ async fn without_a_commit_in_railway_the_last_successful_github_deployment_is_th
     assert_eq!(run.code, 0, "{}", run.log());
     assert_eq!(run.output("status"), "skipped");
     assert!(
-        run.stdout
-            .contains("(the last successful GitHub Deployment of the environment)"),
+        run.stdout.contains(
+            "(the last successful GitHub Deployment of the environment, by run https://github.com/acme/shop/actions/runs/77)"
+        ),
         "{}",
         run.stdout
     );
