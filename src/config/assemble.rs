@@ -73,6 +73,7 @@ fn from_environment(
 /// when invalid.
 struct Simple {
     allow_downgrade: Option<bool>,
+    only_changed: Option<bool>,
     wait_for_checks: Option<ChecksMode>,
     checks_timeout: Option<std::time::Duration>,
     health_timeout: Option<std::time::Duration>,
@@ -89,6 +90,7 @@ impl Simple {
             .map_err(|e| invalid("wait-for-checks", e));
         Simple {
             allow_downgrade: errs.take(inputs.boolean("allow-downgrade", false)),
+            only_changed: errs.take(inputs.boolean("only-changed", false)),
             wait_for_checks: errs.take(checks),
             checks_timeout: errs.take(inputs.duration("checks-timeout", "30m")),
             health_timeout: errs.take(inputs.duration("health-timeout", "2m")),
@@ -129,6 +131,11 @@ impl Config {
             from_environment(&inputs, command, &target, source.as_ref(), &mut errs);
         let simple = Simple::read(&inputs, &mut errs);
         let sha = context::commit_sha(&github, &event);
+        if source == Some(Source::Railway) && sha.is_none() {
+            errs.0.push(InputError(
+                "input `source`: `railway` follows Railway's deployment of the pushed commit, and no commit is known (GITHUB_SHA); use another source outside GitHub Actions".into(),
+            ));
+        }
         let config = (|| {
             Some(Config {
                 command: command?,
@@ -142,6 +149,7 @@ impl Config {
                 staging_environment: target.staging,
                 tag_prefix: target.tag_prefix,
                 allow_downgrade: simple.allow_downgrade?,
+                only_changed: simple.only_changed?,
                 wait_for_checks: simple.wait_for_checks?,
                 ignore_checks: checks::parse_names(get("ignore-checks").unwrap_or_default()),
                 checks_timeout: simple.checks_timeout?,

@@ -60,7 +60,7 @@ pub const INPUTS: &[InputSpec] = &[
     input(
         "source",
         "upload",
-        "`upload` (tar.gz of `path`), `commit` (Railway builds the commit via its GitHub integration) or `image`",
+        "`upload` (tar.gz of `path`), `commit` (Railway builds the commit via its GitHub integration), `image`, or `railway` (trigger nothing: follow the deployment Railway's own GitHub autodeploy makes of this commit)",
     ),
     input("path", ".", "Directory uploaded when `source: upload`"),
     input(
@@ -86,7 +86,12 @@ pub const INPUTS: &[InputSpec] = &[
     input(
         "allow-downgrade",
         "false",
-        "Allow a release lower than the last one deployed to that environment",
+        "Allow a release lower than the last one deployed to that environment, and a commit older than the one a service serves",
+    ),
+    input(
+        "only-changed",
+        "false",
+        "Deploy only the services with a file changed since the commit they serve (their Railway watch patterns, else their root directory); the others are reported as skipped",
     ),
     input(
         "wait-for-checks",

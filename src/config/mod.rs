@@ -89,6 +89,8 @@ pub enum Source {
     Commit,
     /// A container image reference (tag or digest), used as given.
     Image { reference: String },
+    /// Trigger nothing: follow the deployment Railway's own GitHub autodeploy makes of the commit.
+    Railway,
 }
 
 impl Source {
@@ -97,6 +99,7 @@ impl Source {
             Source::Upload { .. } => "upload",
             Source::Commit => "commit",
             Source::Image { .. } => "image",
+            Source::Railway => "railway",
         }
     }
 }
@@ -124,6 +127,8 @@ pub struct Config {
     pub staging_environment: String,
     pub tag_prefix: String,
     pub allow_downgrade: bool,
+    /// `only-changed`: deploy only the services with a file changed since the commit they serve.
+    pub only_changed: bool,
     pub wait_for_checks: ChecksMode,
     pub ignore_checks: Vec<String>,
     pub checks_timeout: Duration,

@@ -117,6 +117,13 @@ pub(super) fn source(inputs: &Inputs, command: CommandKind) -> Result<Source, In
             Source::Upload { path }
         }
         "commit" => Source::Commit,
+        "railway" if command == CommandKind::Promote => {
+            return Err(invalid(
+                "source",
+                "`source: railway` follows the deployment Railway makes of a push; `command: promote` deploys what passed in `from-environment`: use `source: commit` or `image`",
+            ));
+        }
+        "railway" => Source::Railway,
         "image" => match image.clone() {
             Some(_) if command == CommandKind::Promote => {
                 return Err(invalid(
@@ -142,7 +149,7 @@ pub(super) fn source(inputs: &Inputs, command: CommandKind) -> Result<Source, In
         other => {
             return Err(invalid(
                 "source",
-                format!("`{other}` is not a source; use `upload`, `commit` or `image`"),
+                format!("`{other}` is not a source; use `upload`, `commit`, `image` or `railway`"),
             ));
         }
     };

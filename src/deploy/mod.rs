@@ -2,6 +2,7 @@
 //! start whose answer was lost is read back (`readback`), never sent again; the deployments the
 //! run started are recorded for cancellation (`started`).
 
+pub mod adopt;
 pub mod follow;
 pub mod logs;
 pub mod printer;
@@ -33,6 +34,8 @@ pub struct StartRequest<'a> {
     pub label: &'a str,
     /// The deployment serving before this run (never mistaken for the new one on a read-back).
     pub serving_id: Option<&'a str>,
+    /// `deploy-timeout` (`source: railway` waits this long for Railway's deployment to appear).
+    pub timeout: std::time::Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +51,8 @@ pub enum StartError {
         cause: String,
         why: readback::ReadbackError,
     },
+    #[error("{0}")]
+    Adopt(#[from] adopt::AdoptError),
 }
 
 impl StartError {
@@ -134,6 +139,16 @@ async fn send(
             }
             // With no commit, Railway deploys the instance's current source: the image just set.
             Ok(api::deploy_service_instance(c, req.service_id, req.environment_id, None).await?)
+        }
+        Source::Railway => {
+            let filter = api::DeploymentFilter {
+                project_id: Some(req.project_id.to_string()),
+                environment_id: Some(req.environment_id.to_string()),
+                service_id: Some(req.service_id.to_string()),
+                status: None,
+            };
+            let sha = req.commit_sha.unwrap_or_default();
+            Ok(adopt::await_deployment(c, &filter, sha, req.label, req.timeout).await?)
         }
         Source::Upload { path } => {
             let target = UploadTarget {

@@ -7,5 +7,6 @@ pub mod request;
 
 pub use client::GitHub;
 pub mod comments;
+pub mod compare;
 pub mod deployments;
 pub mod keyed;

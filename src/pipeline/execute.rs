@@ -12,6 +12,7 @@ use crate::railway::RailwayClient;
 use crate::record::{Ending, RunReport, RunStatus, Stage, StageTiming};
 use crate::report::publish::{PublishOptions, Publisher};
 use crate::stages::deploy::{self, DeployRequest};
+use crate::stages::in_flight::{self, Settled};
 use crate::stages::{health, migrate, rollback};
 use crate::timing::Timing;
 use crate::upload::source::ArchiveCache;
@@ -33,6 +34,8 @@ pub async fn execute(cx: &Context<'_>, plan: &Plan, mut report: RunReport) -> En
         Err(e) => return Ending::Broken(format!("could not build the health-check client: {e}")),
     };
     let (c, scope, timing) = (cx.client, &plan.scope, cx.timing);
+    // What waiting for the deployments in flight found, by service id (read by the deploy step).
+    let mut settled: Vec<(String, Settled)> = Vec::new();
     for step in &plan.steps {
         match step {
             Step::Gate(req) => {
@@ -57,8 +60,15 @@ pub async fn execute(cx: &Context<'_>, plan: &Plan, mut report: RunReport) -> En
                     return stopped(report, stop);
                 }
             }
+            Step::AwaitInFlight(reqs) => {
+                let work = reqs.iter().map(|req| async {
+                    let s = in_flight::settle(c, scope, req, timing).await;
+                    (req.target.service.id.clone(), s)
+                });
+                settled = join_all(work).await;
+            }
             Step::Deploy(reqs) => {
-                deploy_all(c, plan, reqs, cx.guard.started(), &mut report).await;
+                deploy_all(c, plan, reqs, &settled, cx.guard.started(), &mut report).await;
                 cx.guard.update(&report);
             }
             Step::PreDeployReport(cmd) => {
@@ -94,26 +104,64 @@ async fn publish(cx: &Context<'_>, opts: Option<&PublishOptions>, report: &RunRe
     }
 }
 
-/// Deploys and follows every service at once (services sharing a `path` share one archive).
+/// Deploys and follows every service at once (services sharing a `path` share one archive),
+/// each over what serves it after the wait for deployments in flight (`settled`); a service
+/// whose wait did not end is not deployed.
 async fn deploy_all(
     c: &RailwayClient,
     plan: &Plan,
     reqs: &[DeployRequest],
+    settled: &[(String, Settled)],
     started: &crate::deploy::started::StartedDeployments,
     report: &mut RunReport,
 ) {
     let archives = ArchiveCache::spooling_in(Default::default(), plan.spool_dirs.clone());
     // One log group per service; lines carry the service name when several deploy.
     let printer = crate::deploy::logs::LogPrinter::new(reqs.len() > 1);
-    let outcomes = join_all(
-        reqs.iter()
-            .map(|req| deploy::run(c, &plan.scope, req, &archives, &printer, started)),
-    )
+    let outcomes = join_all(reqs.iter().map(|req| {
+        let found = settled.iter().find(|(id, _)| *id == req.target.service.id);
+        let (archives, printer) = (&archives, &printer);
+        async move {
+            match found.map(|(_, s)| s) {
+                Some(Settled::Blocked(why)) => blocked(&plan.scope, &plan.released_image, req, why),
+                Some(Settled::Ready { serving }) => {
+                    let mut req = req.clone();
+                    req.target.serving = serving.clone();
+                    deploy::run(c, &plan.scope, &req, archives, printer, started).await
+                }
+                None => deploy::run(c, &plan.scope, req, archives, printer, started).await,
+            }
+        }
+    }))
     .await;
-    report.services.clear();
+    // The services held back keep their `skipped` record, after those deployed (the health and
+    // rollback steps read the deployed ones in the plan's order).
+    let held: Vec<_> = report
+        .services
+        .drain(..)
+        .filter(|s| s.state == crate::record::ServiceState::Skipped)
+        .collect();
     for o in outcomes {
         report.stages.extend(o.stages);
         report.services.push(o.report);
+    }
+    report.services.extend(held);
+}
+
+/// The outcome of a service not deployed because a deployment in flight did not end.
+fn blocked(
+    scope: &crate::railway::resolve::Scope,
+    image: &str,
+    req: &DeployRequest,
+    why: &str,
+) -> deploy::ServiceOutcome {
+    let mut report = deploy::initial_report(scope, image, &req.target);
+    report.state = crate::record::ServiceState::FailedBeforeLive;
+    report.failure = Some(why.to_string());
+    deploy::ServiceOutcome {
+        report,
+        stages: Vec::new(),
+        deployment: None,
     }
 }
 

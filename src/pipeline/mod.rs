@@ -7,8 +7,10 @@ pub mod dry_run;
 pub mod execute;
 pub mod github_run;
 pub mod guard;
+pub mod order;
 pub mod plan;
 pub mod resolve;
+pub mod triggers;
 
 use chrono::Utc;
 
@@ -119,8 +121,31 @@ async fn resolve_and_plan(
     } else {
         Vec::new()
     };
-    let plan = plan::build(cfg, scope, services, probes, &promotions, database_url);
+    // Railway's own autodeploy: refused with `source: railway` when it cannot work, else a warning.
+    triggers::check(client, cfg, &scope, &services).await?;
+    // Order: a service is not moved back in history (one compare per served commit).
+    let held = order::check(github.as_ref(), cfg, &scope, &services, &promotions).await;
+    mark_held(report, &held);
+    let plan = plan::build_ordered(
+        cfg,
+        scope,
+        services,
+        probes,
+        &promotions,
+        database_url,
+        held,
+    );
     Ok((plan, github))
+}
+
+/// The services the order checks hold back are `skipped` in the run record, with the reason.
+fn mark_held(report: &mut RunReport, held: &[crate::stages::history::Held]) {
+    for s in report.services.iter_mut() {
+        if let Some(h) = held.iter().find(|h| h.service_id == s.service_id) {
+            s.state = crate::record::ServiceState::Skipped;
+            s.skipped = Some(h.reason.clone());
+        }
+    }
 }
 
 /// The ending of a run whose resolution failed: invalid input (exit 2), or Railway could not be

@@ -13,6 +13,8 @@ use crate::secret::Secret;
 use crate::stages::ServiceTarget;
 use crate::stages::deploy::DeployRequest;
 use crate::stages::health::{RollbackPolicy, ServiceHealth};
+use crate::stages::history::Held;
+use crate::stages::in_flight::InFlightRequest;
 use crate::stages::migrate::{PreDeployRequest, SqlRequest};
 use crate::stages::promote::Promotion;
 use crate::stages::rollback::RollbackRequest;
@@ -32,6 +34,9 @@ pub enum Step {
     SqlMigrations(SqlRequest),
     /// Set Railway's pre-deploy command on every service.
     PreDeployCommand(PreDeployRequest),
+    /// Wait for the deployments in flight of these services (that this run did not start), then
+    /// read what serves them again; present only when resolution saw some.
+    AwaitInFlight(Vec<InFlightRequest>),
     /// Deploy every service at once: set its image when it changes, start the deployment of its
     /// source, and follow it to a final state.
     Deploy(Vec<DeployRequest>),
@@ -89,6 +94,7 @@ impl Step {
                 .collect(),
             Step::Gate(_)
             | Step::Report(_)
+            | Step::AwaitInFlight(_)
             | Step::BackupReady
             | Step::SqlMigrations(_)
             | Step::PreDeployReport(_)
@@ -121,6 +127,10 @@ fn deploy_lines(r: &DeployRequest, environment: &str) -> Vec<(String, String)> {
         (Source::Image { reference }, _) => {
             format!("deploy image `{reference}` to `{name}` in `{environment}`")
         }
+        (Source::Railway, _) => format!(
+            "follow the deployment Railway's autodeploy makes of commit {} for `{name}` in `{environment}` (nothing is triggered)",
+            r.commit_sha.as_deref().map(short).unwrap_or("?")
+        ),
         (Source::Upload { path }, _) => format!(
             "upload `{}` and deploy it to `{name}` in `{environment}`",
             path.display()
@@ -135,6 +145,8 @@ pub struct Plan {
     pub scope: Scope,
     pub services: Vec<ServiceTarget>,
     pub steps: Vec<Step>,
+    /// Services not deployed, with the reason (reported `skipped`).
+    pub held: Vec<Held>,
     /// The image a hand-run rollback command names (from `Config::surroundings`).
     pub released_image: String,
     /// Where `source: upload` may spool its archive, in order (from `Config::surroundings`).
@@ -145,9 +157,11 @@ impl Plan {
     /// Every step's changes, in order: the dry run, the summary's plan list and the logs.
     pub fn describe(&self) -> Vec<PlannedAction> {
         let environment = &self.scope.environment.name;
-        self.steps
-            .iter()
-            .flat_map(|s| s.describe(environment))
+        let held = self.held.iter().map(|h| PlannedAction {
+            service: Some(h.service_name.clone()),
+            description: format!("skip `{}`: {}", h.service_name, h.reason),
+        });
+        held.chain(self.steps.iter().flat_map(|s| s.describe(environment)))
             .collect()
     }
 }
@@ -180,6 +194,36 @@ pub fn build(
     promotions: &[Promotion],
     database_url: Option<Secret>,
 ) -> Plan {
+    build_ordered(
+        cfg,
+        scope,
+        services,
+        probes,
+        promotions,
+        database_url,
+        Vec::new(),
+    )
+}
+
+/// [`build`], with the services the order checks hold back (`held`: never moved back in
+/// history, or unchanged with `only-changed`). They get no step; when every service is held,
+/// the plan has no step at all and the run ends `skipped`.
+pub fn build_ordered(
+    cfg: &Config,
+    scope: Scope,
+    services: Vec<ServiceTarget>,
+    probes: Vec<Probe>,
+    promotions: &[Promotion],
+    database_url: Option<Secret>,
+    held: Vec<Held>,
+) -> Plan {
+    let is_held = |t: &ServiceTarget| held.iter().any(|h| h.service_id == t.service.id);
+    let (active, probes): (Vec<ServiceTarget>, Vec<Probe>) = services
+        .iter()
+        .cloned()
+        .zip(probes)
+        .filter(|(t, _)| !is_held(t))
+        .unzip();
     let report = Step::Report(super::github_run::publish_options(
         cfg,
         &scope.environment.name,
@@ -189,6 +233,8 @@ pub fn build(
             report,
             Step::RollbackCommand(rollback_requests(cfg, &services)),
         ]
+    } else if active.is_empty() {
+        Vec::new()
     } else {
         let mut steps = Vec::new();
         if cfg.wait_for_checks != ChecksMode::Off {
@@ -197,7 +243,7 @@ pub fn build(
         steps.push(report);
         steps.extend(release_steps(
             cfg,
-            &services,
+            &active,
             probes,
             promotions,
             database_url,
@@ -208,6 +254,7 @@ pub fn build(
         scope,
         services,
         steps,
+        held,
         released_image: cfg.surroundings.released_image.clone(),
         spool_dirs: cfg.surroundings.spool_dirs.clone(),
     }
@@ -245,6 +292,17 @@ fn release_steps(
             services: services.to_vec(),
         }));
     }
+    let in_flight: Vec<InFlightRequest> = services
+        .iter()
+        .map(|t| InFlightRequest {
+            target: others_in_flight(cfg, t),
+            timeout: cfg.deploy_timeout,
+        })
+        .filter(|r| !r.target.in_flight.is_empty())
+        .collect();
+    if !in_flight.is_empty() {
+        steps.push(Step::AwaitInFlight(in_flight));
+    }
     let deploys = services.iter().map(|t| deploy_request(cfg, t, promotions));
     steps.push(Step::Deploy(deploys.collect()));
     if let Some(command) = &cfg.migrate_command {
@@ -263,6 +321,18 @@ fn release_steps(
         probes: rollback_probes,
     }));
     steps
+}
+
+/// The service with the deployments in flight to wait for: with `source: railway`, the one of
+/// this commit is the one the deploy adopts, not one to wait for.
+fn others_in_flight(cfg: &Config, target: &ServiceTarget) -> ServiceTarget {
+    let mut t = target.clone();
+    if cfg.source == Source::Railway {
+        t.in_flight.retain(|d| {
+            d.meta_str("commitHash").is_none() || d.meta_str("commitHash") != cfg.sha.as_deref()
+        });
+    }
+    t
 }
 
 /// One service's deploy: its promotion when `command: promote` resolved one, else the inputs.

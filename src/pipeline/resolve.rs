@@ -6,32 +6,15 @@
 use crate::config::{Config, database_url};
 use crate::context::Trigger;
 use crate::migrate::variable;
-use crate::railway::api::{self, Deployment, DeploymentFilter, StatusFilter};
+use crate::railway::RailwayClient;
+use crate::railway::api;
 use crate::railway::resolve::{self, ResolveError, Scope};
-use crate::railway::status::DeploymentStatus;
-use crate::railway::{RailwayClient, RailwayError};
 use crate::record::Ending;
 use crate::secret::Secret;
 use crate::stages::ServiceTarget;
+use crate::stages::in_flight;
 use crate::stages::promote::{PromoteError, Want, plan_promotion};
 use crate::workflow;
-
-/// The deployment serving now: the newest one that went live.
-pub async fn serving_deployment(
-    c: &RailwayClient,
-    scope: &Scope,
-    service_id: &str,
-) -> Result<Option<Deployment>, RailwayError> {
-    let filter = DeploymentFilter {
-        project_id: Some(scope.project.id.clone()),
-        environment_id: Some(scope.environment.id.clone()),
-        service_id: Some(service_id.to_string()),
-        status: Some(StatusFilter {
-            any_of: vec![DeploymentStatus::Success, DeploymentStatus::Sleeping],
-        }),
-    };
-    Ok(api::deployments(c, &filter, 1).await?.into_iter().next())
-}
 
 /// Reads the scope and every service of the run, in the order of the `service` input.
 pub async fn read(
@@ -51,11 +34,13 @@ pub async fn read(
                 e.into()
             }
         })?;
-        let serving = serving_deployment(c, &scope, &service.id).await?;
+        // One request: the serving deployment and the ones in flight.
+        let current = in_flight::read_current(c, &scope, &service.id).await?;
         services.push(ServiceTarget {
             service,
             instance,
-            serving,
+            serving: current.serving,
+            in_flight: current.in_flight,
         });
     }
     Ok((scope, services))

@@ -86,6 +86,17 @@ pub struct ServiceInstance {
     pub source: Option<InstanceSource>,
     #[serde(default)]
     pub domains: Domains,
+    /// The directory Railway builds from (`None` or `/`: the repository root).
+    #[serde(default)]
+    pub root_directory: Option<String>,
+    /// Gitignore-style patterns of the files whose change triggers a deploy in Railway.
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub watch_patterns: Vec<String>,
+}
+
+/// A list Railway may send as `null`.
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -246,6 +257,35 @@ pub async fn update_service_instance(
             messages: vec!["serviceInstanceUpdate returned false".into()],
         })
     }
+}
+
+/// One of a service's deployment triggers: Railway's GitHub autodeploy of `branch`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentTrigger {
+    pub id: String,
+    pub branch: Option<String>,
+    /// "Wait for CI": Railway deploys only once the commit's GitHub check suites pass.
+    #[serde(default)]
+    pub check_suites: bool,
+    pub repository: Option<String>,
+}
+
+/// The deployment triggers of a service in an environment.
+pub async fn deployment_triggers(
+    c: &RailwayClient,
+    project_id: &str,
+    environment_id: &str,
+    service_id: &str,
+) -> Result<Vec<DeploymentTrigger>, RailwayError> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Data {
+        deployment_triggers: Edges<DeploymentTrigger>,
+    }
+    let vars = json!({ "projectId": project_id, "environmentId": environment_id, "serviceId": service_id });
+    let d: Data = c.execute(&ops::DEPLOYMENT_TRIGGERS, &vars).await?;
+    Ok(d.deployment_triggers.nodes())
 }
 
 /// The pre-deploy command as one line (Railway stores a string or a list of strings).

@@ -35,6 +35,12 @@ op!(
 );
 op!(PROJECT, "Project", Query, "project.graphql");
 op!(
+    DEPLOYMENT_TRIGGERS,
+    "DeploymentTriggers",
+    Query,
+    "deployment_triggers.graphql"
+);
+op!(
     SERVICE_INSTANCE,
     "ServiceInstance",
     Query,

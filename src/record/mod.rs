@@ -116,6 +116,9 @@ pub enum ServiceState {
     FailedLive,
     /// Went live, failed (or a sibling did) and was rolled back to the previous deployment.
     RolledBack,
+    /// Not deployed on purpose (an older commit than it serves, or nothing of it changed);
+    /// `ServiceReport::skipped` says why.
+    Skipped,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -147,6 +150,9 @@ pub struct ServiceReport {
     /// The last build/deploy log lines when it failed.
     pub log_tail: Vec<String>,
     pub health: Option<HealthReport>,
+    /// Why it was skipped (state `skipped`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
 }
 
 impl ServiceReport {
@@ -165,6 +171,7 @@ impl ServiceReport {
             failure: None,
             log_tail: Vec::new(),
             health: None,
+            skipped: None,
         }
     }
 }

@@ -102,10 +102,11 @@ fn render_with(r: &RunReport, phase: Phase, run_url: Option<&str>, log_lines: us
         let _ = writeln!(out, "| Service | State | URL | Railway deployment |");
         let _ = writeln!(out, "|---|---|---|---|");
         for s in &r.services {
-            let state = match phase {
-                Phase::Deploying => "⏳ deploying".to_string(),
-                Phase::Cancelled => "⚠️ cancelled: check Railway".to_string(),
-                Phase::Finished => state_word(s.state).to_string(),
+            let state = match (phase, &s.skipped) {
+                (_, Some(why)) => format!("{}: {}", state_word(s.state), cell(why)),
+                (Phase::Deploying, None) => "⏳ deploying".to_string(),
+                (Phase::Cancelled, None) => "⚠️ cancelled: check Railway".to_string(),
+                (Phase::Finished, None) => state_word(s.state).to_string(),
             };
             let url = s.url.as_deref().map(cell).unwrap_or_default();
             let deployment = s
@@ -274,5 +275,28 @@ mod tests {
         assert!(with.contains(&link), "{with}");
         let summary = crate::report::summary::render_summary(&r);
         assert!(summary.contains(&link), "{summary}");
+    }
+
+    #[test]
+    fn a_skipped_service_shows_why_in_the_comment_and_the_summary() {
+        let mut r = RunReport::new("deploy", "commit", false, chrono::Utc::now());
+        r.status = RunStatus::Success;
+        r.environment = Some("staging".into());
+        let mut s = ServiceReport::planned("s", "worker");
+        s.state = crate::record::ServiceState::Skipped;
+        s.skipped = Some("nothing of `worker` changed".into());
+        r.services.push(s);
+        for phase in [Phase::Deploying, Phase::Finished] {
+            let text = render_comment(&r, phase, None);
+            assert!(
+                text.contains("| worker | ⏭️ skipped: nothing of `worker` changed |"),
+                "{text}"
+            );
+        }
+        let summary = crate::report::summary::render_summary(&r);
+        assert!(
+            summary.contains("| Skipped | nothing of `worker` changed |"),
+            "{summary}"
+        );
     }
 }

@@ -119,6 +119,7 @@ pub fn state_word(s: ServiceState) -> &'static str {
         ServiceState::FailedBeforeLive => "❌ failed (previous deployment still serving)",
         ServiceState::FailedLive => "❌ failed after going live",
         ServiceState::RolledBack => "↩️ rolled back",
+        ServiceState::Skipped => "⏭️ skipped",
     }
 }
 

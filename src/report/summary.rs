@@ -180,6 +180,9 @@ fn services(out: &mut String, r: &RunReport, log_lines: usize) {
         if !durations.is_empty() {
             let _ = writeln!(out, "| Durations | {} |", cell(&durations));
         }
+        if let Some(why) = &s.skipped {
+            let _ = writeln!(out, "| Skipped | {} |", cell(why));
+        }
         if let Some(f) = &s.failure {
             let _ = writeln!(out, "| Failure | {} |", cell(&scrub_credentials(f)));
         }

@@ -103,6 +103,7 @@ pub async fn run(
         archives,
         label,
         serving_id: sp.serving.as_ref().map(|d| d.id.as_str()),
+        timeout: req.timeout,
     };
     // Everything this service prints goes into its own log group (see `logs::with_progress`).
     let started_deploy = logs::with_progress(
@@ -115,7 +116,11 @@ pub async fn run(
         Ok(id) => id,
         Err(e) => return not_started(e, report, label, started_at, started, printer),
     };
-    started_deployments.record(c, &id, label);
+    // A cancelled run cancels what it started; a deployment Railway's own autodeploy made
+    // (`source: railway`) is Railway's, and is left alone.
+    if req.source != Source::Railway {
+        started_deployments.record(c, &id, label);
+    }
     report.deployment_id = Some(id.clone());
     report.dashboard_url = Some(dashboard(scope, &sp.service.id, &id));
     logs::with_progress(printer.clone(), label.to_string(), async {
@@ -201,6 +206,7 @@ fn not_started(
     report.state = ServiceState::FailedBeforeLive;
     report.failure = Some(match e {
         StartError::Upload(e) => format!("the upload failed: {e}"),
+        StartError::Adopt(e) => e.to_string(),
         StartError::Railway(e) => format!(
             "could not start the deployment: {e}. If the request reached Railway a deployment may exist anyway: check the service's Deployments tab before re-running"
         ),

@@ -51,8 +51,15 @@ pub fn to_roll_back(states: &[ServiceState]) -> Vec<usize> {
 /// The run's `status` from its services: success when all deployed; rolled-back when something
 /// failed and every service that went live was rolled back; failed otherwise.
 pub fn run_status(services: &[ServiceReport]) -> RunStatus {
-    let states: Vec<ServiceState> = services.iter().map(|s| s.state).collect();
-    if states.iter().all(|s| *s == ServiceState::Deployed) {
+    // Skipped services (held back on purpose) do not count; all of them skipped is `skipped`.
+    let states: Vec<ServiceState> = services
+        .iter()
+        .map(|s| s.state)
+        .filter(|s| *s != ServiceState::Skipped)
+        .collect();
+    if states.is_empty() && !services.is_empty() {
+        RunStatus::Skipped
+    } else if states.iter().all(|s| *s == ServiceState::Deployed) {
         RunStatus::Success
     } else if states.contains(&ServiceState::RolledBack)
         && !states.contains(&ServiceState::FailedLive)
@@ -285,5 +292,11 @@ mod tests {
             RunStatus::Failed
         );
         assert_eq!(run_status(&[mk(FailedBeforeLive)]), RunStatus::Failed);
+        assert_eq!(run_status(&[mk(Skipped), mk(Deployed)]), RunStatus::Success);
+        assert_eq!(run_status(&[mk(Skipped), mk(Skipped)]), RunStatus::Skipped);
+        assert_eq!(
+            run_status(&[mk(Skipped), mk(FailedBeforeLive)]),
+            RunStatus::Failed
+        );
     }
 }

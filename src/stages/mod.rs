@@ -3,8 +3,11 @@
 //! promotion (what passed in `from-environment`) and the release guard. The gate is the stage in
 //! `crate::gate`. Nothing here reads the configuration.
 
+pub mod changed;
 pub mod deploy;
 pub mod health;
+pub mod history;
+pub mod in_flight;
 pub mod migrate;
 pub mod promote;
 pub mod release_guard;
@@ -21,6 +24,9 @@ pub struct ServiceTarget {
     pub instance: ServiceInstance,
     /// The deployment serving before this run (for outputs and rollback).
     pub serving: Option<Deployment>,
+    /// Deployments of it in the environment not final yet, newest first, as resolution read
+    /// them (none of them this run's: it has started nothing yet).
+    pub in_flight: Vec<Deployment>,
 }
 
 impl ServiceTarget {

@@ -79,7 +79,7 @@ impl Want {
         match source {
             Source::Commit => Want::Commit,
             Source::Image { .. } => Want::Image,
-            Source::Upload { .. } => Want::Auto,
+            Source::Upload { .. } | Source::Railway => Want::Auto,
         }
     }
 }

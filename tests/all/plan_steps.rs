@@ -53,6 +53,7 @@ fn target(id: &str, name: &str) -> ServiceTarget {
         },
         instance,
         serving: None,
+        in_flight: Vec::new(),
     }
 }
 
@@ -126,6 +127,7 @@ fn steps_are_in_the_order_they_execute() {
             Step::BackupReady => "backup",
             Step::SqlMigrations(_) => "sql",
             Step::PreDeployCommand(_) => "pre-deploy",
+            Step::AwaitInFlight(_) => "in-flight",
             Step::Deploy(_) => "deploy",
             Step::PreDeployReport(_) => "pre-deploy-report",
             Step::Health(_) => "health",
@@ -231,5 +233,39 @@ fn rollback_command_plans_only_the_rollback() {
             "- roll `web` in `production` back to its previous successful deployment",
             "- roll `worker` in `production` back to its previous successful deployment",
         ]
+    );
+}
+
+#[test]
+fn deployments_in_flight_are_awaited_right_before_the_deploy_and_only_for_their_services() {
+    let cfg = config(&[("INPUT_MIGRATE-COMMAND", "npm run migrate")]);
+    let mut web = target("svc-web", "web");
+    web.in_flight = vec![
+        serde_json::from_value(serde_json::json!({"id": "d-9", "status": "BUILDING"})).unwrap(),
+    ];
+    let services = vec![web, target("svc-worker", "worker")];
+    let probes = plan::health_probes(&cfg, &services).unwrap();
+    let plan = plan::build(&cfg, scope(), services, probes, &[], None);
+    let at = plan
+        .steps
+        .iter()
+        .position(|s| matches!(s, Step::AwaitInFlight(_)))
+        .expect("an in-flight step");
+    assert!(matches!(plan.steps[at - 1], Step::PreDeployCommand(_)));
+    assert!(matches!(plan.steps[at + 1], Step::Deploy(_)));
+    let Step::AwaitInFlight(reqs) = &plan.steps[at] else {
+        unreachable!()
+    };
+    let ids: Vec<_> = reqs.iter().map(|r| r.target.service.id.as_str()).collect();
+    assert_eq!(ids, ["svc-web"]);
+    assert_eq!(reqs[0].timeout, cfg.deploy_timeout);
+    // Waiting changes nothing: the dry run lists the same changes as without it.
+    assert_eq!(plan.describe().len(), build(&cfg, &[]).describe().len());
+    // Nothing in flight: no step.
+    assert!(
+        !build(&cfg, &[])
+            .steps
+            .iter()
+            .any(|s| matches!(s, Step::AwaitInFlight(_)))
     );
 }

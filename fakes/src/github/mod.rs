@@ -2,6 +2,7 @@
 //! [`GitHubState`] and one [`Recorder`]; [`router`] mounts them all.
 
 pub mod comments;
+pub mod compare;
 pub mod deployments;
 pub mod faults;
 
@@ -22,6 +23,7 @@ pub struct World {
     pub comments: comments::CommentsWorld,
     /// Injected faults (stalls, failures, echoed tokens), checked before every route.
     pub faults: faults::Faults,
+    pub compare: compare::CompareWorld,
 }
 
 #[derive(Clone, Default)]
@@ -35,6 +37,7 @@ pub fn router(state: GitHubState) -> Router {
         .merge(checks::routes())
         .merge(deployments::routes())
         .merge(comments::routes())
+        .merge(compare::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             faults::apply,

@@ -141,14 +141,28 @@ pub async fn handle(
                     "serviceName": name,
                     "healthcheckPath": i.healthcheck_path,
                     "preDeployCommand": i.pre_deploy_command,
+                    "rootDirectory": i.root_directory,
+                    "watchPatterns": i.watch_patterns,
                     "source": { "image": i.image, "repo": i.repo },
                     "domains": { "customDomains": domains(&i.custom_domains), "serviceDomains": domains(&i.service_domains) },
                 } } })
             }
         },
+        "DeploymentTriggers" => {
+            let nodes = world
+                .triggers
+                .get(&(v("serviceId"), v("environmentId")))
+                .cloned()
+                .unwrap_or_default();
+            let edges: Vec<Value> = nodes.into_iter().map(|n| json!({ "node": n })).collect();
+            json!({ "data": { "deploymentTriggers": { "edges": edges } } })
+        }
         "Deployments" => {
             let input = vars.get("input").cloned().unwrap_or(Value::Null);
             let f = |k: &str| input.get(k).and_then(Value::as_str).map(str::to_string);
+            if let (Some(s), Some(e)) = (f("serviceId"), f("environmentId")) {
+                world.list_deployments_of(&s, &e);
+            }
             let statuses: Option<Vec<String>> = input
                 .pointer("/status/in")
                 .and_then(Value::as_array)

@@ -16,6 +16,8 @@ pub struct Instance {
     pub repo: Option<String>,
     pub custom_domains: Vec<String>,
     pub service_domains: Vec<String>,
+    pub root_directory: Option<String>,
+    pub watch_patterns: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -104,6 +106,13 @@ pub struct RailwayWorld {
     pub variables: HashMap<(String, String), serde_json::Map<String, Value>>,
     /// Operation name (or `"upload"`) → how its next answer is lost after it was processed.
     pub lose_answer: HashMap<String, super::faults::LostAnswer>,
+    /// (service id, environment id) → `deploymentTriggers` nodes (`{id, branch, checkSuites,
+    /// repository}`); none by default.
+    pub triggers: HashMap<(String, String), Vec<Value>>,
+    /// Deployments Railway's own autodeploy makes by itself: (service id, environment id,
+    /// commit, reads left), created (with the service's script) once the service's deployments
+    /// have been listed that many more times: a delay that does not depend on the machine's speed.
+    pub autodeploys: Vec<(String, String, String, u32)>,
 }
 
 pub const STANDARD_SCRIPT: &[&str] = &["QUEUED", "BUILDING", "DEPLOYING", "SUCCESS"];
@@ -147,6 +156,8 @@ impl RailwayWorld {
             step_every: None,
             variables: HashMap::new(),
             lose_answer: HashMap::new(),
+            triggers: HashMap::new(),
+            autodeploys: Vec::new(),
         };
         for (env_id, env_suffix) in [("env-prod", "prod"), ("env-stg", "stg")] {
             for (svc_id, svc) in [("svc-web", "web"), ("svc-worker", "worker")] {
@@ -159,6 +170,8 @@ impl RailwayWorld {
                         repo: Some("acme/shop".into()),
                         custom_domains: vec![],
                         service_domains: vec![format!("{svc}-{env_suffix}.up.railway.app")],
+                        root_directory: None,
+                        watch_patterns: vec![],
                     },
                 );
                 let id = format!("dep-old-{svc}-{env_suffix}");
@@ -209,6 +222,74 @@ impl RailwayWorld {
             steps: 0,
             created_at: None,
         });
+    }
+
+    /// A deployment someone else started, now `status`, that goes through `then` as it is read
+    /// (one step per read), with Railway's `meta`.
+    pub fn add_in_flight(
+        &mut self,
+        id: &str,
+        service_id: &str,
+        environment_id: &str,
+        status: &str,
+        then: &[&str],
+        meta: Value,
+    ) {
+        self.add_deployment(id, service_id, environment_id, status);
+        if let Some(d) = self.deployment_mut(id) {
+            d.script = then.iter().map(|s| s.to_string()).collect();
+            d.meta = meta;
+        }
+    }
+
+    /// Railway autodeploys `branch` of the service in the environment (`check_suites`: "Wait for
+    /// CI").
+    pub fn add_trigger(
+        &mut self,
+        service_id: &str,
+        environment_id: &str,
+        branch: &str,
+        check_suites: bool,
+    ) {
+        let node = json!({"id": format!("trig-{service_id}"), "branch": branch, "checkSuites": check_suites, "repository": "acme/shop"});
+        self.triggers
+            .entry((service_id.into(), environment_id.into()))
+            .or_default()
+            .push(node);
+    }
+
+    /// Railway's autodeploy makes a deployment of `sha` by itself, after the service's
+    /// deployments have been listed `reads` times (resolution lists them once).
+    pub fn autodeploy_after(
+        &mut self,
+        service_id: &str,
+        environment_id: &str,
+        sha: &str,
+        reads: u32,
+    ) {
+        self.autodeploys
+            .push((service_id.into(), environment_id.into(), sha.into(), reads));
+    }
+
+    /// One listing of `service_id`'s deployments in `environment_id`: creates the autodeploys due.
+    pub fn list_deployments_of(&mut self, service_id: &str, environment_id: &str) {
+        let mut due = Vec::new();
+        for a in self.autodeploys.iter_mut() {
+            if a.0 == service_id && a.1 == environment_id {
+                a.3 = a.3.saturating_sub(1);
+                if a.3 == 0 {
+                    due.push(a.2.clone());
+                }
+            }
+        }
+        self.autodeploys.retain(|a| a.3 > 0);
+        for sha in due {
+            self.start_deployment(
+                service_id,
+                environment_id,
+                json!({"commitHash": sha, "reason": "deploy"}),
+            );
+        }
     }
 
     /// Makes new deployments of `service_id` log these lines.

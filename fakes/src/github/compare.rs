@@ -1,0 +1,74 @@
+//! Fake GitHub commit comparison: `GET /repos/{o}/{r}/compare/{base}...{head}` answers the
+//! status and changed files scripted for that pair (files paginated like GitHub, `per_page` and
+//! `page` with a `Link` header), and 404 "Not Found" for a pair it does not know, as GitHub does
+//! for a commit it does not have.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{GitHubState, record};
+
+/// Scripted comparisons, by (base, head).
+#[derive(Debug, Default)]
+pub struct CompareWorld {
+    pub pairs: Vec<(String, String, String, Vec<String>)>,
+}
+
+impl CompareWorld {
+    /// GitHub compares `base...head` as `status` (`ahead`, `behind` ...) with these files changed.
+    pub fn script(&mut self, base: &str, head: &str, status: &str, files: &[&str]) {
+        let files = files.iter().map(|f| f.to_string()).collect();
+        self.pairs
+            .push((base.into(), head.into(), status.into(), files));
+    }
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    per_page: Option<usize>,
+    page: Option<usize>,
+}
+
+async fn compare(
+    State(s): State<GitHubState>,
+    Path((_o, _r, basehead)): Path<(String, String, String)>,
+    Query(q): Query<PageQuery>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    record(&s, &method, &uri, &headers, &[]);
+    let w = s.world.lock().unwrap_or_else(|e| e.into_inner());
+    let (base, head) = basehead.split_once("...").unwrap_or((&basehead, ""));
+    let Some((_, _, status, files)) = w
+        .compare
+        .pairs
+        .iter()
+        .find(|(b, h, _, _)| b == base && h == head)
+    else {
+        let body = json!({"message": "Not Found", "status": "404"});
+        return (StatusCode::NOT_FOUND, Json(body)).into_response();
+    };
+    let files: Vec<Value> = files
+        .iter()
+        .map(|f| json!({"filename": f, "status": "modified"}))
+        .collect();
+    let (slice, link) = super::page_of(&files, q.per_page, q.page, &uri, &headers);
+    let body =
+        json!({"status": status, "ahead_by": 1, "behind_by": 0, "files": slice, "commits": []});
+    let mut response = (StatusCode::OK, Json(body)).into_response();
+    if let Some(v) = link {
+        response.headers_mut().insert("link", v);
+    }
+    response
+}
+
+pub fn routes() -> Router<GitHubState> {
+    Router::new().route("/repos/{owner}/{repo}/compare/{basehead}", get(compare))
+}

@@ -1,0 +1,226 @@
+//! Resolution's order checks (reads only, before any change): for each service, the commit it
+//! serves and GitHub's comparison of that commit with the one this run deploys: one compare per
+//! distinct served commit (usually one per run), read once and used by the history check
+//! (`crate::stages::history`) and by `only-changed` (`crate::stages::changed`, from the same
+//! comparison's files). What they decide is handed to the plan as the services it holds
+//! back. GitHub unreadable (no token, an outage): a warning, and every service proceeds.
+
+use super::plan;
+use crate::config::{CommandKind, Config, Source};
+use crate::github::GitHub;
+use crate::github::compare::{self, Comparison, LastDeployment};
+use crate::railway::resolve::Scope;
+use crate::stages::ServiceTarget;
+use crate::stages::changed::{self, Changed, Watch};
+use crate::stages::history::{self, Held, ServedFrom, Verdict};
+use crate::stages::promote::Promotion;
+use crate::workflow;
+
+/// One service's commits, as the checks read them.
+#[derive(Clone, Debug)]
+struct Commits {
+    target: ServiceTarget,
+    /// The commit this run deploys to it (`None`: an image, or no commit known).
+    new: Option<String>,
+}
+
+/// The commit this run deploys to `target`: its promotion's, else the run's (`source: image`
+/// deploys no commit).
+fn new_commit(cfg: &Config, target: &ServiceTarget, promotions: &[Promotion]) -> Option<String> {
+    match promotions
+        .iter()
+        .find(|p| p.service_id == target.service.id)
+    {
+        Some(p) => p.commit_sha.clone(),
+        None if matches!(cfg.source, Source::Image { .. }) => None,
+        None => cfg.sha.clone(),
+    }
+}
+
+/// The comparisons read so far, by (served, new): one request (or one per page of files) each.
+#[derive(Default)]
+struct Compared(Vec<(String, String, Option<Comparison>)>);
+
+impl Compared {
+    /// GitHub's comparison of `served` with `new` (`Ok(None)`: a commit GitHub does not know).
+    async fn get(
+        &mut self,
+        gh: &GitHub,
+        cfg: &Config,
+        served: &str,
+        new: &str,
+    ) -> Result<Option<Comparison>, String> {
+        if let Some((_, _, found)) = self.0.iter().find(|(b, h, _)| b == served && h == new) {
+            return Ok(found.clone());
+        }
+        let found = compare::compare(gh, served, new, cfg.only_changed, &cfg.timing)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.0.push((served.into(), new.into(), found.clone()));
+        Ok(found)
+    }
+}
+
+/// Runs the order checks; the services they hold back, with the reason (noticed here).
+pub async fn check(
+    gh: Option<&GitHub>,
+    cfg: &Config,
+    scope: &Scope,
+    services: &[ServiceTarget],
+    promotions: &[Promotion],
+) -> Vec<Held> {
+    if !matches!(cfg.command, CommandKind::Deploy | CommandKind::Promote) {
+        return Vec::new();
+    }
+    let commits: Vec<Commits> = services
+        .iter()
+        .map(|t| Commits {
+            target: t.clone(),
+            new: new_commit(cfg, t, promotions),
+        })
+        .collect();
+    if commits.iter().all(|c| c.new.is_none()) && !cfg.only_changed {
+        return Vec::new();
+    }
+    let Some(gh) = gh else {
+        workflow::warning(
+            "no GitHub token: the served commit cannot be compared with this one, so a deploy of an older commit would not be noticed (and `only-changed` deploys every service). Pass `github-token`",
+        );
+        return Vec::new();
+    };
+    let environment = scope.environment.name.as_str();
+    let fallback = github_served(gh, cfg, environment, &commits).await;
+    let mut compared = Compared::default();
+    let mut held = Vec::new();
+    for c in &commits {
+        let comparison = match (c.new.as_deref(), &c.target.serving) {
+            // Nothing serves, or no commit is deployed: nothing to compare.
+            (None, _) | (_, None) => None,
+            (Some(new), Some(serving)) => {
+                let railway = serving.meta_str("commitHash");
+                let last = fallback.as_ref().map(|l| l.sha.as_str());
+                match history::served_commit(railway, last) {
+                    None => None,
+                    Some((served, from)) => match compared.get(gh, cfg, served, new).await {
+                        Ok(found) => Some(Served {
+                            served: served.to_string(),
+                            from,
+                            by_run: fallback.as_ref().and_then(|l| l.run_url.clone()),
+                            new: new.to_string(),
+                            found,
+                        }),
+                        Err(e) => {
+                            workflow::warning(format!(
+                                "could not compare commit {served} with {new} on GitHub ({e}); deploying without the order checks"
+                            ));
+                            None
+                        }
+                    },
+                }
+            }
+        };
+        if let Some(h) = judge_service(cfg, environment, &c.target, comparison.as_ref()) {
+            workflow::notice(&h.reason);
+            held.push(h);
+        }
+    }
+    held
+}
+
+/// A service's served commit and its comparison with the new one.
+struct Served {
+    served: String,
+    from: ServedFrom,
+    /// The run behind the last successful GitHub Deployment, when its status links one.
+    by_run: Option<String>,
+    new: String,
+    /// `None`: GitHub does not know one of the commits.
+    found: Option<Comparison>,
+}
+
+/// The history check, then `only-changed`, for one service: `Some` holds it back.
+fn judge_service(
+    cfg: &Config,
+    environment: &str,
+    target: &ServiceTarget,
+    served: Option<&Served>,
+) -> Option<Held> {
+    let name = target.service.name.as_str();
+    let held = |reason: String| Held {
+        service_id: target.service.id.clone(),
+        service_name: name.to_string(),
+        reason,
+    };
+    if let Some(s) = served {
+        let status = s.found.as_ref().map(|c| &c.status);
+        match history::judge(status, cfg.allow_downgrade) {
+            Verdict::Proceed => {}
+            Verdict::DowngradeAllowed => {
+                workflow::notice(history::downgrade_notice(
+                    name,
+                    environment,
+                    &s.new,
+                    &s.served,
+                ));
+            }
+            Verdict::Skip => {
+                return Some(held(history::skip_reason(
+                    name,
+                    environment,
+                    &s.new,
+                    &s.served,
+                    s.from,
+                    s.by_run.as_deref(),
+                )));
+            }
+        }
+    }
+    if !cfg.only_changed {
+        return None;
+    }
+    let files = served.and_then(|s| s.found.as_ref()?.files.as_deref());
+    let watch = Watch {
+        patterns: target.instance.watch_patterns.clone(),
+        root_directory: target.instance.root_directory.clone(),
+    };
+    match changed::decide(&watch, files) {
+        Changed::Yes(why) => {
+            workflow::info(format!("`only-changed`: deploying `{name}`: {why}"));
+            None
+        }
+        Changed::No(why) => {
+            let since = served.map(|s| plan::short(&s.served)).unwrap_or_default();
+            Some(held(format!(
+                "`only-changed`: nothing of `{name}` changed since commit {since} it serves in `{environment}` ({why})"
+            )))
+        }
+    }
+}
+
+/// The commit of the environment's last successful GitHub Deployment, read only when a service's
+/// serving deployment carries no commit in Railway (uploads); `None` when unknown or unreadable.
+async fn github_served(
+    gh: &GitHub,
+    cfg: &Config,
+    environment: &str,
+    commits: &[Commits],
+) -> Option<LastDeployment> {
+    let needed = commits.iter().any(|c| {
+        c.target
+            .serving
+            .as_ref()
+            .is_some_and(|d| d.meta_str("commitHash").is_none_or(str::is_empty))
+    });
+    if !needed {
+        return None;
+    }
+    match compare::last_successful_commit(gh, environment, &cfg.timing).await {
+        Ok(found) => found,
+        Err(e) => {
+            workflow::warning(format!(
+                "could not read the last GitHub Deployment of `{environment}` ({e}); a service whose deployment carries no commit in Railway is deployed without the check against older commits"
+            ));
+            None
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Resolution's look at Railway's own GitHub autodeploy (its deployment triggers), read only
+//! where it matters: with `source: railway` the run follows that autodeploy, so one that waits
+//! for CI ("Wait for CI", `checkSuites`) would wait for this very job while the job waits for
+//! Railway: refused before waiting (exit 2); none for the pushed branch is refused as well, since
+//! nothing would come. With another source on a branch push, an autodeploy of that branch means
+//! Railway deploys the commit a second time: a warning says so, and how to choose.
+
+use crate::config::{Config, Source};
+use crate::context::Trigger;
+use crate::railway::RailwayClient;
+use crate::railway::api::{self, DeploymentTrigger};
+use crate::railway::resolve::Scope;
+use crate::record::Ending;
+use crate::stages::ServiceTarget;
+use crate::workflow;
+
+/// What the triggers of one service mean for the run (pure).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Autodeploy {
+    /// Nothing to say.
+    Fine,
+    /// Another source, and Railway autodeploys the branch too.
+    Twice,
+    /// `source: railway` and Railway waits for this job's checks first.
+    WaitsForCi,
+    /// `source: railway` and Railway does not autodeploy the branch.
+    Off,
+}
+
+/// Judges a service's triggers for `branch` (`None`: not a branch push).
+pub fn judge(source: &Source, branch: Option<&str>, triggers: &[DeploymentTrigger]) -> Autodeploy {
+    let on_branch: Vec<&DeploymentTrigger> = triggers
+        .iter()
+        .filter(|t| branch.is_some() && t.branch.as_deref() == branch)
+        .collect();
+    match (source, on_branch.is_empty()) {
+        (Source::Railway, true) => Autodeploy::Off,
+        (Source::Railway, false) if on_branch.iter().any(|t| t.check_suites) => {
+            Autodeploy::WaitsForCi
+        }
+        (Source::Railway, false) => Autodeploy::Fine,
+        (_, false) => Autodeploy::Twice,
+        (_, true) => Autodeploy::Fine,
+    }
+}
+
+/// Reads each service's triggers when they matter, and refuses or warns (see the module).
+pub async fn check(
+    c: &RailwayClient,
+    cfg: &Config,
+    scope: &Scope,
+    services: &[ServiceTarget],
+) -> Result<(), Ending> {
+    let branch = match &cfg.trigger {
+        Trigger::BranchPush { branch } => Some(branch.as_str()),
+        _ => None,
+    };
+    let railway = cfg.source == Source::Railway;
+    // Another source only warns, on branch pushes that change something.
+    if !railway && (branch.is_none() || cfg.dry_run) {
+        return Ok(());
+    }
+    let env = scope.environment.name.as_str();
+    for t in services {
+        let name = t.service.name.as_str();
+        let read =
+            api::deployment_triggers(c, &scope.project.id, &scope.environment.id, &t.service.id)
+                .await;
+        let triggers = match read {
+            Ok(triggers) => triggers,
+            Err(e) if railway => {
+                return Err(Ending::Broken(format!(
+                    "could not read the deployment triggers of `{name}`: {e}"
+                )));
+            }
+            // Only a warning depended on them.
+            Err(e) => {
+                workflow::warning(format!(
+                    "could not read the deployment triggers of `{name}` ({e}); not checking whether Railway autodeploys this commit too"
+                ));
+                continue;
+            }
+        };
+        let on = branch.unwrap_or("(not a branch push)");
+        match judge(&cfg.source, branch, &triggers) {
+            Autodeploy::Fine => {}
+            Autodeploy::Twice => workflow::warning(format!(
+                "Railway's own autodeploy is on for branch `{on}` of `{name}` in `{env}`, so Railway deploys this commit as well. Choose one: turn the autodeploy off in Railway (service Settings → Source → disconnect the branch), or set `source: railway` to follow Railway's deploy instead of starting one"
+            )),
+            Autodeploy::WaitsForCi => {
+                return Err(Ending::InvalidInput(format!(
+                    "`source: railway`: Railway's \"Wait for CI\" is on for branch `{on}` of `{name}` in `{env}`, so Railway waits for this job's checks while this job waits for Railway. Turn \"Wait for CI\" off in Railway (service Settings → Source): this action's own gate (`wait-for-checks`) replaces it"
+                )));
+            }
+            Autodeploy::Off => {
+                return Err(Ending::InvalidInput(format!(
+                    "`source: railway`: Railway's autodeploy is not on for branch `{on}` of `{name}` in `{env}`, so Railway makes no deployment of this commit to follow. Connect the branch in Railway (service Settings → Source), or use `source: commit`"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trigger(branch: &str, check_suites: bool) -> DeploymentTrigger {
+        DeploymentTrigger {
+            id: "t".into(),
+            branch: Some(branch.into()),
+            check_suites,
+            repository: Some("acme/shop".into()),
+        }
+    }
+
+    #[test]
+    fn triggers_by_source_and_branch() {
+        let main = [trigger("main", false)];
+        let ci = [trigger("main", true)];
+        let other = [trigger("release", true)];
+        let commit = Source::Commit;
+        let railway = Source::Railway;
+        assert_eq!(judge(&commit, Some("main"), &main), Autodeploy::Twice);
+        assert_eq!(judge(&commit, Some("main"), &other), Autodeploy::Fine);
+        assert_eq!(judge(&commit, None, &main), Autodeploy::Fine);
+        assert_eq!(judge(&commit, Some("main"), &[]), Autodeploy::Fine);
+        assert_eq!(judge(&railway, Some("main"), &main), Autodeploy::Fine);
+        assert_eq!(judge(&railway, Some("main"), &ci), Autodeploy::WaitsForCi);
+        assert_eq!(judge(&railway, Some("main"), &other), Autodeploy::Off);
+        assert_eq!(judge(&railway, None, &main), Autodeploy::Off);
+    }
+}
