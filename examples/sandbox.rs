@@ -58,11 +58,14 @@ fn binary() -> Result<PathBuf, String> {
     if profile_dir.file_name().is_some_and(|n| n == "release") {
         build.arg("--release");
     }
-    // `cargo run` gives the example CARGO_MANIFEST_DIR, CARGO_PKG_*, CARGO_ENCODED_RUSTFLAGS...:
-    // an inner build that inherits them sees a changed environment and reruns build scripts.
+    // `cargo run` gives the example CARGO_MANIFEST_DIR, CARGO_PKG_*, CARGO_ENCODED_RUSTFLAGS...,
+    // and OUT_DIR (the package has a build script): an inner build that inherits them sees a
+    // changed environment and reruns build scripts (`ring`'s watches OUT_DIR), then the outer
+    // `cargo run` rebuilds them back.
     for (key, _) in std::env::vars_os() {
         if key.to_str().is_some_and(|k| {
-            k.starts_with("CARGO_") && !matches!(k, "CARGO_HOME" | "CARGO_TERM_COLOR")
+            (k.starts_with("CARGO_") && !matches!(k, "CARGO_HOME" | "CARGO_TERM_COLOR"))
+                || k == "OUT_DIR"
         }) {
             build.env_remove(&key);
         }
