@@ -1,5 +1,5 @@
-//! Resolution: every read the plan needs, before anything changes: the project and environment,
-//! each service's instance and the deployment serving it now, and for `command: promote` what
+//! Resolution: every read the plan needs, before anything changes: the project, environment and
+//! each service's instance (one request), the deployment serving each service now (one each), and for `command: promote` what
 //! passed in `from-environment`.
 
 use crate::config::Config;
@@ -36,18 +36,14 @@ pub async fn read(
     cfg: &Config,
     environment: &str,
 ) -> Result<(Scope, Vec<ServiceTarget>), ResolveError> {
-    let scope = resolve::scope(c, cfg.project.as_deref(), environment).await?;
+    let (scope, instances) = resolve::scope(c, cfg.project.as_deref(), environment).await?;
     let named =
         resolve::find_services(&scope.project, &cfg.services).map_err(ResolveError::Input)?;
     let mut services = Vec::new();
     for service in named {
-        let instance = api::service_instance(c, &service.id, &scope.environment.id).await.map_err(|e| {
-            if e.is_not_found() {
-                ResolveError::Input(format!("service `{}` has no instance in environment `{}`; add it to that environment in Railway first", service.name, scope.environment.name))
-            } else {
-                e.into()
-            }
-        })?;
+        let instance = resolve::find_instance(&instances, &service, &scope.environment)
+            .map_err(ResolveError::Input)?
+            .clone();
         let serving = serving_deployment(c, &scope, &service.id).await?;
         services.push(ServiceTarget {
             service,
