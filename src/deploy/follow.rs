@@ -65,20 +65,65 @@ const EARLY_INTERVAL: Duration = Duration::from_secs(5);
 /// The widest interval of any phase.
 const MAX_INTERVAL: Duration = Duration::from_secs(30);
 
-/// The next (unscaled) polling interval for a deployment seen `deploying` or not, `in_phase`
-/// after its phase was first seen. Each interval grows by half the time spent so far (a 1.5×
-/// geometric backoff, stated by elapsed time), capped at [`MAX_INTERVAL`]. Budget for a
-/// 10-minute deploy: 24 polls while it builds, at most 34 whatever the mix of phases.
+/// Polls the budget allows at once ...
+const BURST: f64 = 10.0;
+/// ... and one more per this much time: at most 10 + 600 / 25 = 34 polls in any 10 minutes,
+/// which with the deploy's other requests (upload, sockets, one read) stays within 40.
+const REFILL: Duration = Duration::from_secs(25);
+
+/// The next (unscaled) polling interval the phase asks for: a deployment seen `deploying` or
+/// not, `in_phase` after its phase was first seen. While DEPLOYING: [`DEPLOYING_INTERVAL`] for
+/// [`DEPLOYING_TIGHT_FOR`], then growing by half the time spent (a 1.5× backoff stated by elapsed
+/// time); before it: from 5 s, growing by a third of the time spent (slower, so a short build is
+/// still seen DEPLOYING). Capped at [`MAX_INTERVAL`]; [`Budget`] may stretch it.
 pub fn interval(deploying: bool, in_phase: Duration) -> Duration {
-    let (base, grown) = if deploying {
-        (
-            DEPLOYING_INTERVAL,
-            in_phase.saturating_sub(DEPLOYING_TIGHT_FOR),
-        )
+    let grown = if deploying {
+        DEPLOYING_INTERVAL + in_phase.saturating_sub(DEPLOYING_TIGHT_FOR) / 2
     } else {
-        (EARLY_INTERVAL, in_phase)
+        EARLY_INTERVAL + in_phase / 3
     };
-    (base + grown / 2).min(MAX_INTERVAL)
+    grown.min(MAX_INTERVAL)
+}
+
+/// The request budget of polling: a token bucket in program (unscaled) time, [`BURST`] polls
+/// at once and one more every [`REFILL`].
+#[derive(Clone, Debug)]
+pub struct Budget {
+    tokens: f64,
+    /// Program time of `tokens`.
+    at: Duration,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            tokens: BURST,
+            at: Duration::ZERO,
+        }
+    }
+}
+
+impl Budget {
+    /// Spends one poll at program time `now`.
+    pub fn spend(&mut self, now: Duration) {
+        self.tokens = self.tokens_at(now) - 1.0;
+        self.at = now;
+    }
+
+    fn tokens_at(&self, t: Duration) -> f64 {
+        let refilled = t.saturating_sub(self.at).as_secs_f64() / REFILL.as_secs_f64();
+        (self.tokens + refilled).min(BURST)
+    }
+
+    /// `wanted` (a wait from `now`), stretched so that the next poll has a token.
+    pub fn stretch(&self, now: Duration, wanted: Duration) -> Duration {
+        let short = 1.0 - self.tokens_at(now + wanted);
+        if short <= 0.0 {
+            wanted
+        } else {
+            wanted + REFILL.mul_f64(short)
+        }
+    }
 }
 
 /// Whether to stop at `until` (to try the websocket again) or keep polling to the deadline.
@@ -96,6 +141,7 @@ pub struct Poller {
     /// The phase the schedule follows, and when it was first seen.
     phase: Option<(bool, Instant)>,
     next_look: Option<tokio::time::Instant>,
+    budget: Budget,
     last_line: Option<(Instant, DeploymentStatus)>,
     approval_noticed: bool,
     last: Option<DeploymentStatus>,
@@ -108,6 +154,7 @@ impl Poller {
             started: Instant::now(),
             phase: None,
             next_look: None,
+            budget: Budget::default(),
             last_line: None,
             approval_noticed: false,
             last,
@@ -144,12 +191,16 @@ impl Poller {
         self.last = Some(status.clone());
     }
 
-    /// The unscaled wait before the next look (time in the phase counts unscaled too).
-    fn next_interval(&self, timing: &Timing) -> Duration {
-        match self.phase {
+    /// Spends one poll of the budget and answers the unscaled wait before the next look (time
+    /// counts unscaled too).
+    fn next_interval(&mut self, timing: &Timing) -> Duration {
+        let now = timing.unscaled(self.started.elapsed());
+        self.budget.spend(now);
+        let wanted = match self.phase {
             Some((deploying, since)) => interval(deploying, timing.unscaled(since.elapsed())),
             None => EARLY_INTERVAL,
-        }
+        };
+        self.budget.stretch(now, wanted)
     }
 
     /// Polls until final, the deadline, or `until` (then [`Polled::Paused`]; resuming keeps the
@@ -253,9 +304,20 @@ mod tests {
     }
 
     #[test]
+    fn the_budget_stretches_waits_once_the_burst_is_spent() {
+        let mut b = Budget::default();
+        for i in 0..10 {
+            b.spend(secs(i as f64));
+        }
+        // 10 spent by 9 s, 0.36 refilled: the next token comes at 9 + 0.64 × 25 = 25 s.
+        assert_eq!(b.stretch(secs(9.0), secs(4.0)).as_secs_f64().round(), 16.0);
+        assert_eq!(b.stretch(secs(9.0), secs(30.0)), secs(30.0));
+    }
+
+    #[test]
     fn building_starts_at_5_s_and_grows_to_30_s() {
         assert_eq!(interval(false, secs(0.0)), secs(5.0));
-        assert_eq!(interval(false, secs(10.0)), secs(10.0));
+        assert_eq!(interval(false, secs(15.0)), secs(10.0));
         assert_eq!(interval(false, secs(100.0)), MAX_INTERVAL);
     }
 
@@ -264,6 +326,7 @@ mod tests {
     /// deploy's requests), and how late the end is noticed.
     fn looks(building: f64, deploying: f64) -> (u32, f64) {
         let (mut t, mut n, mut phase) = (0.0, 0, (false, 0.0));
+        let mut budget = Budget::default();
         loop {
             n += 1;
             if t >= building + deploying {
@@ -273,7 +336,9 @@ mod tests {
             if d != phase.0 {
                 phase = (d, t);
             }
-            t += interval(phase.0, secs(t - phase.1)).as_secs_f64();
+            budget.spend(secs(t));
+            let wanted = interval(phase.0, secs(t - phase.1));
+            t += budget.stretch(secs(t), wanted).as_secs_f64();
         }
     }
 
@@ -291,7 +356,8 @@ mod tests {
             eprintln!("{b}+{d}: {n} polls");
             assert!(n <= 34, "{b}+{d}: {n} polls");
         }
-        for (b, d) in [(30.0, 15.0), (300.0, 25.0), (45.0, 30.0)] {
+        // The bench's one-minute deploy (15 s DEPLOYING) and longer ones.
+        for (b, d) in [(45.0, 15.0), (30.0, 15.0), (300.0, 25.0), (45.0, 30.0)] {
             let (_, late) = looks(b, d);
             assert!(late <= 4.0 + 1e-9, "{b}+{d}: noticed {late} s late");
         }

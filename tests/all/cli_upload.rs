@@ -246,6 +246,18 @@ async fn over_the_websocket_a_ten_minute_deploy_costs_at_most_10_requests() {
         rw.requests().len()
     );
     assert!(rw.requests().len() <= 10, "{}", rw.requests().len());
+    // Issue 14: the whole run costs at most 5 HTTP requests besides the 2 sockets: resolution in
+    // one request, the serving deployment, the upload, and one read after the health check (the
+    // status subscription's final event carries the deployment: no read after it).
+    assert_eq!(
+        rw.operations(),
+        ["ProjectToken", "Deployments", "Deployment"],
+        "{}",
+        run.log()
+    );
+    let http = rw.requests().len() - rw.upgrades().len();
+    assert!(http <= 5, "{http} HTTP requests besides the sockets");
+    assert_eq!(rw.upgrades().len(), 2);
     assert_no_token(&run);
 }
 
