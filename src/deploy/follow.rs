@@ -59,7 +59,7 @@ impl FollowOptions<'_> {
 /// While DEPLOYING, the interval stays at [`DEPLOYING_INTERVAL`] this long, then widens.
 const DEPLOYING_TIGHT_FOR: Duration = Duration::from_secs(30);
 /// The interval once DEPLOYING: a final status is noticed within it (plus one request).
-pub const DEPLOYING_INTERVAL: Duration = Duration::from_secs(4);
+pub const DEPLOYING_INTERVAL: Duration = Duration::from_secs(3);
 /// The first interval while queued, building or waiting.
 const EARLY_INTERVAL: Duration = Duration::from_secs(5);
 /// The widest interval of any phase.
@@ -297,7 +297,7 @@ mod tests {
     fn deploying_is_polled_tightly_then_wider() {
         assert_eq!(interval(true, secs(0.0)), DEPLOYING_INTERVAL);
         assert_eq!(interval(true, secs(29.0)), DEPLOYING_INTERVAL);
-        assert_eq!(interval(true, secs(40.0)), secs(9.0));
+        assert_eq!(interval(true, secs(40.0)), secs(8.0));
         assert_eq!(interval(true, secs(600.0)), MAX_INTERVAL);
         // A final status is noticed within 5 s of the end of a DEPLOYING phase under 30 s.
         assert!(DEPLOYING_INTERVAL < secs(5.0));
@@ -359,7 +359,7 @@ mod tests {
         // The bench's one-minute deploy (15 s DEPLOYING) and longer ones.
         for (b, d) in [(45.0, 15.0), (30.0, 15.0), (300.0, 25.0), (45.0, 30.0)] {
             let (_, late) = looks(b, d);
-            assert!(late <= 4.0 + 1e-9, "{b}+{d}: noticed {late} s late");
+            assert!(late <= 3.0 + 1e-9, "{b}+{d}: noticed {late} s late");
         }
     }
 }
