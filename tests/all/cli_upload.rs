@@ -314,6 +314,13 @@ async fn two_services_with_one_path_get_identical_archives_and_their_own_groups(
     services.sort();
     assert_eq!(services, ["serviceId=svc-web", "serviceId=svc-worker"]);
     assert_eq!(uploads[0].body, uploads[1].body, "byte-identical archives");
+    // Proportional budget (issue 14): one resolution request for both, then per service the
+    // serving deployment, the upload and the read after the health check; two sockets each.
+    let ops = rw.operations();
+    assert_eq!(ops.iter().filter(|o| *o == "ProjectToken").count(), 1);
+    let http = rw.requests().len() - rw.upgrades().len();
+    assert!(http <= 1 + 3 * 2, "{http} HTTP requests: {ops:?}");
+    assert!(rw.upgrades().len() <= 2 * 2, "{}", rw.upgrades().len());
     assert_eq!(run.stdout.matches("uploaded ").count(), 2, "{}", run.stdout);
     for svc in ["web", "worker"] {
         let title = format!("Railway logs: {svc}");
