@@ -7,20 +7,34 @@
 #                              refused, a deployment scripted to reach SUCCESS 60 s after it
 #                              starts, real time (no time scale), health probe on the local app:
 #                              prints the delay between the fake's final status and the process
-#                              exit, and the request count (the "before" of the polling work).
+#                              exit, and the request count; and the same for a 20 s deploy over
+#                              the websocket.
+#   bench/deploy.sh --from DIR [--polling]   the binary and fake already built in checkout DIR
+#                              (e.g. a worktree of the parent commit, for before/after runs)
+# Both cases print the fake's request count (HTTP requests, of which websocket upgrades).
 # Target (issue 2): peak RSS <= 30 MB for the release binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=release
 polling=false
-for arg in "$@"; do
-  case "$arg" in
+from=""
+while [ $# -gt 0 ]; do
+  case "$1" in
     --debug) profile=debug ;;
     --polling) polling=true ;;
+    --from) from="$2"; shift ;;
   esac
+  shift
 done
-if [ "$profile" = release ]; then cargo build --quiet --release --bin railway-deploy; else cargo build --quiet --bin railway-deploy; fi
-cargo build --quiet --example fake_railway
+if [ -n "$from" ]; then
+  cd "$from"
+elif [ "$profile" = release ]; then
+  cargo build --quiet --release --bin railway-deploy
+  cargo build --quiet --example fake_railway
+else
+  cargo build --quiet --bin railway-deploy
+  cargo build --quiet --example fake_railway
+fi
 bin="target/$profile/railway-deploy"
 work=$(mktemp -d)
 trap 'exec 3>&- 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -52,9 +66,19 @@ stop_fake
 rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time")
 wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time")
 size=$(stat -c %s "$bin")
-echo "deploy of 2 services ($profile binary, $(( size / 1024 )) KiB): peak RSS $(( rss_kb / 1024 )) MB, wall $wall, status $(status)"
+requests=$(sed -n 's/^fake Railway served //p' "$work/fake")
+echo "deploy of 2 services ($profile binary, $(( size / 1024 )) KiB): peak RSS $(( rss_kb / 1024 )) MB, wall $wall, $requests, status $(status)"
 
 if [ "$polling" = true ]; then
+  start_fake --deploy-secs 20
+  run INPUT_SERVICE=web INPUT_HEALTH-URL="$health"
+  exited_ms=$(( $(date +%s%N) / 1000000 ))
+  stop_fake
+  due_ms=$(awk '/final status of dep-new-/ {print $NF; exit}' "$work/fake")
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time")
+  requests=$(sed -n 's/^fake Railway served //p' "$work/fake")
+  echo "websocket, 20 s deploy of 1 service: wall $wall, exit $(( exited_ms - due_ms )) ms after the final status, $requests, status $(status)"
+
   start_fake --no-websocket --deploy-secs 60
   run INPUT_SERVICE=web INPUT_HEALTH-URL="$health"
   exited_ms=$(( $(date +%s%N) / 1000000 ))

@@ -30,6 +30,11 @@ impl Timing {
         d.mul_f64(self.scale)
     }
 
+    /// The inverse of [`Timing::scaled`]: how much program time a real duration stands for.
+    pub fn unscaled(&self, d: Duration) -> Duration {
+        d.div_f64(self.scale)
+    }
+
     pub async fn sleep(&self, d: Duration) {
         tokio::time::sleep(self.scaled(d)).await
     }

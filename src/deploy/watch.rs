@@ -12,8 +12,11 @@ use serde_json::json;
 use tokio::time::Instant;
 use url::Url;
 
-use super::follow::{self, FollowOptions, Followed};
+use std::time::Duration;
+
+use super::follow::{self, FollowOptions, Followed, Polled, Poller};
 use crate::railway::RailwayClient;
+use crate::railway::api::Deployment;
 use crate::railway::auth::RailwayToken;
 use crate::railway::status::{DeploymentStatus, Phase, in_subscription_event};
 use crate::railway::subscription::{Event, Subscriptions, messages};
@@ -52,23 +55,44 @@ pub struct WatchRequest<'a> {
 pub async fn watch_status(
     req: WatchRequest<'_>,
     is_final: impl Fn(&DeploymentStatus) -> bool,
-    mut on_status: impl FnMut(&DeploymentStatus),
+    on_status: impl FnMut(&DeploymentStatus),
 ) -> WatchEnd {
+    watch(req, is_final, on_status).await.0
+}
+
+/// The deployment as the final event carried it, when the event held every field a
+/// `deployment(id)` read selects (`createdAt` is never null in Railway's schema, so its presence
+/// says the fragment was served): then no read is needed.
+fn deployment_in(payload: &serde_json::Value) -> Option<Deployment> {
+    let d = payload.pointer("/data/deployment")?;
+    d.get("createdAt")?.as_str()?;
+    serde_json::from_value(d.clone()).ok()
+}
+
+/// [`watch_status`], also answering the final event's deployment (see [`deployment_in`]).
+async fn watch(
+    req: WatchRequest<'_>,
+    is_final: impl Fn(&DeploymentStatus) -> bool,
+    mut on_status: impl FnMut(&DeploymentStatus),
+) -> (WatchEnd, Option<Deployment>) {
+    let end = |e: WatchEnd| (e, None);
     let mut last: Option<DeploymentStatus> = None;
     let connect = Subscriptions::connect(req.api_url, req.token, &req.timing);
     let mut subs = match tokio::time::timeout_at(req.deadline, connect).await {
-        Err(_) => return WatchEnd::Deadline { last_status: None },
+        Err(_) => return end(WatchEnd::Deadline { last_status: None }),
         Ok(Err(e)) => {
-            return WatchEnd::Fallback {
+            return end(WatchEnd::Fallback {
                 last_status: None,
                 reason: e.to_string(),
-            };
+            });
         }
         Ok(Ok(s)) => s,
     };
-    let fallback = |last: Option<DeploymentStatus>, reason: String| WatchEnd::Fallback {
-        last_status: last,
-        reason,
+    let fallback = |last: Option<DeploymentStatus>, reason: String| {
+        end(WatchEnd::Fallback {
+            last_status: last,
+            reason,
+        })
     };
     let id = match subs
         .subscribe(
@@ -85,7 +109,7 @@ pub async fn watch_status(
             e = subs.next() => e,
             _ = tokio::time::sleep_until(req.deadline) => {
                 subs.close().await;
-                return WatchEnd::Deadline { last_status: last };
+                return end(WatchEnd::Deadline { last_status: last });
             }
         };
         match event {
@@ -103,7 +127,7 @@ pub async fn watch_status(
                 }
                 if is_final(&status) {
                     subs.close().await;
-                    return WatchEnd::Final { status };
+                    return (WatchEnd::Final { status }, deployment_in(&payload));
                 }
             }
             Ok(Some(Event::Error { id: eid, errors })) if eid == id => {
@@ -146,18 +170,78 @@ where
     }
 }
 
+/// Tries of the status socket after the first one failed (each one HTTP request).
+const SOCKET_RETRIES: u32 = 2;
+/// Polling time before the first retry of the socket (scaled); it doubles for the next.
+const SOCKET_RETRY_AFTER: Duration = Duration::from_secs(20);
+
 /// The pipeline's follow step: the subscription first (status changes printed as they happen,
-/// the NEEDS_APPROVAL notice once), then one `deployment(id)` read through [`follow::poll`] for
-/// the verdict and the deployment's details. When the socket fails or closes early, `poll`
-/// simply carries on polling until the deadline; at the deadline it reads the status once more,
-/// so a timeout names the real state. Final means what `DeploymentStatus::phase` says it means.
+/// the NEEDS_APPROVAL notice once); its final event carries the deployment's details, so no read
+/// follows it (unless the event lacked them). When the socket fails or closes early, a
+/// [`follow::Poller`] takes over on the phase's schedule, and the socket is tried again
+/// ([`SOCKET_RETRIES`] times, with backoff) between polls. At the deadline the status is read
+/// once more, so a timeout names the real state. Final means what `DeploymentStatus::phase` says.
 pub async fn follow_deployment(
     c: &RailwayClient,
     deployment_id: &str,
     opts: &FollowOptions<'_>,
 ) -> Followed {
     let started = std::time::Instant::now();
-    let mut approval_noticed = false;
+    let approval_noticed = std::cell::Cell::new(false);
+    let mut poller: Option<Poller> = None;
+    let mut retry_after = SOCKET_RETRY_AFTER;
+    for attempt in 0..=SOCKET_RETRIES {
+        let (end, deployment) = subscribe(c, deployment_id, opts, started, &approval_noticed).await;
+        let polled = match (end, deployment) {
+            (WatchEnd::Final { status }, Some(d)) => Polled::Done(Followed::Final {
+                status,
+                deployment: Box::new(d),
+                elapsed: started.elapsed(),
+            }),
+            (
+                WatchEnd::Fallback {
+                    reason,
+                    last_status,
+                },
+                _,
+            ) => {
+                if attempt == 0 {
+                    super::printer::progress(format!(
+                        "{}: live status unavailable ({reason}); polling instead",
+                        opts.label
+                    ));
+                }
+                let p = poller.get_or_insert_with(|| Poller::new(last_status));
+                let until = (attempt < SOCKET_RETRIES)
+                    .then(|| Instant::now() + c.timing().scaled(retry_after));
+                retry_after *= 2;
+                p.run(c, deployment_id, opts, until).await
+            }
+            // A final event without the details, or the deadline: one read says the real state.
+            _ => {
+                poller
+                    .get_or_insert_with(|| Poller::new(None))
+                    .run(c, deployment_id, opts, None)
+                    .await
+            }
+        };
+        if let Polled::Done(f) = polled {
+            return with_elapsed(f, started);
+        }
+    }
+    // The last try ran without `until`: the poller ended it. Unreachable in practice; one more
+    // poll (to the deadline) keeps the answer honest rather than guessed.
+    with_elapsed(follow::poll(c, deployment_id, opts).await, started)
+}
+
+/// One subscription to the deployment's status, printing changes and the approval notice.
+async fn subscribe(
+    c: &RailwayClient,
+    deployment_id: &str,
+    opts: &FollowOptions<'_>,
+    started: std::time::Instant,
+    approval_noticed: &std::cell::Cell<bool>,
+) -> (WatchEnd, Option<Deployment>) {
     let req = WatchRequest {
         api_url: c.api_url(),
         token: c.token(),
@@ -165,13 +249,12 @@ pub async fn follow_deployment(
         timing: *c.timing(),
         deadline: Instant::from_std(opts.deadline),
     };
-    let end = watch_status(
+    watch(
         req,
         |s| matches!(s.phase(), Phase::Live | Phase::Failed(_)),
         |status| {
             opts.note(status);
-            if status.phase() == Phase::AwaitingApproval && !approval_noticed {
-                approval_noticed = true;
+            if status.phase() == Phase::AwaitingApproval && !approval_noticed.replace(true) {
                 workflow::notice(format!(
                     "{}: deployment {deployment_id} needs approval in Railway before it can proceed; someone with access must approve it in the dashboard",
                     opts.label
@@ -185,14 +268,12 @@ pub async fn follow_deployment(
             ));
         },
     )
-    .await;
-    if let WatchEnd::Fallback { reason, .. } = &end {
-        super::printer::progress(format!(
-            "{}: live status unavailable ({reason}); polling instead",
-            opts.label
-        ));
-    }
-    match follow::poll(c, deployment_id, opts).await {
+    .await
+}
+
+/// `followed` with the time since the follow step started.
+fn with_elapsed(followed: Followed, started: std::time::Instant) -> Followed {
+    match followed {
         Followed::Final {
             status, deployment, ..
         } => Followed::Final {

@@ -1,13 +1,13 @@
-//! Resolution: every read the plan needs, before anything changes: the project and environment,
-//! each service's instance and the deployment serving it now, the database URL of `migrations`
-//! (checked like `database-url`), for `command: rollback` the `to` deployment (it must exist and
-//! be the service's), and for `command: promote` what passed in `from-environment`.
+//! Resolution: every read the plan needs, before anything changes: the project, environment and
+//! each service's instance (one request), the deployments serving and in flight for each service
+//! (one request each), the database URL of `migrations` (checked like `database-url`), for
+//! `command: rollback` the `to` deployment (it must exist and be the service's), and for
+//! `command: promote` what passed in `from-environment`.
 
 use crate::config::{Config, database_url};
 use crate::context::Trigger;
 use crate::migrate::variable;
 use crate::railway::RailwayClient;
-use crate::railway::api;
 use crate::railway::resolve::{self, ResolveError, Scope};
 use crate::record::Ending;
 use crate::secret::Secret;
@@ -22,18 +22,14 @@ pub async fn read(
     cfg: &Config,
     environment: &str,
 ) -> Result<(Scope, Vec<ServiceTarget>), ResolveError> {
-    let scope = resolve::scope(c, cfg.project.as_deref(), environment).await?;
+    let (scope, instances) = resolve::scope(c, cfg.project.as_deref(), environment).await?;
     let named =
         resolve::find_services(&scope.project, &cfg.services).map_err(ResolveError::Input)?;
     let mut services = Vec::new();
     for service in named {
-        let instance = api::service_instance(c, &service.id, &scope.environment.id).await.map_err(|e| {
-            if e.is_not_found() {
-                ResolveError::Input(format!("service `{}` has no instance in environment `{}`; add it to that environment in Railway first", service.name, scope.environment.name))
-            } else {
-                e.into()
-            }
-        })?;
+        let instance = resolve::find_instance(&instances, &service, &scope.environment)
+            .map_err(ResolveError::Input)?
+            .clone();
         // One request: the serving deployment and the ones in flight.
         let current = in_flight::read_current(c, &scope, &service.id).await?;
         services.push(ServiceTarget {

@@ -139,34 +139,122 @@ pub struct StatusFilter {
     pub any_of: Vec<DeploymentStatus>,
 }
 
-pub async fn project_token(c: &RailwayClient) -> Result<ProjectTokenInfo, RailwayError> {
+/// What one resolution request answers: the project, and the service instances of the
+/// environments it read them for (every environment with an account token; the token's one with
+/// a project token).
+#[derive(Clone, Debug)]
+pub struct ProjectRead {
+    pub project: Project,
+    /// (environment id, the instances of that environment).
+    pub instances: Vec<(String, Vec<ServiceInstance>)>,
+}
+
+impl ProjectRead {
+    /// The service instances of `environment_id` (empty when they were not read or there are none).
+    pub fn instances_of(&self, environment_id: &str) -> &[ServiceInstance] {
+        self.instances
+            .iter()
+            .find(|(id, _)| id == environment_id)
+            .map(|(_, list)| list.as_slice())
+            .unwrap_or(&[])
+    }
+}
+
+#[derive(Deserialize)]
+struct RawProject {
+    id: String,
+    name: String,
+    environments: Edges<Named>,
+    services: Edges<Named>,
+}
+
+impl RawProject {
+    fn into_project(self) -> Project {
+        Project {
+            id: self.id,
+            name: self.name,
+            environments: self.environments.nodes(),
+            services: self.services.nodes(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EnvironmentInstances {
+    id: String,
+    service_instances: Edges<ServiceInstance>,
+}
+
+/// The project token's scope, project and the instances of its environment: one request.
+pub async fn project_token(
+    c: &RailwayClient,
+) -> Result<(ProjectTokenInfo, ProjectRead), RailwayError> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Raw {
+        project_id: String,
+        environment_id: String,
+        project: RawProject,
+        environment: EnvironmentInstances,
+    }
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Data {
-        project_token: ProjectTokenInfo,
+        project_token: Raw,
     }
     let d: Data = c.execute(&ops::PROJECT_TOKEN, &json!({})).await?;
-    Ok(d.project_token)
+    let t = d.project_token;
+    let info = ProjectTokenInfo {
+        project_id: t.project_id,
+        environment_id: t.environment_id,
+    };
+    let read = ProjectRead {
+        project: t.project.into_project(),
+        instances: vec![(t.environment.id, t.environment.service_instances.nodes())],
+    };
+    Ok((info, read))
 }
 
-pub async fn project(c: &RailwayClient, id: &str) -> Result<Project, RailwayError> {
+/// A project with its environments, services and every environment's instances: one request.
+pub async fn project(c: &RailwayClient, id: &str) -> Result<ProjectRead, RailwayError> {
     #[derive(Deserialize)]
     struct Raw {
         id: String,
         name: String,
-        environments: Edges<Named>,
+        environments: Edges<EnvironmentNode>,
         services: Edges<Named>,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct EnvironmentNode {
+        name: String,
+        #[serde(flatten)]
+        instances: EnvironmentInstances,
     }
     #[derive(Deserialize)]
     struct Data {
         project: Raw,
     }
     let d: Data = c.execute(&ops::PROJECT, &json!({ "id": id })).await?;
-    Ok(Project {
-        id: d.project.id,
-        name: d.project.name,
-        environments: d.project.environments.nodes(),
-        services: d.project.services.nodes(),
+    let p = d.project;
+    let mut environments = Vec::new();
+    let mut instances = Vec::new();
+    for e in p.environments.nodes() {
+        environments.push(Named {
+            id: e.instances.id.clone(),
+            name: e.name,
+        });
+        instances.push((e.instances.id, e.instances.service_instances.nodes()));
+    }
+    Ok(ProjectRead {
+        project: Project {
+            id: p.id,
+            name: p.name,
+            environments,
+            services: p.services.nodes(),
+        },
+        instances,
     })
 }
 

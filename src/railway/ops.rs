@@ -1,6 +1,6 @@
 //! Every Railway GraphQL operation the action sends, each loaded from its own `.graphql` file
 //! under `ops/` (validated in CI against Railway's real schema). Operations that use the shared
-//! `DeploymentFields` fragment carry its text too.
+//! `DeploymentFields` (or `ServiceInstanceFields`) fragment carry its text too.
 
 /// Query or mutation: decides whether a failed attempt may be repeated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,9 +31,9 @@ op!(
     PROJECT_TOKEN,
     "ProjectToken",
     Query,
-    "project_token.graphql"
+    "project_token.graphql",
+    "service_instance_fields.graphql"
 );
-op!(PROJECT, "Project", Query, "project.graphql");
 op!(
     DEPLOYMENT_TRIGGERS,
     "DeploymentTriggers",
@@ -41,10 +41,18 @@ op!(
     "deployment_triggers.graphql"
 );
 op!(
+    PROJECT,
+    "Project",
+    Query,
+    "project.graphql",
+    "service_instance_fields.graphql"
+);
+op!(
     SERVICE_INSTANCE,
     "ServiceInstance",
     Query,
-    "service_instance.graphql"
+    "service_instance.graphql",
+    "service_instance_fields.graphql"
 );
 op!(
     DEPLOYMENTS,
@@ -99,8 +107,11 @@ op!(
 );
 
 /// Subscriptions, sent over the websocket (`crate::railway::subscription`).
-pub const DEPLOYMENT_STATUS_SUBSCRIPTION: &str =
-    include_str!("ops/deployment_status.subscription.graphql");
+pub const DEPLOYMENT_STATUS_SUBSCRIPTION: &str = concat!(
+    include_str!("ops/deployment_status.subscription.graphql"),
+    "\n",
+    include_str!("ops/deployment_fields.graphql")
+);
 pub const BUILD_LOGS_SUBSCRIPTION: &str = include_str!("ops/build_logs.subscription.graphql");
 pub const DEPLOYMENT_LOGS_SUBSCRIPTION: &str =
     include_str!("ops/deployment_logs.subscription.graphql");
@@ -114,7 +125,6 @@ mod tests {
         for op in [
             PROJECT_TOKEN,
             PROJECT,
-            SERVICE_INSTANCE,
             DEPLOYMENTS,
             DEPLOYMENT,
             SERVICE_INSTANCE_DEPLOY,

@@ -1,8 +1,10 @@
 //! Resolves what the user named to Railway ids: the project (from the project token, or the
 //! `project` input), the environment (by id or exact name) and services (by id or case-insensitive
-//! name). A miss says what exists, so the fix is obvious.
+//! name). A miss says what exists, so the fix is obvious. The project, the environment and the
+//! environment's service instances come from one request (`ProjectToken` with a project token,
+//! `Project` with an account token).
 
-use super::api::{self, Named, Project};
+use super::api::{self, Named, Project, ServiceInstance};
 use super::auth::RailwayToken;
 use super::client::{RailwayClient, RailwayError};
 
@@ -68,15 +70,19 @@ pub fn find_services(project: &Project, wanted: &[String]) -> Result<Vec<Named>,
     ))
 }
 
-/// Resolves the project and the environment named `environment` (name or id).
+/// Resolves the project and the environment named `environment` (name or id), with that
+/// environment's service instances.
 pub async fn scope(
     c: &RailwayClient,
     project_input: Option<&str>,
     environment: &str,
-) -> Result<Scope, ResolveError> {
-    let token_scope = match c.token() {
-        RailwayToken::Project(_) => Some(api::project_token(c).await?),
-        RailwayToken::Account(_) => None,
+) -> Result<(Scope, Vec<ServiceInstance>), ResolveError> {
+    let (token_scope, mut read) = match c.token() {
+        RailwayToken::Project(_) => {
+            let (info, read) = api::project_token(c).await?;
+            (Some(info), Some(read))
+        }
+        RailwayToken::Account(_) => (None, None),
     };
     let project_id = match (&token_scope, project_input) {
         (Some(t), Some(p)) if t.project_id != p => {
@@ -93,16 +99,20 @@ pub async fn scope(
             ));
         }
     };
-    let project = match api::project(c, &project_id).await {
-        Ok(p) => p,
-        Err(e) if e.is_not_found() => {
-            return Err(ResolveError::Input(format!(
-                "project `{project_id}` not found, or this token cannot see it; check input `project`"
-            )));
-        }
-        Err(e) => return Err(e.into()),
+    let read = match read.take() {
+        Some(r) => r,
+        None => match api::project(c, &project_id).await {
+            Ok(p) => p,
+            Err(e) if e.is_not_found() => {
+                return Err(ResolveError::Input(format!(
+                    "project `{project_id}` not found, or this token cannot see it; check input `project`"
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        },
     };
-    let env = find_environment(&project, environment)
+    let project = &read.project;
+    let env = find_environment(project, environment)
         .map_err(ResolveError::Input)?
         .clone();
     if let Some(t) = &token_scope
@@ -119,10 +129,31 @@ pub async fn scope(
             env.name
         )));
     }
-    Ok(Scope {
-        project,
-        environment: env,
-    })
+    let instances = read.instances_of(&env.id).to_vec();
+    Ok((
+        Scope {
+            project: read.project,
+            environment: env,
+        },
+        instances,
+    ))
+}
+
+/// The instance of `service` among `instances` (those of the run's environment).
+pub fn find_instance<'a>(
+    instances: &'a [ServiceInstance],
+    service: &Named,
+    environment: &Named,
+) -> Result<&'a ServiceInstance, String> {
+    instances
+        .iter()
+        .find(|i| i.service_id == service.id)
+        .ok_or_else(|| {
+            format!(
+                "service `{}` has no instance in environment `{}`; add it to that environment in Railway first",
+                service.name, environment.name
+            )
+        })
 }
 
 #[cfg(test)]

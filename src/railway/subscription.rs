@@ -1,7 +1,9 @@
 //! Owns Railway's websocket subscriptions: the `graphql-transport-ws` protocol over
 //! tokio-tungstenite (HTTP/1.1 upgrade, which Railway requires; rustls through the process's ring
 //! provider). The Railway token rides on the upgrade request and in `connection_init`; the socket
-//! is kept alive with protocol pings and declared dead when nothing arrives for three intervals.
+//! is kept alive with protocol pings and declared dead when nothing arrives for three intervals
+//! (never less than [`IDLE_FLOOR`] of real time: network latency does not shrink with the clock
+//! scale, so a scaled silence bound would kill healthy sockets on a loaded machine).
 //! Several subscriptions share one socket; each yields JSON payloads tagged with its id.
 
 use std::time::Duration;
@@ -25,6 +27,8 @@ pub const PROTOCOL: &str = "graphql-transport-ws";
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
 /// Protocol ping interval (scaled by `Timing`); silence for three of them means a dead socket.
 const KEEPALIVE: Duration = Duration::from_secs(20);
+/// The shortest silence that declares a socket dead (real time, not scaled).
+pub const IDLE_FLOOR: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum SubscriptionError {
@@ -72,6 +76,8 @@ pub struct Subscriptions {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     next_id: u64,
     keepalive: Duration,
+    /// Silence longer than this means a dead socket.
+    idle_after: Duration,
     last_seen: Instant,
     next_ping: Instant,
     secret: RailwayToken,
@@ -140,6 +146,7 @@ impl Subscriptions {
             ws,
             next_id: 0,
             keepalive,
+            idle_after: (keepalive * 3).max(IDLE_FLOOR),
             last_seen: now,
             next_ping: now + keepalive,
             secret: token.clone(),
@@ -168,7 +175,7 @@ impl Subscriptions {
             let msg = tokio::select! {
                 m = self.ws.next() => m,
                 _ = tokio::time::sleep_until(self.next_ping) => {
-                    if self.last_seen.elapsed() > self.keepalive * 3 {
+                    if self.last_seen.elapsed() > self.idle_after {
                         return Err(SubscriptionError::Idle);
                     }
                     self.next_ping = Instant::now() + self.keepalive;

@@ -246,6 +246,18 @@ async fn over_the_websocket_a_ten_minute_deploy_costs_at_most_10_requests() {
         rw.requests().len()
     );
     assert!(rw.requests().len() <= 10, "{}", rw.requests().len());
+    // Issue 14: the whole run costs at most 5 HTTP requests besides the 2 sockets: resolution in
+    // one request, the serving deployment, the upload, and one read after the health check (the
+    // status subscription's final event carries the deployment: no read after it).
+    assert_eq!(
+        rw.operations(),
+        ["ProjectToken", "Deployments", "Deployment"],
+        "{}",
+        run.log()
+    );
+    let http = rw.requests().len() - rw.upgrades().len();
+    assert!(http <= 5, "{http} HTTP requests besides the sockets");
+    assert_eq!(rw.upgrades().len(), 2);
     assert_no_token(&run);
 }
 
@@ -279,8 +291,9 @@ async fn without_websockets_a_ten_minute_deploy_polls_within_40_requests() {
         "{} requests for the deploy ({reads} polls)",
         deploy.len()
     );
-    // A refused socket is not retried: one upgrade for status, one for logs.
-    assert_eq!(rw.upgrades().len(), 2);
+    // The log socket is not retried once refused; the status socket is tried twice more
+    // (with backoff) while polling: one upgrade for logs, three for status.
+    assert_eq!(rw.upgrades().len(), 4);
     assert_no_token(&run);
 }
 
@@ -301,6 +314,13 @@ async fn two_services_with_one_path_get_identical_archives_and_their_own_groups(
     services.sort();
     assert_eq!(services, ["serviceId=svc-web", "serviceId=svc-worker"]);
     assert_eq!(uploads[0].body, uploads[1].body, "byte-identical archives");
+    // Proportional budget (issue 14): one resolution request for both, then per service the
+    // serving deployment, the upload and the read after the health check; two sockets each.
+    let ops = rw.operations();
+    assert_eq!(ops.iter().filter(|o| *o == "ProjectToken").count(), 1);
+    let http = rw.requests().len() - rw.upgrades().len();
+    assert!(http <= 1 + 3 * 2, "{http} HTTP requests: {ops:?}");
+    assert!(rw.upgrades().len() <= 2 * 2, "{}", rw.upgrades().len());
     assert_eq!(run.stdout.matches("uploaded ").count(), 2, "{}", run.stdout);
     for svc in ["web", "worker"] {
         let title = format!("Railway logs: {svc}");

@@ -37,6 +37,10 @@ struct World {
 }
 
 async fn world() -> World {
+    world_at(SCALE).await
+}
+
+async fn world_at(scale: f64) -> World {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let state = RailwayState {
         world: Arc::new(Mutex::new(RailwayWorld::standard())),
@@ -57,7 +61,7 @@ async fn world() -> World {
     let client = RailwayClient::new(
         api,
         RailwayToken::Project(Secret::new("tok-staging")),
-        Timing::from_env_value(Some(&SCALE.to_string())),
+        Timing::from_env_value(Some(&scale.to_string())),
     )
     .unwrap();
     World {
@@ -209,4 +213,42 @@ async fn a_socket_that_drops_mid_deploy_hands_over_to_polling_for_the_verdict() 
         other => panic!("expected a final status, got {other:?}"),
     }
     assert!(w.http_requests() <= 10);
+}
+
+/// Issue 14: without the websocket, the end of a one-minute deploy (the bench's: 15 s each of
+/// INITIALIZING, QUEUED, BUILDING, DEPLOYING, then SUCCESS) is noticed within 5 s, in scaled time.
+/// The scale is coarse enough (0.05: 5 s is 250 ms) that a loaded machine's request latency fits.
+#[tokio::test]
+async fn without_the_websocket_a_final_status_is_noticed_within_5_seconds() {
+    const SCALE_HERE: f64 = 0.05;
+    let w = world_at(SCALE_HERE).await;
+    w.ws.refuse_upgrades(true);
+    let step = Duration::from_secs(15).mul_f64(SCALE_HERE);
+    let (id, due) = {
+        let mut world = w.state.world.lock().unwrap();
+        world.step_every = Some(step);
+        world.script("svc-web", &["QUEUED", "BUILDING", "DEPLOYING", "SUCCESS"]);
+        let id = world.start_deployment("svc-web", "env-stg", serde_json::json!({}));
+        let created = world.deployment(&id).unwrap().created;
+        (id, created + step * 4)
+    };
+    let o = FollowOptions {
+        deadline: Instant::now() + Duration::from_secs(30),
+        ..opts("web")
+    };
+    let followed = follow_deployment(&w.client, &id, &o).await;
+    let noticed = Instant::now();
+    match followed {
+        Followed::Final { status, .. } => assert_eq!(status, DeploymentStatus::parse("SUCCESS")),
+        other => panic!("expected a final status, got {other:?}"),
+    }
+    let late = noticed.saturating_duration_since(due);
+    eprintln!("final status noticed {late:?} after it happened (scale {SCALE_HERE})");
+    let limit = Duration::from_secs(5).mul_f64(SCALE_HERE);
+    assert!(
+        late <= limit,
+        "noticed {late:?} after the final status (limit {limit:?})"
+    );
+    let reads = w.state.recorder.count();
+    assert!(reads <= 12, "{reads} polls for a one-minute deploy");
 }

@@ -60,6 +60,38 @@ pub(crate) fn log_lines(lines: &[String]) -> Vec<Value> {
         .collect()
 }
 
+/// `project { id name environments services }`, as both resolution queries select it.
+fn project_json(world: &RailwayWorld) -> Value {
+    let edges = |items: &Vec<(String, String)>| json!({ "edges": items.iter().map(|(id, name)| json!({ "node": { "id": id, "name": name } })).collect::<Vec<_>>() });
+    json!({ "id": world.project_id, "name": world.project_name, "environments": edges(&world.environments), "services": edges(&world.services) })
+}
+
+/// An environment's `serviceInstances` connection (`ServiceInstanceFields`), in service order.
+fn instances_json(world: &RailwayWorld, environment_id: &str) -> Value {
+    let domains = |d: &Vec<String>| d.iter().map(|x| json!({ "domain": x })).collect::<Vec<_>>();
+    let edges: Vec<Value> = world
+        .services
+        .iter()
+        .filter_map(|(service_id, name)| {
+            let i = world
+                .instances
+                .get(&(service_id.clone(), environment_id.to_string()))?;
+            Some(json!({ "node": {
+                "id": format!("si-{service_id}-{environment_id}"),
+                "serviceId": service_id,
+                "serviceName": name,
+                "healthcheckPath": i.healthcheck_path,
+                "rootDirectory": i.root_directory,
+                "watchPatterns": i.watch_patterns,
+                "preDeployCommand": i.pre_deploy_command,
+                "source": { "image": i.image, "repo": i.repo },
+                "domains": { "customDomains": domains(&i.custom_domains), "serviceDomains": domains(&i.service_domains) },
+            } }))
+        })
+        .collect();
+    json!({ "edges": edges })
+}
+
 fn errors(message: &str) -> Value {
     json!({ "data": null, "errors": [{ "message": message, "locations": [], "path": [] }] })
 }
@@ -112,7 +144,22 @@ pub async fn handle(
                 project_id,
                 environment_id,
             } => {
-                json!({ "data": { "projectToken": { "projectId": project_id, "environmentId": environment_id } } })
+                let env_name = world
+                    .environments
+                    .iter()
+                    .find(|(id, _)| id == environment_id)
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_default();
+                json!({ "data": { "projectToken": {
+                    "projectId": project_id,
+                    "environmentId": environment_id,
+                    "project": project_json(&world),
+                    "environment": {
+                        "id": environment_id,
+                        "name": env_name,
+                        "serviceInstances": instances_json(&world, environment_id),
+                    },
+                } } })
             }
             Caller::Account => errors("Project Token not found"),
         },
@@ -120,8 +167,14 @@ pub async fn handle(
             if v("id") != world.project_id {
                 errors("Project not found")
             } else {
-                let edges = |items: &Vec<(String, String)>| json!({ "edges": items.iter().map(|(id, name)| json!({ "node": { "id": id, "name": name } })).collect::<Vec<_>>() });
-                json!({ "data": { "project": { "id": world.project_id, "name": world.project_name, "environments": edges(&world.environments), "services": edges(&world.services) } } })
+                let mut project = project_json(&world);
+                let environments: Vec<Value> = world
+                    .environments
+                    .iter()
+                    .map(|(id, name)| json!({ "node": { "id": id, "name": name, "serviceInstances": instances_json(&world, id) } }))
+                    .collect();
+                project["environments"] = json!({ "edges": environments });
+                json!({ "data": { "project": project } })
             }
         }
         "ServiceInstance" => match world.instances.get(&(v("serviceId"), v("environmentId"))) {

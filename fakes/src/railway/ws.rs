@@ -282,7 +282,7 @@ async fn run_subscription(fake: WsFake, msg: Value, tx: mpsc::Sender<Out>, autho
                 return;
             }
             tokio::time::sleep(*delay).await;
-            let d = json!({"deployment": {"id": dep, "status": status, "statusUpdatedAt": null}});
+            let d = json!({"deployment": scripted_status(&fake, &dep, status)});
             if tx.send(next(d)).await.is_err() {
                 return;
             }
@@ -320,6 +320,29 @@ async fn run_subscription(fake: WsFake, msg: Value, tx: mpsc::Sender<Out>, autho
     }
 }
 
+/// The subscription's `...DeploymentFields statusUpdatedAt` selection of a world deployment.
+fn with_status_time(mut fields: Value) -> Value {
+    fields["statusUpdatedAt"] = Value::Null;
+    fields
+}
+
+/// A scripted status event: every selected field when the world knows the deployment (as Railway
+/// would serve them), else only what the script knows (`id`, `status`): clients must then read
+/// the deployment for its details.
+fn scripted_status(fake: &WsFake, dep: &str, status: &str) -> Value {
+    let known = fake.world().and_then(|w| {
+        w.deployment(dep)
+            .map(|d| with_status_time(RailwayWorld::deployment_json(d)))
+    });
+    match known {
+        Some(mut d) => {
+            d["status"] = json!(status);
+            d
+        }
+        None => json!({"id": dep, "status": status, "statusUpdatedAt": null}),
+    }
+}
+
 /// The world's `deployment(id)` subscription: each status change, one step every `ws_step`, until
 /// final. When the deployment has log lines, it waits (up to a second) for a log subscription
 /// first, so a fast scripted deploy cannot finish before its logs are watched.
@@ -347,16 +370,21 @@ async fn world_status(
     }
     let mut last: Option<String> = None;
     loop {
-        let (status, done, step) = {
+        let (status, done, step, fields) = {
             let mut w = lock();
             let step = w.ws_step;
             match w.observe(dep) {
-                Some(d) => (d.status.clone(), d.is_final(), step),
+                Some(d) => (
+                    d.status.clone(),
+                    d.is_final(),
+                    step,
+                    RailwayWorld::deployment_json(d),
+                ),
                 None => return,
             }
         };
         if last.as_deref() != Some(status.as_str()) {
-            let d = json!({"deployment": {"id": dep, "status": status, "statusUpdatedAt": null}});
+            let d = json!({"deployment": with_status_time(fields)});
             if tx.send(next(d)).await.is_err() {
                 return;
             }
