@@ -61,26 +61,29 @@ pub async fn check(
         return Ok(());
     }
     let env = scope.environment.name.as_str();
+    // One read for every service of the run.
+    let all = match api::deployment_triggers(c, &scope.project.id, &scope.environment.id).await {
+        Ok(all) => all,
+        Err(e) if railway => {
+            return Err(Ending::Broken(format!(
+                "could not read the deployment triggers of `{env}`: {e}"
+            )));
+        }
+        // Only a warning depended on them.
+        Err(e) => {
+            workflow::warning(format!(
+                "could not read the deployment triggers of `{env}` ({e}); not checking whether Railway autodeploys this commit too"
+            ));
+            return Ok(());
+        }
+    };
     for t in services {
         let name = t.service.name.as_str();
-        let read =
-            api::deployment_triggers(c, &scope.project.id, &scope.environment.id, &t.service.id)
-                .await;
-        let triggers = match read {
-            Ok(triggers) => triggers,
-            Err(e) if railway => {
-                return Err(Ending::Broken(format!(
-                    "could not read the deployment triggers of `{name}`: {e}"
-                )));
-            }
-            // Only a warning depended on them.
-            Err(e) => {
-                workflow::warning(format!(
-                    "could not read the deployment triggers of `{name}` ({e}); not checking whether Railway autodeploys this commit too"
-                ));
-                continue;
-            }
-        };
+        let triggers: Vec<_> = all
+            .iter()
+            .filter(|tr| tr.service_id == t.service.id)
+            .cloned()
+            .collect();
         let on = branch.unwrap_or("(not a branch push)");
         match judge(&cfg.source, branch, &triggers) {
             Autodeploy::Fine => {}
@@ -109,6 +112,7 @@ mod tests {
     fn trigger(branch: &str, check_suites: bool) -> DeploymentTrigger {
         DeploymentTrigger {
             id: "t".into(),
+            service_id: "svc-web".into(),
             branch: Some(branch.into()),
             check_suites,
             repository: Some("acme/shop".into()),

@@ -352,6 +352,9 @@ pub async fn update_service_instance(
 #[serde(rename_all = "camelCase")]
 pub struct DeploymentTrigger {
     pub id: String,
+    /// The service the trigger deploys.
+    #[serde(default)]
+    pub service_id: String,
     pub branch: Option<String>,
     /// "Wait for CI": Railway deploys only once the commit's GitHub check suites pass.
     #[serde(default)]
@@ -359,21 +362,25 @@ pub struct DeploymentTrigger {
     pub repository: Option<String>,
 }
 
-/// The deployment triggers of a service in an environment.
+/// The deployment triggers of every service in an environment (one request; each names its
+/// service).
 pub async fn deployment_triggers(
     c: &RailwayClient,
     project_id: &str,
     environment_id: &str,
-    service_id: &str,
 ) -> Result<Vec<DeploymentTrigger>, RailwayError> {
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
-    struct Data {
+    struct Env {
         deployment_triggers: Edges<DeploymentTrigger>,
     }
-    let vars = json!({ "projectId": project_id, "environmentId": environment_id, "serviceId": service_id });
+    #[derive(Deserialize)]
+    struct Data {
+        environment: Env,
+    }
+    let vars = json!({ "projectId": project_id, "environmentId": environment_id });
     let d: Data = c.execute(&ops::DEPLOYMENT_TRIGGERS, &vars).await?;
-    Ok(d.deployment_triggers.nodes())
+    Ok(d.environment.deployment_triggers.nodes())
 }
 
 /// The pre-deploy command as one line (Railway stores a string or a list of strings).

@@ -248,10 +248,16 @@ async fn over_the_websocket_a_ten_minute_deploy_costs_at_most_10_requests() {
     assert!(rw.requests().len() <= 10, "{}", rw.requests().len());
     // Issue 14: the whole run costs at most 5 HTTP requests besides the 2 sockets: resolution in
     // one request, the serving deployment, the upload, and one read after the health check (the
-    // status subscription's final event carries the deployment: no read after it).
+    // status subscription's final event carries the deployment: no read after it); on a branch
+    // push, the environment's deployment triggers (issue 11: one read per run, for every service).
     assert_eq!(
         rw.operations(),
-        ["ProjectToken", "Deployments", "Deployment"],
+        [
+            "ProjectToken",
+            "Deployments",
+            "DeploymentTriggers",
+            "Deployment"
+        ],
         "{}",
         run.log()
     );
@@ -314,12 +320,14 @@ async fn two_services_with_one_path_get_identical_archives_and_their_own_groups(
     services.sort();
     assert_eq!(services, ["serviceId=svc-web", "serviceId=svc-worker"]);
     assert_eq!(uploads[0].body, uploads[1].body, "byte-identical archives");
-    // Proportional budget (issue 14): one resolution request for both, then per service the
-    // serving deployment, the upload and the read after the health check; two sockets each.
+    // Proportional budget (issue 14): one resolution request and one trigger read (a branch push,
+    // issue 11) for both, then per service the serving deployment, the upload and the read after
+    // the health check; two sockets each.
     let ops = rw.operations();
     assert_eq!(ops.iter().filter(|o| *o == "ProjectToken").count(), 1);
+    assert_eq!(ops.iter().filter(|o| *o == "DeploymentTriggers").count(), 1);
     let http = rw.requests().len() - rw.upgrades().len();
-    assert!(http <= 1 + 3 * 2, "{http} HTTP requests: {ops:?}");
+    assert!(http <= 2 + 3 * 2, "{http} HTTP requests: {ops:?}");
     assert!(rw.upgrades().len() <= 2 * 2, "{}", rw.upgrades().len());
     assert_eq!(run.stdout.matches("uploaded ").count(), 2, "{}", run.stdout);
     for svc in ["web", "worker"] {

@@ -202,13 +202,22 @@ pub async fn handle(
             }
         },
         "DeploymentTriggers" => {
-            let nodes = world
-                .triggers
-                .get(&(v("serviceId"), v("environmentId")))
-                .cloned()
-                .unwrap_or_default();
-            let edges: Vec<Value> = nodes.into_iter().map(|n| json!({ "node": n })).collect();
-            json!({ "data": { "deploymentTriggers": { "edges": edges } } })
+            // Every service's triggers in the environment, each naming its service.
+            let env = v("environmentId");
+            let mut keys: Vec<_> = world.triggers.keys().filter(|(_, e)| *e == env).collect();
+            keys.sort();
+            let edges: Vec<Value> = keys
+                .into_iter()
+                .flat_map(|k| {
+                    let service = k.0.clone();
+                    world.triggers[k].iter().map(move |n| {
+                        let mut n = n.clone();
+                        n["serviceId"] = json!(service);
+                        json!({ "node": n })
+                    })
+                })
+                .collect();
+            json!({ "data": { "environment": { "deploymentTriggers": { "edges": edges } } } })
         }
         "Deployments" => {
             let input = vars.get("input").cloned().unwrap_or(Value::Null);
