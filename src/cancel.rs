@@ -34,7 +34,9 @@ use crate::workflow;
 
 /// How long the final writes of a finished (or crashed) run may take in all: a stalled GitHub
 /// must not keep a finished run alive (each request is bounded too, see `github::request`).
-pub const SETTLE_BUDGET: Duration = Duration::from_secs(45);
+/// With `crate::pipeline::execute::START_BUDGET`, a GitHub that stalls everywhere adds under a
+/// minute to the run's own deadlines (the contract's promise).
+pub const SETTLE_BUDGET: Duration = Duration::from_secs(30);
 
 /// Runs the pipeline future `fut` to its [`Ending`], whatever happens, and settles what it
 /// published: its own ending; `Broken` when it panicked; the cancelled status and comment on

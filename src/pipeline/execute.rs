@@ -97,12 +97,31 @@ pub async fn execute(cx: &Context<'_>, plan: &Plan, mut report: RunReport) -> En
 }
 
 /// Starts the GitHub Deployment and the "deploying" comment, when there is a client and options.
+/// Within [`START_BUDGET`] in all: a GitHub that stalls must not hold the deploy back (each
+/// request is bounded too); the run then goes on unreported on GitHub, with a warning.
 async fn publish(cx: &Context<'_>, opts: Option<&PublishOptions>, report: &RunReport) -> Publisher {
     match (cx.github, opts) {
-        (Some(gh), Some(opts)) => Publisher::start(gh, cx.timing, opts, report).await,
+        (Some(gh), Some(opts)) => {
+            let start = Publisher::start(gh, cx.timing, opts, report);
+            match tokio::time::timeout(START_BUDGET, start).await {
+                Ok(publisher) => publisher,
+                Err(_) => {
+                    workflow::warning(format!(
+                        "GitHub did not answer within {}s: the run goes on without a GitHub Deployment or PR comment",
+                        START_BUDGET.as_secs()
+                    ));
+                    Publisher::disabled()
+                }
+            }
+        }
         _ => Publisher::disabled(),
     }
 }
+
+/// How long publishing the start (the GitHub Deployment, the "deploying" comment) may take in
+/// all. With the gate's 2 s past `checks-timeout` and `crate::cancel::SETTLE_BUDGET` for the final
+/// writes, a GitHub that stalls everywhere adds under a minute to the run's own deadlines.
+pub const START_BUDGET: std::time::Duration = std::time::Duration::from_secs(25);
 
 /// Deploys and follows every service at once (services sharing a `path` share one archive),
 /// each over what serves it after the wait for deployments in flight (`settled`); a service
