@@ -16,7 +16,6 @@ use serde_json::json;
 use crate::github::GitHub;
 use crate::github::deployments::explain;
 use crate::github::request::{GitHubError, Method, get_json, send, send_repeatable};
-use crate::retry::RetryPolicy;
 use crate::timing::Timing;
 use crate::workflow;
 
@@ -81,21 +80,20 @@ struct PullRef {
     number: u64,
 }
 
-fn policy() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 3,
-        max_server_wait: std::time::Duration::from_secs(30),
-        ..RetryPolicy::default()
-    }
-}
-
 /// Who the token is (see the module's decision).
 pub async fn whoami(gh: &GitHub, timing: &Timing) -> Author {
     #[derive(Deserialize)]
     struct User {
         login: String,
     }
-    match get_json::<User>(gh, "/user", &policy(), timing).await {
+    match get_json::<User>(
+        gh,
+        "/user",
+        &crate::github::request::reporting_policy(),
+        timing,
+    )
+    .await
+    {
         Ok(u) => Author::Login(u.login),
         Err(_) => Author::AnyBot,
     }
@@ -113,7 +111,13 @@ pub async fn target_pulls(
         return Ok(vec![n]);
     }
     let route = format!("{}/commits/{sha}/pulls?per_page=100", gh.repo_route());
-    let pulls: Vec<PullRef> = get_json(gh, &route, &policy(), timing).await?;
+    let pulls: Vec<PullRef> = get_json(
+        gh,
+        &route,
+        &crate::github::request::reporting_policy(),
+        timing,
+    )
+    .await?;
     let mut numbers: Vec<u64> = pulls.into_iter().map(|p| p.number).collect();
     numbers.dedup();
     numbers.truncate(MAX_PULLS);
@@ -137,7 +141,16 @@ pub async fn find_comment(
             "{}/issues/{pull}/comments?per_page=100&page={page}",
             gh.repo_route()
         );
-        let reply = send(gh, Method::GET, &route, None, &policy(), timing, |_| false).await?;
+        let reply = send(
+            gh,
+            Method::GET,
+            &route,
+            None,
+            &crate::github::request::reporting_policy(),
+            timing,
+            |_| false,
+        )
+        .await?;
         let comments: Vec<Comment> = reply.json(&route)?;
         let mine = comments
             .iter()
@@ -180,7 +193,7 @@ async fn create(gh: &GitHub, timing: &Timing, pull: u64, body: &str) -> Result<u
         Method::POST,
         &route,
         Some(&json!({ "body": body })),
-        &policy(),
+        &crate::github::request::reporting_policy(),
         timing,
         |_| false,
     )
@@ -197,7 +210,7 @@ async fn update(gh: &GitHub, timing: &Timing, id: u64, body: &str) -> Result<u16
         Method::PATCH,
         &route,
         Some(&json!({ "body": body })),
-        &policy(),
+        &crate::github::request::reporting_policy(),
         timing,
         |s| s == 404,
     )

@@ -8,7 +8,6 @@ use serde::Deserialize;
 
 use super::GitHub;
 use super::request::{GitHubError, Method, get_json, send};
-use crate::retry::RetryPolicy;
 use crate::timing::Timing;
 
 /// Pages of a comparison read at most (GitHub lists at most 300 files per page and 3000 in
@@ -66,14 +65,6 @@ struct File {
     previous_filename: Option<String>,
 }
 
-fn policy() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 3,
-        max_server_wait: std::time::Duration::from_secs(30),
-        ..RetryPolicy::default()
-    }
-}
-
 /// Compares `base` with `head`: one request, or one per page of files when `with_files`.
 pub async fn compare(
     gh: &GitHub,
@@ -90,9 +81,15 @@ pub async fn compare(
     let mut status = None;
     let mut files = Vec::new();
     for _ in 0..MAX_PAGES {
-        let reply = send(gh, Method::GET, &route, None, &policy(), timing, |s| {
-            s == 404
-        })
+        let reply = send(
+            gh,
+            Method::GET,
+            &route,
+            None,
+            &crate::github::request::reporting_policy(),
+            timing,
+            |s| s == 404,
+        )
         .await?;
         if reply.status == 404 {
             return Ok(None);
@@ -151,14 +148,26 @@ pub async fn last_successful_commit(
         "{}/deployments?environment={env}&per_page={MAX_STATUS_LOOKUPS}",
         gh.repo_route()
     );
-    let deployments: Vec<Deployment> = get_json(gh, &route, &policy(), timing).await?;
+    let deployments: Vec<Deployment> = get_json(
+        gh,
+        &route,
+        &crate::github::request::reporting_policy(),
+        timing,
+    )
+    .await?;
     for d in deployments {
         let route = format!(
             "{}/deployments/{}/statuses?per_page=100",
             gh.repo_route(),
             d.id
         );
-        let statuses: Vec<Status> = get_json(gh, &route, &policy(), timing).await?;
+        let statuses: Vec<Status> = get_json(
+            gh,
+            &route,
+            &crate::github::request::reporting_policy(),
+            timing,
+        )
+        .await?;
         if let Some(ok) = statuses.into_iter().find(|s| s.state == "success") {
             let run_url = ok.log_url.filter(|u| !u.is_empty());
             return Ok(Some(LastDeployment {

@@ -13,7 +13,6 @@ use serde_json::{Value, json};
 use crate::github::GitHub;
 use crate::github::keyed::deactivate_older;
 use crate::github::request::{GitHubError, Method, send, send_repeatable};
-use crate::retry::RetryPolicy;
 use crate::text::truncate;
 use crate::timing::Timing;
 use crate::workflow;
@@ -63,15 +62,6 @@ pub struct DeploymentFinal {
     pub state: &'static str,
     pub description: String,
     pub environment_url: Option<String>,
-}
-
-fn policy() -> RetryPolicy {
-    // Reporting must not hold a finished deploy hostage: a few tries, short server waits.
-    RetryPolicy {
-        max_attempts: 3,
-        max_server_wait: std::time::Duration::from_secs(30),
-        ..RetryPolicy::default()
-    }
 }
 
 /// Explains a failed reporting call as a warning that says what to do.
@@ -126,7 +116,7 @@ impl DeploymentTracker {
             Method::POST,
             &route,
             Some(&body),
-            &policy(),
+            &crate::github::request::reporting_policy(),
             timing,
             |s| s == 202 || s == 409,
         )
@@ -255,7 +245,7 @@ impl DeploymentTracker {
             Method::POST,
             &route,
             Some(&body),
-            &policy(),
+            &crate::github::request::reporting_policy(),
             &self.timing,
             |_| false,
         )

@@ -16,7 +16,6 @@ use serde_json::json;
 use crate::github::GitHub;
 use crate::github::comments::marker;
 use crate::github::request::{GitHubError, Method, get_json, send_repeatable};
-use crate::retry::RetryPolicy;
 use crate::timing::Timing;
 
 /// Older Deployments of the set whose state is looked up at most (one request each). After the
@@ -102,14 +101,6 @@ struct Status {
     state: String,
 }
 
-fn policy() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 3,
-        max_server_wait: std::time::Duration::from_secs(30),
-        ..RetryPolicy::default()
-    }
-}
-
 /// Marks inactive the Deployments of `environment` with `task` older than `newest` whose latest
 /// status is `success` (what `auto_inactive` does, for one service set). Returns their ids.
 pub async fn deactivate_older(
@@ -126,12 +117,23 @@ pub async fn deactivate_older(
         enc(environment),
         enc(task)
     );
-    let listed: Vec<Listed> = get_json(gh, &route, &policy(), timing).await?;
+    let listed: Vec<Listed> = get_json(
+        gh,
+        &route,
+        &crate::github::request::reporting_policy(),
+        timing,
+    )
+    .await?;
     let mut done = Vec::new();
     for d in listed.iter().filter(|d| d.id < newest).take(MAX_LOOKUPS) {
         let route = format!("{}/deployments/{}/statuses", gh.repo_route(), d.id);
-        let latest: Vec<Status> =
-            get_json(gh, &format!("{route}?per_page=1"), &policy(), timing).await?;
+        let latest: Vec<Status> = get_json(
+            gh,
+            &format!("{route}?per_page=1"),
+            &crate::github::request::reporting_policy(),
+            timing,
+        )
+        .await?;
         if latest.first().is_none_or(|s| s.state != "success") {
             continue;
         }
@@ -146,7 +148,7 @@ pub async fn deactivate_older(
             Method::POST,
             &route,
             Some(&body),
-            &policy(),
+            &crate::github::request::reporting_policy(),
             timing,
             |_| false,
         )

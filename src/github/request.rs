@@ -18,6 +18,16 @@ use crate::timing::Timing;
 
 pub use http::HeaderMap;
 
+/// The retry policy of every GitHub call outside the gate: a few tries and short server waits,
+/// because reporting must not hold a finished deploy hostage.
+pub fn reporting_policy() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 3,
+        max_server_wait: Duration::from_secs(30),
+        ..RetryPolicy::default()
+    }
+}
+
 /// The HTTP methods this action uses against GitHub.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {

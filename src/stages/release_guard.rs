@@ -16,7 +16,6 @@ use serde_json::Value;
 
 use crate::github::GitHub;
 use crate::github::request::{GitHubError, Method, get_json, send};
-use crate::retry::RetryPolicy;
 use crate::timing::Timing;
 
 /// Deployments read at most (3 pages of 100), and Deployments whose statuses are read at most.
@@ -114,14 +113,6 @@ struct Status {
     state: String,
 }
 
-fn policy() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 3,
-        max_server_wait: std::time::Duration::from_secs(30),
-        ..RetryPolicy::default()
-    }
-}
-
 /// The version of the environment's last successful Deployment, with that Deployment's id.
 pub async fn last_released_version(
     gh: &GitHub,
@@ -135,7 +126,16 @@ pub async fn last_released_version(
             "{}/deployments?environment={env}&per_page=100&page={page}",
             gh.repo_route()
         );
-        let reply = send(gh, Method::GET, &route, None, &policy(), timing, |_| false).await?;
+        let reply = send(
+            gh,
+            Method::GET,
+            &route,
+            None,
+            &crate::github::request::reporting_policy(),
+            timing,
+            |_| false,
+        )
+        .await?;
         let deployments: Vec<Deployment> = reply.json(&route)?;
         for d in deployments {
             let Some(version) = payload_version(&d.payload) else {
@@ -150,7 +150,13 @@ pub async fn last_released_version(
                 gh.repo_route(),
                 d.id
             );
-            let statuses: Vec<Status> = get_json(gh, &route, &policy(), timing).await?;
+            let statuses: Vec<Status> = get_json(
+                gh,
+                &route,
+                &crate::github::request::reporting_policy(),
+                timing,
+            )
+            .await?;
             if statuses.iter().any(|s| s.state == "success") {
                 return Ok(Some((version, d.id)));
             }
