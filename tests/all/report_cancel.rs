@@ -6,10 +6,10 @@
 use std::time::Duration;
 
 use crate::support::alone::{is_alone, run_alone};
-use crate::support::github::setup;
+use crate::support::github::{setup, staging_publish};
 use railway_deploy::cancel::{CancelGuard, Signal, until_signal};
 use railway_deploy::record::{RunReport, ServiceReport};
-use railway_deploy::report::publish::{PublishOptions, Publisher};
+use railway_deploy::report::publish::Publisher;
 
 #[tokio::test]
 async fn sigterm_during_a_deploy_leaves_error_and_a_cancelled_comment() {
@@ -23,15 +23,7 @@ async fn sigterm_during_a_deploy_leaves_error_and_a_cancelled_comment() {
     report.environment = Some("staging".into());
     report.sha = Some("abc1234def".into());
     report.services.push(ServiceReport::planned("svc-1", "web"));
-    let opts = PublishOptions {
-        sha: "abc1234def".into(),
-        environment: "staging".into(),
-        production: false,
-        run_url: None,
-        event_pull: Some(3),
-        github_deployment: true,
-        comment: true,
-    };
+    let opts = staging_publish("abc1234def", 3);
 
     let guard = CancelGuard::default();
     let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();

@@ -1,27 +1,19 @@
 //! Every ending of a run settles what it published exactly once: a finished run writes its
 //! outcome, and an internal error writes `error` with a failed comment.
 
-use crate::support::github::setup;
+use crate::support::github::{setup, staging_publish};
 use fakes::Server;
 use fakes::github::GitHubState;
 use railway_deploy::cancel::CancelGuard;
 use railway_deploy::record::Ending;
 use railway_deploy::record::{RunReport, RunStatus};
-use railway_deploy::report::publish::{PublishOptions, Publisher};
+use railway_deploy::report::publish::Publisher;
 
 async fn armed() -> (Server, GitHubState, CancelGuard, RunReport) {
     let (server, state, gh, t) = setup().await;
     let mut report = RunReport::new("deploy", "commit", false, chrono::Utc::now());
     report.environment = Some("staging".into());
-    let opts = PublishOptions {
-        sha: "abc".into(),
-        environment: "staging".into(),
-        production: false,
-        run_url: None,
-        event_pull: Some(4),
-        github_deployment: true,
-        comment: true,
-    };
+    let opts = staging_publish("abc", 4);
     let guard = CancelGuard::default();
     guard.arm(Publisher::start(&gh, &t, &opts, &report).await);
     guard.update(&report);

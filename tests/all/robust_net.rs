@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::alone::{is_alone, run_alone};
 use crate::support::cli::{GITHUB_TOKEN, Run, Runner};
-use crate::support::github::setup;
+use crate::support::github::{setup, staging_publish};
 use crate::support::secrets::{RAILWAY_TOKENS, assert_not_shown, run_places};
 use fakes::Server;
 use fakes::github::GitHubState;
@@ -16,7 +16,7 @@ use fakes::github::faults::{Action, Rule};
 use fakes::railway::{FakeRailway, RailwayWorld};
 use railway_deploy::cancel::{CancelGuard, run_to_end};
 use railway_deploy::record::{Ending, RunReport, ServiceReport};
-use railway_deploy::report::publish::{PublishOptions, Publisher};
+use railway_deploy::report::publish::Publisher;
 
 const SHA: &str = "abc1234def5678abc1234def5678abc1234def56";
 const PR: u64 = 12;
@@ -154,15 +154,7 @@ async fn a_panic_of_the_action_still_settles_the_deployment_and_comment() {
     let mut report = RunReport::new("deploy", "commit", false, chrono::Utc::now());
     report.environment = Some("staging".into());
     report.services.push(ServiceReport::planned("svc-1", "web"));
-    let opts = PublishOptions {
-        sha: "abc1234def".into(),
-        environment: "staging".into(),
-        production: false,
-        run_url: None,
-        event_pull: Some(3),
-        github_deployment: true,
-        comment: true,
-    };
+    let opts = staging_publish("abc1234def", 3);
     let guard = CancelGuard::default();
     let pipeline = {
         let guard = guard.clone();

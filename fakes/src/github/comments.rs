@@ -144,16 +144,10 @@ async fn pulls_for_commit(
     Json(Value::Array(prs)).into_response()
 }
 
-#[derive(serde::Deserialize)]
-struct PageQuery {
-    per_page: Option<usize>,
-    page: Option<usize>,
-}
-
 async fn list_comments(
     State(s): State<GitHubState>,
     Path((_o, _r, issue)): Path<(String, String, u64)>,
-    Query(q): Query<PageQuery>,
+    Query(q): Query<super::PageQuery>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,

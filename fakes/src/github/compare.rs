@@ -9,7 +9,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{GitHubState, record};
@@ -29,16 +28,10 @@ impl CompareWorld {
     }
 }
 
-#[derive(Deserialize)]
-struct PageQuery {
-    per_page: Option<usize>,
-    page: Option<usize>,
-}
-
 async fn compare(
     State(s): State<GitHubState>,
     Path((_o, _r, basehead)): Path<(String, String, String)>,
-    Query(q): Query<PageQuery>,
+    Query(q): Query<super::PageQuery>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,

@@ -51,6 +51,13 @@ pub fn record(s: &GitHubState, method: &Method, uri: &Uri, headers: &HeaderMap, 
         .push(Recorder::from_parts(method, uri, headers, body));
 }
 
+/// The `per_page` and `page` query parameters of a paginated list route.
+#[derive(serde::Deserialize)]
+pub struct PageQuery {
+    pub per_page: Option<usize>,
+    pub page: Option<usize>,
+}
+
 /// One page of `items` as GitHub pages lists: `per_page` (default 30, at most 100), 1-based
 /// `page`, and the `Link` header (`rel="next"`/`rel="last"`, absolute URLs built from `Host`,
 /// the request's other query parameters kept) when more pages follow.

@@ -4,6 +4,7 @@
 use fakes::Server;
 use fakes::github::GitHubState;
 use railway_deploy::github::GitHub;
+use railway_deploy::report::publish::PublishOptions;
 use railway_deploy::secret::Secret;
 use railway_deploy::timing::Timing;
 
@@ -14,4 +15,18 @@ pub async fn setup() -> (Server, GitHubState, GitHub, Timing) {
     let server = Server::start(fakes::github::router(state.clone())).await;
     let gh = GitHub::new(&server.url(), &Secret::new("t"), "o/r").expect("a GitHub client");
     (server, state, gh, Timing::from_env_value(Some("0.001")))
+}
+
+/// What a run deploying commit `sha` to `staging` for pull request `pull` publishes: a GitHub
+/// Deployment and the sticky comment.
+pub fn staging_publish(sha: &str, pull: u64) -> PublishOptions {
+    PublishOptions {
+        sha: sha.into(),
+        environment: "staging".into(),
+        production: false,
+        run_url: None,
+        event_pull: Some(pull),
+        github_deployment: true,
+        comment: true,
+    }
 }
