@@ -5,7 +5,7 @@ use super::inputs::RawInputs;
 use super::parse::{self, Inputs};
 use super::values::parse_secure_url;
 use super::{ChecksMode, Config, Errors, HealthConfig, InputError, InputErrors, checks, invalid};
-use super::{CommandKind, Source, runtime};
+use super::{CommandKind, Source, protect, runtime};
 use crate::context::{self, Event, GitHubEnv, Selection, Trigger};
 use crate::secret::Secret;
 use crate::timing::Timing;
@@ -130,6 +130,10 @@ impl Config {
         let from_environment =
             from_environment(&inputs, command, &target, source.as_ref(), &mut errs);
         let simple = Simple::read(&inputs, &mut errs);
+        let backup = protect::backup(&inputs, &mut errs);
+        let watch = protect::watch(&inputs, &mut errs);
+        let notify = protect::notify(&inputs, &mut errs);
+        let preview = protect::preview(&inputs, &mut errs);
         let sha = context::commit_sha(&github, &event);
         if source == Some(Source::Railway) && sha.is_none() {
             errs.0.push(InputError(
@@ -158,17 +162,21 @@ impl Config {
                 database_url: migration.database_url,
                 database_url_variable: inputs
                     .string_or("database-url-variable", "DATABASE_PUBLIC_URL"),
+                backup: backup?,
                 health: HealthConfig {
                     timeout: simple.health_timeout?,
                     ..health
                 },
                 deploy_timeout: simple.deploy_timeout?,
+                watch: watch?,
                 rollback_on_failure: simple.rollback_on_failure?,
                 to: to?,
                 from_environment: from_environment?,
+                preview: preview?,
                 github_token: raw.get("github-token").map(|v| Secret::new(v.trim())),
                 github_deployment: simple.github_deployment?,
                 comment: simple.comment?,
+                notify: notify?,
                 dry_run: simple.dry_run?,
                 github,
                 event,

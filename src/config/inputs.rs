@@ -124,6 +124,12 @@ pub const INPUTS: &[InputSpec] = &[
         "DATABASE_PUBLIC_URL",
         "Railway variable read for the database URL when `database-url` is empty",
     ),
+    input(
+        "backup",
+        "auto",
+        "Before migrating (`migrations` with pending files, or `migrate-command`): back up the database service's Railway volume. `auto`: when there is one; `true`: required (none found is invalid input); `false`: never",
+    ),
+    input("backup-timeout", "10m", "How long the backup may take"),
     input("health-url", "", "URL to probe after the deploy"),
     input(
         "health-path",
@@ -151,6 +157,16 @@ pub const INPUTS: &[InputSpec] = &[
         "How long a deployment may take to reach a final state",
     ),
     input(
+        "watch",
+        "0s",
+        "After the health check passes, keep watching the new deployments this long (`0s`: off): their instances, the health URL, and the HTTP 5xx share; a breach counts as a failed health check",
+    ),
+    input(
+        "watch-max-error-rate",
+        "5%",
+        "The share of 5xx responses (`5%` or `0.05`) that is a breach during `watch`",
+    ),
+    input(
         "rollback-on-failure",
         "true",
         "Roll back to the previously serving deployment when the new one fails after going live",
@@ -166,6 +182,16 @@ pub const INPUTS: &[InputSpec] = &[
         "`command: promote`: where the tested deployment is taken from (default: the staging environment)",
     ),
     input(
+        "preview-from",
+        "",
+        "`command: preview`: the environment a pull request's preview is copied from (default: the staging environment)",
+    ),
+    input(
+        "preview-name",
+        "pr-{number}",
+        "The name of a pull request's preview environment; `{number}` is the PR number",
+    ),
+    input(
         "github-token",
         "${{ github.token }}",
         "Token for the GitHub API",
@@ -179,6 +205,16 @@ pub const INPUTS: &[InputSpec] = &[
         "comment",
         "true",
         "Keep one up-to-date comment on the pull request(s) of the commit",
+    ),
+    input(
+        "notify-webhook",
+        "",
+        "A Slack or Discord webhook URL, or any URL taking JSON: one message with the outcome when the run ends (a secret)",
+    ),
+    input(
+        "notify-on",
+        "failure",
+        "`failure` (failed or rolled back) or `always`",
     ),
     input(
         "dry-run",

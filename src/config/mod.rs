@@ -10,6 +10,7 @@ pub mod inputs;
 pub mod migrations;
 pub mod outputs;
 mod parse;
+pub mod protect;
 pub mod runtime;
 pub mod token;
 pub mod values;
@@ -22,6 +23,7 @@ use crate::context::{Event, GitHubEnv, Selection, Trigger};
 use crate::secret::Secret;
 use crate::timing::Timing;
 pub use checks::ChecksMode;
+pub use protect::{BackupConfig, BackupMode, NotifyConfig, NotifyOn, PreviewConfig, WatchConfig};
 
 /// An input the user must fix; the run stops before any change with exit status 2.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -136,14 +138,22 @@ pub struct Config {
     pub migrations: Option<PathBuf>,
     pub database_url: Option<Secret>,
     pub database_url_variable: String,
+    /// `backup`, `backup-timeout`: the database volume's backup before migrating.
+    pub backup: BackupConfig,
     pub health: HealthConfig,
     pub deploy_timeout: Duration,
+    /// `watch`, `watch-max-error-rate`: the window after the health check.
+    pub watch: WatchConfig,
     pub rollback_on_failure: bool,
     pub to: Option<String>,
     pub from_environment: String,
+    /// `preview-from`, `preview-name`.
+    pub preview: PreviewConfig,
     pub github_token: Option<Secret>,
     pub github_deployment: bool,
     pub comment: bool,
+    /// `notify-webhook` (a secret) and `notify-on`; `None` without a webhook.
+    pub notify: Option<NotifyConfig>,
     pub dry_run: bool,
     pub github: GitHubEnv,
     pub event: Event,
@@ -161,6 +171,7 @@ impl Config {
         let mut s = vec![self.token.secret()];
         s.extend(self.database_url.iter());
         s.extend(self.github_token.iter());
+        s.extend(self.notify.iter().map(|n| &n.url));
         s
     }
 

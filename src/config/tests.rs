@@ -262,3 +262,71 @@ fn a_near_typo_of_a_boolean_in_wait_for_checks_is_invalid_input() {
     let c = load(&with(&[("INPUT_WAIT-FOR-CHECKS", "test")]), &[]).unwrap();
     assert_eq!(c.wait_for_checks, ChecksMode::Named(vec!["test".into()]));
 }
+
+#[test]
+fn protect_inputs_have_the_contract_defaults() {
+    let c = load(BASE, &[]).unwrap();
+    assert_eq!(c.backup.mode, BackupMode::Auto);
+    assert_eq!(c.backup.timeout, Duration::from_secs(600));
+    assert!(!c.watch.enabled());
+    assert_eq!(c.watch.max_error_rate, 0.05);
+    assert!(c.notify.is_none());
+    assert_eq!(c.preview.name_for(7), "pr-7");
+    assert_eq!(c.preview.from, None);
+}
+
+#[test]
+fn protect_inputs_are_read_and_the_webhook_is_a_secret() {
+    let url = "https://hooks.slack.com/services/T0/B0/sekrit";
+    let c = load(
+        &with(&[
+            ("INPUT_BACKUP", "true"),
+            ("INPUT_WATCH", "5m"),
+            ("INPUT_WATCH-MAX-ERROR-RATE", "0.02"),
+            ("INPUT_NOTIFY-WEBHOOK", url),
+            ("INPUT_NOTIFY-ON", "always"),
+            ("INPUT_PREVIEW-NAME", "preview-{number}"),
+            ("INPUT_PREVIEW-FROM", "dev"),
+        ]),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(c.backup.mode, BackupMode::Required);
+    assert_eq!(c.watch.window, Duration::from_secs(300));
+    assert_eq!(c.watch.max_error_rate, 0.02);
+    let notify = c.notify.as_ref().unwrap();
+    assert_eq!(notify.on, NotifyOn::Always);
+    assert_eq!(notify.url.expose(), url);
+    assert!(c.secrets().iter().any(|s| s.expose() == url));
+    assert_eq!(c.preview.name_for(3), "preview-3");
+    assert_eq!(c.preview.from.as_deref(), Some("dev"));
+}
+
+#[test]
+fn bad_protect_inputs_are_all_reported_and_the_webhook_is_not_shown() {
+    let errs = errors_of(&[
+        ("INPUT_BACKUP", "sometimes"),
+        ("INPUT_BACKUP-TIMEOUT", "0"),
+        ("INPUT_WATCH", "soon"),
+        ("INPUT_WATCH-MAX-ERROR-RATE", "120%"),
+        ("INPUT_NOTIFY-WEBHOOK", "http://hooks.example.com/sekrit"),
+        ("INPUT_NOTIFY-ON", "never"),
+        ("INPUT_PREVIEW-NAME", "preview"),
+    ]);
+    for want in [
+        "input `backup`",
+        "input `backup-timeout`",
+        "input `watch`",
+        "input `watch-max-error-rate`",
+        "input `notify-webhook`",
+        "input `notify-on`",
+        "input `preview-name`",
+    ] {
+        assert_eq!(
+            errs.iter().filter(|e| e.contains(want)).count(),
+            1,
+            "{want} in {errs:#?}"
+        );
+    }
+    assert!(errs.iter().all(|e| !e.contains("sekrit")), "{errs:#?}");
+}
