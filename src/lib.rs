@@ -23,4 +23,5 @@ pub mod text;
 pub mod timing;
 pub mod upload;
 pub mod wait;
+pub mod watch;
 pub mod workflow;

@@ -134,6 +134,19 @@ pub async fn probe(http: &reqwest::Client, spec: &ProbeSpec, timing: &Timing) ->
     report
 }
 
+/// One request of the probe (the watch after going live repeats it at its own interval), within
+/// `timeout` (at most [`REQUEST_TIMEOUT`]): the status when it passes, else why not.
+pub async fn probe_once(
+    http: &reqwest::Client,
+    spec: &ProbeSpec,
+    timeout: Duration,
+) -> Result<u16, String> {
+    match attempt(http, spec, timeout.min(REQUEST_TIMEOUT)).await {
+        Attempt::Pass { status } => Ok(status),
+        Attempt::Fail { error, .. } => Err(error),
+    }
+}
+
 async fn attempt(http: &reqwest::Client, spec: &ProbeSpec, timeout: Duration) -> Attempt {
     let response = match http.get(spec.url.clone()).timeout(timeout).send().await {
         Ok(r) => r,

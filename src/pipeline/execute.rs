@@ -13,7 +13,7 @@ use crate::record::{Ending, RunReport, RunStatus, Stage, StageTiming};
 use crate::report::publish::{PublishOptions, Publisher};
 use crate::stages::deploy::{self, DeployRequest};
 use crate::stages::in_flight::{self, Settled};
-use crate::stages::{health, migrate, rollback};
+use crate::stages::{health, migrate, rollback, watch};
 use crate::timing::Timing;
 use crate::upload::source::ArchiveCache;
 use crate::workflow;
@@ -47,8 +47,8 @@ pub async fn execute(cx: &Context<'_>, plan: &Plan, mut report: RunReport) -> En
                 cx.guard.arm(publish(cx, opts.as_ref(), &report).await);
                 cx.guard.update(&report);
             }
-            // Reserved slots: nothing to run yet (see `Step`).
-            Step::BackupReady | Step::WatchReady => {}
+            // Reserved slot: nothing to run yet (see `Step`).
+            Step::BackupReady => {}
             Step::SqlMigrations(req) => {
                 let r = migrate::run_sql(req, &mut report.migrations, &mut report.stages);
                 if let Err(stop) = r.await {
@@ -79,6 +79,10 @@ pub async fn execute(cx: &Context<'_>, plan: &Plan, mut report: RunReport) -> En
             Step::Health(checks) => {
                 let (services, stages) = (&mut report.services, &mut report.stages);
                 health::check_health(c, &http, timing, checks, services, stages).await;
+            }
+            Step::Watch(req) => {
+                watch::watch_release(c, &http, timing, scope, req, &mut report).await;
+                cx.guard.update(&report);
             }
             Step::Rollback(policy) => {
                 let (services, stages) = (&mut report.services, &mut report.stages);

@@ -18,6 +18,7 @@ use crate::stages::in_flight::InFlightRequest;
 use crate::stages::migrate::{PreDeployRequest, SqlRequest};
 use crate::stages::promote::Promotion;
 use crate::stages::rollback::RollbackRequest;
+use crate::watch::{WatchRequest, interval_for};
 
 /// One step of the run, with the request its stage executes.
 #[derive(Clone, Debug)]
@@ -44,9 +45,9 @@ pub enum Step {
     PreDeployReport(String),
     /// Probe every service that went live (in the order of the run's services).
     Health(Vec<ServiceHealth>),
-    /// Reserved for watching the release after it went live: renders (nothing) and executes as
-    /// nothing until the watch feature lands.
-    WatchReady,
+    /// Watch the services that went live for the `watch` window (only when `watch` is on); a
+    /// breach fails the service after going live, so the rollback step that follows acts on it.
+    Watch(WatchRequest),
     /// Roll back the release when a service failed after going live.
     Rollback(RollbackPolicy),
     /// `command: rollback`: put each service back on an earlier deployment.
@@ -92,6 +93,10 @@ impl Step {
                     )
                 })
                 .collect(),
+            Step::Watch(req) => vec![PlannedAction {
+                service: None,
+                description: watch_line(req, environment),
+            }],
             Step::Gate(_)
             | Step::Report(_)
             | Step::AwaitInFlight(_)
@@ -99,10 +104,24 @@ impl Step {
             | Step::SqlMigrations(_)
             | Step::PreDeployReport(_)
             | Step::Health(_)
-            | Step::WatchReady
             | Step::Rollback(_) => Vec::new(),
         }
     }
+}
+
+/// The dry run's line for the watch: it changes nothing itself, but a breach rolls back.
+fn watch_line(req: &WatchRequest, environment: &str) -> String {
+    let names: Vec<String> = req
+        .checks
+        .iter()
+        .map(|c| format!("`{}`", c.service_name))
+        .collect();
+    format!(
+        "watch {} in `{environment}` for {} after the health check (instances, health probe and 5xx share every {}); a breach rolls the release back like a failed health check",
+        names.join(", "),
+        crate::watch::human(req.window),
+        crate::watch::human(req.interval),
+    )
 }
 
 /// A deploy's sentences: the image change, if any, then the deploy of its source.
@@ -309,12 +328,26 @@ fn release_steps(
         steps.push(Step::PreDeployReport(command.clone()));
     }
     let rollback_probes = probes.iter().map(Probe::without_body).collect();
-    let checks = services.iter().zip(probes).map(|(t, probe)| ServiceHealth {
-        service_id: t.service.id.clone(),
-        probe,
-    });
-    steps.push(Step::Health(checks.collect()));
-    steps.push(Step::WatchReady);
+    let checks: Vec<ServiceHealth> = services
+        .iter()
+        .zip(probes)
+        .map(|(t, probe)| ServiceHealth {
+            service_id: t.service.id.clone(),
+            service_name: t.service.name.clone(),
+            probe,
+        })
+        .collect();
+    if cfg.watch.enabled() {
+        steps.push(Step::Health(checks.clone()));
+        steps.push(Step::Watch(WatchRequest {
+            window: cfg.watch.window,
+            interval: interval_for(cfg.watch.window),
+            max_error_rate: cfg.watch.max_error_rate,
+            checks,
+        }));
+    } else {
+        steps.push(Step::Health(checks));
+    }
     steps.push(Step::Rollback(RollbackPolicy {
         enabled: cfg.rollback_on_failure,
         timeout: cfg.deploy_timeout,

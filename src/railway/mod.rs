@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cancel;
 pub mod client;
 pub mod events;
+pub mod observe;
 pub mod ops;
 pub mod resolve;
 pub mod rollback;

@@ -94,6 +94,18 @@ op!(
 );
 op!(VARIABLES, "Variables", Query, "variables.graphql");
 op!(
+    DEPLOYMENT_INSTANCES,
+    "DeploymentInstances",
+    Query,
+    "deployment_instances.graphql"
+);
+op!(
+    HTTP_METRICS_BY_STATUS,
+    "HttpMetricsByStatus",
+    Query,
+    "http_metrics_by_status.graphql"
+);
+op!(
     DEPLOYMENT_ROLLBACK,
     "DeploymentRollback",
     Mutation,
@@ -134,6 +146,8 @@ mod tests {
             VARIABLES,
             DEPLOYMENT_ROLLBACK,
             DEPLOYMENT_CANCEL,
+            DEPLOYMENT_INSTANCES,
+            HTTP_METRICS_BY_STATUS,
         ] {
             let keyword = match op.kind {
                 OpKind::Query => "query",

@@ -2,8 +2,12 @@
 //! (outputs, job summary, PR comment, GitHub Deployment) only read it, so they agree by design.
 
 mod ending;
+mod watch;
 
 pub use ending::{Ending, Signal};
+pub use watch::{
+    Breach, IntervalCount, MetricsWatch, ProbeTally, ServiceWatch, WatchReport, WatchSignal,
+};
 
 use std::time::Duration;
 
@@ -42,6 +46,8 @@ pub enum Stage {
     Build,
     Deploy,
     Health,
+    /// Watching the release after it went live (`watch`).
+    Watch,
     Rollback,
 }
 
@@ -54,6 +60,7 @@ impl Stage {
             Stage::Build => "build",
             Stage::Deploy => "deploy",
             Stage::Health => "health",
+            Stage::Watch => "watch",
             Stage::Rollback => "rollback",
         }
     }
@@ -228,6 +235,9 @@ pub struct RunReport {
     pub stages: Vec<StageTiming>,
     pub gate: Option<GateReport>,
     pub migrations: Option<MigrationReport>,
+    /// The watch after going live (`watch`), when it ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watch: Option<WatchReport>,
     /// The plan (every mutation, in order); printed and summarised on a dry run.
     pub plan: Vec<PlannedAction>,
     /// The headline reason when `status` is not success.
@@ -256,6 +266,7 @@ impl RunReport {
             stages: Vec::new(),
             gate: None,
             migrations: None,
+            watch: None,
             plan: Vec::new(),
             failure: None,
             notices: Vec::new(),
@@ -265,7 +276,7 @@ impl RunReport {
     }
 }
 
-mod duration_secs {
+pub(crate) mod duration_secs {
     use serde::Serializer;
     use std::time::Duration;
 

@@ -9,13 +9,14 @@ use chrono::{DateTime, Utc};
 use crate::record::{RunReport, ServiceState, Stage, StageOutcome, StageTiming};
 
 /// Every stage, in pipeline order.
-pub const STAGE_ORDER: [Stage; 7] = [
+pub const STAGE_ORDER: [Stage; 8] = [
     Stage::Resolve,
     Stage::Gate,
     Stage::Migrate,
     Stage::Build,
     Stage::Deploy,
     Stage::Health,
+    Stage::Watch,
     Stage::Rollback,
 ];
 

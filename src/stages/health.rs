@@ -19,6 +19,7 @@ use crate::timing::Timing;
 #[derive(Clone, Debug)]
 pub struct ServiceHealth {
     pub service_id: String,
+    pub service_name: String,
     pub probe: Probe,
 }
 

@@ -1,7 +1,7 @@
 //! Owns the stages of a run, each driven by a typed request that the plan (`crate::pipeline::plan`)
-//! built: migrate, deploy (start, follow, logs), health and automatic rollback, `command: rollback`,
-//! promotion (what passed in `from-environment`) and the release guard. The gate is the stage in
-//! `crate::gate`. Nothing here reads the configuration.
+//! built: migrate, deploy (start, follow, logs), health, the watch after going live and automatic
+//! rollback, `command: rollback`, promotion (what passed in `from-environment`) and the release
+//! guard. The gate is the stage in `crate::gate`. Nothing here reads the configuration.
 
 pub mod changed;
 pub mod deploy;
@@ -12,6 +12,7 @@ pub mod migrate;
 pub mod promote;
 pub mod release_guard;
 pub mod rollback;
+pub mod watch;
 
 use crate::railway::api::{Deployment, Named, ServiceInstance};
 use crate::railway::dashboard_url;

@@ -116,6 +116,7 @@ fn steps_are_in_the_order_they_execute() {
     let cfg = config(&[
         ("INPUT_MIGRATE-COMMAND", "npm run migrate"),
         ("INPUT_WAIT-FOR-CHECKS", "true"),
+        ("INPUT_WATCH", "5m"),
     ]);
     let plan = build(&cfg, &[]);
     let kinds: Vec<&str> = plan
@@ -131,7 +132,7 @@ fn steps_are_in_the_order_they_execute() {
             Step::Deploy(_) => "deploy",
             Step::PreDeployReport(_) => "pre-deploy-report",
             Step::Health(_) => "health",
-            Step::WatchReady => "watch",
+            Step::Watch(_) => "watch",
             Step::Rollback(_) => "rollback",
             Step::RollbackCommand(_) => "rollback-command",
         })
@@ -267,5 +268,36 @@ fn deployments_in_flight_are_awaited_right_before_the_deploy_and_only_for_their_
             .steps
             .iter()
             .any(|s| matches!(s, Step::AwaitInFlight(_)))
+    );
+}
+
+#[test]
+fn the_watch_is_planned_only_when_on_and_the_dry_run_says_for_how_long() {
+    let off = build(&config(&[]), &[]);
+    assert!(!off.steps.iter().any(|s| matches!(s, Step::Watch(_))));
+    let cfg = config(&[("INPUT_WATCH", "5m"), ("INPUT_WATCH-MAX-ERROR-RATE", "2%")]);
+    let plan = build(&cfg, &[]);
+    let Some(Step::Watch(req)) = plan.steps.iter().find(|s| matches!(s, Step::Watch(_))) else {
+        panic!("no watch step: {:?}", plan.steps);
+    };
+    assert_eq!(req.window, std::time::Duration::from_secs(300));
+    assert_eq!(req.interval, std::time::Duration::from_secs(30));
+    assert_eq!(req.rounds(), 10);
+    assert_eq!(req.max_error_rate, 0.02);
+    let ids: Vec<_> = req.checks.iter().map(|c| c.service_id.as_str()).collect();
+    assert_eq!(ids, ["svc-web", "svc-worker"]);
+    // It comes right after the health check, before the rollback.
+    let at = plan
+        .steps
+        .iter()
+        .position(|s| matches!(s, Step::Watch(_)))
+        .unwrap();
+    assert!(matches!(plan.steps[at - 1], Step::Health(_)));
+    assert!(matches!(plan.steps[at + 1], Step::Rollback(_)));
+    assert_eq!(
+        render(&plan.describe()).last().map(String::as_str),
+        Some(
+            "- watch `web`, `worker` in `production` for 5m after the health check (instances, health probe and 5xx share every 30s); a breach rolls the release back like a failed health check"
+        )
     );
 }

@@ -3,6 +3,7 @@
 
 pub mod faults;
 pub mod graphql;
+pub mod observe;
 pub mod upload;
 pub mod world;
 pub mod ws;
@@ -26,8 +27,8 @@ pub struct RailwayState {
 
 /// GraphQL on `POST /graphql/v2`, its websocket (`GET /graphql/v2` upgraded) and the upload
 /// endpoint, all on the state's world and recorder. Also serves `GET /app/health` (200
-/// `{"status":"ok"}`, not recorded): a stand-in for the deployed app, so tests can point
-/// `health-url` at loopback.
+/// `{"status":"ok"}` unless `RailwayWorld::script_app_health` says otherwise, not recorded): a
+/// stand-in for the deployed app, so tests can point `health-url` at loopback.
 pub fn router(state: RailwayState) -> Router {
     let (router, _, _) = router_with_fakes(state);
     router
@@ -38,14 +39,14 @@ fn router_with_fakes(state: RailwayState) -> (Router, UploadFake, WsFake) {
     let ws = WsFake::backed_by(state.world.clone(), state.recorder.clone());
     let router = Router::new()
         .route(
+            "/app/health",
+            axum::routing::get(observe::app_health).with_state(state.clone()),
+        )
+        .route(
             "/graphql/v2",
             post(graphql::handle)
                 .with_state(state)
                 .merge(ws::ws_get(ws.clone())),
-        )
-        .route(
-            "/app/health",
-            axum::routing::get(|| async { r#"{"status":"ok"}"# }),
         )
         .merge(upload::upload_routes(upload.clone()));
     (router, upload, ws)

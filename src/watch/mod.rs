@@ -1,0 +1,110 @@
+//! Owns the watch after going live (`watch`): for the window, every round reads each new
+//! deployment's instances, probes its health URL once and reads its HTTP requests per status
+//! code since it went live; a crashed, restarting or exited instance, [`FAILURES_TO_BREACH`]
+//! failed probes in a row, or a 5xx share above `watch-max-error-rate` over at least
+//! [`MIN_REQUESTS`] requests is a breach. The rules are pure (`judge`); the rounds are `run`;
+//! the stage that records it and hands a breach to the rollback is `crate::stages::watch`.
+
+pub mod judge;
+pub mod run;
+
+use std::time::Duration;
+
+use crate::stages::health::ServiceHealth;
+
+/// Fewer requests than this since going live: too few to judge the 5xx share.
+pub const MIN_REQUESTS: u64 = 20;
+/// Failed health probes in a row that are a breach: at the 30 s interval of a 5-minute watch,
+/// a minute or more of failing, not one slow answer.
+pub const FAILURES_TO_BREACH: u32 = 3;
+/// About this many rounds per window, within [`MIN_INTERVAL`]..[`MAX_INTERVAL`].
+const ROUNDS: u32 = 10;
+const MIN_INTERVAL: Duration = Duration::from_secs(15);
+const MAX_INTERVAL: Duration = Duration::from_secs(120);
+
+/// The watch of a release, built by the plan when `watch` is on.
+#[derive(Clone, Debug)]
+pub struct WatchRequest {
+    /// `watch`.
+    pub window: Duration,
+    /// Between two rounds ([`interval_for`]).
+    pub interval: Duration,
+    /// `watch-max-error-rate`, a fraction.
+    pub max_error_rate: f64,
+    /// Each service's health probe, as the health stage ran it (in the run's order).
+    pub checks: Vec<ServiceHealth>,
+}
+
+impl WatchRequest {
+    /// Rounds in the window: the last one at its end.
+    pub fn rounds(&self) -> u32 {
+        rounds(self.window, self.interval)
+    }
+}
+
+/// The interval between rounds: a tenth of the window, at least 15 s and at most 2 minutes
+/// (whole seconds, the metrics' step). A 5-minute watch reads every 30 s; a window shorter than
+/// 15 s is one round at its end.
+pub fn interval_for(window: Duration) -> Duration {
+    let tenth = Duration::from_secs((window / ROUNDS).as_secs());
+    tenth
+        .clamp(MIN_INTERVAL, MAX_INTERVAL)
+        .min(window.max(Duration::from_secs(1)))
+}
+
+/// `window / interval`, rounded up (at least one).
+pub fn rounds(window: Duration, interval: Duration) -> u32 {
+    if interval.is_zero() {
+        return 1;
+    }
+    let n = window.as_millis().div_ceil(interval.as_millis()).max(1);
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// A window or interval as the input reads: `5m`, `1h`, `30s`, else `1m 30s`.
+pub fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        _ if d.subsec_millis() != 0 || s == 0 => crate::report::markdown::duration(d),
+        _ if s % 3600 == 0 => format!("{}h", s / 3600),
+        _ if s % 60 == 0 => format!("{}m", s / 60),
+        0..60 => format!("{s}s"),
+        _ => crate::report::markdown::duration(d),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_read_like_the_input() {
+        assert_eq!(human(secs(300)), "5m");
+        assert_eq!(human(secs(7200)), "2h");
+        assert_eq!(human(secs(30)), "30s");
+        assert_eq!(human(secs(90)), "1m 30s");
+        assert_eq!(human(Duration::from_millis(1500)), "1s");
+    }
+
+    fn secs(s: u64) -> Duration {
+        Duration::from_secs(s)
+    }
+
+    #[test]
+    fn a_five_minute_watch_reads_every_30_seconds_in_ten_rounds() {
+        assert_eq!(interval_for(secs(300)), secs(30));
+        assert_eq!(rounds(secs(300), secs(30)), 10);
+    }
+
+    #[test]
+    fn intervals_stay_between_15_seconds_and_2_minutes() {
+        assert_eq!(interval_for(secs(60)), secs(15));
+        assert_eq!(rounds(secs(60), secs(15)), 4);
+        assert_eq!(interval_for(secs(3600)), secs(120));
+        assert_eq!(rounds(secs(3600), secs(120)), 30);
+        assert_eq!(interval_for(secs(10)), secs(10));
+        assert_eq!(rounds(secs(10), secs(10)), 1);
+        assert_eq!(interval_for(secs(95)), secs(15));
+        assert_eq!(rounds(secs(95), secs(15)), 7);
+    }
+}
