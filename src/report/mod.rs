@@ -9,3 +9,4 @@ pub mod outputs;
 pub mod publish;
 pub mod summary;
 pub mod timeline;
+pub mod watch;

@@ -1,7 +1,7 @@
 //! Owns the job summary (`GITHUB_STEP_SUMMARY`): the outcome first, then a table per service,
-//! the gate's checks, migrations, health, how to roll back, the timeline (`report::timeline`) of the
-//! stages, and the plan on a dry run. Lists and logs are cut so the summary stays far below
-//! GitHub's 1 MiB limit per step ([`MAX_SUMMARY_BYTES`]).
+//! the gate's checks, migrations, health, the watch (`report::watch`), how to roll back, the
+//! timeline (`report::timeline`) of the stages, and the plan on a dry run. Lists and logs are cut
+//! so the summary stays far below GitHub's 1 MiB limit per step ([`MAX_SUMMARY_BYTES`]).
 
 use std::fmt::Write as _;
 use std::io::{self, Write as _};
@@ -96,6 +96,7 @@ fn render_with(r: &RunReport, log_lines: usize) -> String {
     gate(&mut out, r);
     migrations(&mut out, r);
     health(&mut out, r);
+    crate::report::watch::section(&mut out, r);
     if !r.dry_run {
         rollback(&mut out, r);
     }

@@ -1,0 +1,225 @@
+//! Owns how the watch after going live reads in the job summary (a `### Watch` section: the
+//! verdict with the breach's evidence, a row per service, and a mermaid `xychart-beta` of
+//! requests and 5xx per interval for each service whose metrics were read) and in the PR
+//! comment (one line).
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use crate::record::{MetricsWatch, RunReport, ServiceWatch, WatchReport};
+use crate::report::markdown::{cell, escape_html};
+use crate::watch::human;
+use crate::watch::judge::percent;
+
+/// A chart shows at most this many intervals; longer watches merge neighbours.
+const MAX_POINTS: usize = 60;
+
+/// Appends the `### Watch` section (nothing when the watch did not run).
+pub fn section(out: &mut String, r: &RunReport) {
+    let Some(w) = &r.watch else { return };
+    let _ = writeln!(out, "### Watch\n");
+    let _ = writeln!(out, "{}\n", verdict(w));
+    let _ = writeln!(
+        out,
+        "| Service | Instances | Health probes | Requests | 5xx |\n|---|---|---|---|---|"
+    );
+    for s in &w.services {
+        let (requests, errors) = metric_cells(&s.metrics);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {requests} | {errors} |",
+            cell(&s.service),
+            instances_cell(s),
+            probes_cell(s, w.failures_to_breach)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nThe 5xx share is judged once a service has served at least {} requests since going live (limit {}).\n",
+        w.min_requests,
+        percent(w.max_error_rate)
+    );
+    for s in &w.services {
+        if let MetricsWatch::Read { intervals, .. } = &s.metrics
+            && !intervals.is_empty()
+        {
+            out.push_str(&chart(&s.service, w.interval, intervals));
+        }
+    }
+}
+
+/// No breach, or which service, which signal, when and the evidence.
+fn verdict(w: &WatchReport) -> String {
+    let how = format!(
+        "{} rounds, every {}",
+        w.rounds,
+        human(w.interval)
+    );
+    match &w.breach {
+        None => format!("✅ No breach in {} ({how}).", human(w.window)),
+        Some(b) => format!(
+            "❌ **Breach** of `{}` ({}) at {}, {} into the {} watch: {} ({how}).",
+            cell(&b.service),
+            b.signal.as_str(),
+            b.at.format("%H:%M:%S UTC"),
+            human(b.after),
+            human(w.window),
+            escape_html(&b.detail)
+        ),
+    }
+}
+
+/// `RUNNING ×2` (the statuses at the last read), with the reads Railway did not answer.
+fn instances_cell(s: &ServiceWatch) -> String {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for (_, status) in &s.instances {
+        match counts.iter_mut().find(|(st, _)| st == status) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((status, 1)),
+        }
+    }
+    let mut text = if counts.is_empty() {
+        "none seen".to_string()
+    } else {
+        let parts: Vec<String> = counts.iter().map(|(st, n)| format!("{st} ×{n}")).collect();
+        parts.join(", ")
+    };
+    if s.read_errors > 0 {
+        let _ = write!(
+            text,
+            " ({} of {} reads unanswered)",
+            s.read_errors, s.instance_reads
+        );
+    }
+    cell(&text)
+}
+
+fn probes_cell(s: &ServiceWatch, limit: u32) -> String {
+    match s.probes {
+        None => "skipped (no health check)".into(),
+        Some(p) if p.failed == 0 => format!("{} of {} passed", p.made, p.made),
+        Some(p) => format!(
+            "{} of {} failed ({limit} in a row is a breach)",
+            p.failed, p.made
+        ),
+    }
+}
+
+fn metric_cells(m: &MetricsWatch) -> (String, String) {
+    match m {
+        MetricsWatch::Read {
+            requests, errors, ..
+        } => {
+            let share = if *requests > 0 {
+                format!(" ({})", percent(*errors as f64 / *requests as f64))
+            } else {
+                String::new()
+            };
+            (requests.to_string(), format!("{errors}{share}"))
+        }
+        MetricsWatch::Unavailable { reason } => {
+            (format!("unavailable: {}", cell(reason)), String::new())
+        }
+        MetricsWatch::NotRead => ("not read".into(), String::new()),
+    }
+}
+
+/// A mermaid `xychart-beta`: bars of requests, a line of 5xx, per interval since going live.
+fn chart(service: &str, interval: Duration, intervals: &[crate::record::IntervalCount]) -> String {
+    let per = intervals.len().div_ceil(MAX_POINTS).max(1);
+    let step = interval * u32::try_from(per).unwrap_or(1);
+    let points: Vec<(Duration, u64, u64)> = intervals
+        .chunks(per)
+        .map(|c| {
+            let end = c[c.len() - 1].offset + interval;
+            let requests = c.iter().map(|i| i.requests).sum();
+            (end, requests, c.iter().map(|i| i.errors).sum())
+        })
+        .collect();
+    let labels: Vec<String> = points.iter().map(|p| format!("\"{}\"", clock(p.0))).collect();
+    let list = |f: fn(&(Duration, u64, u64)) -> u64| {
+        let v: Vec<String> = points.iter().map(|p| f(p).to_string()).collect();
+        v.join(", ")
+    };
+    let top = points.iter().map(|p| p.1).max().unwrap_or(0).max(1);
+    let name: String = service.chars().filter(|c| !"\"\n\r`".contains(*c)).collect();
+    let mut out = String::new();
+    let _ = writeln!(out, "```mermaid\nxychart-beta");
+    let _ = writeln!(
+        out,
+        "    title \"{name}: requests (bars) and 5xx (line) per {}\"",
+        human(step)
+    );
+    let _ = writeln!(
+        out,
+        "    x-axis \"time since going live\" [{}]",
+        labels.join(", ")
+    );
+    let _ = writeln!(out, "    y-axis \"requests\" 0 --> {top}");
+    let _ = writeln!(out, "    bar [{}]", list(|p| p.1));
+    let _ = writeln!(out, "    line [{}]", list(|p| p.2));
+    let _ = writeln!(out, "```\n");
+    out
+}
+
+/// `2:30`: minutes and seconds (hours and minutes past an hour: `1h05`).
+fn clock(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 3600 {
+        format!("{}h{:02}", s / 3600, (s % 3600) / 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+/// The PR comment's line: the window and its verdict, with the breach's evidence.
+pub fn comment_line(r: &RunReport) -> Option<String> {
+    let w = r.watch.as_ref()?;
+    Some(match &w.breach {
+        None => format!(
+            "**Watch:** no breach in {} ({} rounds, every {}).",
+            human(w.window),
+            w.rounds,
+            human(w.interval)
+        ),
+        Some(b) => format!(
+            "**Watch breach:** `{}` ({}) at {}, {} into the {} watch: {}.",
+            cell(&b.service),
+            b.signal.as_str(),
+            b.at.format("%H:%M:%S UTC"),
+            human(b.after),
+            human(w.window),
+            escape_html(&b.detail)
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_labels() {
+        assert_eq!(clock(Duration::from_secs(30)), "0:30");
+        assert_eq!(clock(Duration::from_secs(150)), "2:30");
+        assert_eq!(clock(Duration::from_secs(3900)), "1h05");
+    }
+
+    #[test]
+    fn long_watches_merge_neighbouring_intervals() {
+        let intervals: Vec<_> = (0..130u32)
+            .map(|i| crate::record::IntervalCount {
+                offset: Duration::from_secs(u64::from(i) * 30),
+                requests: 10,
+                errors: 1,
+            })
+            .collect();
+        let c = chart("web", Duration::from_secs(30), &intervals);
+        let bar = c.lines().find(|l| l.trim_start().starts_with("bar")).unwrap();
+        // 130 intervals in threes: 44 points of 30 requests (the last of 10).
+        assert_eq!(bar.matches(',').count(), 43, "{c}");
+        assert!(bar.starts_with("    bar [30, 30"), "{c}");
+        assert!(bar.ends_with(", 10]"), "{c}");
+        assert!(c.contains("per 1m 30s\""), "{c}");
+    }
+}
