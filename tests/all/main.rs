@@ -54,3 +54,4 @@ mod upload_budget;
 mod upload_follow;
 mod upload_send;
 mod watch_live;
+mod watch_report;
