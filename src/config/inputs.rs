@@ -164,7 +164,7 @@ pub const INPUTS: &[InputSpec] = &[
     input(
         "watch-max-error-rate",
         "5%",
-        "The share of 5xx responses (`5%` or `0.05`) that is a breach during `watch`",
+        "The share of 5xx responses (`5%` or `0.05`) that is a breach during `watch`, judged once a service served at least 20 requests since going live",
     ),
     input(
         "rollback-on-failure",

@@ -50,11 +50,7 @@ pub fn section(out: &mut String, r: &RunReport) {
 
 /// No breach, or which service, which signal, when and the evidence.
 fn verdict(w: &WatchReport) -> String {
-    let how = format!(
-        "{} rounds, every {}",
-        w.rounds,
-        human(w.interval)
-    );
+    let how = format!("{} rounds, every {}", w.rounds, human(w.interval));
     match &w.breach {
         None => format!("✅ No breach in {} ({how}).", human(w.window)),
         Some(b) => format!(
@@ -136,13 +132,19 @@ fn chart(service: &str, interval: Duration, intervals: &[crate::record::Interval
             (end, requests, c.iter().map(|i| i.errors).sum())
         })
         .collect();
-    let labels: Vec<String> = points.iter().map(|p| format!("\"{}\"", clock(p.0))).collect();
+    let labels: Vec<String> = points
+        .iter()
+        .map(|p| format!("\"{}\"", clock(p.0)))
+        .collect();
     let list = |f: fn(&(Duration, u64, u64)) -> u64| {
         let v: Vec<String> = points.iter().map(|p| f(p).to_string()).collect();
         v.join(", ")
     };
     let top = points.iter().map(|p| p.1).max().unwrap_or(0).max(1);
-    let name: String = service.chars().filter(|c| !"\"\n\r`".contains(*c)).collect();
+    let name: String = service
+        .chars()
+        .filter(|c| !"\"\n\r`".contains(*c))
+        .collect();
     let mut out = String::new();
     let _ = writeln!(out, "```mermaid\nxychart-beta");
     let _ = writeln!(
@@ -215,7 +217,10 @@ mod tests {
             })
             .collect();
         let c = chart("web", Duration::from_secs(30), &intervals);
-        let bar = c.lines().find(|l| l.trim_start().starts_with("bar")).unwrap();
+        let bar = c
+            .lines()
+            .find(|l| l.trim_start().starts_with("bar"))
+            .unwrap();
         // 130 intervals in threes: 44 points of 30 requests (the last of 10).
         assert_eq!(bar.matches(',').count(), 43, "{c}");
         assert!(bar.starts_with("    bar [30, 30"), "{c}");

@@ -50,7 +50,8 @@ async fn a_clean_watch_passes_in_ten_rounds_of_two_reads() {
     assert!(took.as_secs_f64() < 5.0, "a scaled 5m watch took {took:?}");
     assert!(run.summary.contains("### Watch"), "{}", run.summary);
     assert!(
-        run.summary.contains("✅ No breach in 5m (10 rounds, every 30s)."),
+        run.summary
+            .contains("✅ No breach in 5m (10 rounds, every 30s)."),
         "{}",
         run.summary
     );
@@ -62,8 +63,16 @@ async fn a_clean_watch_passes_in_ten_rounds_of_two_reads() {
     );
     assert!(run.summary.contains("xychart-beta"), "{}", run.summary);
     assert!(run.summary.contains("    bar [49, 49"), "{}", run.summary);
-    assert!(run.summary.contains("    watch "), "the timeline lacks the watch:\n{}", run.summary);
-    assert!(run.stdout.contains("watch 10/10: web 1 running"), "{}", run.log());
+    assert!(
+        run.summary.contains("    watch "),
+        "the timeline lacks the watch:\n{}",
+        run.summary
+    );
+    assert!(
+        run.stdout.contains("watch 10/10: web 1 running"),
+        "{}",
+        run.log()
+    );
     assert!(rw.mutations().iter().all(|m| m != "DeploymentRollback"));
     // The metrics are asked for the service since it went live, one sample per interval.
     let body = crate::support::requests::operation_bodies(&rw.requests(), "HttpMetricsByStatus");
@@ -93,7 +102,8 @@ async fn an_instance_that_crashes_after_going_live_rolls_back_the_release() {
     // The watch stopped at the third round.
     assert_eq!(count(&rw, "DeploymentInstances"), 6);
     assert!(
-        run.summary.contains("❌ **Breach** of `worker` (instances) at "),
+        run.summary
+            .contains("❌ **Breach** of `worker` (instances) at "),
         "{}",
         run.summary
     );
@@ -103,8 +113,17 @@ async fn an_instance_that_crashes_after_going_live_rolls_back_the_release() {
         "{}",
         run.summary
     );
-    assert!(run.summary.contains("-inst-1 of deployment dep-new-"), "{}", run.summary);
-    assert!(run.summary.contains("is CRASHED (0 of 1 instances running)"), "{}", run.summary);
+    assert!(
+        run.summary.contains("-inst-1 of deployment dep-new-"),
+        "{}",
+        run.summary
+    );
+    assert!(
+        run.summary
+            .contains("is CRASHED (0 of 1 instances running)"),
+        "{}",
+        run.summary
+    );
     assert!(run.summary.contains("Failed at `watch`"), "{}", run.summary);
     assert!(
         run.stdout
@@ -124,13 +143,7 @@ async fn a_5xx_share_over_the_limit_rolls_back() {
     assert_eq!(run.code, 1, "{}", run.log());
     assert_eq!(run.output("status"), "rolled-back");
     assert_eq!(count(&rw, "HttpMetricsByStatus"), 2);
-    assert!(
-        run.summary.contains(
-            "(error rate) at "
-        ),
-        "{}",
-        run.summary
-    );
+    assert!(run.summary.contains("(error rate) at "), "{}", run.summary);
     assert!(
         run.summary.contains(
             "1m into the 5m watch: 5 of 25 requests (20%) answered 5xx since going live; the limit is 5%"
@@ -151,9 +164,14 @@ async fn too_few_requests_are_not_judged() {
     let (run, _) = watched(&rw, "web").await;
     assert_eq!(run.code, 0, "{}", run.log());
     assert_eq!(run.output("status"), "success");
-    assert!(run.summary.contains("| 10 | 10 (100%) |"), "{}", run.summary);
     assert!(
-        run.summary.contains("at least 20 requests since going live (limit 5%)"),
+        run.summary.contains("| 10 | 10 (100%) |"),
+        "{}",
+        run.summary
+    );
+    assert!(
+        run.summary
+            .contains("at least 20 requests since going live (limit 5%)"),
         "{}",
         run.summary
     );
@@ -178,7 +196,11 @@ async fn metrics_railway_refuses_are_a_notice_and_the_watch_goes_on() {
         "{}",
         run.log()
     );
-    assert!(run.summary.contains("unavailable: Railway answered"), "{}", run.summary);
+    assert!(
+        run.summary.contains("unavailable: Railway answered"),
+        "{}",
+        run.summary
+    );
     assert!(run.summary.contains("is EXITED"), "{}", run.summary);
     assert!(!run.summary.contains("xychart-beta"), "{}", run.summary);
     assert_no_token(&run);
@@ -204,13 +226,7 @@ async fn health_failing_three_times_in_a_row_during_the_watch_rolls_back() {
     let (run, _) = watched(&rw, "web").await;
     assert_eq!(run.code, 1, "{}", run.log());
     assert_eq!(run.output("status"), "rolled-back");
-    assert!(
-        run.summary.contains(
-            "(health) at "
-        ),
-        "{}",
-        run.summary
-    );
+    assert!(run.summary.contains("(health) at "), "{}", run.summary);
     assert!(
         run.summary.contains(
             "3m into the 5m watch: 3 health probes in a row failed (last: answered 503, expected 200)"
@@ -218,7 +234,12 @@ async fn health_failing_three_times_in_a_row_during_the_watch_rolls_back() {
         "{}",
         run.summary
     );
-    assert!(run.summary.contains("4 of 6 failed (3 in a row is a breach)"), "{}", run.summary);
+    assert!(
+        run.summary
+            .contains("4 of 6 failed (3 in a row is a breach)"),
+        "{}",
+        run.summary
+    );
     assert_eq!(count(&rw, "DeploymentInstances"), 6);
     assert!(rw.mutations().contains(&"DeploymentRollback".to_string()));
 }

@@ -82,9 +82,14 @@ fn breached() -> WatchReport {
         Some((5, 0)),
         metrics(&[(120, 0), (131, 1), (118, 2), (125, 9), (140, 31)]),
     );
-    let mut worker = watched("worker", None, MetricsWatch::Unavailable {
-        reason: "Railway answered \"Not Authorized\" to HttpMetricsByStatus for this token".into(),
-    });
+    let mut worker = watched(
+        "worker",
+        None,
+        MetricsWatch::Unavailable {
+            reason: "Railway answered \"Not Authorized\" to HttpMetricsByStatus for this token"
+                .into(),
+        },
+    );
     worker.read_errors = 1;
     let breach = Breach {
         service: "web".into(),
@@ -110,7 +115,18 @@ fn the_watch_picture_of_a_clean_watch() {
     let web = watched(
         "web",
         Some((10, 1)),
-        metrics(&[(12, 0), (30, 0), (28, 1), (33, 0), (40, 0), (38, 0), (41, 2), (39, 0), (35, 0), (36, 0)]),
+        metrics(&[
+            (12, 0),
+            (30, 0),
+            (28, 1),
+            (33, 0),
+            (40, 0),
+            (38, 0),
+            (41, 2),
+            (39, 0),
+            (35, 0),
+            (36, 0),
+        ]),
     );
     let mut r = RunReport::new("deploy", "commit", false, at(0));
     r.watch = Some(watch(vec![web], 10, None));
