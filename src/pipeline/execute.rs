@@ -238,7 +238,13 @@ fn finish(mut report: RunReport) -> Ending {
         for f in &failures {
             workflow::error(f);
         }
-        report.failure = failures.into_iter().next();
+        // After a watch's breach, the headline is the breaching service's evidence.
+        let breached = report.watch.as_ref().and_then(|w| w.breach.as_ref());
+        let culprit = breached.and_then(|b| {
+            let s = report.services.iter().find(|s| s.name == b.service)?;
+            Some(format!("{}: {}", s.name, s.failure.as_deref()?))
+        });
+        report.failure = culprit.or(failures.into_iter().next());
     }
     Ending::Finished(Box::new(report))
 }

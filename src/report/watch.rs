@@ -127,7 +127,7 @@ fn chart(service: &str, interval: Duration, intervals: &[crate::record::Interval
     let points: Vec<(Duration, u64, u64)> = intervals
         .chunks(per)
         .map(|c| {
-            let end = c[c.len() - 1].offset + interval;
+            let end = c.last().map_or(Duration::ZERO, |i| i.offset) + interval;
             let requests = c.iter().map(|i| i.requests).sum();
             (end, requests, c.iter().map(|i| i.errors).sum())
         })
@@ -205,6 +205,37 @@ mod tests {
         assert_eq!(clock(Duration::from_secs(30)), "0:30");
         assert_eq!(clock(Duration::from_secs(150)), "2:30");
         assert_eq!(clock(Duration::from_secs(3900)), "1h05");
+    }
+
+    /// What mermaid's xychart grammar needs: the header, a quoted title, as many quoted
+    /// categories as bars and line points, and a y range from 0 to at least the highest bar.
+    #[test]
+    fn the_chart_follows_the_xychart_grammar() {
+        let intervals: Vec<_> = [(12, 0), (30, 1), (0, 0)]
+            .iter()
+            .enumerate()
+            .map(|(i, &(requests, errors))| crate::record::IntervalCount {
+                offset: Duration::from_secs(30 * i as u64),
+                requests,
+                errors,
+            })
+            .collect();
+        let c = chart("we\"b`", Duration::from_secs(30), &intervals);
+        let lines: Vec<&str> = c.lines().collect();
+        assert_eq!(lines[0], "```mermaid");
+        assert_eq!(lines[1], "xychart-beta");
+        assert_eq!(
+            lines[2],
+            "    title \"web: requests (bars) and 5xx (line) per 30s\""
+        );
+        assert_eq!(
+            lines[3],
+            "    x-axis \"time since going live\" [\"0:30\", \"1:00\", \"1:30\"]"
+        );
+        assert_eq!(lines[4], "    y-axis \"requests\" 0 --> 30");
+        assert_eq!(lines[5], "    bar [12, 30, 0]");
+        assert_eq!(lines[6], "    line [0, 1, 0]");
+        assert_eq!(lines[7], "```");
     }
 
     #[test]

@@ -66,8 +66,8 @@ pub fn human(d: Duration) -> String {
     let s = d.as_secs();
     match s {
         _ if d.subsec_millis() != 0 || s == 0 => crate::report::markdown::duration(d),
-        _ if s % 3600 == 0 => format!("{}h", s / 3600),
-        _ if s % 60 == 0 => format!("{}m", s / 60),
+        _ if s.is_multiple_of(3600) => format!("{}h", s / 3600),
+        _ if s.is_multiple_of(60) => format!("{}m", s / 60),
         0..60 => format!("{s}s"),
         _ => crate::report::markdown::duration(d),
     }

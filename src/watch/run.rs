@@ -76,7 +76,16 @@ pub async fn watch(w: &Watcher<'_>, req: &WatchRequest, services: Vec<Watched>) 
     let mut rounds = 0;
     // One more than the rounds: the first pause comes before the first round.
     let mut waiter = Waiter::rounds(req.rounds() + 1, *w.timing);
+    // Reads that stall push the rounds late; the watch still ends about when it should.
+    let ends = w.timing.scaled(req.window) + READ_BOUND;
     while breach.is_none() && waiter.pause(req.interval, |_| {}).await == Next::Again {
+        if started.elapsed() > ends {
+            notices.push(format!(
+                "the watch ran out of time after {rounds} of {} rounds: Railway or the health URL answered slowly",
+                req.rounds()
+            ));
+            break;
+        }
         rounds += 1;
         let results = join_all(tracked.iter_mut().map(|t| round(w, req, t))).await;
         for (t, r) in tracked.iter().zip(results) {

@@ -124,7 +124,14 @@ async fn an_instance_that_crashes_after_going_live_rolls_back_the_release() {
         "{}",
         run.summary
     );
-    assert!(run.summary.contains("Failed at `watch`"), "{}", run.summary);
+    // The headline is the breaching service's evidence, not its sibling's rollback.
+    assert!(
+        run.summary.contains(
+            "> **Failed at `watch`:** worker: the watch after going live found a breach (instances)"
+        ),
+        "{}",
+        run.summary
+    );
     assert!(
         run.stdout
             .contains("the watch after going live found a breach (instances)"),
@@ -153,6 +160,25 @@ async fn a_5xx_share_over_the_limit_rolls_back() {
     );
     assert!(run.summary.contains("    line [0, 5]"), "{}", run.summary);
     assert!(rw.mutations().contains(&"DeploymentRollback".to_string()));
+}
+
+#[tokio::test]
+async fn without_rollback_on_failure_a_breach_fails_and_says_how_to_roll_back() {
+    let rw = fake().await;
+    rw.world().script_instances("svc-web", &["RESTARTING"]);
+    let mut r = Runner::new(&rw.api_url());
+    r.input("watch", "5m").input("rollback-on-failure", "false");
+    let run = r.run().await;
+    assert_eq!(run.code, 1, "{}", run.log());
+    assert_eq!(run.output("status"), "failed");
+    assert!(!rw.mutations().contains(&"DeploymentRollback".to_string()));
+    assert!(run.summary.contains("is RESTARTING"), "{}", run.summary);
+    assert!(
+        run.summary
+            .contains("`rollback-on-failure` is false, so deployment dep-new-"),
+        "{}",
+        run.summary
+    );
 }
 
 #[tokio::test]
