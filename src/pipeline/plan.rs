@@ -18,7 +18,7 @@ use crate::stages::in_flight::InFlightRequest;
 use crate::stages::migrate::{PreDeployRequest, SqlRequest};
 use crate::stages::promote::Promotion;
 use crate::stages::rollback::RollbackRequest;
-use crate::watch::{WatchRequest, interval_for};
+use crate::watch::WatchRequest;
 
 /// One step of the run, with the request its stage executes.
 #[derive(Clone, Debug)]
@@ -95,7 +95,7 @@ impl Step {
                 .collect(),
             Step::Watch(req) => vec![PlannedAction {
                 service: None,
-                description: watch_line(req, environment),
+                description: req.describe(environment),
             }],
             Step::Gate(_)
             | Step::Report(_)
@@ -107,21 +107,6 @@ impl Step {
             | Step::Rollback(_) => Vec::new(),
         }
     }
-}
-
-/// The dry run's line for the watch: it changes nothing itself, but a breach rolls back.
-fn watch_line(req: &WatchRequest, environment: &str) -> String {
-    let names: Vec<String> = req
-        .checks
-        .iter()
-        .map(|c| format!("`{}`", c.service_name))
-        .collect();
-    format!(
-        "watch {} in `{environment}` for {} after the health check (instances, health probe and 5xx share every {}); a breach rolls the release back like a failed health check",
-        names.join(", "),
-        crate::watch::human(req.window),
-        crate::watch::human(req.interval),
-    )
 }
 
 /// A deploy's sentences: the image change, if any, then the deploy of its source.
@@ -337,17 +322,12 @@ fn release_steps(
             probe,
         })
         .collect();
-    if cfg.watch.enabled() {
-        steps.push(Step::Health(checks.clone()));
-        steps.push(Step::Watch(WatchRequest {
-            window: cfg.watch.window,
-            interval: interval_for(cfg.watch.window),
-            max_error_rate: cfg.watch.max_error_rate,
-            checks,
-        }));
-    } else {
-        steps.push(Step::Health(checks));
-    }
+    let watch = cfg
+        .watch
+        .enabled()
+        .then(|| WatchRequest::new(&cfg.watch, checks.clone()));
+    steps.push(Step::Health(checks));
+    steps.extend(watch.map(Step::Watch));
     steps.push(Step::Rollback(RollbackPolicy {
         enabled: cfg.rollback_on_failure,
         timeout: cfg.deploy_timeout,

@@ -10,6 +10,7 @@ pub mod run;
 
 use std::time::Duration;
 
+use crate::config::WatchConfig;
 use crate::stages::health::ServiceHealth;
 
 /// Fewer requests than this since going live: too few to judge the 5xx share.
@@ -36,6 +37,31 @@ pub struct WatchRequest {
 }
 
 impl WatchRequest {
+    /// The watch `watch` asks for, of the services these health checks probe.
+    pub fn new(cfg: &WatchConfig, checks: Vec<ServiceHealth>) -> Self {
+        WatchRequest {
+            window: cfg.window,
+            interval: interval_for(cfg.window),
+            max_error_rate: cfg.max_error_rate,
+            checks,
+        }
+    }
+
+    /// The dry run's line: the watch changes nothing itself, but a breach rolls back.
+    pub fn describe(&self, environment: &str) -> String {
+        let names: Vec<String> = self
+            .checks
+            .iter()
+            .map(|c| format!("`{}`", c.service_name))
+            .collect();
+        format!(
+            "watch {} in `{environment}` for {} after the health check (instances, health probe and 5xx share every {}); a breach rolls the release back like a failed health check",
+            names.join(", "),
+            human(self.window),
+            human(self.interval),
+        )
+    }
+
     /// Rounds in the window: the last one at its end.
     pub fn rounds(&self) -> u32 {
         rounds(self.window, self.interval)
