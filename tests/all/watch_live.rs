@@ -244,6 +244,31 @@ async fn metrics_refused_on_a_healthy_release_still_pass() {
 }
 
 #[tokio::test]
+async fn instance_reads_railway_does_not_answer_are_counted_not_a_breach() {
+    let rw = fake().await;
+    rw.world().observe.instances_error = Some("Problem processing request".into());
+    rw.world().script_http("svc-web", &[STEADY; 10]);
+    let (run, _) = watched(&rw, "web").await;
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert_eq!(run.output("status"), "success");
+    assert_eq!(count(&rw, "DeploymentInstances"), 10);
+    assert_eq!(count(&rw, "HttpMetricsByStatus"), 10);
+    assert!(
+        run.stdout.contains(
+            "::notice::`web`: Railway did not answer 10 of 10 reads of the deployment's instances during the watch (last: Railway answered DeploymentInstances with errors: Problem processing request)"
+        ),
+        "{}",
+        run.log()
+    );
+    assert!(
+        run.summary
+            .contains("| web | none seen (10 of 10 reads unanswered) | 10 of 10 passed | 490 |"),
+        "{}",
+        run.summary
+    );
+}
+
+#[tokio::test]
 async fn health_failing_three_times_in_a_row_during_the_watch_rolls_back() {
     let rw = fake().await;
     // The health stage passes at once; the watch's probes: ok, 503, ok, then 503 three times.

@@ -31,6 +31,8 @@ pub struct ObserveWorld {
     pub metrics_error: Option<String>,
     /// Statuses `/app/health` answers, one per request (then 200).
     pub health: VecDeque<u16>,
+    /// `Some(message)`: the instances query answers this GraphQL error.
+    pub instances_error: Option<String>,
 }
 
 impl RailwayWorld {
@@ -60,7 +62,10 @@ impl RailwayWorld {
 pub(crate) fn answer(world: &mut RailwayWorld, op: &str, vars: &Value) -> Option<Value> {
     let v = |k: &str| vars.get(k).and_then(Value::as_str).unwrap_or_default();
     match op {
-        "DeploymentInstances" => Some(instances(world, v("id"))),
+        "DeploymentInstances" => Some(match &world.observe.instances_error {
+            Some(message) => json!({ "data": null, "errors": [{ "message": message }] }),
+            None => instances(world, v("id")),
+        }),
         "HttpMetricsByStatus" => Some(match &world.observe.metrics_error {
             Some(message) => json!({ "data": null, "errors": [{ "message": message }] }),
             None => http(world, v("serviceId"), v("startDate"), vars),
