@@ -10,6 +10,7 @@ pub mod events;
 pub mod ops;
 pub mod resolve;
 pub mod rollback;
+pub mod socket;
 pub mod status;
 pub mod subscription;
 pub mod upload;

@@ -103,6 +103,11 @@ impl FakeRailway {
             .collect()
     }
 
+    /// The root field of every websocket `subscribe` message, over every connection.
+    pub fn subscriptions(&self) -> Vec<String> {
+        self.ws.subscriptions()
+    }
+
     /// Websocket upgrade requests received (each one HTTP request).
     pub fn upgrades(&self) -> Vec<Recorded> {
         self.requests()

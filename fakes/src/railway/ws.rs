@@ -1,13 +1,15 @@
 //! Fake of Railway's websocket endpoint (`GET /graphql/v2` upgraded, `graphql-transport-ws`):
-//! acknowledges `connection_init`, answers pings, and serves scripted `deployment(id)` statuses,
-//! `buildLogs` and `deploymentLogs` lines. It can drop a socket early (status or logs) to test
+//! acknowledges `connection_init`, answers pings, and serves scripted `deployment(id)` statuses
+//! and `environmentLogs` lines (a deployment's build lines when the filter names its snapshot
+//! `@snapshot:snap-<deployment id>`, its deploy lines when it names `@deployment:<id>`), any
+//! number of subscriptions per socket. It counts connections (upgrades) and `subscribe` messages. It can drop a socket early (status or logs) to test
 //! fallbacks and reconnects; log subscriptions replay every line from the start on each new
 //! connection, as Railway's history replay does, so clients must de-duplicate. Every upgrade
 //! request is recorded (that is the only HTTP request a socket costs).
 //!
 //! Backed by a [`RailwayWorld`] (inside `FakeRailway`), deployments without a script are served
 //! from the world: `deployment(id)` moves the deployment's status script on every `ws_step` and
-//! sends each change, `buildLogs`/`deploymentLogs` replay the deployment's scripted lines, the
+//! sends each change, `environmentLogs` replays the deployment's scripted lines, the
 //! token on the upgrade request is checked, and `world.websockets = false` refuses upgrades.
 
 use std::collections::HashMap;
@@ -36,14 +38,14 @@ pub struct DeploymentScript {
     pub statuses: Vec<(Duration, String)>,
     /// Build log lines `(timestamp, message)`, one `next` each, `log_gap` apart.
     pub build_logs: Vec<(String, String)>,
-    /// Deploy log lines, after the build lines' subscription starts.
+    /// Deploy log lines, after the build lines.
     pub deploy_logs: Vec<(String, String)>,
     pub log_gap: Duration,
     /// On the first socket that subscribes to this deployment's status: drop the socket after
     /// sending this many statuses.
     pub drop_status_after: Option<usize>,
-    /// On the first socket that subscribes to this deployment's build logs: drop it after this
-    /// many build lines.
+    /// On the first socket that subscribes to this deployment's logs: drop it after this many
+    /// build lines.
     pub drop_logs_after: Option<usize>,
     /// Refuse the status subscription with a GraphQL error (e.g. "Not Authorized").
     pub status_error: Option<String>,
@@ -55,6 +57,8 @@ struct WsState {
     status_sockets: HashMap<String, usize>,
     log_sockets: HashMap<String, usize>,
     refuse_upgrade: bool,
+    /// The root field of every `subscribe` message received, in order.
+    subscribes: Vec<String>,
 }
 
 #[derive(Clone, Default)]
@@ -97,6 +101,12 @@ impl WsFake {
 
     pub fn recorder(&self) -> Recorder {
         self.recorder.clone()
+    }
+
+    /// The root field of every `subscribe` message received (`deployment`, `environmentLogs` ...),
+    /// over every connection, in order.
+    pub fn subscriptions(&self) -> Vec<String> {
+        self.lock().subscribes.clone()
     }
 
     /// Upgrade requests received (each is one HTTP request).
@@ -173,6 +183,8 @@ async fn serve(fake: WsFake, mut socket: WebSocket, authorized: bool) {
                         let _ = socket.send(Message::Text(json!({"type":"pong"}).to_string().into())).await;
                     }
                     Some("subscribe") => {
+                        let query = v.pointer("/payload/query").and_then(Value::as_str).unwrap_or_default();
+                        fake.lock().subscribes.push(root_field(query));
                         tasks.push(tokio::spawn(run_subscription(fake.clone(), v, tx.clone(), authorized)));
                     }
                     _ => {}
@@ -208,12 +220,17 @@ async fn run_subscription(fake: WsFake, msg: Value, tx: mpsc::Sender<Out>, autho
         .pointer("/payload/variables")
         .cloned()
         .unwrap_or(Value::Null);
+    let filter = vars.get("filter").and_then(Value::as_str).unwrap_or_default();
     let dep = vars
         .get("id")
         .or_else(|| vars.get("deploymentId"))
         .and_then(Value::as_str)
+        .or_else(|| filtered(filter, "@deployment:"))
         .unwrap_or_default()
         .to_string();
+    // Which kinds of lines the filter asks for: build lines by the deployment's snapshot.
+    let wants_build = filtered(filter, "@snapshot:") == Some(snapshot_of(&dep).as_str());
+    let wants_deploy = filtered(filter, "@deployment:").is_some();
     let script = fake.lock().scripts.get(&dep).cloned();
     if script.is_none()
         && let Some(world) = fake.world.clone()
@@ -228,16 +245,22 @@ async fn run_subscription(fake: WsFake, msg: Value, tx: mpsc::Sender<Out>, autho
             |data: Value| Out::Send(json!({"id": id, "type": "next", "payload": {"data": data}}));
         if query.contains("deployment(id") {
             world_status(&world, &dep, &tx, next, error).await;
-        } else if query.contains("buildLogs(") || query.contains("deploymentLogs(") {
-            let build = query.contains("buildLogs(");
+        } else if query.contains("environmentLogs(") {
             let lines = {
                 let mut w = world.lock().unwrap_or_else(|e| e.into_inner());
                 w.deployment_mut(&dep).map(|d| {
                     d.log_watchers += 1;
-                    log_lines(if build { &d.build_logs } else { &d.deploy_logs })
+                    let mut lines = Vec::new();
+                    if wants_build {
+                        lines.extend(log_lines(&d.build_logs));
+                    }
+                    if wants_deploy {
+                        lines.extend(log_lines(&d.deploy_logs));
+                    }
+                    lines
                 })
             };
-            let field = if build { "buildLogs" } else { "deploymentLogs" };
+            let field = "environmentLogs";
             match lines {
                 None => {
                     let _ = tx.send(error(format!("Deployment {dep} not found"))).await;
@@ -287,29 +310,23 @@ async fn run_subscription(fake: WsFake, msg: Value, tx: mpsc::Sender<Out>, autho
                 return;
             }
         }
-    } else if query.contains("buildLogs(") || query.contains("deploymentLogs(") {
-        let build = query.contains("buildLogs(");
-        let nth = if build {
+    } else if query.contains("environmentLogs(") {
+        let nth = {
             let mut st = fake.lock();
             let n = st.log_sockets.entry(dep.clone()).or_default();
             *n += 1;
             *n
-        } else {
-            0
         };
-        let (field, lines) = if build {
-            ("buildLogs", &script.build_logs)
-        } else {
-            ("deploymentLogs", &script.deploy_logs)
-        };
-        for (i, (ts, message)) in lines.iter().enumerate() {
-            if build && nth == 1 && script.drop_logs_after == Some(i) {
+        let build = script.build_logs.iter().filter(|_| wants_build);
+        let deploy = script.deploy_logs.iter().filter(|_| wants_deploy);
+        for (i, (ts, message)) in build.chain(deploy).enumerate() {
+            if nth == 1 && script.drop_logs_after == Some(i) {
                 let _ = tx.send(Out::Drop).await;
                 return;
             }
             tokio::time::sleep(script.log_gap).await;
-            let d = json!({ field: [{"timestamp": ts, "message": message, "severity": "info"}] });
-            if tx.send(next(d)).await.is_err() {
+            let line = json!({"timestamp": ts, "message": message, "severity": "info"});
+            if tx.send(next(json!({ "environmentLogs": [line] }))).await.is_err() {
                 return;
             }
         }
@@ -339,13 +356,44 @@ fn scripted_status(fake: &WsFake, dep: &str, status: &str) -> Value {
             d["status"] = json!(status);
             d
         }
-        None => json!({"id": dep, "status": status, "statusUpdatedAt": null}),
+        None => json!({
+            "id": dep,
+            "status": status,
+            "statusUpdatedAt": null,
+            "environmentId": SCRIPTED_ENVIRONMENT,
+            "snapshotId": snapshot_of(dep),
+        }),
     }
 }
 
+/// The environment of scripted deployments the world does not know.
+pub const SCRIPTED_ENVIRONMENT: &str = "env-scripted";
+
+/// The build snapshot of deployment `id` (world or scripted).
+pub fn snapshot_of(id: &str) -> String {
+    format!("snap-{id}")
+}
+
+/// The value after `key` in a log filter (`@deployment:dep-1 OR ...` → `dep-1`).
+fn filtered<'a>(filter: &'a str, key: &str) -> Option<&'a str> {
+    let rest = &filter[filter.find(key)? + key.len()..];
+    rest.split_whitespace().next()
+}
+
+/// The root field a subscription document selects (`deployment`, `environmentLogs` ...).
+fn root_field(query: &str) -> String {
+    let body = query.split_once('{').map(|(_, b)| b).unwrap_or_default();
+    body.trim_start()
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// The world's `deployment(id)` subscription: each status change, one step every `ws_step`, until
-/// final. When the deployment has log lines, it waits (up to a second) for a log subscription
-/// first, so a fast scripted deploy cannot finish before its logs are watched.
+/// final. When the deployment has log lines, it waits (up to a second) after the first event
+/// (which tells the client where the logs are) for a log subscription, so a fast scripted deploy
+/// cannot finish before its logs are watched.
 async fn world_status(
     world: &Mutex<RailwayWorld>,
     dep: &str,
@@ -354,21 +402,29 @@ async fn world_status(
     error: impl Fn(String) -> Out,
 ) {
     let lock = || world.lock().unwrap_or_else(|e| e.into_inner());
-    let waiting_since = tokio::time::Instant::now();
-    loop {
-        let ready = lock()
-            .deployment(dep)
-            .map(|d| d.log_watchers > 0 || (d.build_logs.is_empty() && d.deploy_logs.is_empty()));
-        let Some(ready) = ready else {
-            let _ = tx.send(error(format!("Deployment {dep} not found"))).await;
-            return;
-        };
-        if ready || waiting_since.elapsed() > Duration::from_secs(1) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
+    // Railway sends the current state on subscribing; a deployment with logs sends it before
+    // moving on, then waits for the log subscription that state's scope allows.
+    let first = lock().deployment(dep).map(|d| {
+        let has_logs = !(d.build_logs.is_empty() && d.deploy_logs.is_empty());
+        (has_logs && d.log_watchers == 0).then(|| (d.status.clone(), RailwayWorld::deployment_json(d)))
+    });
+    let Some(first) = first else {
+        let _ = tx.send(error(format!("Deployment {dep} not found"))).await;
+        return;
+    };
     let mut last: Option<String> = None;
+    if let Some((status, fields)) = first {
+        if tx.send(next(json!({"deployment": with_status_time(fields)}))).await.is_err() {
+            return;
+        }
+        last = Some(status);
+        let waiting_since = tokio::time::Instant::now();
+        while lock().deployment(dep).is_some_and(|d| d.log_watchers == 0)
+            && waiting_since.elapsed() < Duration::from_secs(1)
+        {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
     loop {
         let (status, done, step, fields) = {
             let mut w = lock();
