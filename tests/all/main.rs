@@ -53,3 +53,4 @@ mod upload_archive;
 mod upload_budget;
 mod upload_follow;
 mod upload_send;
+mod upload_subscriptions;
