@@ -348,3 +348,37 @@ async fn an_unreachable_log_stream_gives_up_quietly() {
         "{printed:?}"
     );
 }
+
+#[tokio::test]
+async fn subscriptions_share_one_socket_and_a_new_one_opens_after_it_lingered_out() {
+    use railway_deploy::railway::ops::{
+        DEPLOYMENT_STATUS_SUBSCRIPTION, ENVIRONMENT_LOGS_SUBSCRIPTION,
+    };
+    let w = world().await;
+    w.ws.script("dep-1", script(1, &["BUILDING"]));
+    let logs_vars = serde_json::json!({
+        "environmentId": SCRIPTED_ENVIRONMENT,
+        "filter": scripted_scope("dep-1").filter("dep-1"),
+    });
+    let status = serde_json::json!({"id": "dep-1"});
+    let mut a = w.hub.subscribe(DEPLOYMENT_STATUS_SUBSCRIPTION, status.clone()).await.unwrap();
+    let b = w.hub.subscribe(ENVIRONMENT_LOGS_SUBSCRIPTION, logs_vars).await.unwrap();
+    assert!(matches!(a.next().await, Ok(Some(_))), "the status arrives");
+    assert_eq!(w.ws.upgrades().len(), 1, "both on one socket");
+    assert_eq!(w.ws.subscriptions(), ["deployment", "environmentLogs"]);
+    // Dropping a feed ends its subscription on Railway's side.
+    drop((a, b));
+    for _ in 0..100 {
+        if w.ws.completes() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(w.ws.completes(), 2);
+    // Past the linger (scaled 5 s, never under 250 ms of real time) the socket is closed; the
+    // next subscription opens a new one.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let _c = w.hub.subscribe(DEPLOYMENT_STATUS_SUBSCRIPTION, status).await.unwrap();
+    assert_eq!(w.ws.upgrades().len(), 2);
+    assert_eq!((w.hub.connections(), w.hub.subscriptions()), (2, 3));
+}

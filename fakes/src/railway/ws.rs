@@ -59,6 +59,8 @@ struct WsState {
     refuse_upgrade: bool,
     /// The root field of every `subscribe` message received, in order.
     subscribes: Vec<String>,
+    /// `complete` messages received (subscriptions the client ended).
+    completes: usize,
 }
 
 #[derive(Clone, Default)]
@@ -107,6 +109,11 @@ impl WsFake {
     /// over every connection, in order.
     pub fn subscriptions(&self) -> Vec<String> {
         self.lock().subscribes.clone()
+    }
+
+    /// `complete` messages received: subscriptions the client ended itself.
+    pub fn completes(&self) -> usize {
+        self.lock().completes
     }
 
     /// Upgrade requests received (each is one HTTP request).
@@ -182,6 +189,7 @@ async fn serve(fake: WsFake, mut socket: WebSocket, authorized: bool) {
                     Some("ping") => {
                         let _ = socket.send(Message::Text(json!({"type":"pong"}).to_string().into())).await;
                     }
+                    Some("complete") => fake.lock().completes += 1,
                     Some("subscribe") => {
                         let query = v.pointer("/payload/query").and_then(Value::as_str).unwrap_or_default();
                         fake.lock().subscribes.push(root_field(query));
