@@ -16,7 +16,12 @@ pub struct LogScope {
 impl LogScope {
     /// The scope of a deployment as Railway serves it (`environmentId`, `snapshotId`).
     pub fn of(deployment: &Value) -> Option<LogScope> {
-        let text = |k: &str| deployment.get(k).and_then(Value::as_str).map(str::to_string);
+        let text = |k: &str| {
+            deployment
+                .get(k)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
         Some(LogScope {
             environment_id: text("environmentId")?,
             snapshot_id: text("snapshotId"),

@@ -193,7 +193,11 @@ impl Follow {
                 return;
             }
             outcome.subscriptions += 1;
-            match self.hub.subscribe(ENVIRONMENT_LOGS_SUBSCRIPTION, vars.clone()).await {
+            match self
+                .hub
+                .subscribe(ENVIRONMENT_LOGS_SUBSCRIPTION, vars.clone())
+                .await
+            {
                 Ok(feed) => {
                     if self.read(feed, stream, stop, outcome).await == Read::Over {
                         return;

@@ -87,7 +87,11 @@ impl Hub {
     }
 
     /// Starts a subscription on the shared socket, opening it first when none is open.
-    pub async fn subscribe(&self, query: &str, variables: Value) -> Result<Feed, SubscriptionError> {
+    pub async fn subscribe(
+        &self,
+        query: &str,
+        variables: Value,
+    ) -> Result<Feed, SubscriptionError> {
         // A socket may end (linger over, dropped) between the check and the command: then the
         // acknowledgement never comes, and one new socket is tried.
         for _ in 0..2 {

@@ -361,8 +361,16 @@ async fn subscriptions_share_one_socket_and_a_new_one_opens_after_it_lingered_ou
         "filter": scripted_scope("dep-1").filter("dep-1"),
     });
     let status = serde_json::json!({"id": "dep-1"});
-    let mut a = w.hub.subscribe(DEPLOYMENT_STATUS_SUBSCRIPTION, status.clone()).await.unwrap();
-    let b = w.hub.subscribe(ENVIRONMENT_LOGS_SUBSCRIPTION, logs_vars).await.unwrap();
+    let mut a = w
+        .hub
+        .subscribe(DEPLOYMENT_STATUS_SUBSCRIPTION, status.clone())
+        .await
+        .unwrap();
+    let b = w
+        .hub
+        .subscribe(ENVIRONMENT_LOGS_SUBSCRIPTION, logs_vars)
+        .await
+        .unwrap();
     assert!(matches!(a.next().await, Ok(Some(_))), "the status arrives");
     assert_eq!(w.ws.upgrades().len(), 1, "both on one socket");
     assert_eq!(w.ws.subscriptions(), ["deployment", "environmentLogs"]);
@@ -378,7 +386,11 @@ async fn subscriptions_share_one_socket_and_a_new_one_opens_after_it_lingered_ou
     // Past the linger (scaled 5 s, never under 250 ms of real time) the socket is closed; the
     // next subscription opens a new one.
     tokio::time::sleep(Duration::from_millis(600)).await;
-    let _c = w.hub.subscribe(DEPLOYMENT_STATUS_SUBSCRIPTION, status).await.unwrap();
+    let _c = w
+        .hub
+        .subscribe(DEPLOYMENT_STATUS_SUBSCRIPTION, status)
+        .await
+        .unwrap();
     assert_eq!(w.ws.upgrades().len(), 2);
     assert_eq!((w.hub.connections(), w.hub.subscriptions()), (2, 3));
 }

@@ -79,7 +79,11 @@ async fn three_services_cost_six_subscriptions_on_one_socket() {
     let run = runner(&rw, dir.path(), "web\nworker\napi").run().await;
     assert_eq!(run.code, 0, "{}", run.log());
     assert_eq!(rw.uploads().len(), 3);
-    assert_eq!(rw.upgrades().len(), 1, "one websocket connection for all three");
+    assert_eq!(
+        rw.upgrades().len(),
+        1,
+        "one websocket connection for all three"
+    );
     let subs = rw.subscriptions();
     assert_eq!(subs.len(), 2 * 3, "{subs:?}");
     for field in ["deployment", "environmentLogs"] {
@@ -88,7 +92,11 @@ async fn three_services_cost_six_subscriptions_on_one_socket() {
     // Proportionally: one resolution and one trigger read for all, then per service the
     // serving deployment, the upload and the read after the health check.
     let http = rw.requests().len() - rw.upgrades().len();
-    assert!(http <= 2 + 3 * 3, "{http} HTTP requests: {:?}", rw.operations());
+    assert!(
+        http <= 2 + 3 * 3,
+        "{http} HTTP requests: {:?}",
+        rw.operations()
+    );
     for svc in ["web", "worker", "api"] {
         let logs = group(&run.stdout, &format!("Railway logs: {svc}"));
         for l in BUILD.iter().chain(DEPLOY) {

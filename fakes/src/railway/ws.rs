@@ -228,7 +228,10 @@ async fn run_subscription(fake: WsFake, msg: Value, tx: mpsc::Sender<Out>, autho
         .pointer("/payload/variables")
         .cloned()
         .unwrap_or(Value::Null);
-    let filter = vars.get("filter").and_then(Value::as_str).unwrap_or_default();
+    let filter = vars
+        .get("filter")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let dep = vars
         .get("id")
         .or_else(|| vars.get("deploymentId"))
@@ -334,7 +337,11 @@ async fn run_subscription(fake: WsFake, msg: Value, tx: mpsc::Sender<Out>, autho
             }
             tokio::time::sleep(script.log_gap).await;
             let line = json!({"timestamp": ts, "message": message, "severity": "info"});
-            if tx.send(next(json!({ "environmentLogs": [line] }))).await.is_err() {
+            if tx
+                .send(next(json!({ "environmentLogs": [line] })))
+                .await
+                .is_err()
+            {
                 return;
             }
         }
@@ -414,7 +421,8 @@ async fn world_status(
     // moving on, then waits for the log subscription that state's scope allows.
     let first = lock().deployment(dep).map(|d| {
         let has_logs = !(d.build_logs.is_empty() && d.deploy_logs.is_empty());
-        (has_logs && d.log_watchers == 0).then(|| (d.status.clone(), RailwayWorld::deployment_json(d)))
+        (has_logs && d.log_watchers == 0)
+            .then(|| (d.status.clone(), RailwayWorld::deployment_json(d)))
     });
     let Some(first) = first else {
         let _ = tx.send(error(format!("Deployment {dep} not found"))).await;
@@ -422,7 +430,11 @@ async fn world_status(
     };
     let mut last: Option<String> = None;
     if let Some((status, fields)) = first {
-        if tx.send(next(json!({"deployment": with_status_time(fields)}))).await.is_err() {
+        if tx
+            .send(next(json!({"deployment": with_status_time(fields)})))
+            .await
+            .is_err()
+        {
             return;
         }
         last = Some(status);
