@@ -6,6 +6,7 @@ pub mod graphql;
 pub mod upload;
 pub mod world;
 pub mod ws;
+mod ws_subs;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 

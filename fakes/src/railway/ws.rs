@@ -2,7 +2,8 @@
 //! acknowledges `connection_init`, answers pings, and serves scripted `deployment(id)` statuses
 //! and `environmentLogs` lines (a deployment's build lines when the filter names its snapshot
 //! `@snapshot:snap-<deployment id>`, its deploy lines when it names `@deployment:<id>`), any
-//! number of subscriptions per socket. It counts connections (upgrades) and `subscribe` messages. It can drop a socket early (status or logs) to test
+//! number of subscriptions per socket (served by `ws_subs`). It counts connections (upgrades),
+//! `subscribe` and `complete` messages. It can drop a socket early (status or logs) to test
 //! fallbacks and reconnects; log subscriptions replay every line from the start on each new
 //! connection, as Railway's history replay does, so clients must de-duplicate. Every upgrade
 //! request is recorded (that is the only HTTP request a socket costs).
@@ -25,9 +26,12 @@ use axum::routing::{MethodRouter, get};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use super::graphql::{caller, log_lines};
+use super::graphql::caller;
 use super::world::RailwayWorld;
+use super::ws_subs::{Sub, root_field, scripted_subscription, world_subscription};
 use crate::recorder::{Recorded, Recorder};
+
+pub use super::ws_subs::{SCRIPTED_ENVIRONMENT, snapshot_of};
 
 pub const WS_PATH: &str = "/graphql/v2";
 
@@ -52,10 +56,10 @@ pub struct DeploymentScript {
 }
 
 #[derive(Default)]
-struct WsState {
+pub(super) struct WsState {
     scripts: HashMap<String, DeploymentScript>,
-    status_sockets: HashMap<String, usize>,
-    log_sockets: HashMap<String, usize>,
+    pub(super) status_sockets: HashMap<String, usize>,
+    pub(super) log_sockets: HashMap<String, usize>,
     refuse_upgrade: bool,
     /// The root field of every `subscribe` message received, in order.
     subscribes: Vec<String>,
@@ -84,7 +88,7 @@ impl WsFake {
         }
     }
 
-    fn world(&self) -> Option<std::sync::MutexGuard<'_, RailwayWorld>> {
+    pub(super) fn world(&self) -> Option<std::sync::MutexGuard<'_, RailwayWorld>> {
         self.world
             .as_ref()
             .map(|w| w.lock().unwrap_or_else(|e| e.into_inner()))
@@ -121,7 +125,7 @@ impl WsFake {
         self.recorder.all()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, WsState> {
+    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, WsState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -168,7 +172,7 @@ async fn upgrade(
         .on_upgrade(move |socket| serve(fake, socket, authorized))
 }
 
-enum Out {
+pub(super) enum Out {
     Send(Value),
     Drop,
 }
@@ -214,261 +218,18 @@ async fn serve(fake: WsFake, mut socket: WebSocket, authorized: bool) {
 }
 
 async fn run_subscription(fake: WsFake, msg: Value, tx: mpsc::Sender<Out>, authorized: bool) {
-    let id = msg
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let query = msg
-        .pointer("/payload/query")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let vars = msg
-        .pointer("/payload/variables")
-        .cloned()
-        .unwrap_or(Value::Null);
-    let filter = vars
-        .get("filter")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let dep = vars
-        .get("id")
-        .or_else(|| vars.get("deploymentId"))
-        .and_then(Value::as_str)
-        .or_else(|| filtered(filter, "@deployment:"))
-        .unwrap_or_default()
-        .to_string();
-    // Which kinds of lines the filter asks for: build lines by the deployment's snapshot.
-    let wants_build = filtered(filter, "@snapshot:") == Some(snapshot_of(&dep).as_str());
-    let wants_deploy = filtered(filter, "@deployment:").is_some();
-    let script = fake.lock().scripts.get(&dep).cloned();
-    if script.is_none()
-        && let Some(world) = fake.world.clone()
-    {
-        let error =
-            |m: String| Out::Send(json!({"id": id, "type": "error", "payload": [{"message": m}]}));
-        if !authorized {
-            let _ = tx.send(error("Not Authorized".into())).await;
-            return;
+    let sub = Sub::parse(&msg);
+    let script = fake.lock().scripts.get(&sub.dep).cloned();
+    match (script, fake.world.clone()) {
+        (Some(script), _) => scripted_subscription(&fake, &script, &sub, &tx).await,
+        (None, Some(_)) if !authorized => {
+            let _ = tx.send(sub.error("Not Authorized")).await;
         }
-        let next =
-            |data: Value| Out::Send(json!({"id": id, "type": "next", "payload": {"data": data}}));
-        if query.contains("deployment(id") {
-            world_status(&world, &dep, &tx, next, error).await;
-        } else if query.contains("environmentLogs(") {
-            let lines = {
-                let mut w = world.lock().unwrap_or_else(|e| e.into_inner());
-                w.deployment_mut(&dep).map(|d| {
-                    d.log_watchers += 1;
-                    let mut lines = Vec::new();
-                    if wants_build {
-                        lines.extend(log_lines(&d.build_logs));
-                    }
-                    if wants_deploy {
-                        lines.extend(log_lines(&d.deploy_logs));
-                    }
-                    lines
-                })
-            };
-            let field = "environmentLogs";
-            match lines {
-                None => {
-                    let _ = tx.send(error(format!("Deployment {dep} not found"))).await;
-                }
-                // Railway replays history in one batch, then streams new lines (none here).
-                Some(lines) if !lines.is_empty() => {
-                    let _ = tx.send(next(json!({ field: lines }))).await;
-                }
-                Some(_) => {}
-            }
-        } else {
-            let _ = tx.send(error("unknown subscription".into())).await;
-        }
-        return;
-    }
-    let Some(script) = script else {
-        let _ = tx
-            .send(Out::Send(json!({"id": id, "type": "error", "payload": [{"message": format!("Deployment {dep} not found")}]})))
-            .await;
-        return;
-    };
-    let next =
-        |data: Value| Out::Send(json!({"id": id, "type": "next", "payload": {"data": data}}));
-    if query.contains("deployment(id") {
-        if let Some(e) = &script.status_error {
+        (None, Some(world)) => world_subscription(&world, &sub, &tx).await,
+        (None, None) => {
             let _ = tx
-                .send(Out::Send(
-                    json!({"id": id, "type": "error", "payload": [{"message": e}]}),
-                ))
+                .send(sub.error(&format!("Deployment {} not found", sub.dep)))
                 .await;
-            return;
         }
-        let nth = {
-            let mut st = fake.lock();
-            let n = st.status_sockets.entry(dep.clone()).or_default();
-            *n += 1;
-            *n
-        };
-        for (i, (delay, status)) in script.statuses.iter().enumerate() {
-            if nth == 1 && script.drop_status_after == Some(i) {
-                let _ = tx.send(Out::Drop).await;
-                return;
-            }
-            tokio::time::sleep(*delay).await;
-            let d = json!({"deployment": scripted_status(&fake, &dep, status)});
-            if tx.send(next(d)).await.is_err() {
-                return;
-            }
-        }
-    } else if query.contains("environmentLogs(") {
-        let nth = {
-            let mut st = fake.lock();
-            let n = st.log_sockets.entry(dep.clone()).or_default();
-            *n += 1;
-            *n
-        };
-        let build = script.build_logs.iter().filter(|_| wants_build);
-        let deploy = script.deploy_logs.iter().filter(|_| wants_deploy);
-        for (i, (ts, message)) in build.chain(deploy).enumerate() {
-            if nth == 1 && script.drop_logs_after == Some(i) {
-                let _ = tx.send(Out::Drop).await;
-                return;
-            }
-            tokio::time::sleep(script.log_gap).await;
-            let line = json!({"timestamp": ts, "message": message, "severity": "info"});
-            if tx
-                .send(next(json!({ "environmentLogs": [line] })))
-                .await
-                .is_err()
-            {
-                return;
-            }
-        }
-    } else {
-        let _ = tx
-            .send(Out::Send(json!({"id": id, "type": "error", "payload": [{"message": "unknown subscription"}]})))
-            .await;
-    }
-}
-
-/// The subscription's `...DeploymentFields statusUpdatedAt` selection of a world deployment.
-fn with_status_time(mut fields: Value) -> Value {
-    fields["statusUpdatedAt"] = Value::Null;
-    fields
-}
-
-/// A scripted status event: every selected field when the world knows the deployment (as Railway
-/// would serve them), else only what the script knows (`id`, `status`): clients must then read
-/// the deployment for its details.
-fn scripted_status(fake: &WsFake, dep: &str, status: &str) -> Value {
-    let known = fake.world().and_then(|w| {
-        w.deployment(dep)
-            .map(|d| with_status_time(RailwayWorld::deployment_json(d)))
-    });
-    match known {
-        Some(mut d) => {
-            d["status"] = json!(status);
-            d
-        }
-        None => json!({
-            "id": dep,
-            "status": status,
-            "statusUpdatedAt": null,
-            "environmentId": SCRIPTED_ENVIRONMENT,
-            "snapshotId": snapshot_of(dep),
-        }),
-    }
-}
-
-/// The environment of scripted deployments the world does not know.
-pub const SCRIPTED_ENVIRONMENT: &str = "env-scripted";
-
-/// The build snapshot of deployment `id` (world or scripted).
-pub fn snapshot_of(id: &str) -> String {
-    format!("snap-{id}")
-}
-
-/// The value after `key` in a log filter (`@deployment:dep-1 OR ...` → `dep-1`).
-fn filtered<'a>(filter: &'a str, key: &str) -> Option<&'a str> {
-    let rest = &filter[filter.find(key)? + key.len()..];
-    rest.split_whitespace().next()
-}
-
-/// The root field a subscription document selects (`deployment`, `environmentLogs` ...).
-fn root_field(query: &str) -> String {
-    let body = query.split_once('{').map(|(_, b)| b).unwrap_or_default();
-    body.trim_start()
-        .split(|c: char| !c.is_alphanumeric() && c != '_')
-        .next()
-        .unwrap_or_default()
-        .to_string()
-}
-
-/// The world's `deployment(id)` subscription: each status change, one step every `ws_step`, until
-/// final. When the deployment has log lines, it waits (up to a second) after the first event
-/// (which tells the client where the logs are) for a log subscription, so a fast scripted deploy
-/// cannot finish before its logs are watched.
-async fn world_status(
-    world: &Mutex<RailwayWorld>,
-    dep: &str,
-    tx: &mpsc::Sender<Out>,
-    next: impl Fn(Value) -> Out,
-    error: impl Fn(String) -> Out,
-) {
-    let lock = || world.lock().unwrap_or_else(|e| e.into_inner());
-    // Railway sends the current state on subscribing; a deployment with logs sends it before
-    // moving on, then waits for the log subscription that state's scope allows.
-    let first = lock().deployment(dep).map(|d| {
-        let has_logs = !(d.build_logs.is_empty() && d.deploy_logs.is_empty());
-        (has_logs && d.log_watchers == 0)
-            .then(|| (d.status.clone(), RailwayWorld::deployment_json(d)))
-    });
-    let Some(first) = first else {
-        let _ = tx.send(error(format!("Deployment {dep} not found"))).await;
-        return;
-    };
-    let mut last: Option<String> = None;
-    if let Some((status, fields)) = first {
-        if tx
-            .send(next(json!({"deployment": with_status_time(fields)})))
-            .await
-            .is_err()
-        {
-            return;
-        }
-        last = Some(status);
-        let waiting_since = tokio::time::Instant::now();
-        while lock().deployment(dep).is_some_and(|d| d.log_watchers == 0)
-            && waiting_since.elapsed() < Duration::from_secs(1)
-        {
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
-    }
-    loop {
-        let (status, done, step, fields) = {
-            let mut w = lock();
-            let step = w.ws_step;
-            match w.observe(dep) {
-                Some(d) => (
-                    d.status.clone(),
-                    d.is_final(),
-                    step,
-                    RailwayWorld::deployment_json(d),
-                ),
-                None => return,
-            }
-        };
-        if last.as_deref() != Some(status.as_str()) {
-            let d = json!({"deployment": with_status_time(fields)});
-            if tx.send(next(d)).await.is_err() {
-                return;
-            }
-            last = Some(status);
-        }
-        if done {
-            return;
-        }
-        tokio::time::sleep(step).await;
     }
 }
