@@ -11,18 +11,25 @@
 #                              the websocket.
 #   bench/deploy.sh --from DIR [--polling]   the binary and fake already built in checkout DIR
 #                              (e.g. a worktree of the parent commit, for before/after runs)
-# Both cases print the fake's request count (HTTP requests, of which websocket upgrades).
+#   bench/deploy.sh --against BIN [--debug]   also the subscription budget (issue 14): the same
+#                              upload deploys (1 service, then 2) by this binary and by BIN (e.g.
+#                              main's), alternately, against this checkout's fake: HTTP requests,
+#                              websocket connections and subscriptions, side by side.
+# Every case prints the fake's request count (HTTP requests, of which websocket upgrades, and the
+# subscriptions opened on them).
 # Target (issue 2): peak RSS <= 30 MB for the release binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=release
 polling=false
 from=""
+against=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --debug) profile=debug ;;
     --polling) polling=true ;;
     --from) from="$2"; shift ;;
+    --against) against="$(realpath "$2")"; shift ;;
   esac
   shift
 done
@@ -87,4 +94,24 @@ if [ "$polling" = true ]; then
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time")
   requests=$(sed -n 's/^fake Railway served //p' "$work/fake")
   echo "polling (websocket refused), 60 s deploy of 1 service: wall $wall, exit $(( exited_ms - due_ms )) ms after the final status, $requests, status $(status)"
+fi
+
+if [ -n "$against" ]; then
+  tree="$work/tree"
+  mkdir -p "$tree/src"
+  echo 'console.log("hello")' > "$tree/src/index.js"
+  echo '{"name": "shop"}' > "$tree/package.json"
+  ours="$bin"
+  for services in web web,worker; do
+    for who in ours against; do
+      if [ "$who" = ours ]; then bin="$ours"; else bin="$against"; fi
+      start_fake
+      run INPUT_SERVICE="$services" INPUT_HEALTH-URL="$health" INPUT_SOURCE=upload \
+        INPUT_PATH="$tree" RAILWAY_DEPLOY_TIME_SCALE=0.01
+      stop_fake
+      requests=$(sed -n 's/^fake Railway served //p' "$work/fake")
+      echo "upload deploy of $services by $who ($bin): $requests, status $(status)"
+    done
+  done
+  bin="$ours"
 fi

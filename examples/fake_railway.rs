@@ -49,10 +49,13 @@ async fn main() {
         let _ = std::io::stdin().read_to_end(&mut sink);
     })
     .await;
+    let subscriptions = fake.subscriptions();
     eprintln!(
-        "fake Railway served {} requests ({} websocket upgrades)",
+        "fake Railway served {} requests ({} websocket upgrades, {} subscriptions: {})",
         fake.requests().len(),
-        fake.upgrades().len()
+        fake.upgrades().len(),
+        subscriptions.len(),
+        subscriptions.join(" ")
     );
     let world = fake.world();
     if let Some(every) = world.step_every {

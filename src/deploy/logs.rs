@@ -1,9 +1,17 @@
 //! Owns a deployment's build and deploy logs in the workflow log, and the failure explanation.
 //!
-//! - [`LogFollower`] streams `buildLogs` and `deploymentLogs` over one socket until the caller says
-//!   the deployment is final, reconnecting a few times; Railway replays history on each new
-//!   subscription, so lines are de-duplicated by (timestamp, message). A log stream that fails is
-//!   noted and dropped: it never changes the verdict.
+//! - [`LogFollower`] streams the build and the deploy logs in ONE subscription on the run's shared
+//!   socket (`railway::socket::Hub`) until the caller says the deployment is final, resubscribing
+//!   a few times when the socket drops. Railway replays history on each new subscription, so lines
+//!   are de-duplicated by (timestamp, message). A log stream that fails is noted and dropped: it
+//!   never changes the verdict.
+//! - Why one subscription, not `buildLogs` + `deploymentLogs`: the goal of issue 14 is at most two
+//!   subscriptions per deployment (as Railway's CLI), and the status one must stay (the final
+//!   status is seen at once from it, never guessed from logs). Railway's `environmentLogs` carries
+//!   both kinds when its filter names the build snapshot and the deployment
+//!   (`@snapshot:<id> OR @deployment:<id>`: the dashboard's and the CLI's way), so the follower
+//!   waits for the [`LogScope`] (environment and snapshot) the status subscription's first event,
+//!   or the first poll, carries. History replay makes that short wait lose no line.
 //! - Lines are printed through [`super::printer::LogPrinter`] (one group per service), re-exported
 //!   here for the stages.
 //! - [`fetch_failure_reason`] reads `deploymentEvents` (the failing step and its error),
@@ -12,31 +20,32 @@
 //!   last lines outside any group.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use url::Url;
 
 use crate::railway::RailwayClient;
-use crate::railway::auth::RailwayToken;
 use crate::railway::events::{DeploymentEvent, EventPayload};
+use crate::railway::socket::{Feed, Hub};
+
+pub use super::log_scope::{LogScope, ScopeSender, offer_scope};
 use crate::railway::status::DeploymentStatus;
-use crate::railway::subscription::{Event, Subscriptions};
-use crate::timing::{Backoff, Timing};
+use crate::railway::subscription::Event;
+use crate::timing::Backoff;
 
 pub use super::printer::{LogPrinter, defuse, progress, report_failure, with_progress};
 
-pub use crate::railway::ops::{BUILD_LOGS_SUBSCRIPTION, DEPLOYMENT_LOGS_SUBSCRIPTION};
+pub use crate::railway::ops::ENVIRONMENT_LOGS_SUBSCRIPTION;
 
 /// Lines kept for the failure tail.
 pub const TAIL_LINES: usize = 50;
 /// History replayed by each (re)subscription.
 const REPLAY_LIMIT: u64 = 500;
-/// New sockets after the first one fails.
+/// New subscriptions after the first one fails.
 const MAX_RECONNECTS: u32 = 3;
 /// After the final status, how long late lines may still arrive (scaled).
 const DRAIN: Duration = Duration::from_secs(2);
@@ -52,8 +61,8 @@ pub struct LogFollower {
 pub struct LogOutcome {
     /// The last [`TAIL_LINES`] lines (build and deploy, in arrival order).
     pub tail: Vec<String>,
-    /// Sockets opened (each one HTTP request).
-    pub connections: u32,
+    /// Log subscriptions made (on the shared socket; after a drop, on a new one).
+    pub subscriptions: u32,
     /// Why the log stream stopped early, if it did (never affects the verdict).
     pub problem: Option<String>,
 }
@@ -64,9 +73,9 @@ struct Stream {
 }
 
 impl Stream {
-    fn take(&mut self, field: &str, payload: &Value, mut print: impl FnMut(&str)) {
+    fn take(&mut self, payload: &Value, mut print: impl FnMut(&str)) {
         let Some(lines) = payload
-            .pointer(&format!("/data/{field}"))
+            .pointer("/data/environmentLogs")
             .and_then(Value::as_array)
         else {
             return;
@@ -78,7 +87,7 @@ impl Stream {
                 .and_then(Value::as_str)
                 .unwrap_or_default();
             let mut h = DefaultHasher::new();
-            (field, ts, msg).hash(&mut h);
+            (ts, msg).hash(&mut h);
             if !self.seen.insert(h.finish()) {
                 continue;
             }
@@ -92,24 +101,22 @@ impl Stream {
 }
 
 impl LogFollower {
+    /// Follows `deployment_id`'s logs on `hub` once `scope` says where they are.
     pub fn start(
-        api_url: Url,
-        token: RailwayToken,
+        hub: Hub,
         deployment_id: String,
         service: String,
         printer: LogPrinter,
-        timing: Timing,
+        scope: watch::Receiver<Option<LogScope>>,
     ) -> Self {
         let (stop, stop_rx) = watch::channel(false);
-        let task = tokio::spawn(run(
-            api_url,
-            token,
+        let follow = Follow {
+            hub,
             deployment_id,
             service,
             printer,
-            timing,
-            stop_rx,
-        ));
+        };
+        let task = tokio::spawn(follow.run(scope, stop_rx));
         LogFollower { stop, task }
     }
 
@@ -123,171 +130,163 @@ impl LogFollower {
     }
 }
 
-/// How reading one socket ended.
+/// How reading one subscription ended.
 #[derive(PartialEq, Eq)]
 enum Read {
-    /// Nothing more will come (both streams ended, or the caller stopped and the drain is over).
+    /// Nothing more will come (the stream ended or was refused, or the caller stopped and the
+    /// drain is over).
     Over,
-    /// The socket dropped: a new one may be tried.
+    /// The socket dropped: a new subscription may be tried.
     Dropped,
 }
 
-/// One open socket with both subscriptions made.
-struct Session<'a> {
-    ids: &'a HashMap<String, &'static str>,
-    printer: &'a LogPrinter,
-    service: &'a str,
-    timing: &'a Timing,
+struct Follow {
+    hub: Hub,
+    deployment_id: String,
+    service: String,
+    printer: LogPrinter,
 }
 
-impl Session<'_> {
-    /// Prints the socket's log lines until both streams end, the caller stops (then a short
-    /// drain for late lines), or the socket drops.
+impl Follow {
+    async fn run(
+        self,
+        mut scope: watch::Receiver<Option<LogScope>>,
+        mut stop: watch::Receiver<bool>,
+    ) -> LogOutcome {
+        let mut stream = Stream {
+            seen: HashSet::new(),
+            tail: VecDeque::new(),
+        };
+        let mut outcome = LogOutcome::default();
+        // No scope before the end (the deployment was never seen): no logs to follow.
+        let found = tokio::select! {
+            s = scope.wait_for(Option::is_some) => s.ok().and_then(|s| s.clone()),
+            _ = stop.wait_for(|s| *s) => None,
+        };
+        if let Some(found) = found {
+            self.subscribe(&found, &mut stream, &mut stop, &mut outcome)
+                .await;
+        }
+        self.printer.finish(&self.service);
+        outcome.tail = stream.tail.into_iter().collect();
+        outcome
+    }
+
+    /// Subscribes (again after drops) until the stream is over, printing why it gave up.
+    async fn subscribe(
+        &self,
+        scope: &LogScope,
+        stream: &mut Stream,
+        stop: &mut watch::Receiver<bool>,
+        outcome: &mut LogOutcome,
+    ) {
+        let timing = *self.hub.timing();
+        let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(8));
+        let vars = json!({
+            "environmentId": scope.environment_id,
+            "filter": scope.filter(&self.deployment_id),
+            "beforeLimit": REPLAY_LIMIT,
+        });
+        let mut failures = 0;
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            outcome.subscriptions += 1;
+            match self
+                .hub
+                .subscribe(ENVIRONMENT_LOGS_SUBSCRIPTION, vars.clone())
+                .await
+            {
+                Ok(feed) => {
+                    if self.read(feed, stream, stop, outcome).await == Read::Over {
+                        return;
+                    }
+                }
+                // A socket that never opened (websockets blocked by a proxy, refused upgrade)
+                // will not open on a retry either: give up at once and keep the request budget
+                // for status polling. Resubscribing is for sockets that worked and then dropped.
+                Err(e) if e.never_opened() && outcome.subscriptions == 1 => {
+                    return self.unavailable(&e.to_string());
+                }
+                Err(e) => outcome.problem = Some(e.to_string()),
+            }
+            failures += 1;
+            if failures > MAX_RECONNECTS {
+                let p = outcome.problem.clone().unwrap_or_default();
+                return self.unavailable(&p);
+            }
+            tokio::select! {
+                _ = timing.sleep(backoff.next_delay()) => {}
+                _ = stop.wait_for(|s| *s) => return,
+            }
+        }
+    }
+
+    fn unavailable(&self, problem: &str) {
+        self.printer.line(
+            &self.service,
+            &format!("(log stream unavailable: {problem}; the deployment is still followed)"),
+        );
+    }
+
+    /// Prints the subscription's lines until it ends, the caller stops (then a short drain for
+    /// late lines), or the socket drops.
     async fn read(
         &self,
-        mut subs: Subscriptions,
+        mut feed: Feed,
         stream: &mut Stream,
         stop: &mut watch::Receiver<bool>,
         outcome: &mut LogOutcome,
     ) -> Read {
-        let (ids, printer, service, timing) = (self.ids, self.printer, self.service, self.timing);
-        let mut live = ids.len();
+        let timing = self.hub.timing();
         let mut draining: Option<tokio::time::Instant> = None;
         loop {
             let until = draining
                 .unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(24 * 3600));
             let ev = tokio::select! {
-                ev = subs.next() => ev,
+                ev = feed.next() => ev,
                 _ = stop.changed(), if draining.is_none() => {
                     draining = Some(tokio::time::Instant::now() + timing.scaled(DRAIN));
                     continue;
                 }
-                _ = tokio::time::sleep_until(until) => {
-                    subs.close().await;
-                    return Read::Over;
-                }
+                _ = tokio::time::sleep_until(until) => return Read::Over,
             };
             match ev {
-                Ok(Some(Event::Next { id, payload })) => {
-                    if let Some(field) = ids.get(&id) {
-                        stream.take(field, &payload, |m| printer.line(service, m));
-                    }
+                Ok(Some(Event::Next { payload, .. })) => {
+                    stream.take(&payload, |m| self.printer.line(&self.service, m));
                 }
-                Ok(Some(Event::Error { id, errors })) if ids.contains_key(&id) => {
+                Ok(Some(Event::Error { errors, .. })) => {
                     outcome.problem = Some(format!(
                         "log subscription refused: {}",
                         crate::railway::subscription::messages(&errors)
                     ));
-                    live = live.saturating_sub(1);
-                }
-                Ok(Some(Event::Complete { id })) if ids.contains_key(&id) => {
-                    live = live.saturating_sub(1);
-                }
-                Ok(Some(_)) => {}
-                Ok(None) => break,
-                Err(e) => {
-                    outcome.problem = Some(e.to_string());
                     break;
                 }
-            }
-            if live == 0 {
-                subs.close().await;
-                // Both streams ended on the server's side: nothing more will come.
-                let _ = stop.wait_for(|s| *s).await;
-                return Read::Over;
+                Ok(Some(Event::Complete { .. })) => break,
+                Ok(None) => {
+                    outcome.problem = Some("the log socket closed".into());
+                    return self.dropped(draining);
+                }
+                Err(e) => {
+                    outcome.problem = Some(e.to_string());
+                    return self.dropped(draining);
+                }
             }
         }
+        // The stream ended on the server's side: nothing more will come.
+        drop(feed);
+        let _ = stop.wait_for(|s| *s).await;
+        Read::Over
+    }
+
+    fn dropped(&self, draining: Option<tokio::time::Instant>) -> Read {
         if draining.is_some() {
             Read::Over
         } else {
             Read::Dropped
         }
     }
-}
-
-async fn run(
-    api_url: Url,
-    token: RailwayToken,
-    deployment_id: String,
-    service: String,
-    printer: LogPrinter,
-    timing: Timing,
-    mut stop: watch::Receiver<bool>,
-) -> LogOutcome {
-    let mut stream = Stream {
-        seen: HashSet::new(),
-        tail: VecDeque::new(),
-    };
-    let mut outcome = LogOutcome::default();
-    let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(8));
-    let vars = json!({"deploymentId": deployment_id, "limit": REPLAY_LIMIT});
-    let mut failures = 0;
-    'sockets: loop {
-        if *stop.borrow() {
-            break;
-        }
-        outcome.connections += 1;
-        let mut opened = false;
-        let problem = match Subscriptions::connect(&api_url, &token, &timing).await {
-            Err(e) => e.to_string(),
-            Ok(mut subs) => {
-                opened = true;
-                let ids = match (
-                    subs.subscribe(BUILD_LOGS_SUBSCRIPTION, vars.clone()).await,
-                    subs.subscribe(DEPLOYMENT_LOGS_SUBSCRIPTION, vars.clone())
-                        .await,
-                ) {
-                    (Ok(b), Ok(d)) => HashMap::from([(b, "buildLogs"), (d, "deploymentLogs")]),
-                    (Err(e), _) | (_, Err(e)) => {
-                        failures += 1;
-                        outcome.problem = Some(e.to_string());
-                        if failures > MAX_RECONNECTS {
-                            break 'sockets;
-                        }
-                        continue 'sockets;
-                    }
-                };
-                let session = Session {
-                    ids: &ids,
-                    printer: &printer,
-                    service: &service,
-                    timing: &timing,
-                };
-                if session
-                    .read(subs, &mut stream, &mut stop, &mut outcome)
-                    .await
-                    == Read::Over
-                {
-                    break 'sockets;
-                }
-                "the log socket closed".to_string()
-            }
-        };
-        failures += 1;
-        outcome.problem = Some(problem);
-        // A socket that never opened (websockets blocked by a proxy, refused upgrade) will not open
-        // on a retry either: give up at once and keep the request budget for status polling.
-        // Reconnects are for sockets that worked and then dropped.
-        if failures > MAX_RECONNECTS || (outcome.connections == 1 && !opened) {
-            failures = MAX_RECONNECTS + 1;
-            break;
-        }
-        tokio::select! {
-            _ = timing.sleep(backoff.next_delay()) => {}
-            _ = stop.wait_for(|s| *s) => break,
-        }
-    }
-    if let Some(p) = &outcome.problem
-        && failures > MAX_RECONNECTS
-    {
-        printer.line(
-            &service,
-            &format!("(log stream unavailable: {p}; the deployment is still followed)"),
-        );
-    }
-    printer.finish(&service);
-    outcome.tail = stream.tail.into_iter().collect();
-    outcome
 }
 
 /// Reads `deploymentEvents` (one request, only when a deployment failed) and picks the failing

@@ -4,6 +4,7 @@
 
 pub mod adopt;
 pub mod follow;
+pub mod log_scope;
 pub mod logs;
 pub mod printer;
 pub mod readback;

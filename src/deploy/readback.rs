@@ -134,6 +134,7 @@ mod tests {
             static_url: None,
             url: None,
             can_rollback: false,
+            snapshot_id: None,
             meta: Some(meta),
         }
     }

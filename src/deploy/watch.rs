@@ -1,5 +1,7 @@
-//! Owns following one deployment's status over Railway's `deployment(id)` subscription: one
-//! socket (one HTTP request) for the whole deploy instead of a poll every few seconds. It never
+//! Owns following one deployment's status over Railway's `deployment(id)` subscription, on the
+//! run's shared socket (`railway::socket::Hub`, one HTTP request for the whole run) instead of a
+//! poll every few seconds. Its events also carry where the deployment's logs live (environment,
+//! build snapshot), handed to the log follower: the deployment's second and last subscription. It never
 //! decides the verdict itself: each status string goes to the caller, and `is_final` (the
 //! pipeline's `DeploymentStatus` mapping) says when to stop. When the socket cannot open, fails,
 //! or closes before a final status, it hands back the last status seen so the caller continues
@@ -10,17 +12,16 @@ use std::future::Future;
 
 use serde_json::json;
 use tokio::time::Instant;
-use url::Url;
 
 use std::time::Duration;
 
 use super::follow::{self, FollowOptions, Followed, Polled, Poller};
+use super::log_scope::{LogScope, ScopeSender, offer_scope};
 use crate::railway::RailwayClient;
 use crate::railway::api::Deployment;
-use crate::railway::auth::RailwayToken;
+use crate::railway::socket::Hub;
 use crate::railway::status::{DeploymentStatus, Phase, in_subscription_event};
-use crate::railway::subscription::{Event, Subscriptions, messages};
-use crate::timing::Timing;
+use crate::railway::subscription::{Event, messages};
 use crate::workflow;
 
 pub use crate::railway::ops::DEPLOYMENT_STATUS_SUBSCRIPTION;
@@ -42,12 +43,13 @@ pub enum WatchEnd {
 }
 
 pub struct WatchRequest<'a> {
-    pub api_url: &'a Url,
-    pub token: &'a RailwayToken,
+    /// The run's shared socket (the status subscription rides beside the logs').
+    pub hub: &'a Hub,
     pub deployment_id: &'a str,
-    pub timing: Timing,
     /// `deploy-timeout` from the start of the deploy (never scaled).
     pub deadline: Instant,
+    /// Told where the deployment's logs live, from the first event that says it.
+    pub log_scope: Option<&'a ScopeSender>,
 }
 
 /// Follows the deployment over the subscription. `on_status` sees every new status (for progress
@@ -70,77 +72,59 @@ fn deployment_in(payload: &serde_json::Value) -> Option<Deployment> {
 }
 
 /// [`watch_status`], also answering the final event's deployment (see [`deployment_in`]).
+/// Dropping the feed (on every return) ends the subscription; the socket stays for the others.
 async fn watch(
     req: WatchRequest<'_>,
     is_final: impl Fn(&DeploymentStatus) -> bool,
     mut on_status: impl FnMut(&DeploymentStatus),
 ) -> (WatchEnd, Option<Deployment>) {
-    let end = |e: WatchEnd| (e, None);
-    let mut last: Option<DeploymentStatus> = None;
-    let connect = Subscriptions::connect(req.api_url, req.token, &req.timing);
-    let mut subs = match tokio::time::timeout_at(req.deadline, connect).await {
-        Err(_) => return end(WatchEnd::Deadline { last_status: None }),
-        Ok(Err(e)) => {
-            return end(WatchEnd::Fallback {
-                last_status: None,
-                reason: e.to_string(),
-            });
-        }
-        Ok(Ok(s)) => s,
-    };
     let fallback = |last: Option<DeploymentStatus>, reason: String| {
-        end(WatchEnd::Fallback {
+        let end = WatchEnd::Fallback {
             last_status: last,
             reason,
-        })
+        };
+        (end, None)
     };
-    let id = match subs
-        .subscribe(
-            DEPLOYMENT_STATUS_SUBSCRIPTION,
-            json!({"id": req.deployment_id}),
-        )
-        .await
-    {
-        Ok(id) => id,
-        Err(e) => return fallback(None, e.to_string()),
+    let deadline = |last| (WatchEnd::Deadline { last_status: last }, None);
+    let mut last: Option<DeploymentStatus> = None;
+    let vars = json!({"id": req.deployment_id});
+    let subscribe = req.hub.subscribe(DEPLOYMENT_STATUS_SUBSCRIPTION, vars);
+    let mut feed = match tokio::time::timeout_at(req.deadline, subscribe).await {
+        Err(_) => return deadline(None),
+        Ok(Err(e)) => return fallback(None, e.to_string()),
+        Ok(Ok(feed)) => feed,
     };
     loop {
         let event = tokio::select! {
-            e = subs.next() => e,
-            _ = tokio::time::sleep_until(req.deadline) => {
-                subs.close().await;
-                return end(WatchEnd::Deadline { last_status: last });
-            }
+            e = feed.next() => e,
+            _ = tokio::time::sleep_until(req.deadline) => return deadline(last),
         };
-        match event {
-            Ok(Some(Event::Next { id: eid, payload })) if eid == id => {
-                if let Some(errors) = payload.get("errors").filter(|e| !e.is_null()) {
-                    subs.close().await;
-                    return fallback(last, format!("subscription error: {}", messages(errors)));
-                }
-                let Some(status) = in_subscription_event(&payload) else {
-                    continue;
-                };
-                if last.as_ref() != Some(&status) {
-                    on_status(&status);
-                    last = Some(status.clone());
-                }
-                if is_final(&status) {
-                    subs.close().await;
-                    return (WatchEnd::Final { status }, deployment_in(&payload));
-                }
-            }
-            Ok(Some(Event::Error { id: eid, errors })) if eid == id => {
-                subs.close().await;
+        let payload = match event {
+            Ok(Some(Event::Next { payload, .. })) => payload,
+            Ok(Some(Event::Error { errors, .. })) => {
                 return fallback(last, format!("subscription refused: {}", messages(&errors)));
             }
-            Ok(Some(Event::Complete { id: eid })) if eid == id => {
-                subs.close().await;
+            Ok(Some(Event::Complete { .. })) => {
                 return fallback(last, "the subscription ended before a final status".into());
             }
-            Ok(Some(_)) => {}
             Ok(None) => return fallback(last, "the socket closed before a final status".into()),
             Err(e) => return fallback(last, e.to_string()),
+        };
+        if let Some(errors) = payload.get("errors").filter(|e| !e.is_null()) {
+            return fallback(last, format!("subscription error: {}", messages(errors)));
+        }
+        if let (Some(tx), Some(d)) = (req.log_scope, payload.pointer("/data/deployment")) {
+            offer_scope(tx, LogScope::of(d));
+        }
+        let Some(status) = in_subscription_event(&payload) else {
+            continue;
+        };
+        if last.as_ref() != Some(&status) {
+            on_status(&status);
+            last = Some(status.clone());
+        }
+        if is_final(&status) {
+            return (WatchEnd::Final { status }, deployment_in(&payload));
         }
     }
 }
@@ -243,11 +227,10 @@ async fn subscribe(
     approval_noticed: &std::cell::Cell<bool>,
 ) -> (WatchEnd, Option<Deployment>) {
     let req = WatchRequest {
-        api_url: c.api_url(),
-        token: c.token(),
+        hub: c.hub(),
         deployment_id,
-        timing: *c.timing(),
         deadline: Instant::from_std(opts.deadline),
+        log_scope: opts.log_scope,
     };
     watch(
         req,

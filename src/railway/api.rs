@@ -108,6 +108,9 @@ pub struct Deployment {
     pub created_at: Option<String>,
     pub service_id: Option<String>,
     pub environment_id: Option<String>,
+    /// The build snapshot (null for image deploys): scopes the build logs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_id: Option<String>,
     pub static_url: Option<String>,
     pub url: Option<String>,
     #[serde(default)]

@@ -104,6 +104,8 @@ pub struct RailwayClient {
     timing: Timing,
     policy: RetryPolicy,
     requests: Arc<AtomicU64>,
+    /// The run's one websocket connection, shared by every clone (see `railway::socket`).
+    hub: super::socket::Hub,
 }
 
 const USER_AGENT: &str = concat!("railway-deploy/", env!("CARGO_PKG_VERSION"));
@@ -122,6 +124,7 @@ impl RailwayClient {
             })?;
         Ok(RailwayClient {
             http,
+            hub: super::socket::Hub::new(url.clone(), token.clone(), timing),
             url,
             token,
             timing,
@@ -140,6 +143,11 @@ impl RailwayClient {
 
     pub fn http(&self) -> &reqwest::Client {
         &self.http
+    }
+
+    /// The websocket every subscription of the run shares.
+    pub fn hub(&self) -> &super::socket::Hub {
+        &self.hub
     }
 
     pub fn timing(&self) -> &Timing {

@@ -11,6 +11,7 @@ pub mod observe;
 pub mod ops;
 pub mod resolve;
 pub mod rollback;
+pub mod socket;
 pub mod status;
 pub mod subscription;
 pub mod upload;

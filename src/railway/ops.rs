@@ -124,9 +124,9 @@ pub const DEPLOYMENT_STATUS_SUBSCRIPTION: &str = concat!(
     "\n",
     include_str!("ops/deployment_fields.graphql")
 );
-pub const BUILD_LOGS_SUBSCRIPTION: &str = include_str!("ops/build_logs.subscription.graphql");
-pub const DEPLOYMENT_LOGS_SUBSCRIPTION: &str =
-    include_str!("ops/deployment_logs.subscription.graphql");
+/// A deployment's build and deploy logs in one subscription (see the file for the filter).
+pub const ENVIRONMENT_LOGS_SUBSCRIPTION: &str =
+    include_str!("ops/environment_logs.subscription.graphql");
 
 #[cfg(test)]
 mod tests {

@@ -4,7 +4,8 @@
 //! is kept alive with protocol pings and declared dead when nothing arrives for three intervals
 //! (never less than [`IDLE_FLOOR`] of real time: network latency does not shrink with the clock
 //! scale, so a scaled silence bound would kill healthy sockets on a loaded machine).
-//! Several subscriptions share one socket; each yields JSON payloads tagged with its id.
+//! Several subscriptions share one socket; each yields JSON payloads tagged with its id. The run's
+//! sockets are opened and multiplexed by `railway::socket::Hub`.
 
 use std::time::Duration;
 
@@ -30,7 +31,7 @@ const KEEPALIVE: Duration = Duration::from_secs(20);
 /// The shortest silence that declares a socket dead (real time, not scaled).
 pub const IDLE_FLOOR: Duration = Duration::from_secs(5);
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum SubscriptionError {
     #[error("`railway-api-url` {0} has no websocket form (expected http or https)")]
     Url(String),
@@ -57,6 +58,15 @@ pub enum Event {
     Complete { id: String },
 }
 
+impl Event {
+    /// The subscription this event belongs to.
+    pub fn id(&self) -> &str {
+        match self {
+            Event::Next { id, .. } | Event::Error { id, .. } | Event::Complete { id } => id,
+        }
+    }
+}
+
 /// `https://host/graphql/v2` → `wss://host/graphql/v2`; `http` → `ws` (loopback fakes).
 pub fn ws_url(api_url: &Url) -> Result<Url, SubscriptionError> {
     let scheme = match api_url.scheme() {
@@ -81,6 +91,19 @@ pub struct Subscriptions {
     last_seen: Instant,
     next_ping: Instant,
     secret: RailwayToken,
+}
+
+impl SubscriptionError {
+    /// True when the socket never opened (refused upgrade, no acknowledgement, bad URL): a retry
+    /// soon after would most likely fail the same way.
+    pub fn never_opened(&self) -> bool {
+        matches!(
+            self,
+            SubscriptionError::Url(_)
+                | SubscriptionError::Connect(_)
+                | SubscriptionError::AckTimeout(_)
+        )
+    }
 }
 
 impl Subscriptions {
@@ -229,6 +252,12 @@ impl Subscriptions {
                 _ => {}
             }
         }
+    }
+
+    /// Ends one subscription (`complete`): Railway stops sending its events.
+    pub async fn complete(&mut self, id: &str) -> Result<(), SubscriptionError> {
+        let msg = json!({"id": id, "type": "complete"});
+        self.send_text(&msg.to_string()).await
     }
 
     /// Ends every subscription and closes the socket politely.

@@ -88,6 +88,10 @@ pub struct InFlightRequest {
 
 /// How the wait ended for one service.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per service per run, moved once: boxing would buy nothing"
+)]
 pub enum Settled {
     /// Nothing is in flight any more (or only deployments awaiting approval): deploy over
     /// `serving`, read again.

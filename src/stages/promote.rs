@@ -209,6 +209,7 @@ mod tests {
             static_url: None,
             url: None,
             can_rollback: true,
+            snapshot_id: None,
             meta: Some(meta),
         }
     }

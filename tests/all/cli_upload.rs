@@ -238,7 +238,7 @@ async fn over_the_websocket_a_ten_minute_deploy_costs_at_most_10_requests() {
     assert_eq!(run.code, 0, "{}", run.log());
     let deploy = deploy_requests(&rw);
     let upgrades = deploy.iter().filter(|r| r.method == "GET").count();
-    assert_eq!(upgrades, 2, "one socket for status, one for logs");
+    assert_eq!(upgrades, 1, "one socket for the status and the logs");
     assert!(
         deploy.len() <= 10,
         "{} requests for the deploy ({} for the whole run)",
@@ -263,7 +263,9 @@ async fn over_the_websocket_a_ten_minute_deploy_costs_at_most_10_requests() {
     );
     let http = rw.requests().len() - rw.upgrades().len();
     assert!(http <= 5, "{http} HTTP requests besides the sockets");
-    assert_eq!(rw.upgrades().len(), 2);
+    // Issue 14: two subscriptions on one socket, the status and one stream of both logs.
+    assert_eq!(rw.upgrades().len(), 1);
+    assert_eq!(rw.subscriptions(), ["deployment", "environmentLogs"]);
     assert_no_token(&run);
 }
 
@@ -297,9 +299,10 @@ async fn without_websockets_a_ten_minute_deploy_polls_within_40_requests() {
         "{} requests for the deploy ({reads} polls)",
         deploy.len()
     );
-    // The log socket is not retried once refused; the status socket is tried twice more
-    // (with backoff) while polling: one upgrade for logs, three for status.
+    // The log subscription is not retried once its socket was refused; the status socket is
+    // tried twice more (with backoff) while polling: one upgrade for logs, three for status.
     assert_eq!(rw.upgrades().len(), 4);
+    assert!(rw.subscriptions().is_empty(), "{:?}", rw.subscriptions());
     assert_no_token(&run);
 }
 
@@ -322,13 +325,15 @@ async fn two_services_with_one_path_get_identical_archives_and_their_own_groups(
     assert_eq!(uploads[0].body, uploads[1].body, "byte-identical archives");
     // Proportional budget (issue 14): one resolution request and one trigger read (a branch push,
     // issue 11) for both, then per service the serving deployment, the upload and the read after
-    // the health check; two sockets each.
+    // the health check; one socket for both, two subscriptions each (issue 14).
     let ops = rw.operations();
     assert_eq!(ops.iter().filter(|o| *o == "ProjectToken").count(), 1);
     assert_eq!(ops.iter().filter(|o| *o == "DeploymentTriggers").count(), 1);
     let http = rw.requests().len() - rw.upgrades().len();
     assert!(http <= 2 + 3 * 2, "{http} HTTP requests: {ops:?}");
     assert!(rw.upgrades().len() <= 2 * 2, "{}", rw.upgrades().len());
+    assert_eq!(rw.upgrades().len(), 1);
+    assert_eq!(rw.subscriptions().len(), 2 * 2, "{:?}", rw.subscriptions());
     assert_eq!(run.stdout.matches("uploaded ").count(), 2, "{}", run.stdout);
     for svc in ["web", "worker"] {
         let title = format!("Railway logs: {svc}");

@@ -53,5 +53,6 @@ mod upload_archive;
 mod upload_budget;
 mod upload_follow;
 mod upload_send;
+mod upload_subscriptions;
 mod watch_live;
 mod watch_report;

@@ -1,5 +1,6 @@
 //! Following an uploaded deployment: status over the websocket subscription, fallback to polling
-//! when the socket fails, build logs de-duplicated across reconnects, and the request budget.
+//! when the socket fails, build logs de-duplicated across reconnects, and the request budget
+//! (issue 14: one socket, two subscriptions: the status and one log stream).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -8,10 +9,11 @@ use axum::Router;
 use axum::routing::post;
 use fakes::Server;
 use fakes::railway::upload::{UploadFake, upload_routes};
-use fakes::railway::ws::{DeploymentScript, WsFake, ws_get};
-use railway_deploy::deploy::logs::{LogFollower, LogPrinter};
+use fakes::railway::ws::{DeploymentScript, SCRIPTED_ENVIRONMENT, WsFake, snapshot_of, ws_get};
+use railway_deploy::deploy::logs::{LogFollower, LogPrinter, LogScope};
 use railway_deploy::deploy::watch::{WatchEnd, WatchRequest, follow, watch_status};
 use railway_deploy::railway::auth::RailwayToken;
+use railway_deploy::railway::socket::Hub;
 use railway_deploy::railway::status::DeploymentStatus;
 use railway_deploy::railway::upload::{UploadTarget, upload};
 use railway_deploy::secret::Secret;
@@ -39,6 +41,7 @@ struct World {
     api: Url,
     token: RailwayToken,
     timing: Timing,
+    hub: Hub,
 }
 
 async fn world() -> World {
@@ -54,13 +57,16 @@ async fn world() -> World {
         .merge(upload_routes(upload.clone()));
     let server = Server::start(router).await;
     let api = Url::parse(&format!("{}/graphql/v2", server.url())).unwrap();
+    let token = RailwayToken::Project(Secret::new(TOKEN));
+    let timing = Timing::from_env_value(Some(&SCALE.to_string()));
     World {
         upload,
         ws,
         _server: server,
+        hub: Hub::new(api.clone(), token.clone(), timing),
         api,
-        token: RailwayToken::Project(Secret::new(TOKEN)),
-        timing: Timing::from_env_value(Some(&SCALE.to_string())),
+        token,
+        timing,
     }
 }
 
@@ -92,11 +98,18 @@ fn capture() -> (LogPrinter, Arc<Mutex<Vec<String>>>) {
 
 fn request<'a>(w: &'a World, id: &'static str) -> WatchRequest<'a> {
     WatchRequest {
-        api_url: &w.api,
-        token: &w.token,
+        hub: &w.hub,
         deployment_id: id,
-        timing: w.timing,
         deadline: Instant::now() + Duration::from_secs(30),
+        log_scope: None,
+    }
+}
+
+/// Where a scripted deployment's logs live (what its status events say).
+fn scripted_scope(id: &str) -> LogScope {
+    LogScope {
+        environment_id: SCRIPTED_ENVIRONMENT.into(),
+        snapshot_id: Some(snapshot_of(id)),
     }
 }
 
@@ -124,19 +137,21 @@ async fn a_ten_minute_upload_deploy_costs_few_requests_over_the_subscription() {
         .await
         .unwrap();
     let (printer, out) = capture();
+    // The status subscription tells the log follower where the logs are.
+    let (scope, scope_rx) = tokio::sync::watch::channel(None);
     let logs = LogFollower::start(
-        w.api.clone(),
-        w.token.clone(),
+        w.hub.clone(),
         dep.deployment_id.clone(),
         "api".into(),
         printer,
-        w.timing,
+        scope_rx,
     );
     let mut seen = Vec::new();
     let started = std::time::Instant::now();
     let end = watch_status(
         WatchRequest {
             deployment_id: "dep-up-1",
+            log_scope: Some(&scope),
             ..request(&w, "dep-up-1")
         },
         is_final,
@@ -168,11 +183,14 @@ async fn a_ten_minute_upload_deploy_costs_few_requests_over_the_subscription() {
         "{printed:?}"
     );
     assert_eq!(logs.tail.len(), 7);
-    // The budget: ≤ 10 HTTP requests per service while the subscription works.
+    // The budget: ≤ 10 HTTP requests per service while the subscription works; issue 14: one
+    // socket carries both subscriptions, the status and one stream of build and deploy logs.
     let upgrades = w.ws.upgrades();
     let http_requests = w.upload.requests().len() + upgrades.len();
-    assert_eq!(http_requests, 3, "upload + status socket + log socket");
+    assert_eq!(http_requests, 2, "upload + one socket");
     assert!(http_requests <= 10);
+    assert_eq!(w.ws.subscriptions(), ["deployment", "environmentLogs"]);
+    assert_eq!((w.hub.connections(), w.hub.subscriptions()), (1, 2));
     for u in &upgrades {
         assert_eq!(u.header("project-access-token"), Some(TOKEN));
         assert_eq!(
@@ -279,13 +297,13 @@ async fn build_logs_are_deduplicated_across_reconnects_and_never_decide_anything
     s.drop_logs_after = Some(3);
     w.ws.script("dep-1", s);
     let (printer, out) = capture();
+    let (_scope, scope_rx) = tokio::sync::watch::channel(Some(scripted_scope("dep-1")));
     let logs = LogFollower::start(
-        w.api.clone(),
-        w.token.clone(),
+        w.hub.clone(),
         "dep-1".into(),
         "api".into(),
         printer,
-        w.timing,
+        scope_rx,
     );
     // Wait until every line has arrived over the second socket.
     for _ in 0..200 {
@@ -303,7 +321,7 @@ async fn build_logs_are_deduplicated_across_reconnects_and_never_decide_anything
             "step 1/6", "step 2/6", "step 3/6", "step 4/6", "step 5/6", "step 6/6"
         ]
     );
-    assert_eq!(outcome.connections, 2);
+    assert_eq!(outcome.subscriptions, 2);
     assert_eq!(w.ws.upgrades().len(), 2);
 }
 
@@ -312,20 +330,67 @@ async fn an_unreachable_log_stream_gives_up_quietly() {
     let w = world().await;
     w.ws.refuse_upgrades(true);
     let (printer, out) = capture();
+    let (_scope, scope_rx) = tokio::sync::watch::channel(Some(scripted_scope("dep-1")));
     let logs = LogFollower::start(
-        w.api.clone(),
-        w.token.clone(),
+        w.hub.clone(),
         "dep-1".into(),
         "api".into(),
         printer,
-        w.timing,
+        scope_rx,
     );
     tokio::time::sleep(Duration::from_millis(100)).await;
     let outcome = logs.finish().await;
-    assert_eq!(outcome.connections, 1, "a refused upgrade is not retried");
+    assert_eq!(outcome.subscriptions, 1, "a refused upgrade is not retried");
+    assert_eq!(w.ws.upgrades().len(), 1);
     let printed = out.lock().unwrap().clone();
     assert!(
         printed.iter().any(|l| l.contains("log stream unavailable")),
         "{printed:?}"
     );
+}
+
+#[tokio::test]
+async fn subscriptions_share_one_socket_and_a_new_one_opens_after_it_lingered_out() {
+    use railway_deploy::railway::ops::{
+        DEPLOYMENT_STATUS_SUBSCRIPTION, ENVIRONMENT_LOGS_SUBSCRIPTION,
+    };
+    let w = world().await;
+    w.ws.script("dep-1", script(1, &["BUILDING"]));
+    let logs_vars = serde_json::json!({
+        "environmentId": SCRIPTED_ENVIRONMENT,
+        "filter": scripted_scope("dep-1").filter("dep-1"),
+    });
+    let status = serde_json::json!({"id": "dep-1"});
+    let mut a = w
+        .hub
+        .subscribe(DEPLOYMENT_STATUS_SUBSCRIPTION, status.clone())
+        .await
+        .unwrap();
+    let b = w
+        .hub
+        .subscribe(ENVIRONMENT_LOGS_SUBSCRIPTION, logs_vars)
+        .await
+        .unwrap();
+    assert!(matches!(a.next().await, Ok(Some(_))), "the status arrives");
+    assert_eq!(w.ws.upgrades().len(), 1, "both on one socket");
+    assert_eq!(w.ws.subscriptions(), ["deployment", "environmentLogs"]);
+    // Dropping a feed ends its subscription on Railway's side.
+    drop((a, b));
+    for _ in 0..100 {
+        if w.ws.completes() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(w.ws.completes(), 2);
+    // Past the linger (scaled 5 s, never under 250 ms of real time) the socket is closed; the
+    // next subscription opens a new one.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let _c = w
+        .hub
+        .subscribe(DEPLOYMENT_STATUS_SUBSCRIPTION, status)
+        .await
+        .unwrap();
+    assert_eq!(w.ws.upgrades().len(), 2);
+    assert_eq!((w.hub.connections(), w.hub.subscriptions()), (2, 3));
 }

@@ -7,6 +7,7 @@ pub mod observe;
 pub mod upload;
 pub mod world;
 pub mod ws;
+mod ws_subs;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -102,6 +103,11 @@ impl FakeRailway {
             .into_iter()
             .filter(|r| r.method == "POST" && r.path.ends_with("/up"))
             .collect()
+    }
+
+    /// The root field of every websocket `subscribe` message, over every connection.
+    pub fn subscriptions(&self) -> Vec<String> {
+        self.ws.subscriptions()
     }
 
     /// Websocket upgrade requests received (each one HTTP request).

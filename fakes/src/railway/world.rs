@@ -401,6 +401,7 @@ impl RailwayWorld {
             "createdAt": d.created_at.clone().unwrap_or_else(|| format!("2026-11-22T08:{:02}:00.000Z", d.seq % 60)),
             "serviceId": d.service_id,
             "environmentId": d.environment_id,
+            "snapshotId": super::ws::snapshot_of(&d.id),
             "staticUrl": d.static_url,
             "url": d.static_url.as_ref().map(|u| format!("https://{u}")),
             "canRollback": d.can_rollback,

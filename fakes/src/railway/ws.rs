@@ -1,13 +1,16 @@
 //! Fake of Railway's websocket endpoint (`GET /graphql/v2` upgraded, `graphql-transport-ws`):
-//! acknowledges `connection_init`, answers pings, and serves scripted `deployment(id)` statuses,
-//! `buildLogs` and `deploymentLogs` lines. It can drop a socket early (status or logs) to test
+//! acknowledges `connection_init`, answers pings, and serves scripted `deployment(id)` statuses
+//! and `environmentLogs` lines (a deployment's build lines when the filter names its snapshot
+//! `@snapshot:snap-<deployment id>`, its deploy lines when it names `@deployment:<id>`), any
+//! number of subscriptions per socket (served by `ws_subs`). It counts connections (upgrades),
+//! `subscribe` and `complete` messages. It can drop a socket early (status or logs) to test
 //! fallbacks and reconnects; log subscriptions replay every line from the start on each new
 //! connection, as Railway's history replay does, so clients must de-duplicate. Every upgrade
 //! request is recorded (that is the only HTTP request a socket costs).
 //!
 //! Backed by a [`RailwayWorld`] (inside `FakeRailway`), deployments without a script are served
 //! from the world: `deployment(id)` moves the deployment's status script on every `ws_step` and
-//! sends each change, `buildLogs`/`deploymentLogs` replay the deployment's scripted lines, the
+//! sends each change, `environmentLogs` replays the deployment's scripted lines, the
 //! token on the upgrade request is checked, and `world.websockets = false` refuses upgrades.
 
 use std::collections::HashMap;
@@ -23,9 +26,12 @@ use axum::routing::{MethodRouter, get};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use super::graphql::{caller, log_lines};
+use super::graphql::caller;
 use super::world::RailwayWorld;
+use super::ws_subs::{Sub, root_field, scripted_subscription, world_subscription};
 use crate::recorder::{Recorded, Recorder};
+
+pub use super::ws_subs::{SCRIPTED_ENVIRONMENT, snapshot_of};
 
 pub const WS_PATH: &str = "/graphql/v2";
 
@@ -36,25 +42,29 @@ pub struct DeploymentScript {
     pub statuses: Vec<(Duration, String)>,
     /// Build log lines `(timestamp, message)`, one `next` each, `log_gap` apart.
     pub build_logs: Vec<(String, String)>,
-    /// Deploy log lines, after the build lines' subscription starts.
+    /// Deploy log lines, after the build lines.
     pub deploy_logs: Vec<(String, String)>,
     pub log_gap: Duration,
     /// On the first socket that subscribes to this deployment's status: drop the socket after
     /// sending this many statuses.
     pub drop_status_after: Option<usize>,
-    /// On the first socket that subscribes to this deployment's build logs: drop it after this
-    /// many build lines.
+    /// On the first socket that subscribes to this deployment's logs: drop it after this many
+    /// build lines.
     pub drop_logs_after: Option<usize>,
     /// Refuse the status subscription with a GraphQL error (e.g. "Not Authorized").
     pub status_error: Option<String>,
 }
 
 #[derive(Default)]
-struct WsState {
+pub(super) struct WsState {
     scripts: HashMap<String, DeploymentScript>,
-    status_sockets: HashMap<String, usize>,
-    log_sockets: HashMap<String, usize>,
+    pub(super) status_sockets: HashMap<String, usize>,
+    pub(super) log_sockets: HashMap<String, usize>,
     refuse_upgrade: bool,
+    /// The root field of every `subscribe` message received, in order.
+    subscribes: Vec<String>,
+    /// `complete` messages received (subscriptions the client ended).
+    completes: usize,
 }
 
 #[derive(Clone, Default)]
@@ -78,7 +88,7 @@ impl WsFake {
         }
     }
 
-    fn world(&self) -> Option<std::sync::MutexGuard<'_, RailwayWorld>> {
+    pub(super) fn world(&self) -> Option<std::sync::MutexGuard<'_, RailwayWorld>> {
         self.world
             .as_ref()
             .map(|w| w.lock().unwrap_or_else(|e| e.into_inner()))
@@ -99,12 +109,23 @@ impl WsFake {
         self.recorder.clone()
     }
 
+    /// The root field of every `subscribe` message received (`deployment`, `environmentLogs` ...),
+    /// over every connection, in order.
+    pub fn subscriptions(&self) -> Vec<String> {
+        self.lock().subscribes.clone()
+    }
+
+    /// `complete` messages received: subscriptions the client ended itself.
+    pub fn completes(&self) -> usize {
+        self.lock().completes
+    }
+
     /// Upgrade requests received (each is one HTTP request).
     pub fn upgrades(&self) -> Vec<Recorded> {
         self.recorder.all()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, WsState> {
+    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, WsState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -151,7 +172,7 @@ async fn upgrade(
         .on_upgrade(move |socket| serve(fake, socket, authorized))
 }
 
-enum Out {
+pub(super) enum Out {
     Send(Value),
     Drop,
 }
@@ -172,7 +193,10 @@ async fn serve(fake: WsFake, mut socket: WebSocket, authorized: bool) {
                     Some("ping") => {
                         let _ = socket.send(Message::Text(json!({"type":"pong"}).to_string().into())).await;
                     }
+                    Some("complete") => fake.lock().completes += 1,
                     Some("subscribe") => {
+                        let query = v.pointer("/payload/query").and_then(Value::as_str).unwrap_or_default();
+                        fake.lock().subscribes.push(root_field(query));
                         tasks.push(tokio::spawn(run_subscription(fake.clone(), v, tx.clone(), authorized)));
                     }
                     _ => {}
@@ -194,205 +218,18 @@ async fn serve(fake: WsFake, mut socket: WebSocket, authorized: bool) {
 }
 
 async fn run_subscription(fake: WsFake, msg: Value, tx: mpsc::Sender<Out>, authorized: bool) {
-    let id = msg
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let query = msg
-        .pointer("/payload/query")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let vars = msg
-        .pointer("/payload/variables")
-        .cloned()
-        .unwrap_or(Value::Null);
-    let dep = vars
-        .get("id")
-        .or_else(|| vars.get("deploymentId"))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let script = fake.lock().scripts.get(&dep).cloned();
-    if script.is_none()
-        && let Some(world) = fake.world.clone()
-    {
-        let error =
-            |m: String| Out::Send(json!({"id": id, "type": "error", "payload": [{"message": m}]}));
-        if !authorized {
-            let _ = tx.send(error("Not Authorized".into())).await;
-            return;
+    let sub = Sub::parse(&msg);
+    let script = fake.lock().scripts.get(&sub.dep).cloned();
+    match (script, fake.world.clone()) {
+        (Some(script), _) => scripted_subscription(&fake, &script, &sub, &tx).await,
+        (None, Some(_)) if !authorized => {
+            let _ = tx.send(sub.error("Not Authorized")).await;
         }
-        let next =
-            |data: Value| Out::Send(json!({"id": id, "type": "next", "payload": {"data": data}}));
-        if query.contains("deployment(id") {
-            world_status(&world, &dep, &tx, next, error).await;
-        } else if query.contains("buildLogs(") || query.contains("deploymentLogs(") {
-            let build = query.contains("buildLogs(");
-            let lines = {
-                let mut w = world.lock().unwrap_or_else(|e| e.into_inner());
-                w.deployment_mut(&dep).map(|d| {
-                    d.log_watchers += 1;
-                    log_lines(if build { &d.build_logs } else { &d.deploy_logs })
-                })
-            };
-            let field = if build { "buildLogs" } else { "deploymentLogs" };
-            match lines {
-                None => {
-                    let _ = tx.send(error(format!("Deployment {dep} not found"))).await;
-                }
-                // Railway replays history in one batch, then streams new lines (none here).
-                Some(lines) if !lines.is_empty() => {
-                    let _ = tx.send(next(json!({ field: lines }))).await;
-                }
-                Some(_) => {}
-            }
-        } else {
-            let _ = tx.send(error("unknown subscription".into())).await;
-        }
-        return;
-    }
-    let Some(script) = script else {
-        let _ = tx
-            .send(Out::Send(json!({"id": id, "type": "error", "payload": [{"message": format!("Deployment {dep} not found")}]})))
-            .await;
-        return;
-    };
-    let next =
-        |data: Value| Out::Send(json!({"id": id, "type": "next", "payload": {"data": data}}));
-    if query.contains("deployment(id") {
-        if let Some(e) = &script.status_error {
+        (None, Some(world)) => world_subscription(&world, &sub, &tx).await,
+        (None, None) => {
             let _ = tx
-                .send(Out::Send(
-                    json!({"id": id, "type": "error", "payload": [{"message": e}]}),
-                ))
+                .send(sub.error(&format!("Deployment {} not found", sub.dep)))
                 .await;
-            return;
         }
-        let nth = {
-            let mut st = fake.lock();
-            let n = st.status_sockets.entry(dep.clone()).or_default();
-            *n += 1;
-            *n
-        };
-        for (i, (delay, status)) in script.statuses.iter().enumerate() {
-            if nth == 1 && script.drop_status_after == Some(i) {
-                let _ = tx.send(Out::Drop).await;
-                return;
-            }
-            tokio::time::sleep(*delay).await;
-            let d = json!({"deployment": scripted_status(&fake, &dep, status)});
-            if tx.send(next(d)).await.is_err() {
-                return;
-            }
-        }
-    } else if query.contains("buildLogs(") || query.contains("deploymentLogs(") {
-        let build = query.contains("buildLogs(");
-        let nth = if build {
-            let mut st = fake.lock();
-            let n = st.log_sockets.entry(dep.clone()).or_default();
-            *n += 1;
-            *n
-        } else {
-            0
-        };
-        let (field, lines) = if build {
-            ("buildLogs", &script.build_logs)
-        } else {
-            ("deploymentLogs", &script.deploy_logs)
-        };
-        for (i, (ts, message)) in lines.iter().enumerate() {
-            if build && nth == 1 && script.drop_logs_after == Some(i) {
-                let _ = tx.send(Out::Drop).await;
-                return;
-            }
-            tokio::time::sleep(script.log_gap).await;
-            let d = json!({ field: [{"timestamp": ts, "message": message, "severity": "info"}] });
-            if tx.send(next(d)).await.is_err() {
-                return;
-            }
-        }
-    } else {
-        let _ = tx
-            .send(Out::Send(json!({"id": id, "type": "error", "payload": [{"message": "unknown subscription"}]})))
-            .await;
-    }
-}
-
-/// The subscription's `...DeploymentFields statusUpdatedAt` selection of a world deployment.
-fn with_status_time(mut fields: Value) -> Value {
-    fields["statusUpdatedAt"] = Value::Null;
-    fields
-}
-
-/// A scripted status event: every selected field when the world knows the deployment (as Railway
-/// would serve them), else only what the script knows (`id`, `status`): clients must then read
-/// the deployment for its details.
-fn scripted_status(fake: &WsFake, dep: &str, status: &str) -> Value {
-    let known = fake.world().and_then(|w| {
-        w.deployment(dep)
-            .map(|d| with_status_time(RailwayWorld::deployment_json(d)))
-    });
-    match known {
-        Some(mut d) => {
-            d["status"] = json!(status);
-            d
-        }
-        None => json!({"id": dep, "status": status, "statusUpdatedAt": null}),
-    }
-}
-
-/// The world's `deployment(id)` subscription: each status change, one step every `ws_step`, until
-/// final. When the deployment has log lines, it waits (up to a second) for a log subscription
-/// first, so a fast scripted deploy cannot finish before its logs are watched.
-async fn world_status(
-    world: &Mutex<RailwayWorld>,
-    dep: &str,
-    tx: &mpsc::Sender<Out>,
-    next: impl Fn(Value) -> Out,
-    error: impl Fn(String) -> Out,
-) {
-    let lock = || world.lock().unwrap_or_else(|e| e.into_inner());
-    let waiting_since = tokio::time::Instant::now();
-    loop {
-        let ready = lock()
-            .deployment(dep)
-            .map(|d| d.log_watchers > 0 || (d.build_logs.is_empty() && d.deploy_logs.is_empty()));
-        let Some(ready) = ready else {
-            let _ = tx.send(error(format!("Deployment {dep} not found"))).await;
-            return;
-        };
-        if ready || waiting_since.elapsed() > Duration::from_secs(1) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-    let mut last: Option<String> = None;
-    loop {
-        let (status, done, step, fields) = {
-            let mut w = lock();
-            let step = w.ws_step;
-            match w.observe(dep) {
-                Some(d) => (
-                    d.status.clone(),
-                    d.is_final(),
-                    step,
-                    RailwayWorld::deployment_json(d),
-                ),
-                None => return,
-            }
-        };
-        if last.as_deref() != Some(status.as_str()) {
-            let d = json!({"deployment": with_status_time(fields)});
-            if tx.send(next(d)).await.is_err() {
-                return;
-            }
-            last = Some(status);
-        }
-        if done {
-            return;
-        }
-        tokio::time::sleep(step).await;
     }
 }
