@@ -143,7 +143,9 @@ impl Config {
         );
         // `preview-cleanup` deletes whole environments: it needs no `service`.
         let services = match command {
-            Some(CommandKind::PreviewCleanup) if inputs.get("service").is_none() => Some(Vec::new()),
+            Some(CommandKind::PreviewCleanup) if inputs.get("service").is_none() => {
+                Some(Vec::new())
+            }
             _ => errs.take(parse::services(&inputs)),
         };
         let source = command.and_then(|c| errs.take(parse::source(&inputs, c)));

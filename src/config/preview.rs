@@ -122,10 +122,26 @@ mod tests {
     #[test]
     fn a_pull_request_selects_its_preview() {
         let t = Trigger::PullRequest { number: 7 };
-        let opened = selection(CommandKind::Preview, &t, &pr_event("opened", false), None, &preview());
-        assert!(matches!(opened, Ok(Selection::Deploy { ref environment, .. }) if environment == "pr-7"));
-        let closed = selection(CommandKind::Preview, &t, &pr_event("closed", false), None, &preview());
-        assert!(matches!(closed, Ok(Selection::Deploy { ref reason, .. }) if reason.contains("closed")));
+        let opened = selection(
+            CommandKind::Preview,
+            &t,
+            &pr_event("opened", false),
+            None,
+            &preview(),
+        );
+        assert!(
+            matches!(opened, Ok(Selection::Deploy { ref environment, .. }) if environment == "pr-7")
+        );
+        let closed = selection(
+            CommandKind::Preview,
+            &t,
+            &pr_event("closed", false),
+            None,
+            &preview(),
+        );
+        assert!(
+            matches!(closed, Ok(Selection::Deploy { ref reason, .. }) if reason.contains("closed"))
+        );
     }
 
     #[test]
@@ -137,7 +153,8 @@ mod tests {
         let err = selection(CommandKind::Preview, &push, &e, None, &preview()).unwrap_err();
         assert!(err.0.contains("pull_request"), "{err}");
         let pr = Trigger::PullRequest { number: 7 };
-        let err = selection(CommandKind::Preview, &pr, &e, Some("staging"), &preview()).unwrap_err();
+        let err =
+            selection(CommandKind::Preview, &pr, &e, Some("staging"), &preview()).unwrap_err();
         assert!(err.0.contains("input `environment`"), "{err}");
         let cleanup = selection(CommandKind::PreviewCleanup, &push, &e, None, &preview());
         assert!(cleanup.is_ok());

@@ -105,6 +105,30 @@ op!(
     Mutation,
     "deployment_cancel.graphql"
 );
+op!(
+    PROJECT_ENVIRONMENTS,
+    "ProjectEnvironments",
+    Query,
+    "project_environments.graphql"
+);
+op!(
+    ENVIRONMENT_CREATE,
+    "EnvironmentCreate",
+    Mutation,
+    "environment_create.graphql"
+);
+op!(
+    ENVIRONMENT_DELETE,
+    "EnvironmentDelete",
+    Mutation,
+    "environment_delete.graphql"
+);
+op!(
+    SERVICE_DOMAIN_CREATE,
+    "ServiceDomainCreate",
+    Mutation,
+    "service_domain_create.graphql"
+);
 
 /// Subscriptions, sent over the websocket (`crate::railway::subscription`).
 pub const DEPLOYMENT_STATUS_SUBSCRIPTION: &str = concat!(
@@ -134,6 +158,10 @@ mod tests {
             VARIABLES,
             DEPLOYMENT_ROLLBACK,
             DEPLOYMENT_CANCEL,
+            PROJECT_ENVIRONMENTS,
+            ENVIRONMENT_CREATE,
+            ENVIRONMENT_DELETE,
+            SERVICE_DOMAIN_CREATE,
         ] {
             let keyword = match op.kind {
                 OpKind::Query => "query",

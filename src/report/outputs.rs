@@ -49,6 +49,16 @@ pub fn outputs(r: &RunReport) -> Vec<(&'static str, String)> {
             serde_json::Value::Array(deployments).to_string(),
         ),
     ]
+    .into_iter()
+    .chain(removed_environments(r))
+    .collect()
+}
+
+/// `removed-environments`, for the runs that remove previews (a closed pull request's
+/// `preview`, `preview-cleanup`): the names deleted, as a JSON array.
+fn removed_environments(r: &RunReport) -> Option<(&'static str, String)> {
+    let p = r.preview.as_ref().filter(|p| p.teardown)?;
+    Some(("removed-environments", json!(p.removed).to_string()))
 }
 
 /// Outputs for a run that stopped before it had a report (invalid input, a broken action).

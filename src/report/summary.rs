@@ -92,6 +92,7 @@ fn render_with(r: &RunReport, log_lines: usize) -> String {
     if r.dry_run {
         plan(&mut out, r);
     }
+    crate::report::preview::summary_section(&mut out, r);
     services(&mut out, r, log_lines);
     gate(&mut out, r);
     migrations(&mut out, r);
