@@ -95,30 +95,10 @@ async fn deploy(
         timing: &cfg.timing,
         guard,
     };
-    // The gate comes before the first change: the environment is not made for a failing commit.
-    if cfg.wait_for_checks != ChecksMode::Off && !cfg.dry_run {
-        let request = super::plan::gate_request(cfg);
-        if let Err(ending) = execute::gate(&cx, &request, &mut report).await {
-            return ending;
-        }
-    }
-    let mut preview = PreviewReport {
-        name: Some(name.to_string()),
-        ..Default::default()
+    let mut preview = match gate_and_ensure(&cx, cfg, req, &mut report).await {
+        Ok(preview) => preview,
+        Err(ending) => return ending,
     };
-    match stage::ensure_environment(client, req).await {
-        Ok(ensured) => {
-            let verb = if ensured.created {
-                "Created"
-            } else {
-                "Reusing"
-            };
-            workflow::info(format!("{verb} the preview environment `{name}`"));
-            preview.created = ensured.created;
-            preview.source = ensured.created.then(|| req.source.name.clone());
-        }
-        Err(e) => return preview_failed(report, e),
-    }
     let (scope, mut services) = match super::resolve_services(client, cfg, name, &mut report).await
     {
         Ok(read) => read,
@@ -156,6 +136,36 @@ async fn deploy(
         ..cx
     };
     execute::execute(&cx, &plan, report).await
+}
+
+/// The gate (before the first change: no environment is made for a failing commit), then the
+/// preview environment, created or reused ([`Step::PreviewEnvironment`]).
+async fn gate_and_ensure(
+    cx: &Context<'_>,
+    cfg: &Config,
+    req: &stage::EnsureRequest,
+    report: &mut RunReport,
+) -> Result<PreviewReport, Ending> {
+    if cfg.wait_for_checks != ChecksMode::Off && !cfg.dry_run {
+        let request = super::plan::gate_request(cfg);
+        execute::gate(cx, &request, report).await?;
+    }
+    let name = &req.name;
+    let ensured = stage::ensure_environment(cx.client, req)
+        .await
+        .map_err(|e| preview_failed(report.clone(), e))?;
+    let verb = if ensured.created {
+        "Created"
+    } else {
+        "Reusing"
+    };
+    workflow::info(format!("{verb} the preview environment `{name}`"));
+    Ok(PreviewReport {
+        name: Some(name.clone()),
+        created: ensured.created,
+        source: ensured.created.then(|| req.source.name.clone()),
+        ..Default::default()
+    })
 }
 
 /// Every `service` is one of the project's (checked before the environment is made).

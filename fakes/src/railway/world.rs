@@ -113,6 +113,8 @@ pub struct RailwayWorld {
     /// commit, reads left), created (with the service's script) once the service's deployments
     /// have been listed that many more times: a delay that does not depend on the machine's speed.
     pub autodeploys: Vec<(String, String, String, u32)>,
+    /// Ephemeral flags, volumes and scripted races of environments (previews).
+    pub envs: super::environments::EnvironmentsWorld,
 }
 
 pub const STANDARD_SCRIPT: &[&str] = &["QUEUED", "BUILDING", "DEPLOYING", "SUCCESS"];
@@ -158,6 +160,7 @@ impl RailwayWorld {
             lose_answer: HashMap::new(),
             triggers: HashMap::new(),
             autodeploys: Vec::new(),
+            envs: Default::default(),
         };
         for (env_id, env_suffix) in [("env-prod", "prod"), ("env-stg", "stg")] {
             for (svc_id, svc) in [("svc-web", "web"), ("svc-worker", "worker")] {
