@@ -33,6 +33,8 @@ mod order_history;
 mod order_in_flight;
 mod order_railway;
 mod plan_steps;
+mod preview;
+mod preview_remove;
 mod readme_examples;
 mod report_cancel;
 mod report_cli_cancel;
