@@ -168,3 +168,46 @@ async fn a_cleanup_dry_run_lists_what_it_would_delete() {
     assert!(f.rw.mutations().is_empty());
     assert_eq!(f.environment_names().len(), 7);
 }
+
+/// The requests of a preview's life (the README's and the report's figures): a first deploy, a
+/// push, the close (`source: commit`, no gate, one service).
+#[tokio::test]
+async fn the_requests_of_a_preview_life() {
+    let f = PreviewFakes::start().await;
+    let first = [
+        "ProjectEnvironments",
+        "EnvironmentCreate",
+        "Project",
+        "Deployments",
+        "ServiceDomainCreate",
+        "ServiceInstanceDeployV2",
+        "Deployment",
+    ];
+    let again = [
+        "ProjectEnvironments",
+        "Project",
+        "Deployments",
+        "ServiceInstanceDeployV2",
+        "Deployment",
+    ];
+    let close = ["ProjectEnvironments", "EnvironmentDelete"];
+    let expected: [(&str, &[&str], usize); 3] = [
+        ("opened.json", &first, 8),
+        ("synchronize.json", &again, 10),
+        ("closed-merged.json", &close, 6),
+    ];
+    for (event, railway, github) in expected {
+        let run = f.runner(event).run().await;
+        assert_eq!(run.code, 0, "{}", run.log());
+        let upgrades = f.rw.upgrades().len();
+        let ops = f.take_operations();
+        let gh = f.take_github();
+        eprintln!(
+            "{event}: Railway {} (+{upgrades} websocket) {ops:?}; GitHub {} {gh:?}",
+            ops.len(),
+            gh.len()
+        );
+        assert_eq!(ops, railway, "{event}");
+        assert_eq!(gh.len(), github, "{event}: {gh:?}");
+    }
+}
