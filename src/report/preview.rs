@@ -17,7 +17,9 @@ pub fn summary_section(out: &mut String, r: &RunReport) {
     let _ = writeln!(out, "### Preview\n");
     if let Some(name) = &p.name {
         let how = match (&p.source, p.created, p.teardown) {
-            (_, _, true) => "removed".to_string(),
+            (_, _, true) if r.dry_run => "would be deleted".to_string(),
+            (_, _, true) if p.already_gone => "already gone: nothing to delete".to_string(),
+            (_, _, true) => "deleted".to_string(),
             (Some(src), true, _) => format!("created as a copy of `{}`", cell(src)),
             (Some(src), false, _) => format!("would be created as a copy of `{}`", cell(src)),
             (None, _, _) => "reused".to_string(),
@@ -27,10 +29,7 @@ pub fn summary_section(out: &mut String, r: &RunReport) {
     for d in &p.domains_created {
         let _ = writeln!(out, "- New Railway domain: {}", cell(d));
     }
-    if p.already_gone {
-        let _ = writeln!(out, "- It was already gone: nothing to delete");
-    }
-    for name in &p.removed {
+    for name in p.removed.iter().filter(|n| p.name.as_ref() != Some(n)) {
         let _ = writeln!(out, "- Deleted `{}`", cell(name));
     }
     for k in &p.kept {
