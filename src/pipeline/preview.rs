@@ -204,6 +204,11 @@ async fn dry_run_new(
         id: String::new(),
         name: req.name.clone(),
     };
+    let image = &cfg.surroundings.released_image;
+    report.services = services
+        .iter()
+        .map(|s| crate::stages::deploy::initial_report(&scope, image, s))
+        .collect();
     report.environment = Some(req.name.clone());
     report.environment_id = None;
     if let Some(step) = preview_plan::domains(&services) {

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 
-use crate::record::RunReport;
+use crate::record::{RunReport, RunStatus};
 use crate::report::markdown::{cell, escape_html};
 
 /// The summary's "Preview" section (nothing for other commands).
@@ -39,6 +39,26 @@ pub fn summary_section(out: &mut String, r: &RunReport) {
         let _ = writeln!(out, "- No preview environments found");
     }
     out.push('\n');
+}
+
+/// The summary's headline of a run that removes previews (`None` for any other run).
+pub fn removal_headline(r: &RunReport) -> Option<String> {
+    let p = r.preview.as_ref().filter(|p| p.teardown)?;
+    let what = match &p.name {
+        Some(name) => format!("the preview **{}**", escape_html(name)),
+        None => "the previews of closed pull requests".to_string(),
+    };
+    Some(match r.status {
+        _ if r.dry_run => format!("🧪 Dry run: removing {what} would make these changes"),
+        RunStatus::Success if p.removed.is_empty() && p.name.is_some() => {
+            format!("🧹 Nothing to remove: {what} was already gone")
+        }
+        RunStatus::Success if p.removed.is_empty() => {
+            "🧹 No preview of a closed pull request to remove".to_string()
+        }
+        RunStatus::Success => format!("🧹 Removed {what}"),
+        _ => format!("❌ Removing {what} failed"),
+    })
 }
 
 /// The preview's URLs, for the top of the PR comment (`None` for other runs, or no URL yet).

@@ -209,6 +209,11 @@ async fn a_dry_run_plans_the_preview_and_changes_nothing() {
     assert!(log.contains("to `web` in `pr-2`"), "{log}");
     assert!(f.rw.mutations().is_empty(), "{:?}", f.rw.mutations());
     assert!(f.environment_id("pr-2").is_none());
+    assert!(
+        !run.summary.contains("web-stg"),
+        "the source's URL is not the preview's: {}",
+        run.summary
+    );
     let writes: Vec<_> = f
         .take_github()
         .into_iter()

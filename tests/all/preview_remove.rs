@@ -19,6 +19,11 @@ async fn a_closed_pull_request_deletes_only_its_preview() {
     assert_eq!(closed.output("status"), "success");
     assert_eq!(closed.output("removed-environments"), r#"["pr-2"]"#);
     assert_no_token(&closed);
+    assert!(
+        closed.summary.contains("🧹 Removed the preview **pr-2**"),
+        "{}",
+        closed.summary
+    );
     assert_eq!(f.environment_names(), ["production", "staging"]);
     {
         let w = f.rw.world();
@@ -65,6 +70,11 @@ async fn a_preview_already_gone_is_a_success() {
     assert_eq!(run.output("status"), "success");
     assert_eq!(run.output("removed-environments"), "[]");
     assert!(run.log().contains("already gone"), "{}", run.log());
+    assert!(
+        run.summary.contains("pr-2** was already gone"),
+        "{}",
+        run.summary
+    );
     assert!(f.rw.mutations().is_empty());
 }
 
