@@ -138,7 +138,7 @@ pub fn candidates(
 /// `preview-cleanup`: what GitHub said of each candidate's pull request decides: closed or
 /// missing → removed; open, or unknown (GitHub could not say) → kept.
 pub fn cleanup(
-    cfg: &Config,
+    deactivate: bool,
     project_id: &str,
     answers: Vec<(EnvironmentInfo, u64, Result<PullState, String>)>,
     mut kept: Vec<KeptPreview>,
@@ -158,7 +158,7 @@ pub fn cleanup(
                     pull: None,
                     comment_marker: None,
                     sha: None,
-                    deactivate: cfg.github_deployment,
+                    deactivate,
                 }));
                 continue;
             }
@@ -221,5 +221,120 @@ pub fn describe(step: &Step, environment: &str) -> Vec<PlannedAction> {
             lines
         }
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::railway::api::Named;
+
+    fn env(id: &str, name: &str, ephemeral: bool) -> EnvironmentInfo {
+        EnvironmentInfo {
+            id: id.into(),
+            name: name.into(),
+            is_ephemeral: ephemeral,
+        }
+    }
+
+    fn project() -> ProjectEnvironments {
+        ProjectEnvironments {
+            project: Named {
+                id: "proj-1".into(),
+                name: "shop".into(),
+            },
+            environments: vec![
+                env("e-stg", "staging", false),
+                env("e-2", "pr-2", true),
+                env("e-3", "pr-3", true),
+                env("e-4", "pr-4", true),
+                env("e-5", "pr-5", false),
+                env("e-x", "review-x", true),
+            ],
+            services: vec![],
+        }
+    }
+
+    #[test]
+    fn cleanup_asks_only_about_ephemeral_previews_and_removes_closed_ones() {
+        let (ask, kept) = candidates("pr-{number}", &project());
+        let asked: Vec<(&str, u64)> = ask.iter().map(|(e, n)| (e.name.as_str(), *n)).collect();
+        assert_eq!(asked, [("pr-2", 2), ("pr-3", 3), ("pr-4", 4)]);
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].name, "pr-5");
+        let answers = ask
+            .into_iter()
+            .zip([
+                Ok(PullState::Open),
+                Ok(PullState::Closed),
+                Err("HTTP 500".to_string()),
+            ])
+            .map(|((e, n), s)| (e, n, s))
+            .collect();
+        let (steps, kept) = cleanup(true, "proj-1", answers, kept);
+        let removed: Vec<&str> = steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::RemovePreview(r) => Some(r.name.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(removed, ["pr-3"], "an unknown state keeps the preview");
+        let kept: Vec<&str> = kept.iter().map(|k| k.name.as_str()).collect();
+        assert_eq!(kept, ["pr-5", "pr-2", "pr-4"]);
+        let lines: Vec<String> = steps
+            .iter()
+            .flat_map(|s| describe(s, "pr-{number}"))
+            .map(|a| a.description)
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "delete the preview environment `pr-3`",
+                "mark the GitHub Deployments of `pr-3` inactive"
+            ]
+        );
+    }
+
+    #[test]
+    fn only_services_without_a_domain_get_one() {
+        let target = |id: &str, domain: Option<&str>| {
+            let domains = crate::railway::api::Domains {
+                custom_domains: vec![],
+                service_domains: domain
+                    .map(|d| crate::railway::api::Domain { domain: d.into() })
+                    .into_iter()
+                    .collect(),
+            };
+            let instance = serde_json::from_value::<crate::railway::api::ServiceInstance>(
+                serde_json::json!({"id": "si", "serviceId": id, "serviceName": id}),
+            )
+            .map(|mut i| {
+                i.domains = domains;
+                i
+            })
+            .unwrap();
+            ServiceTarget {
+                service: Named {
+                    id: id.into(),
+                    name: id.into(),
+                },
+                instance,
+                serving: None,
+                in_flight: vec![],
+            }
+        };
+        let services = [
+            target("web", None),
+            target("api", Some("api.up.railway.app")),
+        ];
+        match domains(&services) {
+            Some(Step::PreviewDomains(reqs)) => {
+                let names: Vec<&str> = reqs.iter().map(|r| r.service_name.as_str()).collect();
+                assert_eq!(names, ["web"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(domains(&services[1..]).is_none());
     }
 }

@@ -90,7 +90,8 @@ pub async fn cleanup(
             .map_err(|e| e.to_string());
         answers.push((env, number, state));
     }
-    let (steps, kept) = preview_plan::cleanup(cfg, &envs.project.id, answers, kept);
+    let (steps, kept) =
+        preview_plan::cleanup(cfg.github_deployment, &envs.project.id, answers, kept);
     report.plan = steps.iter().flat_map(|s| s.describe(template)).collect();
     for k in &kept {
         workflow::info(format!("Keeping `{}`: {}", k.name, k.reason));
