@@ -123,6 +123,15 @@ impl Simple {
     }
 }
 
+/// `source: railway` follows Railway's deployment of a commit: one must be known.
+fn railway_needs_sha(source: Option<&Source>, sha: Option<&str>, errs: &mut Errors) {
+    if source == Some(&Source::Railway) && sha.is_none() {
+        errs.push(InputError(
+            "input `source`: `railway` follows Railway's deployment of the pushed commit, and no commit is known (GITHUB_SHA); use another source outside GitHub Actions".into(),
+        ));
+    }
+}
+
 impl Config {
     /// Reads and validates every input. Err lists every invalid input, not only the first.
     pub fn from_parts(
@@ -141,23 +150,11 @@ impl Config {
             parse_secure_url(get("railway-api-url").unwrap_or(DEFAULT_API_URL))
                 .map_err(|e| invalid("railway-api-url", e)),
         );
-        // `preview-cleanup` deletes whole environments: it needs no `service`.
-        let services = match command {
-            Some(CommandKind::PreviewCleanup) if inputs.get("service").is_none() => {
-                Some(Vec::new())
-            }
-            _ => errs.take(parse::services(&inputs)),
-        };
+        let services = errs.take(preview::services(&inputs, command));
         let source = command.and_then(|c| errs.take(parse::source(&inputs, c)));
         let preview = protect::preview(&inputs, &mut errs);
-        let target = Target::read(
-            &inputs,
-            &github,
-            &event,
-            command,
-            preview.as_ref(),
-            &mut errs,
-        );
+        let p = preview.as_ref();
+        let target = Target::read(&inputs, &github, &event, command, p, &mut errs);
         let health = parse::health_target(&inputs, &mut errs);
         let migration = parse::migration(&inputs, &mut errs);
         let service_count = services.as_ref().map_or(0, Vec::len);
@@ -169,11 +166,7 @@ impl Config {
         let watch = protect::watch(&inputs, &mut errs);
         let notify = protect::notify(&inputs, &mut errs);
         let sha = context::commit_sha(&github, &event);
-        if source == Some(Source::Railway) && sha.is_none() {
-            errs.0.push(InputError(
-                "input `source`: `railway` follows Railway's deployment of the pushed commit, and no commit is known (GITHUB_SHA); use another source outside GitHub Actions".into(),
-            ));
-        }
+        railway_needs_sha(source.as_ref(), sha.as_deref(), &mut errs);
         let config = (|| {
             Some(Config {
                 command: command?,

@@ -72,6 +72,17 @@ pub(super) fn selection(
     })
 }
 
+/// `service`: required, except by `preview-cleanup`, which deletes whole environments.
+pub(super) fn services(
+    inputs: &parse::Inputs,
+    command: Option<CommandKind>,
+) -> Result<Vec<String>, InputError> {
+    match command {
+        Some(CommandKind::PreviewCleanup) if inputs.get("service").is_none() => Ok(Vec::new()),
+        _ => parse::services(inputs),
+    }
+}
+
 /// The Railway token. Previews need an account token; a fork's skipped run has none (its runs
 /// get no secrets), so it gets an empty one that nothing uses: the pipeline stops at the skip.
 pub(super) fn token(
