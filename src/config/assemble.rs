@@ -5,7 +5,7 @@ use super::inputs::RawInputs;
 use super::parse::{self, Inputs};
 use super::values::parse_secure_url;
 use super::{ChecksMode, Config, Errors, HealthConfig, InputError, InputErrors, checks, invalid};
-use super::{CommandKind, Source, protect, runtime};
+use super::{CommandKind, Source, preview, protect, runtime};
 use crate::context::{self, Event, GitHubEnv, Selection, Trigger};
 use crate::secret::Secret;
 use crate::timing::Timing;
@@ -22,7 +22,14 @@ struct Target {
 }
 
 impl Target {
-    fn read(inputs: &Inputs, github: &GitHubEnv, event: &Event, errs: &mut Errors) -> Target {
+    fn read(
+        inputs: &Inputs,
+        github: &GitHubEnv,
+        event: &Event,
+        command: Option<CommandKind>,
+        preview: Option<&protect::PreviewConfig>,
+        errs: &mut Errors,
+    ) -> Target {
         let production = inputs.string_or("production-environment", "production");
         let staging = inputs.string_or("staging-environment", "staging");
         let tag_prefix = inputs.0.get("tag-prefix").unwrap_or("v").to_string();
@@ -31,19 +38,32 @@ impl Target {
             github.git_ref.as_deref(),
             event,
         );
-        let selection = context::trigger::select(
-            &trigger,
-            &context::trigger::SelectionInputs {
-                environment: inputs.get("environment"),
-                production: &production,
-                staging: &staging,
-                tag_prefix: &tag_prefix,
-            },
-        )
-        .map_err(InputError);
+        let fork_skip = preview::fork_skip(command, event);
+        let selection = match (command, preview) {
+            _ if fork_skip.is_some() => fork_skip.ok_or_else(|| InputError(String::new())),
+            (Some(c), Some(p)) if c.is_preview() => {
+                preview::selection(c, &trigger, event, inputs.get("environment"), p)
+            }
+            // An invalid `preview-name` is reported by itself.
+            (Some(c), None) if c.is_preview() => Err(InputError(String::new())),
+            _ => context::trigger::select(
+                &trigger,
+                &context::trigger::SelectionInputs {
+                    environment: inputs.get("environment"),
+                    production: &production,
+                    staging: &staging,
+                    tag_prefix: &tag_prefix,
+                },
+            )
+            .map_err(InputError),
+        };
+        let selection = match selection {
+            Err(InputError(msg)) if msg.is_empty() => None,
+            other => errs.take(other),
+        };
         Target {
             trigger,
-            selection: errs.take(selection),
+            selection,
             production,
             staging,
             tag_prefix,
@@ -103,6 +123,15 @@ impl Simple {
     }
 }
 
+/// `source: railway` follows Railway's deployment of a commit: one must be known.
+fn railway_needs_sha(source: Option<&Source>, sha: Option<&str>, errs: &mut Errors) {
+    if source == Some(&Source::Railway) && sha.is_none() {
+        errs.push(InputError(
+            "input `source`: `railway` follows Railway's deployment of the pushed commit, and no commit is known (GITHUB_SHA); use another source outside GitHub Actions".into(),
+        ));
+    }
+}
+
 impl Config {
     /// Reads and validates every input. Err lists every invalid input, not only the first.
     pub fn from_parts(
@@ -115,14 +144,17 @@ impl Config {
         let get = |name: &str| inputs.get(name);
         let mut errs = Errors::default();
         let command = errs.take(parse::command(&inputs));
-        let token = errs.take(parse::token(raw));
+        let skipped = preview::fork_skip(command, &event).is_some();
+        let token = errs.take(preview::token(raw, command, skipped));
         let api_url = errs.take(
             parse_secure_url(get("railway-api-url").unwrap_or(DEFAULT_API_URL))
                 .map_err(|e| invalid("railway-api-url", e)),
         );
-        let services = errs.take(parse::services(&inputs));
+        let services = errs.take(preview::services(&inputs, command));
         let source = command.and_then(|c| errs.take(parse::source(&inputs, c)));
-        let target = Target::read(&inputs, &github, &event, &mut errs);
+        let preview = protect::preview(&inputs, &mut errs);
+        let p = preview.as_ref();
+        let target = Target::read(&inputs, &github, &event, command, p, &mut errs);
         let health = parse::health_target(&inputs, &mut errs);
         let migration = parse::migration(&inputs, &mut errs);
         let service_count = services.as_ref().map_or(0, Vec::len);
@@ -133,13 +165,8 @@ impl Config {
         let backup = protect::backup(&inputs, &mut errs);
         let watch = protect::watch(&inputs, &mut errs);
         let notify = protect::notify(&inputs, &mut errs);
-        let preview = protect::preview(&inputs, &mut errs);
         let sha = context::commit_sha(&github, &event);
-        if source == Some(Source::Railway) && sha.is_none() {
-            errs.0.push(InputError(
-                "input `source`: `railway` follows Railway's deployment of the pushed commit, and no commit is known (GITHUB_SHA); use another source outside GitHub Actions".into(),
-            ));
-        }
+        railway_needs_sha(source.as_ref(), sha.as_deref(), &mut errs);
         let config = (|| {
             Some(Config {
                 command: command?,

@@ -24,7 +24,11 @@ const fn input(name: &'static str, default: &'static str, description: &'static 
 }
 
 pub const INPUTS: &[InputSpec] = &[
-    input("command", "deploy", "`deploy`, `promote` or `rollback`"),
+    input(
+        "command",
+        "deploy",
+        "`deploy`, `promote`, `rollback`, `preview` (a pull request's preview environment) or `preview-cleanup` (delete the previews of closed pull requests)",
+    ),
     InputSpec {
         name: "railway-token",
         default: "",

@@ -10,6 +10,7 @@ pub mod inputs;
 pub mod migrations;
 pub mod outputs;
 mod parse;
+mod preview;
 pub mod protect;
 pub mod runtime;
 pub mod token;
@@ -71,6 +72,10 @@ pub enum CommandKind {
     Deploy,
     Promote,
     Rollback,
+    /// A pull request's preview environment: created, deployed to, or (closed) deleted.
+    Preview,
+    /// Deletes the previews of closed pull requests (e.g. on a schedule).
+    PreviewCleanup,
 }
 
 impl CommandKind {
@@ -79,7 +84,14 @@ impl CommandKind {
             CommandKind::Deploy => "deploy",
             CommandKind::Promote => "promote",
             CommandKind::Rollback => "rollback",
+            CommandKind::Preview => "preview",
+            CommandKind::PreviewCleanup => "preview-cleanup",
         }
+    }
+
+    /// `preview` and `preview-cleanup`: the commands that work on preview environments.
+    pub fn is_preview(self) -> bool {
+        matches!(self, CommandKind::Preview | CommandKind::PreviewCleanup)
     }
 }
 

@@ -33,4 +33,8 @@ pub const OUTPUTS: &[(&str, &str)] = &[
         "deployments",
         "A JSON array, one object per service, with the fields above",
     ),
+    (
+        "removed-environments",
+        "`command: preview-cleanup` and a closed pull request's `preview`: a JSON array of the environment names deleted",
+    ),
 ];

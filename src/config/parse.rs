@@ -47,10 +47,14 @@ pub(super) fn command(inputs: &Inputs) -> Result<CommandKind, InputError> {
             "deploy" => CommandKind::Deploy,
             "promote" => CommandKind::Promote,
             "rollback" => CommandKind::Rollback,
+            "preview" => CommandKind::Preview,
+            "preview-cleanup" => CommandKind::PreviewCleanup,
             other => {
                 return Err(invalid(
                     "command",
-                    format!("`{other}` is not a command; use `deploy`, `promote` or `rollback`"),
+                    format!(
+                        "`{other}` is not a command; use `deploy`, `promote`, `rollback`, `preview` or `preview-cleanup`"
+                    ),
                 ));
             }
         },

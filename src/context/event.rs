@@ -14,6 +14,7 @@ struct Payload {
     pull_request: Option<PullRequest>,
     release: Option<Release>,
     number: Option<u64>,
+    action: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -54,6 +55,8 @@ pub struct Event {
     pub pull_request: Option<PullRequestInfo>,
     pub release_tag: Option<String>,
     pub release_prerelease: Option<bool>,
+    /// The payload's `action` (`opened`, `synchronize`, `closed` ...), when it has one.
+    pub action: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -96,6 +99,7 @@ impl Event {
             pull_request,
             release_tag: p.release.as_ref().and_then(|r| r.tag_name.clone()),
             release_prerelease: p.release.as_ref().and_then(|r| r.prerelease),
+            action: p.action,
         })
     }
 }
@@ -113,6 +117,8 @@ mod tests {
             (pr.number, pr.head_sha.as_deref(), pr.from_fork),
             (7, Some("abc"), true)
         );
+        let closed = Event::parse(br#"{"action":"closed","number":7}"#).unwrap();
+        assert_eq!(closed.action.as_deref(), Some("closed"));
     }
 
     #[test]

@@ -41,6 +41,8 @@ pub struct DeploymentStart {
     pub environment: String,
     /// True when `environment` is the `production-environment` input.
     pub production: bool,
+    /// A pull request's preview: GitHub shows it as an environment that goes away.
+    pub transient: bool,
     /// The workflow run URL ([`workflow_run_url`]), used as every status's `log_url`.
     pub log_url: Option<String>,
 }
@@ -107,7 +109,7 @@ impl DeploymentTracker {
             "auto_merge": false,
             "required_contexts": [],
             "production_environment": start.production,
-            "transient_environment": false,
+            "transient_environment": start.transient,
             "payload": opening.payload,
             "description": truncate(&opening.description, DESCRIPTION_MAX),
         });

@@ -10,3 +10,4 @@ pub mod comments;
 pub mod compare;
 pub mod deployments;
 pub mod keyed;
+pub mod previews;

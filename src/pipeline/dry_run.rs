@@ -61,7 +61,8 @@ pub fn render(actions: &[PlannedAction]) -> Vec<String> {
         .collect()
 }
 
-fn print(actions: &[PlannedAction], environment: &str) {
+/// Prints the plan's lines and the dry run's notice (`environment`: where the changes are).
+pub fn print(actions: &[PlannedAction], environment: &str) {
     workflow::group_start("Plan (dry run: nothing will be changed)");
     for line in render(actions) {
         workflow::info(line);

@@ -88,6 +88,8 @@ pub async fn execute(cx: &Context<'_>, plan: &Plan, mut report: RunReport) -> En
                 let (services, stages) = (&mut report.services, &mut report.stages);
                 health::roll_back_release(c, &http, timing, scope, policy, services, stages).await;
             }
+            // Preview steps run around resolution, in `super::preview`: never in this plan.
+            Step::PreviewEnvironment(_) | Step::PreviewDomains(_) | Step::RemovePreview(_) => {}
             Step::RollbackCommand(reqs) => {
                 let work = reqs.iter().map(|req| {
                     let initial = deploy::initial_report(scope, &plan.released_image, &req.target);
@@ -189,7 +191,7 @@ fn blocked(
 }
 
 /// The gate stage: `Err` ends the run (failed, nothing changed).
-async fn gate(
+pub(super) async fn gate(
     cx: &Context<'_>,
     request: &GateRequest,
     report: &mut RunReport,

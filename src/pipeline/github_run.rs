@@ -122,10 +122,12 @@ pub fn publish_options(cfg: &Config, environment: &str) -> Option<PublishOptions
         Trigger::PullRequest { number } => Some(number),
         _ => cfg.event.pull_request.as_ref().map(|p| p.number),
     };
+    let transient = cfg.command == crate::config::CommandKind::Preview;
     Some(PublishOptions {
         sha,
         environment: environment.to_string(),
-        production: environment.eq_ignore_ascii_case(&cfg.production_environment),
+        production: !transient && environment.eq_ignore_ascii_case(&cfg.production_environment),
+        transient,
         run_url,
         event_pull,
         github_deployment: cfg.github_deployment,

@@ -9,6 +9,9 @@ pub mod github_run;
 pub mod guard;
 pub mod order;
 pub mod plan;
+pub mod preview;
+pub mod preview_plan;
+pub mod preview_remove;
 pub mod resolve;
 pub mod triggers;
 
@@ -40,6 +43,9 @@ pub async fn run(cfg: &Config, guard: &CancelGuard) -> Ending {
     report.version = cfg.version();
     report.rollback_workflow_url = cfg.surroundings.rollback_workflow_url.clone();
 
+    if cfg.command.is_preview() && !matches!(cfg.selection, Selection::Skip { .. }) {
+        return preview::run(cfg, guard, report).await;
+    }
     let environment = match &cfg.selection {
         Selection::Skip { reason } => {
             workflow::notice(format!("Nothing deployed: {reason}"));
@@ -85,6 +91,18 @@ async fn resolve_and_plan(
     environment: &str,
     report: &mut RunReport,
 ) -> Result<(plan::Plan, Option<GitHub>), Ending> {
+    let (scope, services) = resolve_services(client, cfg, environment, report).await?;
+    plan_resolved(client, cfg, scope, services, report).await
+}
+
+/// Resolution's first reads: the project, the environment and each service (recorded in
+/// `report`).
+async fn resolve_services(
+    client: &RailwayClient,
+    cfg: &Config,
+    environment: &str,
+    report: &mut RunReport,
+) -> Result<(Scope, Vec<ServiceTarget>), Ending> {
     let resolve_started = std::time::Instant::now();
     let (scope, services) = resolve::read(client, cfg, environment)
         .await
@@ -96,6 +114,18 @@ async fn resolve_and_plan(
         &services,
         resolve_started,
     );
+    Ok((scope, services))
+}
+
+/// The rest of resolution (what migrations, `to`, promote and the order checks read, each
+/// checked before any change) and the plan, over the services [`resolve_services`] read.
+async fn plan_resolved(
+    client: &RailwayClient,
+    cfg: &Config,
+    scope: Scope,
+    services: Vec<ServiceTarget>,
+    report: &mut RunReport,
+) -> Result<(plan::Plan, Option<GitHub>), Ending> {
     // What resolution reads for migrations and `to` is checked now, before any write.
     let database_url = resolve::database_url(client, cfg, &scope, &services)
         .await

@@ -3,6 +3,7 @@
 //! The executor (`super::execute`) runs them in order; the dry run, the summary's plan list and
 //! the logs render the same steps through [`Step::describe`].
 
+use super::preview_plan::RemoveRequest;
 use crate::config::{ChecksMode, CommandKind, Config, Source};
 use crate::gate::GateRequest;
 use crate::health::check::{Probe, probe_spec};
@@ -16,6 +17,7 @@ use crate::stages::health::{RollbackPolicy, ServiceHealth};
 use crate::stages::history::Held;
 use crate::stages::in_flight::InFlightRequest;
 use crate::stages::migrate::{PreDeployRequest, SqlRequest};
+use crate::stages::preview::{DomainRequest, EnsureRequest};
 use crate::stages::promote::Promotion;
 use crate::stages::rollback::RollbackRequest;
 use crate::watch::WatchRequest;
@@ -52,6 +54,15 @@ pub enum Step {
     Rollback(RollbackPolicy),
     /// `command: rollback`: put each service back on an earlier deployment.
     RollbackCommand(Vec<RollbackRequest>),
+    /// `command: preview`: create the pull request's environment as an ephemeral copy of
+    /// `preview-from`, or reuse it (run before resolution, which reads it: `super::preview`).
+    PreviewEnvironment(EnsureRequest),
+    /// `command: preview`: give each deployed service without one a Railway domain (run before
+    /// the health probes are built from the domains: `super::preview`).
+    PreviewDomains(Vec<DomainRequest>),
+    /// A closed pull request or `preview-cleanup`: delete a preview environment, make its GitHub
+    /// Deployments inactive and say so in its comment (`super::preview`).
+    RemovePreview(RemoveRequest),
 }
 
 impl Step {
@@ -97,6 +108,9 @@ impl Step {
                 service: None,
                 description: req.describe(environment),
             }],
+            Step::PreviewEnvironment(_) | Step::PreviewDomains(_) | Step::RemovePreview(_) => {
+                super::preview_plan::describe(self, environment)
+            }
             Step::Gate(_)
             | Step::Report(_)
             | Step::AwaitInFlight(_)
@@ -264,7 +278,7 @@ pub fn build_ordered(
     }
 }
 
-fn gate_request(cfg: &Config) -> GateRequest {
+pub(super) fn gate_request(cfg: &Config) -> GateRequest {
     GateRequest {
         sha: cfg.sha.clone().unwrap_or_default(),
         run_id: cfg.github.run_id,

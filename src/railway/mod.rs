@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod cancel;
 pub mod client;
+pub mod environments;
 pub mod events;
 pub mod observe;
 pub mod ops;

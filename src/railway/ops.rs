@@ -117,6 +117,30 @@ op!(
     Mutation,
     "deployment_cancel.graphql"
 );
+op!(
+    PROJECT_ENVIRONMENTS,
+    "ProjectEnvironments",
+    Query,
+    "project_environments.graphql"
+);
+op!(
+    ENVIRONMENT_CREATE,
+    "EnvironmentCreate",
+    Mutation,
+    "environment_create.graphql"
+);
+op!(
+    ENVIRONMENT_DELETE,
+    "EnvironmentDelete",
+    Mutation,
+    "environment_delete.graphql"
+);
+op!(
+    SERVICE_DOMAIN_CREATE,
+    "ServiceDomainCreate",
+    Mutation,
+    "service_domain_create.graphql"
+);
 
 /// Subscriptions, sent over the websocket (`crate::railway::subscription`).
 pub const DEPLOYMENT_STATUS_SUBSCRIPTION: &str = concat!(
@@ -148,6 +172,10 @@ mod tests {
             DEPLOYMENT_CANCEL,
             DEPLOYMENT_INSTANCES,
             HTTP_METRICS_BY_STATUS,
+            PROJECT_ENVIRONMENTS,
+            ENVIRONMENT_CREATE,
+            ENVIRONMENT_DELETE,
+            SERVICE_DOMAIN_CREATE,
         ] {
             let keyword = match op.kind {
                 OpKind::Query => "query",

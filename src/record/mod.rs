@@ -2,9 +2,11 @@
 //! (outputs, job summary, PR comment, GitHub Deployment) only read it, so they agree by design.
 
 mod ending;
+mod preview;
 mod watch;
 
 pub use ending::{Ending, Signal};
+pub use preview::{KeptPreview, PreviewReport};
 pub use watch::{
     Breach, IntervalCount, MetricsWatch, ProbeTally, ServiceWatch, WatchReport, WatchSignal,
 };
@@ -220,7 +222,7 @@ pub struct PlannedAction {
 #[derive(Clone, Debug, Serialize)]
 pub struct RunReport {
     pub status: RunStatus,
-    /// `deploy`, `promote` or `rollback`.
+    /// `deploy`, `promote`, `rollback`, `preview` or `preview-cleanup`.
     pub command: String,
     pub dry_run: bool,
     pub project_id: Option<String>,
@@ -247,6 +249,9 @@ pub struct RunReport {
     /// The Actions page of the repository's `rollback.yml`, when the checkout has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rollback_workflow_url: Option<String>,
+    /// `command: preview` and `preview-cleanup`: the preview environments made, reused or removed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preview: Option<PreviewReport>,
 }
 
 impl RunReport {
@@ -272,6 +277,7 @@ impl RunReport {
             notices: Vec::new(),
             started_at,
             rollback_workflow_url: None,
+            preview: None,
         }
     }
 }

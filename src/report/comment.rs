@@ -84,6 +84,9 @@ fn render_with(r: &RunReport, phase: Phase, run_url: Option<&str>, log_lines: us
     let services = ServiceSet::new(r.services.iter().map(|s| s.name.as_str()));
     let _ = writeln!(out, "{}", comment_marker(env_name, &services));
     let _ = writeln!(out, "### {}\n", headline(r, phase));
+    if let Some(urls) = crate::report::preview::urls_line(r) {
+        let _ = writeln!(out, "{urls}\n");
+    }
 
     let mut facts = Vec::new();
     if let Some(sha) = &r.sha {

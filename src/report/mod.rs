@@ -6,6 +6,7 @@ pub mod comment;
 pub mod deployment;
 pub mod markdown;
 pub mod outputs;
+pub mod preview;
 pub mod publish;
 pub mod summary;
 pub mod timeline;

@@ -48,7 +48,15 @@ pub fn outputs(r: &RunReport) -> Vec<(&'static str, String)> {
             "deployments",
             serde_json::Value::Array(deployments).to_string(),
         ),
+        ("removed-environments", removed_environments(r)),
     ]
+}
+
+/// `removed-environments`: the previews this run deleted (a closed pull request's `preview`,
+/// `preview-cleanup`), as a JSON array; `[]` for every other run.
+fn removed_environments(r: &RunReport) -> String {
+    let removed = r.preview.as_ref().map(|p| p.removed.as_slice());
+    json!(removed.unwrap_or_default()).to_string()
 }
 
 /// Outputs for a run that stopped before it had a report (invalid input, a broken action).
@@ -127,7 +135,8 @@ mod tests {
                 "version",
                 "dashboard-url",
                 "rollback-command",
-                "deployments"
+                "deployments",
+                "removed-environments"
             ]
         );
         let table: Vec<&str> = crate::config::outputs::OUTPUTS

@@ -30,6 +30,8 @@ pub struct PublishOptions {
     pub environment: String,
     /// `environment` is the `production-environment` input.
     pub production: bool,
+    /// A pull request's preview (`command: preview`): a transient GitHub environment.
+    pub transient: bool,
     /// `{server}/{repo}/actions/runs/{run_id}` (see `github::deployments::workflow_run_url`).
     pub run_url: Option<String>,
     /// The PR number on `pull_request` runs.
@@ -73,6 +75,7 @@ impl Publisher {
                 sha: opts.sha.clone(),
                 environment: opts.environment.clone(),
                 production: opts.production,
+                transient: opts.transient,
                 log_url: opts.run_url.clone(),
             };
             DeploymentTracker::start(gh, timing, &start, &deployment::opening(report, &opts.sha))

@@ -32,6 +32,9 @@ fn headline(r: &RunReport) -> String {
         (None, Some(sha)) => format!("`{}`", short_sha(sha)),
         (None, None) => "the commit".to_string(),
     };
+    if let Some(line) = crate::report::preview::removal_headline(r) {
+        return line;
+    }
     if r.dry_run {
         return format!("🧪 Dry run: deploying {what} to **{env}** would make these changes");
     }
@@ -92,6 +95,7 @@ fn render_with(r: &RunReport, log_lines: usize) -> String {
     if r.dry_run {
         plan(&mut out, r);
     }
+    crate::report::preview::summary_section(&mut out, r);
     services(&mut out, r, log_lines);
     gate(&mut out, r);
     migrations(&mut out, r);

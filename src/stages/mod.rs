@@ -9,6 +9,7 @@ pub mod health;
 pub mod history;
 pub mod in_flight;
 pub mod migrate;
+pub mod preview;
 pub mod promote;
 pub mod release_guard;
 pub mod rollback;

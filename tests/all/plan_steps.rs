@@ -135,6 +135,9 @@ fn steps_are_in_the_order_they_execute() {
             Step::Watch(_) => "watch",
             Step::Rollback(_) => "rollback",
             Step::RollbackCommand(_) => "rollback-command",
+            Step::PreviewEnvironment(_) => "preview-environment",
+            Step::PreviewDomains(_) => "preview-domains",
+            Step::RemovePreview(_) => "remove-preview",
         })
         .collect();
     assert_eq!(

@@ -170,6 +170,14 @@ fn is_ours(step: &Yaml) -> bool {
         .is_some_and(|u| u.contains("/railway-deploy@"))
 }
 
+/// A step running `command: preview` or `preview-cleanup`: its environments are the pull
+/// requests' previews, not the trigger's (see `the_preview_examples_*`).
+fn is_preview(step: &Yaml) -> bool {
+    step["with"]["command"]
+        .as_str()
+        .is_some_and(|c| c.starts_with("preview"))
+}
+
 /// One (workflow, scenario, job) that deploys: its environment and concurrency group.
 #[derive(Debug)]
 struct Run {
@@ -195,7 +203,10 @@ fn check_job(
         .as_vec()
         .map(|v| v.iter().collect())
         .unwrap_or_default();
-    let ours: Vec<&Yaml> = steps.into_iter().filter(|s| is_ours(s)).collect();
+    let ours: Vec<&Yaml> = steps
+        .into_iter()
+        .filter(|s| is_ours(s) && !is_preview(s))
+        .collect();
     if ours.is_empty() {
         return None;
     }
@@ -251,7 +262,7 @@ fn every_example_deploys_to_the_github_environment_of_the_railway_environment() 
     for (file, text) in examples() {
         let these = runs_of(&file, &text, &inputs);
         assert!(
-            !these.is_empty() || !text.contains("/railway-deploy@"),
+            !these.is_empty() || !text.contains("/railway-deploy@") || file.starts_with("preview"),
             "{file} never deploys"
         );
         runs.extend(these);
@@ -311,4 +322,68 @@ fn the_promote_example_may_read_the_runs_jobs() {
     let wf = load(text, "promote.yml");
     assert_eq!(wf["permissions"]["actions"].as_str(), Some("read"));
     assert_eq!(wf["permissions"]["deployments"].as_str(), Some("write"));
+}
+
+/// The `command:` of the workflow's railway-deploy steps, and their inputs checked against
+/// `action.yml`.
+fn preview_steps(wf: &Yaml, inputs: &[String]) -> Vec<String> {
+    let mut commands = Vec::new();
+    for (_, job) in wf["jobs"].as_hash().expect("jobs") {
+        for step in job["steps"]
+            .as_vec()
+            .into_iter()
+            .flatten()
+            .filter(|s| is_ours(s))
+        {
+            for key in step["with"].as_hash().into_iter().flat_map(|h| h.keys()) {
+                let key = key.as_str().unwrap_or_default();
+                assert!(inputs.iter().any(|i| i == key), "`{key}` is no input");
+            }
+            commands.extend(step["with"]["command"].as_str().map(str::to_string));
+        }
+    }
+    commands
+}
+
+#[test]
+fn the_preview_examples_run_on_pull_requests_and_on_a_schedule() {
+    let inputs = action_inputs();
+    let files = examples();
+    let wf = load(&files["preview.yml"], "preview.yml");
+    assert!(wf["on"]["pull_request_target"].is_badvalue());
+    let types: Vec<&str> = wf["on"]["pull_request"]["types"]
+        .as_vec()
+        .expect("pull_request types")
+        .iter()
+        .filter_map(Yaml::as_str)
+        .collect();
+    let wanted = [
+        "opened",
+        "reopened",
+        "synchronize",
+        "ready_for_review",
+        "closed",
+    ];
+    assert_eq!(types, wanted);
+    let job = &wf["jobs"]["preview"];
+    let group = job["concurrency"]["group"].as_str().unwrap_or_default();
+    assert!(
+        group.contains("github.event.pull_request.number"),
+        "{group}"
+    );
+    assert_eq!(
+        job["concurrency"]["cancel-in-progress"].as_bool(),
+        Some(false)
+    );
+    assert_eq!(wf["permissions"]["pull-requests"].as_str(), Some("write"));
+    assert_eq!(wf["permissions"]["contents"].as_str(), Some("read"));
+    assert_eq!(preview_steps(&wf, &inputs), ["preview"]);
+    let wf = load(&files["preview-cleanup.yml"], "preview-cleanup.yml");
+    assert!(!wf["on"]["schedule"].is_badvalue());
+    assert_eq!(wf["permissions"]["pull-requests"].as_str(), Some("read"));
+    assert!(
+        wf["permissions"]["contents"].is_badvalue(),
+        "no checkout needed"
+    );
+    assert_eq!(preview_steps(&wf, &inputs), ["preview-cleanup"]);
 }

@@ -31,6 +31,7 @@ fn opts(env: &str, pull: Option<u64>) -> PublishOptions {
         sha: SHA.into(),
         environment: env.into(),
         production: false,
+        transient: false,
         run_url: Some("https://github.com/o/r/actions/runs/42".into()),
         event_pull: pull,
         github_deployment: false,

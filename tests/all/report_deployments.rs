@@ -29,6 +29,7 @@ fn start() -> DeploymentStart {
         sha: SHA.into(),
         environment: "production".into(),
         production: true,
+        transient: false,
         log_url: Some("https://github.com/o/r/actions/runs/42".into()),
     }
 }

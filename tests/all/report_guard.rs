@@ -108,6 +108,7 @@ async fn a_release_recorded_by_this_tool_is_what_the_next_run_compares_with() {
         sha: "b1".into(),
         environment: "production".into(),
         production: true,
+        transient: false,
         log_url: None,
     };
     let tracker = DeploymentTracker::start(&gh, &t, &start, &deployment::opening(&r, &start.sha))

@@ -40,6 +40,7 @@ fn opts() -> PublishOptions {
         sha: SHA.into(),
         environment: "staging".into(),
         production: false,
+        transient: false,
         run_url: Some("https://github.com/o/r/actions/runs/42".into()),
         event_pull: Some(7),
         github_deployment: true,

@@ -162,7 +162,7 @@ async fn create(
             .into_response();
     };
     let id = d.allocate_id();
-    let body = deployment_json(
+    let mut body = deployment_json(
         id,
         r#ref,
         req["environment"].as_str().unwrap_or("production"),
@@ -171,6 +171,7 @@ async fn create(
         req["production_environment"].as_bool().unwrap_or(false),
         req["description"].as_str().unwrap_or(""),
     );
+    body["transient_environment"] = json!(req["transient_environment"].as_bool().unwrap_or(false));
     d.deployments.push(FakeDeployment {
         id,
         body: body.clone(),

@@ -5,6 +5,7 @@ pub mod comments;
 pub mod compare;
 pub mod deployments;
 pub mod faults;
+pub mod pulls;
 
 use std::sync::{Arc, Mutex};
 
@@ -24,6 +25,7 @@ pub struct World {
     /// Injected faults (stalls, failures, echoed tokens), checked before every route.
     pub faults: faults::Faults,
     pub compare: compare::CompareWorld,
+    pub pulls: pulls::PullsWorld,
 }
 
 #[derive(Clone, Default)]
@@ -38,6 +40,7 @@ pub fn router(state: GitHubState) -> Router {
         .merge(deployments::routes())
         .merge(comments::routes())
         .merge(compare::routes())
+        .merge(pulls::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             faults::apply,

@@ -1,6 +1,7 @@
 //! A fake of Railway's public API: GraphQL (`/graphql/v2`), the upload endpoint and the
 //! websocket subscriptions, all sharing one [`RailwayWorld`] and one [`Recorder`].
 
+pub mod environments;
 pub mod faults;
 pub mod graphql;
 pub mod observe;

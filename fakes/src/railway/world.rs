@@ -115,6 +115,8 @@ pub struct RailwayWorld {
     pub autodeploys: Vec<(String, String, String, u32)>,
     /// What the watch after going live reads: instances, HTTP metrics, the app's health.
     pub observe: super::observe::ObserveWorld,
+    /// Ephemeral flags, volumes and scripted races of environments (previews).
+    pub envs: super::environments::EnvironmentsWorld,
 }
 
 pub const STANDARD_SCRIPT: &[&str] = &["QUEUED", "BUILDING", "DEPLOYING", "SUCCESS"];
@@ -161,6 +163,7 @@ impl RailwayWorld {
             triggers: HashMap::new(),
             autodeploys: Vec::new(),
             observe: Default::default(),
+            envs: Default::default(),
         };
         for (env_id, env_suffix) in [("env-prod", "prod"), ("env-stg", "stg")] {
             for (svc_id, svc) in [("svc-web", "web"), ("svc-worker", "worker")] {

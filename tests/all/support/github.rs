@@ -24,6 +24,7 @@ pub fn staging_publish(sha: &str, pull: u64) -> PublishOptions {
         sha: sha.into(),
         environment: "staging".into(),
         production: false,
+        transient: false,
         run_url: None,
         event_pull: Some(pull),
         github_deployment: true,

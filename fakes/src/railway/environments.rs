@@ -1,0 +1,175 @@
+//! The fake Railway's environments as previews use them: the project's environments with their
+//! ephemeral flag (`ProjectEnvironments`), `environmentCreate` from a source environment (its
+//! service instances, variables and a fresh copy of each volume; domains are not copied, and with
+//! `skipInitialDeploys` nothing is deployed), `environmentDelete` (the environment and all it
+//! holds), and `serviceDomainCreate` (a `*.up.railway.app` domain). A name already taken is
+//! refused as Railway does ("An environment with that name already exists"); project tokens may
+//! not create or delete environments.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{Value, json};
+
+use super::graphql::Caller;
+use super::world::RailwayWorld;
+
+/// What the fake knows of environments beyond their id and name.
+#[derive(Clone, Debug, Default)]
+pub struct EnvironmentsWorld {
+    /// Ids of the ephemeral environments.
+    pub ephemeral: HashSet<String>,
+    /// (service id, environment id) → the id of its volume (a database's data).
+    pub volumes: HashMap<(String, String), String>,
+    /// Environments created so far (for fresh ids).
+    pub created: u64,
+    /// `true`: the next `environmentCreate` finds that another run created the environment just
+    /// before it (it exists, ephemeral, copied from the same source), and is refused.
+    pub lose_race: bool,
+    /// Whether each create asked to skip the initial deploys (in order), as sent.
+    pub skip_initial_deploys: Vec<Option<bool>>,
+}
+
+fn errors(message: &str) -> Value {
+    json!({ "data": null, "errors": [{ "message": message, "locations": [], "path": [] }] })
+}
+
+/// Answers the environment operations; `None` for any other operation.
+pub(crate) fn handle(
+    world: &mut RailwayWorld,
+    who: &Caller,
+    op: &str,
+    vars: &Value,
+) -> Option<Value> {
+    let s = |k: &str| vars.get(k).and_then(Value::as_str).unwrap_or_default();
+    let writes = matches!(op, "EnvironmentCreate" | "EnvironmentDelete");
+    if writes && matches!(who, Caller::Project { .. }) {
+        return Some(errors("Not Authorized"));
+    }
+    Some(match op {
+        "ProjectEnvironments" if s("id") != world.project_id => errors("Project not found"),
+        "ProjectEnvironments" => project_environments(world),
+        "EnvironmentCreate" => create(world, vars.get("input").unwrap_or(&Value::Null)),
+        "EnvironmentDelete" => delete(world, s("id")),
+        "ServiceDomainCreate" => domain(world, vars.get("input").unwrap_or(&Value::Null)),
+        _ => return None,
+    })
+}
+
+fn project_environments(world: &RailwayWorld) -> Value {
+    let environments: Vec<Value> = world
+        .environments
+        .iter()
+        .map(|(id, name)| json!({ "node": { "id": id, "name": name, "isEphemeral": world.envs.ephemeral.contains(id) } }))
+        .collect();
+    let services: Vec<Value> = world
+        .services
+        .iter()
+        .map(|(id, name)| json!({ "node": { "id": id, "name": name } }))
+        .collect();
+    json!({ "data": { "project": {
+        "id": world.project_id,
+        "name": world.project_name,
+        "environments": { "edges": environments },
+        "services": { "edges": services },
+    } } })
+}
+
+fn create(world: &mut RailwayWorld, input: &Value) -> Value {
+    let s = |k: &str| input.get(k).and_then(Value::as_str).unwrap_or_default();
+    let (name, source) = (s("name").to_string(), s("sourceEnvironmentId").to_string());
+    if s("projectId") != world.project_id {
+        return errors("Project not found");
+    }
+    if world.envs.lose_race {
+        world.envs.lose_race = false;
+        copy_environment(world, &name, &source, true);
+    }
+    if world.environments.iter().any(|(_, n)| *n == name) {
+        return errors("An environment with that name already exists");
+    }
+    if !source.is_empty() && !world.environments.iter().any(|(id, _)| *id == source) {
+        return errors("Source environment not found");
+    }
+    world
+        .envs
+        .skip_initial_deploys
+        .push(input.get("skipInitialDeploys").and_then(Value::as_bool));
+    let ephemeral = input.get("ephemeral").and_then(Value::as_bool) == Some(true);
+    let id = copy_environment(world, &name, &source, ephemeral);
+    json!({ "data": { "environmentCreate": { "id": id, "name": name, "isEphemeral": ephemeral } } })
+}
+
+/// Creates `name` with a copy of `source`'s instances (without domains), variables and volumes
+/// (fresh ids); returns its id.
+fn copy_environment(world: &mut RailwayWorld, name: &str, source: &str, ephemeral: bool) -> String {
+    world.envs.created += 1;
+    let id = format!("env-new-{}", world.envs.created);
+    world.environments.push((id.clone(), name.to_string()));
+    if ephemeral {
+        world.envs.ephemeral.insert(id.clone());
+    }
+    let instances: Vec<_> = world
+        .instances
+        .iter()
+        .filter(|((_, e), _)| e == source)
+        .map(|((svc, _), i)| (svc.clone(), i.clone()))
+        .collect();
+    for (svc, mut instance) in instances {
+        instance.custom_domains.clear();
+        instance.service_domains.clear();
+        world.instances.insert((svc.clone(), id.clone()), instance);
+        let vars = world
+            .variables
+            .get(&(svc.clone(), source.to_string()))
+            .cloned();
+        if let Some(vars) = vars {
+            world.variables.insert((svc.clone(), id.clone()), vars);
+        }
+        if world
+            .envs
+            .volumes
+            .contains_key(&(svc.clone(), source.to_string()))
+        {
+            let volume = format!("vol-{svc}-{id}");
+            world.envs.volumes.insert((svc, id.clone()), volume);
+        }
+    }
+    id
+}
+
+fn delete(world: &mut RailwayWorld, id: &str) -> Value {
+    if !world.environments.iter().any(|(e, _)| e == id) {
+        return errors("Environment not found");
+    }
+    world.environments.retain(|(e, _)| e != id);
+    world.envs.ephemeral.remove(id);
+    world.instances.retain(|(_, e), _| e != id);
+    world.variables.retain(|(_, e), _| e != id);
+    world.envs.volumes.retain(|(_, e), _| e != id);
+    world.deployments.retain(|d| d.environment_id != id);
+    json!({ "data": { "environmentDelete": true } })
+}
+
+fn domain(world: &mut RailwayWorld, input: &Value) -> Value {
+    let s = |k: &str| input.get(k).and_then(Value::as_str).unwrap_or_default();
+    let (svc, env) = (s("serviceId").to_string(), s("environmentId").to_string());
+    let env_name = world
+        .environments
+        .iter()
+        .find(|(id, _)| *id == env)
+        .map(|(_, n)| n.clone());
+    let svc_name = world
+        .services
+        .iter()
+        .find(|(id, _)| *id == svc)
+        .map(|(_, n)| n.clone());
+    let (Some(env_name), Some(svc_name)) = (env_name, svc_name) else {
+        return errors("ServiceInstance not found");
+    };
+    let Some(instance) = world.instances.get_mut(&(svc.clone(), env.clone())) else {
+        return errors("ServiceInstance not found");
+    };
+    let domain = format!("{svc_name}-{env_name}.up.railway.app");
+    instance.service_domains.push(domain.clone());
+    json!({ "data": { "serviceDomainCreate": { "id": format!("dom-{svc}-{env}"), "domain": domain } } })
+}

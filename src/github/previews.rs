@@ -1,0 +1,91 @@
+//! Owns what previews ask of GitHub besides the usual reporting: whether a pull request is still
+//! open (`GET /repos/{o}/{r}/pulls/{n}`, for `preview-cleanup`), and making every GitHub
+//! Deployment of a deleted preview's environment `inactive`, so the pull request no longer
+//! links to a URL that is gone.
+
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::github::GitHub;
+use crate::github::deployments::DESCRIPTION_MAX;
+use crate::github::request::{GitHubError, Method, get_json, send, send_repeatable};
+use crate::text::truncate;
+use crate::timing::Timing;
+
+/// Deployments of one preview environment made inactive at most (one request each, plus a page
+/// read): a preview gets one per push to its pull request.
+const MAX_DEACTIVATIONS: usize = 100;
+
+/// A pull request's state, as `preview-cleanup` needs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PullState {
+    Open,
+    Closed,
+    /// GitHub answers 404: no such pull request (or not visible to the token).
+    Missing,
+}
+
+/// Whether pull request `number` is open, closed, or missing.
+pub async fn pull_state(
+    gh: &GitHub,
+    timing: &Timing,
+    number: u64,
+) -> Result<PullState, GitHubError> {
+    #[derive(Deserialize)]
+    struct Pull {
+        state: String,
+    }
+    let route = format!("{}/pulls/{number}", gh.repo_route());
+    let policy = crate::github::request::reporting_policy();
+    let reply = send(gh, Method::GET, &route, None, &policy, timing, |s| s == 404).await?;
+    if reply.status == 404 {
+        return Ok(PullState::Missing);
+    }
+    let pull: Pull = reply.json(&route)?;
+    Ok(if pull.state == "open" {
+        PullState::Open
+    } else {
+        PullState::Closed
+    })
+}
+
+#[derive(Deserialize)]
+struct Listed {
+    id: u64,
+}
+
+/// Marks every GitHub Deployment of `environment` inactive (newest first, at most
+/// [`MAX_DEACTIVATIONS`]); returns how many. An `inactive` status twice is the same as once, so
+/// each write may be repeated after a lost answer.
+pub async fn deactivate_environment(
+    gh: &GitHub,
+    timing: &Timing,
+    environment: &str,
+) -> Result<usize, GitHubError> {
+    let enc = url::form_urlencoded::byte_serialize(environment.as_bytes()).collect::<String>();
+    let policy = crate::github::request::reporting_policy();
+    let route = format!(
+        "{}/deployments?environment={enc}&per_page={MAX_DEACTIVATIONS}",
+        gh.repo_route()
+    );
+    let listed: Vec<Listed> = get_json(gh, &route, &policy, timing).await?;
+    let body = json!({
+        "state": "inactive",
+        "description": truncate(&format!("The preview {environment} was deleted"), DESCRIPTION_MAX),
+        "auto_inactive": false,
+    });
+    for d in &listed {
+        let route = format!("{}/deployments/{}/statuses", gh.repo_route(), d.id);
+        send_repeatable(
+            gh,
+            Method::POST,
+            &route,
+            Some(&body),
+            &policy,
+            timing,
+            |_| false,
+        )
+        .await?;
+    }
+    Ok(listed.len())
+}

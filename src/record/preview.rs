@@ -1,0 +1,36 @@
+//! Owns what a preview run records: the preview environment (created or reused, copied from
+//! where), the Railway domains it gave services, and, for a closed pull request or
+//! `preview-cleanup`, the environments deleted and those kept (with why).
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// A preview environment `preview-cleanup` looked at and left alone, with why.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct KeptPreview {
+    pub name: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PreviewReport {
+    /// The pull request's preview environment (`command: preview`).
+    pub name: Option<String>,
+    /// The environment it was copied from (when this run created it).
+    pub source: Option<String>,
+    /// This run created the environment (else it existed already).
+    pub created: bool,
+    /// `service: domain` of the Railway domains this run created.
+    pub domains_created: Vec<String>,
+    /// The environments deleted (`removed-environments`).
+    pub removed: Vec<String>,
+    /// When the preview was deleted (a closed pull request).
+    pub removed_at: Option<DateTime<Utc>>,
+    /// The preview was already gone when the pull request closed.
+    pub already_gone: bool,
+    /// `preview-cleanup`: the previews kept.
+    pub kept: Vec<KeptPreview>,
+    /// This run tears down (a closed pull request, or `preview-cleanup`): `removed-environments`
+    /// is an output.
+    pub teardown: bool,
+}

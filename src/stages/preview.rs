@@ -1,0 +1,205 @@
+//! Owns the Railway side of previews, each driven by a request the plan built: creating a pull
+//! request's environment as an ephemeral copy (or reusing it; two runs racing end with one),
+//! giving each deployed service a Railway domain, and deleting a preview. A mutation whose answer
+//! was lost is read back, never sent blindly again; only an ephemeral environment is ever
+//! deleted.
+
+use crate::railway::RailwayClient;
+use crate::railway::api;
+use crate::railway::client::RailwayError;
+use crate::railway::environments::{self, EnvironmentInfo, is_name_taken};
+
+/// `command: preview`: the environment `name`, created from `source` when `existing` is `None`.
+#[derive(Clone, Debug)]
+pub struct EnsureRequest {
+    pub project_id: String,
+    pub name: String,
+    pub source: EnvironmentInfo,
+    pub existing: Option<EnvironmentInfo>,
+}
+
+/// The preview environment and whether this run created it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ensured {
+    pub environment: EnvironmentInfo,
+    pub created: bool,
+}
+
+/// Why a preview step stopped the run.
+#[derive(Debug, thiserror::Error)]
+pub enum PreviewError {
+    /// A permanent environment where a preview was expected: invalid input (exit 2).
+    #[error("{0}")]
+    Input(String),
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// The message for a `preview-name` that names a permanent environment.
+pub fn permanent_message(name: &str) -> String {
+    format!(
+        "input `preview-name`: `{name}` is a permanent environment in Railway (not ephemeral); a preview never deploys over or deletes it. Choose a `preview-name` no permanent environment has, e.g. `pr-{{number}}`"
+    )
+}
+
+/// Finds or creates the preview. On "name taken" (another run created it meanwhile) or a lost
+/// answer, the environment is read back by name; it is created at most once by this run.
+pub async fn ensure_environment(
+    c: &RailwayClient,
+    req: &EnsureRequest,
+) -> Result<Ensured, PreviewError> {
+    if let Some(e) = &req.existing {
+        return Ok(Ensured {
+            environment: e.clone(),
+            created: false,
+        });
+    }
+    let err =
+        match environments::create_ephemeral(c, &req.project_id, &req.name, &req.source.id).await {
+            Ok(environment) => {
+                return Ok(Ensured {
+                    environment,
+                    created: true,
+                });
+            }
+            Err(e) if is_name_taken(&e) || e.answer_lost() => e,
+            Err(e) => return Err(failed(&req.name, &e)),
+        };
+    let read = environments::project_environments(c, &req.project_id)
+        .await
+        .map_err(|e| failed(&req.name, &e))?;
+    match read.named(&req.name) {
+        Some(env) if !env.is_ephemeral => Err(PreviewError::Input(permanent_message(&req.name))),
+        Some(env) => Ok(Ensured {
+            environment: env.clone(),
+            // A lost answer: ours; a taken name: another run's.
+            created: !is_name_taken(&err),
+        }),
+        None if is_name_taken(&err) => Err(PreviewError::Failed(format!(
+            "Railway says an environment named `{}` exists, but the project does not list it ({err}); Railway keeps a deleted environment's name reserved for a while: re-run the workflow in a minute",
+            req.name
+        ))),
+        None => Err(PreviewError::Failed(format!(
+            "the answer to creating `{}` was lost ({err}) and the project has no such environment, so nothing was created; re-run the workflow",
+            req.name
+        ))),
+    }
+}
+
+fn failed(name: &str, e: &RailwayError) -> PreviewError {
+    PreviewError::Failed(format!(
+        "could not create the preview environment `{name}`: {e}"
+    ))
+}
+
+/// A service deployed to the preview that has no domain yet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DomainRequest {
+    pub service_id: String,
+    pub service_name: String,
+}
+
+/// Gives the service a Railway domain in `environment_id`; returns the domain. A lost answer is
+/// read back from the service instance (a domain there is the one created).
+pub async fn ensure_domain(
+    c: &RailwayClient,
+    environment_id: &str,
+    req: &DomainRequest,
+) -> Result<String, String> {
+    let lost = match environments::create_service_domain(c, &req.service_id, environment_id).await {
+        Ok(domain) => return Ok(domain),
+        Err(e) if e.answer_lost() => e,
+        Err(e) => return Err(domain_failed(req, &e)),
+    };
+    let instance = api::service_instance(c, &req.service_id, environment_id)
+        .await
+        .map_err(|e| domain_failed(req, &e))?;
+    match instance.domains.service_domains.first() {
+        Some(d) => Ok(d.domain.clone()),
+        None => Err(domain_failed(req, &lost)),
+    }
+}
+
+fn domain_failed(req: &DomainRequest, e: &RailwayError) -> String {
+    format!(
+        "could not give `{}` a Railway domain in the preview: {e}; the preview is deployed without a URL for it",
+        req.service_name
+    )
+}
+
+/// What deleting a preview did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deleted {
+    Deleted,
+    /// It did not exist (any more).
+    AlreadyGone,
+}
+
+/// Deletes `environment`, which must be ephemeral (a permanent one is refused here as well as by
+/// the plan). A lost answer is read back: gone means deleted.
+pub async fn delete_preview(
+    c: &RailwayClient,
+    project_id: &str,
+    environment: &EnvironmentInfo,
+) -> Result<Deleted, PreviewError> {
+    if !environment.is_ephemeral {
+        return Err(PreviewError::Input(permanent_message(&environment.name)));
+    }
+    let lost = match environments::delete_environment(c, &environment.id).await {
+        Ok(()) => return Ok(Deleted::Deleted),
+        Err(e) if e.is_not_found() => return Ok(Deleted::AlreadyGone),
+        Err(e) if e.answer_lost() => e,
+        Err(e) => return Err(delete_failed(&environment.name, &e)),
+    };
+    let read = environments::project_environments(c, project_id)
+        .await
+        .map_err(|e| delete_failed(&environment.name, &e))?;
+    if read.find(&environment.id).is_none() {
+        return Ok(Deleted::Deleted);
+    }
+    Err(delete_failed(&environment.name, &lost))
+}
+
+fn delete_failed(name: &str, e: &RailwayError) -> PreviewError {
+    PreviewError::Failed(format!(
+        "could not delete the preview environment `{name}`: {e}; delete it in Railway's dashboard or re-run the workflow"
+    ))
+}
+
+/// The pull request number of a preview named `name` by `template` (`pr-{number}`), if it is one.
+pub fn preview_number(template: &str, name: &str) -> Option<u64> {
+    let (prefix, _) = template.split_once("{number}")?;
+    let rest = name.strip_prefix(prefix)?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let number: u64 = digits.parse().ok()?;
+    // The whole name must be the template's, e.g. `pr-7-web` is not `pr-{number}`'s.
+    (template.replace("{number}", &number.to_string()) == name && digits == number.to_string())
+        .then_some(number)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn preview_names_give_back_their_number() {
+        assert_eq!(preview_number("pr-{number}", "pr-7"), Some(7));
+        assert_eq!(preview_number("pr-{number}", "pr-123"), Some(123));
+        assert_eq!(
+            preview_number("preview-{number}-app", "preview-9-app"),
+            Some(9)
+        );
+        assert_eq!(preview_number("pr-{number}", "pr-7-web"), None);
+        assert_eq!(preview_number("pr-{number}", "pr-07"), None);
+        assert_eq!(preview_number("pr-{number}", "staging"), None);
+        assert_eq!(preview_number("pr-{number}", "pr-"), None);
+        assert_eq!(preview_number("{number}", "42"), Some(42));
+    }
+
+    #[test]
+    fn the_permanent_message_names_the_input() {
+        let m = permanent_message("staging");
+        assert!(m.starts_with("input `preview-name`"), "{m}");
+        assert!(m.contains("`staging`"), "{m}");
+    }
+}
