@@ -3,6 +3,7 @@
 //! The pipeline is gate → migrate → deploy → follow → health → report; each stage lives in its own
 //! module and talks to the outside world only through the client of the system it owns.
 
+pub mod backup;
 pub mod cancel;
 pub mod config;
 pub mod context;

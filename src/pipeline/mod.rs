@@ -100,6 +100,9 @@ async fn resolve_and_plan(
     let database_url = resolve::database_url(client, cfg, &scope, &services)
         .await
         .map_err(|e| resolve_failure(e, report, "the variables for the database URL"))?;
+    let backup = resolve::backup_volume(client, cfg, &scope, database_url.as_ref())
+        .await
+        .map_err(|e| resolve_failure(e, report, "the volumes to back up"))?;
     if let (CommandKind::Rollback, Some(to)) = (cfg.command, &cfg.to) {
         for target in &services {
             check_to(client, &scope, target, to)
@@ -132,7 +135,10 @@ async fn resolve_and_plan(
         services,
         probes,
         &promotions,
-        database_url,
+        plan::Database {
+            url: database_url,
+            backup,
+        },
         held,
     );
     Ok((plan, github))

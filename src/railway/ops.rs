@@ -106,6 +106,31 @@ op!(
     "deployment_cancel.graphql"
 );
 
+op!(
+    ENVIRONMENT_VOLUMES,
+    "EnvironmentVolumes",
+    Query,
+    "environment_volumes.graphql"
+);
+op!(
+    VOLUME_BACKUP_CREATE,
+    "VolumeInstanceBackupCreate",
+    Mutation,
+    "volume_backup_create.graphql"
+);
+op!(
+    VOLUME_BACKUPS,
+    "VolumeInstanceBackupList",
+    Query,
+    "volume_backups.graphql"
+);
+op!(
+    WORKFLOW_STATUS,
+    "WorkflowStatus",
+    Query,
+    "workflow_status.graphql"
+);
+
 /// Subscriptions, sent over the websocket (`crate::railway::subscription`).
 pub const DEPLOYMENT_STATUS_SUBSCRIPTION: &str = concat!(
     include_str!("ops/deployment_status.subscription.graphql"),
@@ -134,6 +159,10 @@ mod tests {
             VARIABLES,
             DEPLOYMENT_ROLLBACK,
             DEPLOYMENT_CANCEL,
+            ENVIRONMENT_VOLUMES,
+            VOLUME_BACKUP_CREATE,
+            VOLUME_BACKUPS,
+            WORKFLOW_STATUS,
         ] {
             let keyword = match op.kind {
                 OpKind::Query => "query",

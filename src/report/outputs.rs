@@ -17,7 +17,7 @@ pub fn outputs(r: &RunReport) -> Vec<(&'static str, String)> {
         .services
         .iter()
         .map(|s| {
-            json!({
+            let mut entry = json!({
                 "service": s.name,
                 "service-id": s.service_id,
                 "state": s.state,
@@ -29,7 +29,16 @@ pub fn outputs(r: &RunReport) -> Vec<(&'static str, String)> {
                 "rollback-command": s.rollback_command,
                 "health": s.health.as_ref().map(|h| json!({"passed": h.passed, "url": h.url, "attempts": h.attempts, "status": h.last_status})),
                 "failure": s.failure,
-            })
+            });
+            // The backup taken before this release (only when one was: older readers see the
+            // same keys as before).
+            if let Some(b) = &r.backup {
+                entry["backup"] = json!({
+                    "name": b.name, "volume": b.volume, "service": b.service,
+                    "id": b.id, "restore-url": b.restore_url,
+                });
+            }
+            entry
         })
         .collect();
     vec![

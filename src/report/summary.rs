@@ -94,6 +94,9 @@ fn render_with(r: &RunReport, log_lines: usize) -> String {
     }
     services(&mut out, r, log_lines);
     gate(&mut out, r);
+    if let Some(line) = crate::report::markdown::backup_line(r) {
+        let _ = writeln!(out, "### Backup\n\n{line}\n");
+    }
     migrations(&mut out, r);
     health(&mut out, r);
     if !r.dry_run {

@@ -348,9 +348,11 @@ pub async fn handle(
                 json!({ "data": { "deploymentCancel": true } })
             }
         },
-        other => errors(&format!(
-            "Problem processing request: unknown operation `{other}` in the fake"
-        )),
+        other => super::volumes::answer(&mut world, other, &vars).unwrap_or_else(|| {
+            errors(&format!(
+                "Problem processing request: unknown operation `{other}` in the fake"
+            ))
+        }),
     };
     // The request was processed; its answer may still be lost on the way back.
     if let Some(how) = world.lose_answer.remove(&op) {

@@ -4,6 +4,7 @@
 pub mod faults;
 pub mod graphql;
 pub mod upload;
+pub mod volumes;
 pub mod world;
 pub mod ws;
 
@@ -15,6 +16,7 @@ use axum::routing::post;
 use crate::{Recorded, Recorder, Server};
 pub use faults::LostAnswer;
 use upload::UploadFake;
+pub use volumes::{BackupBehaviour, HALF_SIZE_REFUSAL};
 pub use world::{FakeDeployment, Instance, RailwayWorld, ServiceLogs};
 use ws::WsFake;
 

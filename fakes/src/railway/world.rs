@@ -113,6 +113,10 @@ pub struct RailwayWorld {
     /// commit, reads left), created (with the service's script) once the service's deployments
     /// have been listed that many more times: a delay that does not depend on the machine's speed.
     pub autodeploys: Vec<(String, String, String, u32)>,
+    /// Volumes mounted on services, with their backups (`super::volumes`); none by default.
+    pub volumes: Vec<super::volumes::FakeVolume>,
+    /// Backup workflows started.
+    pub workflows: Vec<super::volumes::FakeWorkflow>,
 }
 
 pub const STANDARD_SCRIPT: &[&str] = &["QUEUED", "BUILDING", "DEPLOYING", "SUCCESS"];
@@ -158,6 +162,8 @@ impl RailwayWorld {
             lose_answer: HashMap::new(),
             triggers: HashMap::new(),
             autodeploys: Vec::new(),
+            volumes: Vec::new(),
+            workflows: Vec::new(),
         };
         for (env_id, env_suffix) in [("env-prod", "prod"), ("env-stg", "stg")] {
             for (svc_id, svc) in [("svc-web", "web"), ("svc-worker", "worker")] {
