@@ -33,6 +33,7 @@ mod order_history;
 mod order_in_flight;
 mod order_railway;
 mod plan_steps;
+mod protect_backup;
 mod readme_examples;
 mod report_cancel;
 mod report_cli_cancel;
