@@ -13,6 +13,7 @@ pub mod gate;
 pub mod github;
 pub mod health;
 pub mod migrate;
+pub mod notify;
 pub mod pipeline;
 pub mod railway;
 pub mod record;

@@ -12,7 +12,7 @@ use railway_deploy::exit;
 use railway_deploy::pipeline::github_run::write_summary_to;
 use railway_deploy::record::{Ending, RunStatus};
 use railway_deploy::report::outputs;
-use railway_deploy::{pipeline, secret, workflow};
+use railway_deploy::{notify, pipeline, secret, workflow};
 
 fn main() {
     // rustls with the ring provider: no OpenSSL, no aws-lc. Fails only if one is already set.
@@ -35,7 +35,7 @@ fn main() {
 }
 
 /// Runs the pipeline on a single-threaded runtime. A cancelled job (SIGINT, then SIGTERM) or a
-/// panic still writes its final GitHub status and comment.
+/// panic still writes its final GitHub status and comment, then the notification.
 fn run(config: &Config) -> Ending {
     for secret in config.secrets() {
         workflow::mask(secret.expose());
@@ -54,7 +54,14 @@ fn run(config: &Config) -> Ending {
         Err(e) => return Ending::Broken(format!("could not start the async runtime: {e}")),
     };
     let guard = CancelGuard::default();
-    runtime.block_on(run_to_end(&guard, pipeline::run(config, &guard)))
+    runtime.block_on(async {
+        let ending = run_to_end(&guard, pipeline::run(config, &guard)).await;
+        // However the run ended (a panic and a cancellation included): the notification, which
+        // never changes the exit status.
+        let (last, cancelled) = (guard.last_report(), guard.was_cancelled());
+        notify::after_run(config, &ending, last, cancelled).await;
+        ending
+    })
 }
 
 /// The job summary and the step outputs of a finished run; the error and the failed outputs

@@ -53,6 +53,16 @@ impl CancelGuard {
         self.with(|a| a.publisher.is_some())
     }
 
+    /// The latest state of the run (for the notification of a run that broke or was cancelled).
+    pub fn last_report(&self) -> Option<RunReport> {
+        self.with(|a| a.report.clone())
+    }
+
+    /// True once a signal cancelled the run.
+    pub fn was_cancelled(&self) -> bool {
+        self.with(|a| a.cancelled)
+    }
+
     /// Finishes what the run published, from how it ended: the report's outcome when it finished,
     /// `error` when the action broke. Does nothing when nothing was published (or already settled).
     pub async fn settle(&self, ending: &Ending) {
@@ -73,7 +83,10 @@ impl CancelGuard {
     /// `error` status and the cancelled comment, within [`FINAL_WRITES_BUDGET`] (GitHub writes
     /// only when armed).
     pub async fn on_cancel(&self, signal: Signal) {
-        let (publisher, report) = self.with(|a| (a.publisher.take(), a.report.clone()));
+        let (publisher, report) = self.with(|a| {
+            a.cancelled = true;
+            (a.publisher.take(), a.report.clone())
+        });
         workflow::error(format!(
             "cancelled by {}: recording the outcome on GitHub before exiting",
             signal.as_str()
@@ -99,4 +112,5 @@ impl CancelGuard {
 struct Armed {
     publisher: Option<Publisher>,
     report: Option<RunReport>,
+    cancelled: bool,
 }

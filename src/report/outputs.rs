@@ -13,7 +13,28 @@ pub fn outputs(r: &RunReport) -> Vec<(&'static str, String)> {
     let field = |f: fn(&crate::record::ServiceReport) -> Option<String>| {
         first.and_then(f).unwrap_or_default()
     };
-    let deployments: Vec<serde_json::Value> = r
+    vec![
+        ("status", r.status.as_str().to_string()),
+        ("environment", r.environment.clone().unwrap_or_default()),
+        ("deployment-id", field(|s| s.deployment_id.clone())),
+        (
+            "previous-deployment-id",
+            field(|s| s.previous_deployment_id.clone()),
+        ),
+        ("url", field(|s| s.url.clone())),
+        ("version", r.version.clone().unwrap_or_default()),
+        ("dashboard-url", field(|s| s.dashboard_url.clone())),
+        ("rollback-command", field(|s| s.rollback_command.clone())),
+        (
+            "deployments",
+            deployments(r).to_string(),
+        ),
+    ]
+}
+
+/// The `deployments` output: one object per service (the notification's JSON carries it too).
+pub fn deployments(r: &RunReport) -> serde_json::Value {
+    let entries: Vec<serde_json::Value> = r
         .services
         .iter()
         .map(|s| {
@@ -41,23 +62,7 @@ pub fn outputs(r: &RunReport) -> Vec<(&'static str, String)> {
             entry
         })
         .collect();
-    vec![
-        ("status", r.status.as_str().to_string()),
-        ("environment", r.environment.clone().unwrap_or_default()),
-        ("deployment-id", field(|s| s.deployment_id.clone())),
-        (
-            "previous-deployment-id",
-            field(|s| s.previous_deployment_id.clone()),
-        ),
-        ("url", field(|s| s.url.clone())),
-        ("version", r.version.clone().unwrap_or_default()),
-        ("dashboard-url", field(|s| s.dashboard_url.clone())),
-        ("rollback-command", field(|s| s.rollback_command.clone())),
-        (
-            "deployments",
-            serde_json::Value::Array(deployments).to_string(),
-        ),
-    ]
+    serde_json::Value::Array(entries)
 }
 
 /// Outputs for a run that stopped before it had a report (invalid input, a broken action).
