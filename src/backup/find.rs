@@ -38,7 +38,7 @@ pub async fn find(
     }
     let env = &scope.environment.name;
     let reason = match found.len() {
-        1 => return Ok(Lookup::Found(found.remove(0))),
+        1 => return Ok(Lookup::Found(Box::new(found.remove(0)))),
         0 if volumes.is_empty() => format!("environment `{env}` has no Railway volume"),
         0 => match wanted.url {
             Some(_) => format!(
@@ -64,7 +64,9 @@ pub async fn find(
         BackupMode::Required => Err(ResolveError::Input(format!(
             "input `backup`: `true` needs the database on a Railway volume to back up, but {reason}; point `database-url-variable` at the variable only the database service defines, or set `backup: auto` (skip when there is none) or `backup: false`"
         ))),
-        _ => Ok(Lookup::Missing(format!("no backup before migrating: {reason}"))),
+        _ => Ok(Lookup::Missing(format!(
+            "no backup before migrating: {reason}"
+        ))),
     }
 }
 

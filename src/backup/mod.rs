@@ -42,7 +42,7 @@ pub enum Lookup {
     NotNeeded,
     /// `backup: auto` found no Railway volume to back up: the reason, said as a notice.
     Missing(String),
-    Found(BackupTarget),
+    Found(Box<BackupTarget>),
 }
 
 /// The backup step: what to back up, within how long, and whether it depends on SQL migrations

@@ -37,9 +37,7 @@ pub async fn take(
     );
     match volumes::create_backup(c, &target.volume.id, name).await {
         Ok(Some(workflow_id)) => {
-            workflow::info(format!(
-                "Backup `{name}` started (workflow {workflow_id})"
-            ));
+            workflow::info(format!("Backup `{name}` started (workflow {workflow_id})"));
             follow(c, &workflow_id, deadline, timeout)
                 .await
                 .map(|()| Taken { id: None })
@@ -124,7 +122,11 @@ async fn read_back(
     let seen = wait::poll(
         &mut waiter,
         |_| backoff.next_delay(),
-        |_: &(), _| workflow::info(format!("Backup: looking for `{name}` among the volume's backups")),
+        |_: &(), _| {
+            workflow::info(format!(
+                "Backup: looking for `{name}` among the volume's backups"
+            ))
+        },
         || async {
             match volumes::backups(c, &target.volume.id).await {
                 Ok(list) => match list.iter().find(|b| b.name.as_deref() == Some(name)) {

@@ -67,18 +67,19 @@ impl Notice {
                 .join(", ")
         };
         let env = r.environment.as_deref().unwrap_or("?");
-        let verb = match r.status {
-            RunStatus::Success => "✅ deployed",
-            RunStatus::Failed => "❌ failed to deploy",
-            RunStatus::RolledBack => "↩️ failed and was rolled back:",
-            RunStatus::Skipped => "⏭️ skipped:",
-        };
         let commit = r
             .sha
             .as_deref()
             .map(|s| format!(" (commit `{}`)", crate::pipeline::plan::short(s)))
             .unwrap_or_default();
-        format!("railway-deploy {verb} {what} in `{env}`{commit}")
+        match r.status {
+            RunStatus::Success => format!("✅ Deployed {what} to `{env}`{commit}"),
+            RunStatus::Failed => format!("❌ Deploy of {what} to `{env}` failed{commit}"),
+            RunStatus::RolledBack => {
+                format!("↩️ Deploy of {what} to `{env}` failed and was rolled back{commit}")
+            }
+            RunStatus::Skipped => format!("⏭️ Nothing deployed to `{env}`{commit}"),
+        }
     }
 
     fn failure(&self) -> Option<String> {
@@ -251,10 +252,7 @@ mod tests {
             Format::of("https://discordapp.com/api/webhooks/1/abc"),
             Format::Discord
         );
-        assert_eq!(
-            Format::of("https://discord.com/channels/1/2"),
-            Format::Json
-        );
+        assert_eq!(Format::of("https://discord.com/channels/1/2"), Format::Json);
         assert_eq!(
             Format::of("https://hooks.slack.com.evil.example/x"),
             Format::Json

@@ -51,7 +51,11 @@ pub async fn post(
     }
 }
 
-async fn attempt(client: &reqwest::Client, url: &Secret, body: &str) -> Result<(), Verdict<String>> {
+async fn attempt(
+    client: &reqwest::Client,
+    url: &Secret,
+    body: &str,
+) -> Result<(), Verdict<String>> {
     let sent = client
         .post(url.expose())
         .header("content-type", "application/json")

@@ -52,7 +52,10 @@ pub async fn run(plan: &Plan, mut report: RunReport) -> Ending {
 /// Whether a backup would be taken: the plan's line stays when it would; a notice says why not
 /// otherwise (no volume, or no SQL migration pending).
 fn say_backup(req: &BackupRequest, environment: &str, report: &mut RunReport) {
-    let none_pending = report.migrations.as_ref().is_some_and(|m| m.pending.is_empty());
+    let none_pending = report
+        .migrations
+        .as_ref()
+        .is_some_and(|m| m.pending.is_empty());
     let why_not = match (&req.skipped, req.describe(environment)) {
         (Some(why), _) => Some(why.clone()),
         (None, Some(line)) if req.only_when_pending && none_pending => {

@@ -30,7 +30,7 @@ pub enum Step {
     Report(Option<PublishOptions>),
     /// Back up the database's Railway volume before anything is migrated (present when something
     /// may be migrated and `backup` is not `false`; with no volume found it only says so).
-    Backup(BackupRequest),
+    Backup(Box<BackupRequest>),
     /// SQL migrations the action applies itself, before any deploy.
     SqlMigrations(SqlRequest),
     /// Set Railway's pre-deploy command on every service.
@@ -302,7 +302,7 @@ fn release_steps(
 ) -> Vec<Step> {
     let mut steps = Vec::new();
     if wants_backup(cfg) {
-        steps.push(Step::Backup(backup_request(cfg, database.backup)));
+        steps.push(Step::Backup(Box::new(backup_request(cfg, database.backup))));
     }
     if let Some(dir) = &cfg.migrations {
         steps.push(Step::SqlMigrations(SqlRequest {
@@ -351,7 +351,7 @@ fn release_steps(
 /// The backup step from what resolution found.
 fn backup_request(cfg: &Config, lookup: Lookup) -> BackupRequest {
     let (target, skipped) = match lookup {
-        Lookup::Found(t) => (Some(t), None),
+        Lookup::Found(t) => (Some(*t), None),
         Lookup::Missing(why) => (None, Some(why)),
         Lookup::NotNeeded => (None, None),
     };

@@ -25,10 +25,7 @@ pub fn outputs(r: &RunReport) -> Vec<(&'static str, String)> {
         ("version", r.version.clone().unwrap_or_default()),
         ("dashboard-url", field(|s| s.dashboard_url.clone())),
         ("rollback-command", field(|s| s.rollback_command.clone())),
-        (
-            "deployments",
-            deployments(r).to_string(),
-        ),
+        ("deployments", deployments(r).to_string()),
     ]
 }
 

@@ -129,7 +129,9 @@ pub async fn pending_sql(
 }
 
 fn no_url() -> Stop {
-    Stop::Input("no database URL for `migrations`: set `database-url` or `database-url-variable`".into())
+    Stop::Input(
+        "no database URL for `migrations`: set `database-url` or `database-url-variable`".into(),
+    )
 }
 
 fn stop_for(e: &crate::migrate::error::MigrationError) -> Stop {

@@ -34,6 +34,7 @@ mod order_in_flight;
 mod order_railway;
 mod plan_steps;
 mod protect_backup;
+mod protect_notify;
 mod readme_examples;
 mod report_cancel;
 mod report_cli_cancel;

@@ -87,8 +87,7 @@ async fn the_volume_is_backed_up_and_complete_before_anything_changes() {
         "{}",
         run.summary
     );
-    let deployments: serde_json::Value =
-        serde_json::from_str(run.output("deployments")).unwrap();
+    let deployments: serde_json::Value = serde_json::from_str(run.output("deployments")).unwrap();
     assert_eq!(deployments[0]["backup"]["name"], name.as_str());
     assert_eq!(deployments[0]["backup"]["volume"], "pg-data");
     assert_eq!(deployments[0]["backup"]["service"], "Postgres");
@@ -152,8 +151,7 @@ async fn railway_refusing_a_volume_over_half_full_is_reported_as_its_limit() {
 
 #[tokio::test]
 async fn a_required_backup_without_a_volume_is_invalid_input_before_any_change() {
-    let (rw, run) =
-        migrate_command_run(RailwayWorld::standard(), &[("backup", "true")]).await;
+    let (rw, run) = migrate_command_run(RailwayWorld::standard(), &[("backup", "true")]).await;
     assert_eq!(run.code, 2, "{}", run.log());
     assert!(rw.mutations().is_empty(), "{:?}", rw.mutations());
     assert!(
@@ -168,8 +166,9 @@ async fn auto_without_a_volume_migrates_with_a_notice() {
     let (rw, run) = migrate_command_run(RailwayWorld::standard(), &[]).await;
     assert_eq!(run.code, 0, "{}", run.log());
     assert!(
-        run.stdout
-            .contains("::notice::no backup before migrating: environment `staging` has no Railway volume"),
+        run.stdout.contains(
+            "::notice::no backup before migrating: environment `staging` has no Railway volume"
+        ),
         "{}",
         run.log()
     );
@@ -213,8 +212,7 @@ async fn a_lost_answer_is_read_back_not_repeated() {
         ops.iter().any(|o| o == "VolumeInstanceBackupList"),
         "{ops:?}"
     );
-    let deployments: serde_json::Value =
-        serde_json::from_str(run.output("deployments")).unwrap();
+    let deployments: serde_json::Value = serde_json::from_str(run.output("deployments")).unwrap();
     assert!(
         deployments[0]["backup"]["id"]
             .as_str()
@@ -305,7 +303,9 @@ async fn a_failed_backup_migrates_nothing_and_a_pending_one_is_backed_up_first()
     assert_eq!(again.code, 0, "{}", again.log());
     assert_eq!(rw.mutations(), vec!["ServiceInstanceDeployV2"]);
     assert!(
-        again.stdout.contains("No migration pending: no backup needed"),
+        again
+            .stdout
+            .contains("No migration pending: no backup needed"),
         "{}",
         again.log()
     );

@@ -77,23 +77,36 @@ impl RailwayWorld {
 
     /// Sets what new backups of volume instance `instance_id` do.
     pub fn script_backup(&mut self, instance_id: &str, behaviour: BackupBehaviour) {
-        if let Some(v) = self.volumes.iter_mut().find(|v| v.instance_id == instance_id) {
+        if let Some(v) = self
+            .volumes
+            .iter_mut()
+            .find(|v| v.instance_id == instance_id)
+        {
             v.behaviour = behaviour;
         }
     }
 
     fn volume_mut(&mut self, instance_id: &str) -> Option<&mut FakeVolume> {
-        self.volumes.iter_mut().find(|v| v.instance_id == instance_id)
+        self.volumes
+            .iter_mut()
+            .find(|v| v.instance_id == instance_id)
     }
 
     /// One status read of a workflow: moves it on; answers `(status, error)`.
     fn step_workflow(&mut self, id: &str) -> Option<(&'static str, Option<String>)> {
         let w = self.workflows.iter_mut().find(|w| w.id == id)?;
         w.reads += 1;
-        let (reads, instance, name, was_done) =
-            (w.reads, w.instance_id.clone(), w.backup_name.clone(), w.done);
+        let (reads, instance, name, was_done) = (
+            w.reads,
+            w.instance_id.clone(),
+            w.backup_name.clone(),
+            w.done,
+        );
         let seq = self.next_seq;
-        let v = self.volumes.iter_mut().find(|v| v.instance_id == instance)?;
+        let v = self
+            .volumes
+            .iter_mut()
+            .find(|v| v.instance_id == instance)?;
         let answer = match &v.behaviour {
             BackupBehaviour::Complete { running_reads } if reads > *running_reads => {
                 if !was_done {
@@ -104,9 +117,10 @@ impl RailwayWorld {
                 }
                 ("Complete", None)
             }
-            BackupBehaviour::Fail { running_reads, error } if reads > *running_reads => {
-                ("Error", Some(error.clone()))
-            }
+            BackupBehaviour::Fail {
+                running_reads,
+                error,
+            } if reads > *running_reads => ("Error", Some(error.clone())),
             _ => ("Running", None),
         };
         if answer.0 != "Running" {
@@ -125,7 +139,12 @@ fn errors(message: &str) -> Value {
 
 /// Answers the volume operations; `None` for any other operation.
 pub(crate) fn answer(world: &mut RailwayWorld, op: &str, vars: &Value) -> Option<Value> {
-    let v = |k: &str| vars.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    let v = |k: &str| {
+        vars.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
     Some(match op {
         "EnvironmentVolumes" => {
             let env = v("id");
@@ -136,12 +155,14 @@ pub(crate) fn answer(world: &mut RailwayWorld, op: &str, vars: &Value) -> Option
                 .volumes
                 .iter()
                 .filter(|vol| vol.environment_id == env)
-                .map(|vol| json!({ "node": {
+                .map(|vol| {
+                    json!({ "node": {
                     "id": vol.instance_id, "serviceId": vol.service_id,
                     "mountPath": "/var/lib/postgresql/data",
                     "currentSizeMB": vol.current_size_mb, "sizeMB": vol.size_mb, "state": "READY",
                     "volume": { "id": vol.volume_id, "name": vol.name },
-                } }))
+                } })
+                })
                 .collect();
             json!({ "data": { "environment": { "volumeInstances": { "edges": edges } } } })
         }
@@ -169,7 +190,9 @@ pub(crate) fn answer(world: &mut RailwayWorld, op: &str, vars: &Value) -> Option
             Some((status, error)) => {
                 json!({ "data": { "workflowStatus": { "status": status, "error": error } } })
             }
-            None => json!({ "data": { "workflowStatus": { "status": "NotFound", "error": null } } }),
+            None => {
+                json!({ "data": { "workflowStatus": { "status": "NotFound", "error": null } } })
+            }
         },
         "VolumeInstanceBackupList" => {
             let instance = v("volumeInstanceId");
