@@ -3,6 +3,7 @@
 //! records what it did in the [`RunReport`]; `main` turns the returned [`Ending`] into the exit
 //! status. Only this layer reads the [`Config`]: the stages take the plan's typed requests.
 
+pub mod backup_plan;
 pub mod dry_run;
 pub mod execute;
 pub mod github_run;

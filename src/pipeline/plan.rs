@@ -3,8 +3,10 @@
 //! The executor (`super::execute`) runs them in order; the dry run, the summary's plan list and
 //! the logs render the same steps through [`Step::describe`].
 
+use super::backup_plan::backup_request;
+pub use super::backup_plan::{Database, wants_backup};
 use crate::backup::{BackupRequest, Lookup};
-use crate::config::{BackupMode, ChecksMode, CommandKind, Config, Source};
+use crate::config::{ChecksMode, CommandKind, Config, Source};
 use crate::gate::GateRequest;
 use crate::health::check::{Probe, probe_spec};
 use crate::railway::resolve::Scope;
@@ -191,23 +193,6 @@ pub fn health_probes(cfg: &Config, services: &[ServiceTarget]) -> Result<Vec<Pro
         .collect()
 }
 
-/// What resolution read about the database: the URL of `migrations` and the volume to back up.
-#[derive(Clone, Debug)]
-pub struct Database {
-    /// Read and checked for `migrations` (`None` without them).
-    pub url: Option<Secret>,
-    /// The volume found for the backup ([`Lookup::NotNeeded`]: not looked up).
-    pub backup: Lookup,
-}
-
-/// Whether the run backs the database up before migrating: something may be migrated (SQL
-/// migrations, or a `migrate-command`) and `backup` is not `false`.
-pub fn wants_backup(cfg: &Config) -> bool {
-    cfg.backup.mode != BackupMode::Off
-        && cfg.command != CommandKind::Rollback
-        && (cfg.migrations.is_some() || cfg.migrate_command.is_some())
-}
-
 /// Builds the run (pure). `probes` are [`health_probes`]; `promotions` what `command: promote`
 /// deploys (empty otherwise); `database_url` the one resolution read and checked for
 /// `migrations` (`None` without them). No backup volume is looked up: see [`build_ordered`].
@@ -346,22 +331,6 @@ fn release_steps(
         probes: rollback_probes,
     }));
     steps
-}
-
-/// The backup step from what resolution found.
-fn backup_request(cfg: &Config, lookup: Lookup) -> BackupRequest {
-    let (target, skipped) = match lookup {
-        Lookup::Found(t) => (Some(*t), None),
-        Lookup::Missing(why) => (None, Some(why)),
-        Lookup::NotNeeded => (None, None),
-    };
-    BackupRequest {
-        target,
-        skipped,
-        timeout: cfg.backup.timeout,
-        sha: cfg.sha.clone(),
-        only_when_pending: cfg.migrate_command.is_none(),
-    }
 }
 
 /// The service with the deployments in flight to wait for: with `source: railway`, the one of
