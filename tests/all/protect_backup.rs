@@ -309,4 +309,40 @@ async fn a_failed_backup_migrates_nothing_and_a_pending_one_is_backed_up_first()
         "{}",
         again.log()
     );
+
+    // The dry run says so too.
+    r.input("dry-run", "true");
+    let dry = r.run().await;
+    assert_eq!(dry.code, 0, "{}", dry.log());
+    assert!(
+        dry.stdout
+            .contains("::notice::no backup would be taken: no migration is pending"),
+        "{}",
+        dry.log()
+    );
+    assert!(!dry.stdout.contains("- back up volume"), "{}", dry.log());
+}
+
+#[test]
+fn the_comment_names_the_backup_and_how_to_restore_it() {
+    use railway_deploy::record::{BackupReport, RunReport, RunStatus};
+    use railway_deploy::report::comment::{Phase, render_comment};
+    let mut r = RunReport::new("deploy", "commit", false, chrono::Utc::now());
+    r.status = RunStatus::Success;
+    r.environment = Some("production".into());
+    r.backup = Some(BackupReport {
+        name: "railway-deploy-abc1234-20261202T004012Z".into(),
+        volume: "pg-data".into(),
+        service: "Postgres".into(),
+        restore_url: "https://railway.com/project/p/service/s/backups?environmentId=e".into(),
+        id: None,
+        duration: std::time::Duration::from_secs(9),
+    });
+    let comment = render_comment(&r, Phase::Finished, None);
+    assert!(
+        comment.contains(
+            "**Backup before migrating:** `railway-deploy-abc1234-20261202T004012Z` of volume `pg-data` (service `Postgres`), taken in 9s; restore it from the [Backups tab](https://railway.com/project/p/service/s/backups?environmentId=e) of `Postgres` in Railway."
+        ),
+        "{comment}"
+    );
 }

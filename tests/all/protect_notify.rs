@@ -138,6 +138,48 @@ async fn a_non_retryable_refusal_is_tried_once() {
     assert_url_hidden(&run, &hook);
 }
 
+#[tokio::test]
+async fn a_cancelled_run_still_notifies() {
+    let mut world = RailwayWorld::standard();
+    // The build never finishes on its own.
+    world.script("svc-web", &["BUILDING"]);
+    let rw = FakeRailway::start(world).await;
+    let hook = FakeWebhook::start().await;
+    let mut r = Runner::new(&rw.api_url());
+    r.input("notify-webhook", &hook.url());
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_railway-deploy"))
+        .env_clear()
+        .envs(&r.env)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !rw
+        .mutations()
+        .iter()
+        .any(|m| m == "ServiceInstanceDeployV2")
+    {
+        assert!(std::time::Instant::now() < deadline, "never deployed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let pid = child.id().unwrap().to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("exits within the runner's grace period")
+        .unwrap();
+    assert_eq!(status.code(), Some(1));
+    let posts = hook.requests();
+    assert_eq!(posts.len(), 1);
+    let body = posts[0].body_json().unwrap();
+    assert_eq!(body["status"], "failed");
+    assert_eq!(body["failure"], "cancelled by SIGTERM");
+    assert_eq!(body["environment"], "staging");
+}
+
 fn at(secs: i64) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-22T08:00:00Z")
         .unwrap()
