@@ -35,7 +35,7 @@ fn main() {
 }
 
 /// Runs the pipeline on a single-threaded runtime. A cancelled job (SIGINT, then SIGTERM) or a
-/// panic still writes its final GitHub status and comment, then the notification.
+/// panic still writes its final GitHub status and comment, and sends the notification.
 fn run(config: &Config) -> Ending {
     for secret in config.secrets() {
         workflow::mask(secret.expose());
@@ -54,14 +54,12 @@ fn run(config: &Config) -> Ending {
         Err(e) => return Ending::Broken(format!("could not start the async runtime: {e}")),
     };
     let guard = CancelGuard::default();
-    runtime.block_on(async {
-        let ending = run_to_end(&guard, pipeline::run(config, &guard)).await;
-        // However the run ended (a panic and a cancellation included): the notification, which
-        // never changes the exit status.
-        let (last, cancelled) = (guard.last_report(), guard.was_cancelled());
-        notify::after_run(config, &ending, last, cancelled).await;
-        ending
-    })
+    // However the run ends (a panic and a cancellation included), the guard sends the
+    // notification beside the final GitHub writes; it never changes the exit status.
+    if let Some(notifier) = notify::Notifier::from_config(config) {
+        guard.notify_with(notifier);
+    }
+    runtime.block_on(run_to_end(&guard, pipeline::run(config, &guard)))
 }
 
 /// The job summary and the step outputs of a finished run; the error and the failed outputs
