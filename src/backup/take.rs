@@ -38,7 +38,7 @@ pub async fn take(
     match volumes::create_backup(c, &target.volume.id, name).await {
         Ok(Some(workflow_id)) => {
             workflow::info(format!("Backup `{name}` started (workflow {workflow_id})"));
-            follow(c, &workflow_id, deadline, timeout)
+            follow(c, target, name, &workflow_id, deadline, timeout)
                 .await
                 .map(|()| Taken { id: None })
                 .map_err(|why| format!("{what} {why}; {UNTOUCHED}"))
@@ -72,6 +72,8 @@ fn refused(target: &BackupTarget, what: &str, e: &RailwayError) -> String {
 /// (`Err`: what Railway last reported, to follow "the backup of …").
 async fn follow(
     c: &RailwayClient,
+    target: &BackupTarget,
+    name: &str,
     workflow_id: &str,
     deadline: Instant,
     timeout: Duration,
@@ -90,6 +92,10 @@ async fn follow(
                         "failed: Railway reported `{}`",
                         r.error.as_deref().unwrap_or("Error (no detail)")
                     ))),
+                    // A workflow Railway no longer knows may have finished: the list says.
+                    WorkflowState::NotFound if listed(c, target, name).await => {
+                        wait::Step::Done(Ok(()))
+                    }
                     // Running, or not known yet: look again until the deadline.
                     other => wait::Step::Pending(format!("Railway reports {other:?}")),
                 },
@@ -106,6 +112,13 @@ async fn follow(
             crate::report::markdown::duration(timeout)
         )),
     }
+}
+
+/// Whether a backup named `name` is among the volume's backups (a failed read: not known, no).
+async fn listed(c: &RailwayClient, target: &BackupTarget, name: &str) -> bool {
+    volumes::backups(c, &target.volume.id)
+        .await
+        .is_ok_and(|list| list.iter().any(|b| b.name.as_deref() == Some(name)))
 }
 
 /// Reads the volume's backups until one named `name` appears (taken as done) or the deadline.

@@ -222,6 +222,24 @@ async fn a_lost_answer_is_read_back_not_repeated() {
 }
 
 #[tokio::test]
+async fn a_workflow_railway_forgot_is_confirmed_from_the_backups_list() {
+    let (mut world, vi) = world_with_volume(DB_URL, 100.0);
+    world.script_backup(&vi, BackupBehaviour::Forgotten { running_reads: 1 });
+    let (rw, run) = migrate_command_run(world, &[("backup-timeout", "5s")]).await;
+    assert_eq!(run.code, 0, "{}", run.log());
+    let ops = operation_names(&rw.requests());
+    assert!(
+        ops.iter().any(|o| o == "VolumeInstanceBackupList"),
+        "{ops:?}"
+    );
+    assert!(
+        run.summary.contains("Backup before migrating"),
+        "{}",
+        run.summary
+    );
+}
+
+#[tokio::test]
 async fn the_dry_run_says_a_backup_would_be_taken() {
     let (world, _) = world_with_volume(DB_URL, 100.0);
     let (rw, run) = migrate_command_run(world, &[("dry-run", "true")]).await;

@@ -17,6 +17,8 @@ pub enum BackupBehaviour {
     Fail { running_reads: u32, error: String },
     /// `Running` forever.
     Stall,
+    /// Completes (listed) after this many reads, but the workflow is then `NotFound`.
+    Forgotten { running_reads: u32 },
 }
 
 #[derive(Clone, Debug)]
@@ -108,14 +110,18 @@ impl RailwayWorld {
             .iter_mut()
             .find(|v| v.instance_id == instance)?;
         let answer = match &v.behaviour {
-            BackupBehaviour::Complete { running_reads } if reads > *running_reads => {
+            BackupBehaviour::Complete { running_reads }
+            | BackupBehaviour::Forgotten { running_reads }
+                if reads > *running_reads =>
+            {
+                let forgotten = matches!(v.behaviour, BackupBehaviour::Forgotten { .. });
                 if !was_done {
                     v.backups.push(json!({
                         "id": format!("bak-{seq}"), "name": name,
                         "createdAt": super::faults::now_rfc3339(), "usedMB": v.current_size_mb as i64,
                     }));
                 }
-                ("Complete", None)
+                (if forgotten { "NotFound" } else { "Complete" }, None)
             }
             BackupBehaviour::Fail {
                 running_reads,
