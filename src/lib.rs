@@ -3,6 +3,7 @@
 //! The pipeline is gate → migrate → deploy → follow → health → report; each stage lives in its own
 //! module and talks to the outside world only through the client of the system it owns.
 
+pub mod backup;
 pub mod cancel;
 pub mod config;
 pub mod context;
@@ -12,6 +13,7 @@ pub mod gate;
 pub mod github;
 pub mod health;
 pub mod migrate;
+pub mod notify;
 pub mod pipeline;
 pub mod railway;
 pub mod record;

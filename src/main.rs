@@ -12,7 +12,7 @@ use railway_deploy::exit;
 use railway_deploy::pipeline::github_run::write_summary_to;
 use railway_deploy::record::{Ending, RunStatus};
 use railway_deploy::report::outputs;
-use railway_deploy::{pipeline, secret, workflow};
+use railway_deploy::{notify, pipeline, secret, workflow};
 
 fn main() {
     // rustls with the ring provider: no OpenSSL, no aws-lc. Fails only if one is already set.
@@ -35,7 +35,7 @@ fn main() {
 }
 
 /// Runs the pipeline on a single-threaded runtime. A cancelled job (SIGINT, then SIGTERM) or a
-/// panic still writes its final GitHub status and comment.
+/// panic still writes its final GitHub status and comment, and sends the notification.
 fn run(config: &Config) -> Ending {
     for secret in config.secrets() {
         workflow::mask(secret.expose());
@@ -54,6 +54,11 @@ fn run(config: &Config) -> Ending {
         Err(e) => return Ending::Broken(format!("could not start the async runtime: {e}")),
     };
     let guard = CancelGuard::default();
+    // However the run ends (a panic and a cancellation included), the guard sends the
+    // notification beside the final GitHub writes; it never changes the exit status.
+    if let Some(notifier) = notify::Notifier::from_config(config) {
+        guard.notify_with(notifier);
+    }
     runtime.block_on(run_to_end(&guard, pipeline::run(config, &guard)))
 }
 

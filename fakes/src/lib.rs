@@ -7,6 +7,7 @@ pub mod github;
 pub mod railway;
 pub mod recorder;
 pub mod server;
+pub mod webhook;
 
 pub use recorder::{Recorded, Recorder};
 pub use server::Server;

@@ -35,6 +35,26 @@ pub async fn run_sql_migrations(
     database_url: &Secret,
     dry_run: bool,
 ) -> Result<MigrationReport, MigrationError> {
+    run_mode(dir, database_url, dry_run, dry_run).await
+}
+
+/// The migrations of `dir` not applied yet (file names, in order), read without changing
+/// anything and without a log line: whether a backup is needed before applying them.
+pub async fn pending_migrations(
+    dir: &Path,
+    database_url: &Secret,
+) -> Result<Vec<String>, MigrationError> {
+    Ok(run_mode(dir, database_url, true, false).await?.pending)
+}
+
+/// Applies (`dry_run` false) or lists the pending migrations (`log_plan`: say what a dry run
+/// would apply).
+async fn run_mode(
+    dir: &Path,
+    database_url: &Secret,
+    dry_run: bool,
+    log_plan: bool,
+) -> Result<MigrationReport, MigrationError> {
     let files = folder::scan(dir).map_err(MigrationError::Folder)?;
     let url = DatabaseUrl::parse(database_url).map_err(MigrationError::Url)?;
     url.mask();
@@ -48,6 +68,7 @@ pub async fn run_sql_migrations(
         files: &files,
         url: &url,
         dry_run,
+        log_plan,
         sqlx_lock: true,
     };
     match engine {
@@ -133,6 +154,8 @@ struct Run<'a> {
     files: &'a MigrationFiles,
     url: &'a DatabaseUrl,
     dry_run: bool,
+    /// Whether the dry run's plan is logged.
+    log_plan: bool,
     /// Whether sqlx's `Migrate::lock` guards the run (false when the caller holds a lock).
     sqlx_lock: bool,
 }
@@ -175,9 +198,9 @@ impl Run<'_> {
             .iter()
             .map(|m| self.files.name_of(m.version))
             .collect();
-        if names.is_empty() {
+        if self.log_plan && names.is_empty() {
             workflow::info("migrations: none pending (dry run)");
-        } else {
+        } else if self.log_plan {
             workflow::info(format!(
                 "migrations: would apply {} (dry run)",
                 names.join(", ")

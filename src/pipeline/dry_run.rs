@@ -3,6 +3,7 @@
 
 use super::execute::stopped;
 use super::plan::{Plan, Step};
+use crate::backup::BackupRequest;
 use crate::config::Source;
 use crate::record::{Ending, PlannedAction, RunReport, RunStatus};
 use crate::stages::migrate;
@@ -17,6 +18,12 @@ pub async fn run(plan: &Plan, mut report: RunReport) -> Ending {
                 return stopped(report, stop);
             }
         }
+    }
+    if let Some(req) = plan.steps.iter().find_map(|s| match s {
+        Step::Backup(req) => Some(req),
+        _ => None,
+    }) {
+        say_backup(req, &plan.scope.environment.name, &mut report);
     }
     // `source: upload`: build the archive (nothing is sent) and say what it would hold.
     if let Some(path) = upload_path(plan) {
@@ -40,6 +47,27 @@ pub async fn run(plan: &Plan, mut report: RunReport) -> Ending {
     print(&report.plan, &plan.scope.environment.name);
     report.status = RunStatus::Skipped;
     Ending::Finished(Box::new(report))
+}
+
+/// Whether a backup would be taken: the plan's line stays when it would; a notice says why not
+/// otherwise (no volume, or no SQL migration pending).
+fn say_backup(req: &BackupRequest, environment: &str, report: &mut RunReport) {
+    let none_pending = report
+        .migrations
+        .as_ref()
+        .is_some_and(|m| m.pending.is_empty());
+    let why_not = match (&req.skipped, req.describe(environment)) {
+        (Some(why), _) => Some(why.clone()),
+        (None, Some(line)) if req.only_when_pending && none_pending => {
+            report.plan.retain(|a| a.description != line);
+            Some("no backup would be taken: no migration is pending".to_string())
+        }
+        _ => None,
+    };
+    if let Some(why) = why_not {
+        workflow::notice(&why);
+        report.notices.push(why);
+    }
 }
 
 /// The folder the deploy step uploads, when it uploads one.

@@ -11,6 +11,7 @@ use crate::github::GitHub;
 use crate::railway::RailwayClient;
 use crate::record::{Ending, RunReport, RunStatus, Stage, StageTiming};
 use crate::report::publish::{PublishOptions, Publisher};
+use crate::stages::backup::{self, BackupStop};
 use crate::stages::deploy::{self, DeployRequest};
 use crate::stages::in_flight::{self, Settled};
 use crate::stages::{health, migrate, rollback, watch};
@@ -47,8 +48,16 @@ pub async fn execute(cx: &Context<'_>, plan: &Plan, mut report: RunReport) -> En
                 cx.guard.arm(publish(cx, opts.as_ref(), &report).await);
                 cx.guard.update(&report);
             }
-            // Reserved slot: nothing to run yet (see `Step`).
-            Step::BackupReady => {}
+            Step::Backup(req) => {
+                let sql = plan.steps.iter().find_map(|s| match s {
+                    Step::SqlMigrations(sql) => Some(sql),
+                    _ => None,
+                });
+                if let Err(stop) = backup::run(c, req, sql, &mut report).await {
+                    return backup_stopped(report, stop);
+                }
+                cx.guard.update(&report);
+            }
             Step::SqlMigrations(req) => {
                 let r = migrate::run_sql(req, &mut report.migrations, &mut report.stages);
                 if let Err(stop) = r.await {
@@ -257,6 +266,19 @@ pub fn stopped(mut report: RunReport, stop: migrate::Stop) -> Ending {
         migrate::Stop::Input(msg) => Ending::InvalidInput(msg),
         migrate::Stop::Failed(msg) => {
             workflow::error_titled("Migration failed", &msg);
+            report.status = RunStatus::Failed;
+            report.failure = Some(msg);
+            Ending::Finished(Box::new(report))
+        }
+    }
+}
+
+/// The ending of a run the backup stage stopped (nothing migrated or deployed).
+fn backup_stopped(mut report: RunReport, stop: BackupStop) -> Ending {
+    match stop {
+        BackupStop::Migrate(stop) => stopped(report, stop),
+        BackupStop::Failed(msg) => {
+            workflow::error_titled("Backup failed", &msg);
             report.status = RunStatus::Failed;
             report.failure = Some(msg);
             Ending::Finished(Box::new(report))

@@ -1,12 +1,14 @@
 //! Owns what a run must finish however it ends: the GitHub Deployment and comment it published
 //! (armed by the pipeline's report step) and the Railway deployments it started (recorded by the
-//! deploy stage). `main`, through `crate::cancel`, settles it when the run ends or cancels it on a
-//! signal.
+//! deploy stage), and the notification (`crate::notify`, set by `main`) sent beside the final
+//! GitHub writes. `main`, through `crate::cancel`, settles it when the run ends or cancels it on
+//! a signal.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::deploy::started::StartedDeployments;
+use crate::notify::Notifier;
 use crate::record::{Ending, RunReport, Signal};
 use crate::report::publish::Publisher;
 use crate::workflow;
@@ -53,20 +55,44 @@ impl CancelGuard {
         self.with(|a| a.publisher.is_some())
     }
 
+    /// The notification to send however the run ends (`notify-webhook`).
+    pub fn notify_with(&self, notifier: Notifier) {
+        self.with(|a| a.notifier = Some(notifier));
+    }
+
+    /// Sends the notification once (the first ending that asks), beside `writes`.
+    async fn with_notification(
+        &self,
+        ending: &Ending,
+        cancelled: bool,
+        writes: impl std::future::Future<Output = ()>,
+    ) {
+        let (notifier, last) = self.with(|a| (a.notifier.take(), a.report.clone()));
+        let notify = async {
+            if let Some(n) = notifier {
+                n.send(ending, last, cancelled).await;
+            }
+        };
+        futures_util::join!(writes, notify);
+    }
+
     /// Finishes what the run published, from how it ended: the report's outcome when it finished,
     /// `error` when the action broke. Does nothing when nothing was published (or already settled).
     pub async fn settle(&self, ending: &Ending) {
         let (publisher, last) = self.with(|a| (a.publisher.take(), a.report.clone()));
-        let Some(publisher) = publisher else { return };
-        match ending {
-            Ending::Finished(report) => publisher.finish(report).await,
-            Ending::InvalidInput(msg) | Ending::Broken(msg) => {
-                let report = last.unwrap_or_else(|| {
-                    RunReport::new("deploy", "unknown", false, chrono::Utc::now())
-                });
-                publisher.finish_error(&report, msg).await
+        let writes = async {
+            let Some(publisher) = publisher else { return };
+            match ending {
+                Ending::Finished(report) => publisher.finish(report).await,
+                Ending::InvalidInput(msg) | Ending::Broken(msg) => {
+                    let report = last.unwrap_or_else(|| {
+                        RunReport::new("deploy", "unknown", false, chrono::Utc::now())
+                    });
+                    publisher.finish_error(&report, msg).await
+                }
             }
-        }
+        };
+        self.with_notification(ending, false, writes).await;
     }
 
     /// Cancels the run's deployments that are not live yet on Railway, then writes the final
@@ -79,19 +105,23 @@ impl CancelGuard {
             signal.as_str()
         ));
         self.started.cancel_not_live(RAILWAY_CANCEL_BUDGET).await;
-        let Some(publisher) = publisher else { return };
-        let report = report
-            .unwrap_or_else(|| RunReport::new("deploy", "unknown", false, chrono::Utc::now()));
-        let writes = publisher.cancelled(&report, signal.as_str());
-        if tokio::time::timeout(FINAL_WRITES_BUDGET, writes)
-            .await
-            .is_err()
-        {
-            workflow::warning(
-                "GitHub did not answer in time after the cancellation; the Deployment may still \
-                 show in progress",
-            );
-        }
+        let ending = Ending::Broken(format!("cancelled by {}", signal.as_str()));
+        let writes = async {
+            let Some(publisher) = publisher else { return };
+            let report = report
+                .unwrap_or_else(|| RunReport::new("deploy", "unknown", false, chrono::Utc::now()));
+            let writes = publisher.cancelled(&report, signal.as_str());
+            if tokio::time::timeout(FINAL_WRITES_BUDGET, writes)
+                .await
+                .is_err()
+            {
+                workflow::warning(
+                    "GitHub did not answer in time after the cancellation; the Deployment may still \
+                     show in progress",
+                );
+            }
+        };
+        self.with_notification(&ending, true, writes).await;
     }
 }
 
@@ -99,4 +129,5 @@ impl CancelGuard {
 struct Armed {
     publisher: Option<Publisher>,
     report: Option<RunReport>,
+    notifier: Option<Notifier>,
 }

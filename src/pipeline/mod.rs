@@ -3,6 +3,7 @@
 //! records what it did in the [`RunReport`]; `main` turns the returned [`Ending`] into the exit
 //! status. Only this layer reads the [`Config`]: the stages take the plan's typed requests.
 
+pub mod backup_plan;
 pub mod dry_run;
 pub mod execute;
 pub mod github_run;
@@ -130,6 +131,9 @@ async fn plan_resolved(
     let database_url = resolve::database_url(client, cfg, &scope, &services)
         .await
         .map_err(|e| resolve_failure(e, report, "the variables for the database URL"))?;
+    let backup = resolve::backup_volume(client, cfg, &scope, database_url.as_ref())
+        .await
+        .map_err(|e| resolve_failure(e, report, "the volumes to back up"))?;
     if let (CommandKind::Rollback, Some(to)) = (cfg.command, &cfg.to) {
         for target in &services {
             check_to(client, &scope, target, to)
@@ -162,7 +166,10 @@ async fn plan_resolved(
         services,
         probes,
         &promotions,
-        database_url,
+        plan::Database {
+            url: database_url,
+            backup,
+        },
         held,
     );
     Ok((plan, github))

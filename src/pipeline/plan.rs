@@ -3,7 +3,10 @@
 //! The executor (`super::execute`) runs them in order; the dry run, the summary's plan list and
 //! the logs render the same steps through [`Step::describe`].
 
+use super::backup_plan::backup_request;
+pub use super::backup_plan::{Database, wants_backup};
 use super::preview_plan::RemoveRequest;
+use crate::backup::{BackupRequest, Lookup};
 use crate::config::{ChecksMode, CommandKind, Config, Source};
 use crate::gate::GateRequest;
 use crate::health::check::{Probe, probe_spec};
@@ -30,9 +33,9 @@ pub enum Step {
     /// Publish the run on GitHub: the Deployment `in_progress` and the "deploying" comment
     /// (`None`: nothing to publish). `main` settles them however the run ends.
     Report(Option<PublishOptions>),
-    /// Reserved for a database backup before migrations: the kind exists and renders (nothing),
-    /// and executes as nothing until the backup feature lands.
-    BackupReady,
+    /// Back up the database's Railway volume before anything is migrated (present when something
+    /// may be migrated and `backup` is not `false`; with no volume found it only says so).
+    Backup(Box<BackupRequest>),
     /// SQL migrations the action applies itself, before any deploy.
     SqlMigrations(SqlRequest),
     /// Set Railway's pre-deploy command on every service.
@@ -90,6 +93,14 @@ impl Step {
                 .flat_map(|r| deploy_lines(r, environment))
                 .map(|d| line(&d.0, d.1))
                 .collect(),
+            Step::Backup(req) => req
+                .describe(environment)
+                .map(|d| PlannedAction {
+                    service: req.target.as_ref().map(|t| t.service_name.clone()),
+                    description: d,
+                })
+                .into_iter()
+                .collect(),
             Step::RollbackCommand(reqs) => reqs
                 .iter()
                 .map(|r| {
@@ -114,7 +125,6 @@ impl Step {
             Step::Gate(_)
             | Step::Report(_)
             | Step::AwaitInFlight(_)
-            | Step::BackupReady
             | Step::SqlMigrations(_)
             | Step::PreDeployReport(_)
             | Step::Health(_)
@@ -203,7 +213,7 @@ pub fn health_probes(cfg: &Config, services: &[ServiceTarget]) -> Result<Vec<Pro
 
 /// Builds the run (pure). `probes` are [`health_probes`]; `promotions` what `command: promote`
 /// deploys (empty otherwise); `database_url` the one resolution read and checked for
-/// `migrations` (`None` without them).
+/// `migrations` (`None` without them). No backup volume is looked up: see [`build_ordered`].
 pub fn build(
     cfg: &Config,
     scope: Scope,
@@ -218,7 +228,10 @@ pub fn build(
         services,
         probes,
         promotions,
-        database_url,
+        Database {
+            url: database_url,
+            backup: Lookup::NotNeeded,
+        },
         Vec::new(),
     )
 }
@@ -232,7 +245,7 @@ pub fn build_ordered(
     services: Vec<ServiceTarget>,
     probes: Vec<Probe>,
     promotions: &[Promotion],
-    database_url: Option<Secret>,
+    database: Database,
     held: Vec<Held>,
 ) -> Plan {
     let is_held = |t: &ServiceTarget| held.iter().any(|h| h.service_id == t.service.id);
@@ -259,13 +272,7 @@ pub fn build_ordered(
             steps.push(Step::Gate(gate_request(cfg)));
         }
         steps.push(report);
-        steps.extend(release_steps(
-            cfg,
-            &active,
-            probes,
-            promotions,
-            database_url,
-        ));
+        steps.extend(release_steps(cfg, &active, probes, promotions, database));
         steps
     };
     Plan {
@@ -294,13 +301,16 @@ fn release_steps(
     services: &[ServiceTarget],
     probes: Vec<Probe>,
     promotions: &[Promotion],
-    database_url: Option<Secret>,
+    database: Database,
 ) -> Vec<Step> {
-    let mut steps = vec![Step::BackupReady];
+    let mut steps = Vec::new();
+    if wants_backup(cfg) {
+        steps.push(Step::Backup(Box::new(backup_request(cfg, database.backup))));
+    }
     if let Some(dir) = &cfg.migrations {
         steps.push(Step::SqlMigrations(SqlRequest {
             dir: dir.clone(),
-            database_url,
+            database_url: database.url,
             dry_run: cfg.dry_run,
         }));
     }

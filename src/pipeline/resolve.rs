@@ -2,8 +2,10 @@
 //! each service's instance (one request), the deployments serving and in flight for each service
 //! (one request each), the database URL of `migrations` (checked like `database-url`), for
 //! `command: rollback` the `to` deployment (it must exist and be the service's), and for
-//! `command: promote` what passed in `from-environment`.
+//! `command: promote` what passed in `from-environment`, and the database's volume to back up
+//! before migrating (`crate::backup::find`).
 
+use crate::backup::{Lookup, find};
 use crate::config::{Config, database_url};
 use crate::context::Trigger;
 use crate::migrate::variable;
@@ -128,4 +130,30 @@ pub async fn database_url(
         found.service_name
     ));
     Ok(Some(found.url))
+}
+
+/// The database's volume to back up before migrating ([`Lookup::NotNeeded`] when nothing may be
+/// migrated or `backup: false`). `url`: the database URL of `migrations`, when there are some.
+pub async fn backup_volume(
+    c: &RailwayClient,
+    cfg: &Config,
+    scope: &Scope,
+    url: Option<&Secret>,
+) -> Result<Lookup, ResolveError> {
+    if !super::plan::wants_backup(cfg) {
+        return Ok(Lookup::NotNeeded);
+    }
+    let wanted = find::Wanted {
+        variable: &cfg.database_url_variable,
+        url,
+        mode: cfg.backup.mode,
+    };
+    let found = find::find(c, scope, &wanted).await?;
+    if let Lookup::Found(t) = &found {
+        workflow::info(format!(
+            "Backup before migrating: volume `{}` of `{}`",
+            t.volume.volume.name, t.service_name
+        ));
+    }
+    Ok(found)
 }

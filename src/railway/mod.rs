@@ -17,6 +17,7 @@ pub mod status;
 pub mod subscription;
 pub mod upload;
 pub mod variables;
+pub mod volumes;
 
 pub use client::{RailwayClient, RailwayError};
 
@@ -29,5 +30,13 @@ pub fn dashboard_url(
 ) -> String {
     format!(
         "https://railway.com/project/{project_id}/service/{service_id}?environmentId={environment_id}&id={deployment_id}"
+    )
+}
+
+/// The Railway dashboard page of a service's Backups tab (where a volume's backups are listed
+/// and restored).
+pub fn backups_url(project_id: &str, service_id: &str, environment_id: &str) -> String {
+    format!(
+        "https://railway.com/project/{project_id}/service/{service_id}/backups?environmentId={environment_id}"
     )
 }

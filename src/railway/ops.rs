@@ -142,6 +142,31 @@ op!(
     "service_domain_create.graphql"
 );
 
+op!(
+    ENVIRONMENT_VOLUMES,
+    "EnvironmentVolumes",
+    Query,
+    "environment_volumes.graphql"
+);
+op!(
+    VOLUME_BACKUP_CREATE,
+    "VolumeInstanceBackupCreate",
+    Mutation,
+    "volume_backup_create.graphql"
+);
+op!(
+    VOLUME_BACKUPS,
+    "VolumeInstanceBackupList",
+    Query,
+    "volume_backups.graphql"
+);
+op!(
+    WORKFLOW_STATUS,
+    "WorkflowStatus",
+    Query,
+    "workflow_status.graphql"
+);
+
 /// Subscriptions, sent over the websocket (`crate::railway::subscription`).
 pub const DEPLOYMENT_STATUS_SUBSCRIPTION: &str = concat!(
     include_str!("ops/deployment_status.subscription.graphql"),
@@ -176,6 +201,10 @@ mod tests {
             ENVIRONMENT_CREATE,
             ENVIRONMENT_DELETE,
             SERVICE_DOMAIN_CREATE,
+            ENVIRONMENT_VOLUMES,
+            VOLUME_BACKUP_CREATE,
+            VOLUME_BACKUPS,
+            WORKFLOW_STATUS,
         ] {
             let keyword = match op.kind {
                 OpKind::Query => "query",

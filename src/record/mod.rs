@@ -44,6 +44,8 @@ impl RunStatus {
 pub enum Stage {
     Resolve,
     Gate,
+    /// The database volume's backup before migrating.
+    Backup,
     Migrate,
     Build,
     Deploy,
@@ -58,6 +60,7 @@ impl Stage {
         match self {
             Stage::Resolve => "resolve",
             Stage::Gate => "gate",
+            Stage::Backup => "backup",
             Stage::Migrate => "migrate",
             Stage::Build => "build",
             Stage::Deploy => "deploy",
@@ -212,6 +215,23 @@ pub struct MigrationReport {
     pub error: Option<String>,
 }
 
+/// The backup of the database's volume taken before migrating.
+#[derive(Clone, Debug, Serialize)]
+pub struct BackupReport {
+    /// The name it was given (the commit and the time).
+    pub name: String,
+    /// The volume's name and the service it is mounted on.
+    pub volume: String,
+    pub service: String,
+    /// The service's Backups tab in the dashboard, where it is restored.
+    pub restore_url: String,
+    /// Railway's id of the backup, when it was read back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(with = "duration_secs")]
+    pub duration: Duration,
+}
+
 /// One mutation the run makes (or, in a dry run, would make).
 #[derive(Clone, Debug, Serialize)]
 pub struct PlannedAction {
@@ -240,6 +260,9 @@ pub struct RunReport {
     /// The watch after going live (`watch`), when it ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub watch: Option<WatchReport>,
+    /// The backup taken (and reported complete) before migrating (`None`: none was taken).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup: Option<BackupReport>,
     /// The plan (every mutation, in order); printed and summarised on a dry run.
     pub plan: Vec<PlannedAction>,
     /// The headline reason when `status` is not success.
@@ -272,6 +295,7 @@ impl RunReport {
             gate: None,
             migrations: None,
             watch: None,
+            backup: None,
             plan: Vec::new(),
             failure: None,
             notices: Vec::new(),

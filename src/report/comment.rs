@@ -130,6 +130,9 @@ fn render_with(r: &RunReport, phase: Phase, run_url: Option<&str>, log_lines: us
     if !spans.is_empty() {
         let _ = writeln!(out, "**Stages:** {}\n", stage_line(&spans));
     }
+    if let Some(line) = crate::report::markdown::backup_line(r) {
+        let _ = writeln!(out, "{line}\n");
+    }
     if let Some(line) = crate::report::watch::comment_line(r) {
         let _ = writeln!(out, "{line}\n");
     }

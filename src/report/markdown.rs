@@ -9,9 +9,10 @@ use chrono::{DateTime, Utc};
 use crate::record::{RunReport, ServiceState, Stage, StageOutcome, StageTiming};
 
 /// Every stage, in pipeline order.
-pub const STAGE_ORDER: [Stage; 8] = [
+pub const STAGE_ORDER: [Stage; 9] = [
     Stage::Resolve,
     Stage::Gate,
+    Stage::Backup,
     Stage::Migrate,
     Stage::Build,
     Stage::Deploy,
@@ -146,6 +147,20 @@ pub fn code_block(lang: &str, body: &str) -> String {
 
 /// `s` cut to at most `max` characters, with `…` when cut.
 use crate::text::truncate;
+
+/// The backup taken before migrating, and how to restore it (`None`: no backup was taken).
+pub fn backup_line(r: &RunReport) -> Option<String> {
+    let b = r.backup.as_ref()?;
+    Some(format!(
+        "**Backup before migrating:** `{}` of volume `{}` (service `{}`), taken in {}; restore it from the {} of `{}` in Railway.",
+        cell(&b.name),
+        cell(&b.volume),
+        cell(&b.service),
+        duration(b.duration),
+        link("Backups tab", Some(&b.restore_url)),
+        cell(&b.service)
+    ))
+}
 
 /// `[text](url)` when there is a URL, else the text.
 pub fn link(text: &str, url: Option<&str>) -> String {

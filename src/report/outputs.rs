@@ -13,25 +13,6 @@ pub fn outputs(r: &RunReport) -> Vec<(&'static str, String)> {
     let field = |f: fn(&crate::record::ServiceReport) -> Option<String>| {
         first.and_then(f).unwrap_or_default()
     };
-    let deployments: Vec<serde_json::Value> = r
-        .services
-        .iter()
-        .map(|s| {
-            json!({
-                "service": s.name,
-                "service-id": s.service_id,
-                "state": s.state,
-                "status": s.final_status,
-                "deployment-id": s.deployment_id,
-                "previous-deployment-id": s.previous_deployment_id,
-                "url": s.url,
-                "dashboard-url": s.dashboard_url,
-                "rollback-command": s.rollback_command,
-                "health": s.health.as_ref().map(|h| json!({"passed": h.passed, "url": h.url, "attempts": h.attempts, "status": h.last_status})),
-                "failure": s.failure,
-            })
-        })
-        .collect();
     vec![
         ("status", r.status.as_str().to_string()),
         ("environment", r.environment.clone().unwrap_or_default()),
@@ -44,10 +25,7 @@ pub fn outputs(r: &RunReport) -> Vec<(&'static str, String)> {
         ("version", r.version.clone().unwrap_or_default()),
         ("dashboard-url", field(|s| s.dashboard_url.clone())),
         ("rollback-command", field(|s| s.rollback_command.clone())),
-        (
-            "deployments",
-            serde_json::Value::Array(deployments).to_string(),
-        ),
+        ("deployments", deployments(r).to_string()),
         ("removed-environments", removed_environments(r)),
     ]
 }
@@ -57,6 +35,39 @@ pub fn outputs(r: &RunReport) -> Vec<(&'static str, String)> {
 fn removed_environments(r: &RunReport) -> String {
     let removed = r.preview.as_ref().map(|p| p.removed.as_slice());
     json!(removed.unwrap_or_default()).to_string()
+}
+
+/// The `deployments` output: one object per service (the notification's JSON carries it too).
+pub fn deployments(r: &RunReport) -> serde_json::Value {
+    let entries: Vec<serde_json::Value> = r
+        .services
+        .iter()
+        .map(|s| {
+            let mut entry = json!({
+                "service": s.name,
+                "service-id": s.service_id,
+                "state": s.state,
+                "status": s.final_status,
+                "deployment-id": s.deployment_id,
+                "previous-deployment-id": s.previous_deployment_id,
+                "url": s.url,
+                "dashboard-url": s.dashboard_url,
+                "rollback-command": s.rollback_command,
+                "health": s.health.as_ref().map(|h| json!({"passed": h.passed, "url": h.url, "attempts": h.attempts, "status": h.last_status})),
+                "failure": s.failure,
+            });
+            // The backup taken before this release (only when one was: older readers see the
+            // same keys as before).
+            if let Some(b) = &r.backup {
+                entry["backup"] = json!({
+                    "name": b.name, "volume": b.volume, "service": b.service,
+                    "id": b.id, "restore-url": b.restore_url,
+                });
+            }
+            entry
+        })
+        .collect();
+    serde_json::Value::Array(entries)
 }
 
 /// Outputs for a run that stopped before it had a report (invalid input, a broken action).

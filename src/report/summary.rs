@@ -98,6 +98,9 @@ fn render_with(r: &RunReport, log_lines: usize) -> String {
     crate::report::preview::summary_section(&mut out, r);
     services(&mut out, r, log_lines);
     gate(&mut out, r);
+    if let Some(line) = crate::report::markdown::backup_line(r) {
+        let _ = writeln!(out, "### Backup\n\n{line}\n");
+    }
     migrations(&mut out, r);
     health(&mut out, r);
     crate::report::watch::section(&mut out, r);

@@ -61,10 +61,7 @@ pub async fn run_sql(
     let started_at = Utc::now();
     let started = Instant::now();
     let Some(url) = &req.database_url else {
-        return Err(Stop::Input(
-            "no database URL for `migrations`: set `database-url` or `database-url-variable`"
-                .into(),
-        ));
+        return Err(no_url());
     };
     workflow::group_start(format!("Migrations from {}", dir.display()));
     let result = sql::run_sql_migrations(dir, url, req.dry_run).await;
@@ -99,12 +96,49 @@ pub async fn run_sql(
                 started,
                 false,
             ));
-            if e.is_input_error() {
-                Err(Stop::Input(e.to_string()))
-            } else {
-                Err(Stop::Failed(format!("{e}; nothing was deployed")))
-            }
+            Err(stop_for(&e))
         }
+    }
+}
+
+/// The pending SQL migrations (file names), read without changing anything: whether a backup
+/// is needed. A failure stops the run as a failed migration would (recorded the same way).
+pub async fn pending_sql(
+    req: &SqlRequest,
+    migrations: &mut Option<MigrationReport>,
+    stages: &mut Vec<StageTiming>,
+) -> Result<Vec<String>, Stop> {
+    let Some(url) = &req.database_url else {
+        return Err(no_url());
+    };
+    let (started_at, started) = (Utc::now(), Instant::now());
+    match sql::pending_migrations(&req.dir, url).await {
+        Ok(pending) => Ok(pending),
+        Err(e) => {
+            *migrations = Some(e.report());
+            stages.push(StageTiming::ended(
+                Stage::Migrate,
+                None,
+                started_at,
+                started,
+                false,
+            ));
+            Err(stop_for(&e))
+        }
+    }
+}
+
+fn no_url() -> Stop {
+    Stop::Input(
+        "no database URL for `migrations`: set `database-url` or `database-url-variable`".into(),
+    )
+}
+
+fn stop_for(e: &crate::migrate::error::MigrationError) -> Stop {
+    if e.is_input_error() {
+        Stop::Input(e.to_string())
+    } else {
+        Stop::Failed(format!("{e}; nothing was deployed"))
     }
 }
 

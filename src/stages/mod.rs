@@ -3,6 +3,7 @@
 //! rollback, `command: rollback`, promotion (what passed in `from-environment`) and the release
 //! guard. The gate is the stage in `crate::gate`. Nothing here reads the configuration.
 
+pub mod backup;
 pub mod changed;
 pub mod deploy;
 pub mod health;

@@ -36,6 +36,8 @@ mod plan_steps;
 mod preview;
 mod preview_lost;
 mod preview_remove;
+mod protect_backup;
+mod protect_notify;
 mod readme_examples;
 mod report_cancel;
 mod report_cli_cancel;

@@ -125,7 +125,7 @@ fn steps_are_in_the_order_they_execute() {
         .map(|s| match s {
             Step::Gate(_) => "gate",
             Step::Report(_) => "report",
-            Step::BackupReady => "backup",
+            Step::Backup(_) => "backup",
             Step::SqlMigrations(_) => "sql",
             Step::PreDeployCommand(_) => "pre-deploy",
             Step::AwaitInFlight(_) => "in-flight",

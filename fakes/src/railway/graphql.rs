@@ -350,6 +350,7 @@ pub async fn handle(
         },
         other => super::observe::answer(&mut world, other, &vars)
             .or_else(|| super::environments::handle(&mut world, &who, other, &vars))
+            .or_else(|| super::volumes::answer(&mut world, other, &vars))
             .unwrap_or_else(|| {
                 errors(&format!(
                     "Problem processing request: unknown operation `{other}` in the fake"

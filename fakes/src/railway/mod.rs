@@ -6,6 +6,7 @@ pub mod faults;
 pub mod graphql;
 pub mod observe;
 pub mod upload;
+pub mod volumes;
 pub mod world;
 pub mod ws;
 mod ws_subs;
@@ -18,6 +19,7 @@ use axum::routing::post;
 use crate::{Recorded, Recorder, Server};
 pub use faults::LostAnswer;
 use upload::UploadFake;
+pub use volumes::{BackupBehaviour, HALF_SIZE_REFUSAL};
 pub use world::{FakeDeployment, Instance, RailwayWorld, ServiceLogs};
 use ws::WsFake;
 

@@ -117,6 +117,10 @@ pub struct RailwayWorld {
     pub observe: super::observe::ObserveWorld,
     /// Ephemeral flags, volumes and scripted races of environments (previews).
     pub envs: super::environments::EnvironmentsWorld,
+    /// Volumes mounted on services, with their backups (`super::volumes`); none by default.
+    pub volumes: Vec<super::volumes::FakeVolume>,
+    /// Backup workflows started.
+    pub workflows: Vec<super::volumes::FakeWorkflow>,
 }
 
 pub const STANDARD_SCRIPT: &[&str] = &["QUEUED", "BUILDING", "DEPLOYING", "SUCCESS"];
@@ -164,6 +168,8 @@ impl RailwayWorld {
             autodeploys: Vec::new(),
             observe: Default::default(),
             envs: Default::default(),
+            volumes: Vec::new(),
+            workflows: Vec::new(),
         };
         for (env_id, env_suffix) in [("env-prod", "prod"), ("env-stg", "stg")] {
             for (svc_id, svc) in [("svc-web", "web"), ("svc-worker", "worker")] {

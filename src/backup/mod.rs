@@ -1,0 +1,110 @@
+//! Owns the backup of the database's Railway volume before migrating: finding the volume (the
+//! one mounted on the service that defines `database-url-variable`, read in resolution, before
+//! any change: `find`), and taking the backup and waiting until Railway reports it complete
+//! (`take`). The stage that runs it is `crate::stages::backup`.
+
+pub mod find;
+pub mod take;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::railway::volumes::VolumeInstance;
+
+/// The volume to back up, and where it lives.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BackupTarget {
+    pub volume: VolumeInstance,
+    pub service_id: String,
+    pub service_name: String,
+    pub project_id: String,
+    pub environment_id: String,
+    pub environment_name: String,
+}
+
+impl BackupTarget {
+    /// The service's Backups tab in the dashboard, where the backup is restored.
+    pub fn restore_url(&self) -> String {
+        crate::railway::backups_url(&self.project_id, &self.service_id, &self.environment_id)
+    }
+
+    /// Railway refuses a manual backup of a volume more than half full (its documented limit).
+    pub fn over_half_full(&self) -> bool {
+        self.volume.current_size_mb > self.volume.size_mb as f64 / 2.0
+    }
+}
+
+/// What resolution found for the backup.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Lookup {
+    /// Nothing will be migrated, or `backup: false`: no backup step.
+    NotNeeded,
+    /// `backup: auto` found no Railway volume to back up: the reason, said as a notice.
+    Missing(String),
+    Found(Box<BackupTarget>),
+}
+
+/// The backup step: what to back up, within how long, and whether it depends on SQL migrations
+/// being pending.
+#[derive(Clone, Debug)]
+pub struct BackupRequest {
+    /// `None`: skipped (the notice is `skipped`).
+    pub target: Option<BackupTarget>,
+    pub skipped: Option<String>,
+    /// `backup-timeout`.
+    pub timeout: Duration,
+    /// The commit, for the backup's name.
+    pub sha: Option<String>,
+    /// With SQL migrations only: the backup is taken only when some are pending (a
+    /// `migrate-command` always backs up: what it will migrate is not known beforehand).
+    pub only_when_pending: bool,
+}
+
+impl BackupRequest {
+    /// The dry run's and the plan's sentence (`None` when skipped).
+    pub fn describe(&self, environment: &str) -> Option<String> {
+        let t = self.target.as_ref()?;
+        let when = if self.only_when_pending {
+            " (only when a migration is pending)"
+        } else {
+            ""
+        };
+        Some(format!(
+            "back up volume `{}` of `{}` in `{environment}` before migrating{when}, waiting up to {}",
+            t.volume.volume.name,
+            t.service_name,
+            crate::report::markdown::duration(self.timeout)
+        ))
+    }
+}
+
+/// The backup's name: the commit (short) and the time, e.g.
+/// `railway-deploy-abc1234-20261202T004012Z`.
+pub fn backup_name(sha: Option<&str>, at: DateTime<Utc>) -> String {
+    let time = at.format("%Y%m%dT%H%M%SZ");
+    match sha {
+        Some(sha) => format!(
+            "railway-deploy-{}-{time}",
+            crate::pipeline::plan::short(sha)
+        ),
+        None => format!("railway-deploy-{time}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_carry_the_short_commit_and_the_time() {
+        let at = DateTime::parse_from_rfc3339("2026-12-02T00:40:12Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            backup_name(Some("abc1234def"), at),
+            "railway-deploy-abc1234-20261202T004012Z"
+        );
+        assert_eq!(backup_name(None, at), "railway-deploy-20261202T004012Z");
+    }
+}

@@ -1,0 +1,262 @@
+//! The notification's bodies (pure): Slack's incoming-webhook message (text plus blocks),
+//! Discord's webhook message (content plus an embed), and, for any other URL, the contract's JSON
+//! object (`status`, `environment`, `repository`, `sha`, `version`, `run_url`, `deployments` as
+//! the output, plus the failure and the failed stage when there is one).
+
+use serde_json::{Value, json};
+
+use crate::record::{RunReport, RunStatus, ServiceReport, ServiceState};
+use crate::report::markdown::failed_stage;
+use crate::text::truncate;
+
+/// Which format a webhook URL gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Slack,
+    Discord,
+    Json,
+}
+
+impl Format {
+    /// Slack's incoming webhooks live on `hooks.slack.com`; Discord's under `/api/webhooks/` of
+    /// `discord.com` (or the older `discordapp.com`, and the ptb/canary hosts).
+    pub fn of(url: &str) -> Format {
+        let Ok(u) = url::Url::parse(url) else {
+            return Format::Json;
+        };
+        let host = u.host_str().unwrap_or_default().to_ascii_lowercase();
+        let discord = ["discord.com", "discordapp.com"]
+            .iter()
+            .any(|d| host == *d || host.ends_with(&format!(".{d}")));
+        if host == "hooks.slack.com" {
+            Format::Slack
+        } else if discord && u.path().starts_with("/api/webhooks/") {
+            Format::Discord
+        } else {
+            Format::Json
+        }
+    }
+}
+
+/// What the notification says: the run's record (for a run that broke or was cancelled, the
+/// last one, with `status` failed and the reason in `failure`), and where it ran.
+#[derive(Clone, Debug)]
+pub struct Notice {
+    pub report: RunReport,
+    pub repository: Option<String>,
+    pub run_url: Option<String>,
+}
+
+impl Notice {
+    fn failed_stage(&self) -> Option<&'static str> {
+        if self.report.status == RunStatus::Success {
+            return None;
+        }
+        failed_stage(&self.report).map(|s| s.as_str())
+    }
+
+    fn headline(&self) -> String {
+        let r = &self.report;
+        let what = if r.services.is_empty() {
+            "the deploy".to_string()
+        } else {
+            r.services
+                .iter()
+                .map(|s| format!("`{}`", s.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let env = r.environment.as_deref().unwrap_or("?");
+        let commit = r
+            .sha
+            .as_deref()
+            .map(|s| format!(" (commit `{}`)", crate::pipeline::plan::short(s)))
+            .unwrap_or_default();
+        match r.status {
+            RunStatus::Success => format!("✅ Deployed {what} to `{env}`{commit}"),
+            RunStatus::Failed => format!("❌ Deploy of {what} to `{env}` failed{commit}"),
+            RunStatus::RolledBack => {
+                format!("↩️ Deploy of {what} to `{env}` failed and was rolled back{commit}")
+            }
+            RunStatus::Skipped => format!("⏭️ Nothing deployed to `{env}`{commit}"),
+        }
+    }
+
+    fn failure(&self) -> Option<String> {
+        let f = self.report.failure.as_deref()?;
+        let f = crate::report::markdown::scrub_credentials(f);
+        Some(match self.failed_stage() {
+            Some(stage) => format!("Failed at `{stage}`: {f}"),
+            None => f.to_string(),
+        })
+    }
+
+    fn rollback(&self) -> Option<String> {
+        let back: Vec<&str> = (self.report.services.iter())
+            .filter(|s| s.state == ServiceState::RolledBack)
+            .map(|s| s.name.as_str())
+            .collect();
+        (!back.is_empty()).then(|| {
+            format!(
+                "Rolled back to the previous deployment: {}",
+                back.join(", ")
+            )
+        })
+    }
+}
+
+/// The body for `format`.
+pub fn body(format: Format, n: &Notice) -> Value {
+    match format {
+        Format::Slack => slack(n),
+        Format::Discord => discord(n),
+        Format::Json => generic(n),
+    }
+}
+
+/// The contract's JSON object.
+pub fn generic(n: &Notice) -> Value {
+    let r = &n.report;
+    json!({
+        "status": r.status.as_str(),
+        "environment": r.environment,
+        "repository": n.repository,
+        "sha": r.sha,
+        "version": r.version,
+        "run_url": n.run_url,
+        "deployments": crate::report::outputs::deployments(r),
+        "failure": r.failure.as_deref().map(crate::report::markdown::scrub_credentials),
+        "failed_stage": n.failed_stage(),
+    })
+}
+
+/// Slack's `mrkdwn` escapes `&`, `<` and `>`.
+fn slack_text(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn slack_service(s: &ServiceReport) -> String {
+    let name = slack_text(&s.name);
+    let linked = match &s.url {
+        Some(u) => format!("<{u}|{name}>"),
+        None => name,
+    };
+    let deployment = match (&s.deployment_id, &s.dashboard_url) {
+        (Some(id), Some(d)) => format!(" · <{d}|deployment {id}>"),
+        _ => String::new(),
+    };
+    format!(
+        "• {linked}: {}{deployment}",
+        crate::report::markdown::state_word(s.state)
+    )
+}
+
+fn section(text: String) -> Value {
+    json!({ "type": "section", "text": { "type": "mrkdwn", "text": truncate(&text, 2900) } })
+}
+
+/// Slack: `text` (the fallback the notification shows) and blocks.
+pub fn slack(n: &Notice) -> Value {
+    let headline = n.headline();
+    let mut blocks = vec![section(format!("*{}*", slack_text(&headline)))];
+    let r = &n.report;
+    let facts = [
+        ("Environment", r.environment.clone()),
+        ("Version", r.version.clone()),
+        ("Repository", n.repository.clone()),
+    ];
+    let fields: Vec<Value> = facts
+        .iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+        .map(|(k, v)| json!({ "type": "mrkdwn", "text": format!("*{k}*\n{}", slack_text(v)) }))
+        .collect();
+    if !fields.is_empty() {
+        blocks.push(json!({ "type": "section", "fields": fields }));
+    }
+    if !r.services.is_empty() {
+        let lines: Vec<String> = r.services.iter().map(slack_service).collect();
+        blocks.push(section(lines.join("\n")));
+    }
+    for extra in [n.failure(), n.rollback()].into_iter().flatten() {
+        blocks.push(section(slack_text(&extra)));
+    }
+    if let Some(url) = &n.run_url {
+        blocks.push(json!({ "type": "context", "elements": [
+            { "type": "mrkdwn", "text": format!("<{url}|Workflow run>") }
+        ] }));
+    }
+    json!({ "text": headline, "blocks": blocks })
+}
+
+/// Discord: `content` and one embed (colour by outcome), within Discord's field limits.
+pub fn discord(n: &Notice) -> Value {
+    let r = &n.report;
+    let color = match r.status {
+        RunStatus::Success => 0x2e_b8_86,
+        RunStatus::Failed => 0xd9_3f_0b,
+        RunStatus::RolledBack => 0xe0_a1_00,
+        RunStatus::Skipped => 0x8a_8a_8a,
+    };
+    let mut fields = Vec::new();
+    let mut field = |name: &str, value: String, inline: bool| {
+        fields.push(json!({ "name": name, "value": truncate(&value, 1000), "inline": inline }));
+    };
+    if let Some(e) = &r.environment {
+        field("Environment", format!("`{e}`"), true);
+    }
+    if let Some(v) = &r.version {
+        field("Version", format!("`{v}`"), true);
+    }
+    for s in r.services.iter().take(20) {
+        let state = crate::report::markdown::state_word(s.state);
+        let value = match &s.url {
+            Some(u) => format!("{state}\n{u}"),
+            None => state.to_string(),
+        };
+        field(&s.name, value, false);
+    }
+    if let Some(rb) = n.rollback() {
+        field("Rollback", rb, false);
+    }
+    let mut embed = json!({
+        "title": truncate(&n.headline(), 250),
+        "color": color,
+        "fields": fields,
+    });
+    if let Some(f) = n.failure() {
+        embed["description"] = json!(truncate(&f, 4000));
+    }
+    if let Some(url) = &n.run_url {
+        embed["url"] = json!(url);
+    }
+    json!({ "content": truncate(&n.headline(), 1900), "embeds": [embed] })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn webhook_urls_choose_their_format() {
+        assert_eq!(
+            Format::of("https://hooks.slack.com/services/T0/B0/xyz"),
+            Format::Slack
+        );
+        assert_eq!(
+            Format::of("https://discord.com/api/webhooks/1/abc"),
+            Format::Discord
+        );
+        assert_eq!(
+            Format::of("https://discordapp.com/api/webhooks/1/abc"),
+            Format::Discord
+        );
+        assert_eq!(Format::of("https://discord.com/channels/1/2"), Format::Json);
+        assert_eq!(
+            Format::of("https://hooks.slack.com.evil.example/x"),
+            Format::Json
+        );
+        assert_eq!(Format::of("http://127.0.0.1:9/hook"), Format::Json);
+    }
+}
