@@ -48,6 +48,14 @@ pub async fn execute(cx: &Context<'_>, plan: &Plan, mut report: RunReport) -> En
                 cx.guard.arm(publish(cx, opts.as_ref(), &report).await);
                 cx.guard.update(&report);
             }
+            Step::SupportingDeploys(reqs) => {
+                let image = &plan.released_image;
+                let done = super::supporting::run(c, scope, reqs, image, &mut report).await;
+                cx.guard.update(&report);
+                if let Err(ending) = done {
+                    return ending;
+                }
+            }
             Step::Backup(req) => {
                 let sql = plan.steps.iter().find_map(|s| match s {
                     Step::SqlMigrations(sql) => Some(sql),

@@ -14,6 +14,7 @@ pub mod preview;
 pub mod preview_plan;
 pub mod preview_remove;
 pub mod resolve;
+pub mod supporting;
 pub mod triggers;
 
 use chrono::Utc;
@@ -22,6 +23,7 @@ use crate::config::{ChecksMode, CommandKind, Config};
 use crate::context::Selection;
 use crate::github::GitHub;
 use crate::railway::RailwayClient;
+use crate::railway::api::ServiceInstance;
 use crate::railway::resolve::{ResolveError, Scope};
 use crate::record::{Ending, RunReport, RunStatus, Stage, StageOutcome, StageTiming};
 use crate::stages::ServiceTarget;
@@ -92,20 +94,20 @@ async fn resolve_and_plan(
     environment: &str,
     report: &mut RunReport,
 ) -> Result<(plan::Plan, Option<GitHub>), Ending> {
-    let (scope, services) = resolve_services(client, cfg, environment, report).await?;
+    let (scope, services, _) = resolve_services(client, cfg, environment, report).await?;
     plan_resolved(client, cfg, scope, services, report).await
 }
 
 /// Resolution's first reads: the project, the environment and each service (recorded in
-/// `report`).
+/// `report`), with every service instance of the environment.
 async fn resolve_services(
     client: &RailwayClient,
     cfg: &Config,
     environment: &str,
     report: &mut RunReport,
-) -> Result<(Scope, Vec<ServiceTarget>), Ending> {
+) -> Result<(Scope, Vec<ServiceTarget>, Vec<ServiceInstance>), Ending> {
     let resolve_started = std::time::Instant::now();
-    let (scope, services) = resolve::read(client, cfg, environment)
+    let (scope, services, instances) = resolve::read(client, cfg, environment)
         .await
         .map_err(|e| resolve_failure(e, report, "the project"))?;
     record_resolution(
@@ -115,7 +117,7 @@ async fn resolve_services(
         &services,
         resolve_started,
     );
-    Ok((scope, services))
+    Ok((scope, services, instances))
 }
 
 /// The rest of resolution (what migrations, `to`, promote and the order checks read, each

@@ -60,6 +60,10 @@ pub enum Step {
     /// `command: preview`: create the pull request's environment as an ephemeral copy of
     /// `preview-from`, or reuse it (run before resolution, which reads it: `super::preview`).
     PreviewEnvironment(EnsureRequest),
+    /// `command: preview`: deploy the preview's other services that were never deployed there
+    /// (its database, workers) from their configured source, and follow each to a final state,
+    /// before the backup, the migrations and the run's deploys (`super::supporting`).
+    SupportingDeploys(Vec<crate::stages::supporting::SupportingRequest>),
     /// `command: preview`: give each deployed service without one a Railway domain (run before
     /// the health probes are built from the domains: `super::preview`).
     PreviewDomains(Vec<DomainRequest>),
@@ -122,6 +126,7 @@ impl Step {
             Step::PreviewEnvironment(_) | Step::PreviewDomains(_) | Step::RemovePreview(_) => {
                 super::preview_plan::describe(self, environment)
             }
+            Step::SupportingDeploys(reqs) => super::supporting::describe(reqs, environment),
             Step::Gate(_)
             | Step::Report(_)
             | Step::AwaitInFlight(_)

@@ -2,7 +2,8 @@
 //! environments (every check before any change), then one of three paths. A pull request's
 //! preview: the gate, its environment created or reused ([`Step::PreviewEnvironment`]), the
 //! usual resolution in it, a domain for each deployed service without one
-//! ([`Step::PreviewDomains`]), then the usual plan. A closed pull request: its preview removed
+//! ([`Step::PreviewDomains`]), then the usual plan, with the preview's never-deployed other
+//! services deployed first ([`Step::SupportingDeploys`], `super::supporting`). A closed pull request: its preview removed
 //! ([`Step::RemovePreview`]). `preview-cleanup`: every preview of a closed pull request removed.
 //! On a dry run every path renders its steps and changes nothing.
 
@@ -99,11 +100,11 @@ async fn deploy(
         Ok(preview) => preview,
         Err(ending) => return ending,
     };
-    let (scope, mut services) = match super::resolve_services(client, cfg, name, &mut report).await
-    {
-        Ok(read) => read,
-        Err(ending) => return ending,
-    };
+    let (scope, mut services, instances) =
+        match super::resolve_services(client, cfg, name, &mut report).await {
+            Ok(read) => read,
+            Err(ending) => return ending,
+        };
     if let Some(step) = preview_plan::domains(&services) {
         planned.extend(step.describe(name));
         if !cfg.dry_run {
@@ -126,6 +127,8 @@ async fn deploy(
         };
     // The gate already ran, before the environment was made.
     plan.steps.retain(|s| !matches!(s, Step::Gate(_)));
+    let others = super::supporting::step(cfg, &instances, &plan.services, false);
+    super::supporting::insert(&mut plan, others);
     planned.extend(plan.describe());
     report.plan = planned;
     if cfg.dry_run {
@@ -189,7 +192,7 @@ async fn dry_run_new(
     mut planned: Vec<PlannedAction>,
     mut report: RunReport,
 ) -> Ending {
-    let (mut scope, mut services) =
+    let (mut scope, mut services, instances) =
         match super::resolve_services(client, cfg, &req.source.id, &mut report).await {
             Ok(read) => read,
             Err(ending) => return ending,
@@ -214,10 +217,13 @@ async fn dry_run_new(
     if let Some(step) = preview_plan::domains(&services) {
         planned.extend(step.describe(&req.name));
     }
-    let (plan, _) = match super::plan_resolved(client, cfg, scope, services, &mut report).await {
+    let (mut plan, _) = match super::plan_resolved(client, cfg, scope, services, &mut report).await
+    {
         Ok(planned) => planned,
         Err(ending) => return ending,
     };
+    let others = super::supporting::step(cfg, &instances, &plan.services, true);
+    super::supporting::insert(&mut plan, others);
     planned.extend(plan.describe());
     report.plan = planned;
     report.preview = Some(PreviewReport {

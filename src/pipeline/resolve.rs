@@ -10,6 +10,7 @@ use crate::config::{Config, database_url};
 use crate::context::Trigger;
 use crate::migrate::variable;
 use crate::railway::RailwayClient;
+use crate::railway::api::ServiceInstance;
 use crate::railway::resolve::{self, ResolveError, Scope};
 use crate::record::Ending;
 use crate::secret::Secret;
@@ -18,12 +19,13 @@ use crate::stages::in_flight;
 use crate::stages::promote::{PromoteError, Want, plan_promotion};
 use crate::workflow;
 
-/// Reads the scope and every service of the run, in the order of the `service` input.
+/// Reads the scope and every service of the run, in the order of the `service` input, with
+/// every service instance of the environment (a preview's supporting deploys read the others).
 pub async fn read(
     c: &RailwayClient,
     cfg: &Config,
     environment: &str,
-) -> Result<(Scope, Vec<ServiceTarget>), ResolveError> {
+) -> Result<(Scope, Vec<ServiceTarget>, Vec<ServiceInstance>), ResolveError> {
     let (scope, instances) = resolve::scope(c, cfg.project.as_deref(), environment).await?;
     let named =
         resolve::find_services(&scope.project, &cfg.services).map_err(ResolveError::Input)?;
@@ -41,7 +43,7 @@ pub async fn read(
             in_flight: current.in_flight,
         });
     }
-    Ok((scope, services))
+    Ok((scope, services, instances))
 }
 
 /// `command: promote`: what each service deploys (what passed in `from-environment`: its commit

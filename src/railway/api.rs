@@ -92,6 +92,16 @@ pub struct ServiceInstance {
     /// Gitignore-style patterns of the files whose change triggers a deploy in Railway.
     #[serde(default, deserialize_with = "null_as_empty")]
     pub watch_patterns: Vec<String>,
+    /// The instance's most recent deployment (`None`: never deployed in this environment).
+    #[serde(default)]
+    pub latest_deployment: Option<LatestDeployment>,
+}
+
+/// A service instance's most recent deployment, as the instance names it.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct LatestDeployment {
+    pub id: String,
+    pub status: DeploymentStatus,
 }
 
 /// A list Railway may send as `null`.

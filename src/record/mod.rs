@@ -6,7 +6,7 @@ mod preview;
 mod watch;
 
 pub use ending::{Ending, Signal};
-pub use preview::{KeptPreview, PreviewReport};
+pub use preview::{KeptPreview, PreviewReport, SupportingDeploy};
 pub use watch::{
     Breach, IntervalCount, MetricsWatch, ProbeTally, ServiceWatch, WatchReport, WatchSignal,
 };

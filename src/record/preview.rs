@@ -1,6 +1,8 @@
 //! Owns what a preview run records: the preview environment (created or reused, copied from
 //! where), the Railway domains it gave services, and, for a closed pull request or
-//! `preview-cleanup`, the environments deleted and those kept (with why).
+//! `preview-cleanup`, the environments deleted and those kept (with why); the preview's other
+//! services deployed as configured because they had never been deployed there
+//! ([`SupportingDeploy`]).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -10,6 +12,19 @@ use serde::Serialize;
 pub struct KeptPreview {
     pub name: String,
     pub reason: String,
+}
+
+/// One of the preview's other services (not the run's), deployed from its configured source
+/// because it had never been deployed in the preview (e.g. its database).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct SupportingDeploy {
+    pub service: String,
+    /// The deployment started (`None`: it could not be started).
+    pub deployment_id: Option<String>,
+    /// Railway's last status of it (`SUCCESS`, `FAILED`, ...), when one was seen.
+    pub status: Option<String>,
+    /// Why it did not go live (`None`: it did).
+    pub failure: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -33,4 +48,6 @@ pub struct PreviewReport {
     /// This run tears down (a closed pull request, or `preview-cleanup`): `removed-environments`
     /// is an output.
     pub teardown: bool,
+    /// The preview's other services this run deployed as configured, in service order.
+    pub supporting: Vec<SupportingDeploy>,
 }

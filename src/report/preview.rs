@@ -1,6 +1,7 @@
 //! Owns how previews are told: the job summary's "Preview" section (the environment made or
-//! reused, its domains, what was removed and what kept), the preview URLs the PR comment shows
-//! first, and the comment that replaces it once the pull request closed and the preview is gone.
+//! reused, its domains, the other services it deployed as configured, what was removed and what
+//! kept), the preview URLs the PR comment shows first, and the comment that replaces it once the
+//! pull request closed and the preview is gone.
 
 use std::fmt::Write as _;
 
@@ -28,6 +29,14 @@ pub fn summary_section(out: &mut String, r: &RunReport) {
     }
     for d in &p.domains_created {
         let _ = writeln!(out, "- New Railway domain: {}", cell(d));
+    }
+    for s in &p.supporting {
+        let status = s.status.as_deref().unwrap_or("not started");
+        let how = match &s.failure {
+            None => format!("deployed as configured (never deployed there): {status}"),
+            Some(why) => format!("❌ did not deploy ({status}): {}", cell(why)),
+        };
+        let _ = writeln!(out, "- Service `{}`: {how}", cell(&s.service));
     }
     for name in p.removed.iter().filter(|n| p.name.as_ref() != Some(n)) {
         let _ = writeln!(out, "- Deleted `{}`", cell(name));

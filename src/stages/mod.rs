@@ -1,7 +1,8 @@
 //! Owns the stages of a run, each driven by a typed request that the plan (`crate::pipeline::plan`)
 //! built: migrate, deploy (start, follow, logs), health, the watch after going live and automatic
 //! rollback, `command: rollback`, promotion (what passed in `from-environment`) and the release
-//! guard. The gate is the stage in `crate::gate`. Nothing here reads the configuration.
+//! guard, and a preview's supporting services never deployed there (`supporting`). The gate is
+//! the stage in `crate::gate`. Nothing here reads the configuration.
 
 pub mod backup;
 pub mod changed;
@@ -14,6 +15,7 @@ pub mod preview;
 pub mod promote;
 pub mod release_guard;
 pub mod rollback;
+pub mod supporting;
 pub mod watch;
 
 use crate::railway::api::{Deployment, Named, ServiceInstance};

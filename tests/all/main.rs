@@ -36,6 +36,7 @@ mod plan_steps;
 mod preview;
 mod preview_lost;
 mod preview_remove;
+mod preview_supporting;
 mod protect_backup;
 mod protect_notify;
 mod readme_examples;

@@ -138,6 +138,7 @@ fn steps_are_in_the_order_they_execute() {
             Step::PreviewEnvironment(_) => "preview-environment",
             Step::PreviewDomains(_) => "preview-domains",
             Step::RemovePreview(_) => "remove-preview",
+            Step::SupportingDeploys(_) => "supporting-deploys",
         })
         .collect();
     assert_eq!(

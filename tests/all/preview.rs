@@ -38,17 +38,25 @@ async fn an_opened_pull_request_gets_its_preview() {
         assert_ne!(volume, "vol-web-stg", "the preview has its own volume");
         let web = &w.instances[&("svc-web".to_string(), id.clone())];
         assert_eq!(web.service_domains, ["web-pr-2.up.railway.app"]);
-        let deployed: Vec<_> = w
-            .deployments
-            .iter()
-            .filter(|d| d.environment_id == id)
-            .collect();
-        assert_eq!(
-            deployed.len(),
-            1,
-            "only the pull request's commit is deployed there"
+        let deployed = |svc: &str| -> Vec<_> {
+            w.deployments
+                .iter()
+                .filter(|d| d.environment_id == id && d.service_id == svc)
+                .collect()
+        };
+        let web = deployed("svc-web");
+        assert_eq!(web.len(), 1, "the run's service: the pull request's commit");
+        assert_eq!(web[0].meta["commitHash"], HEAD);
+        // The other copied service, never deployed in the copy, is deployed as configured (no
+        // commit) before it: `preview_supporting`.
+        let worker = deployed("svc-worker");
+        assert_eq!(worker.len(), 1, "the supporting service, once");
+        assert!(
+            worker[0].meta.get("commitHash").is_none(),
+            "{:?}",
+            worker[0].meta
         );
-        assert_eq!(deployed[0].meta["commitHash"], HEAD);
+        assert!(worker[0].seq < web[0].seq);
     }
     let ops = f.take_operations();
     assert_eq!(ops.iter().filter(|o| *o == "EnvironmentCreate").count(), 1);

@@ -85,11 +85,24 @@ fn instances_json(world: &RailwayWorld, environment_id: &str) -> Value {
                 "watchPatterns": i.watch_patterns,
                 "preDeployCommand": i.pre_deploy_command,
                 "source": { "image": i.image, "repo": i.repo },
+                "latestDeployment": latest_json(world, service_id, environment_id),
                 "domains": { "customDomains": domains(&i.custom_domains), "serviceDomains": domains(&i.service_domains) },
             } }))
         })
         .collect();
     json!({ "edges": edges })
+}
+
+/// A service instance's `latestDeployment`: its newest deployment in the environment (`null`
+/// when it was never deployed there, as Railway answers for a copy made with
+/// `skipInitialDeploys`).
+fn latest_json(world: &RailwayWorld, service_id: &str, environment_id: &str) -> Value {
+    world
+        .deployments
+        .iter()
+        .filter(|d| d.service_id == service_id && d.environment_id == environment_id)
+        .max_by_key(|d| d.seq)
+        .map_or(Value::Null, |d| json!({ "id": d.id, "status": d.status }))
 }
 
 fn errors(message: &str) -> Value {
@@ -197,6 +210,7 @@ pub async fn handle(
                     "rootDirectory": i.root_directory,
                     "watchPatterns": i.watch_patterns,
                     "source": { "image": i.image, "repo": i.repo },
+                    "latestDeployment": latest_json(&world, &v("serviceId"), &v("environmentId")),
                     "domains": { "customDomains": domains(&i.custom_domains), "serviceDomains": domains(&i.service_domains) },
                 } } })
             }

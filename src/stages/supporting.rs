@@ -1,0 +1,163 @@
+//! Owns deploying a preview's supporting services: the services copied into the preview that are
+//! not the run's own (its database, a cache, workers) and were never deployed there. The preview
+//! is created with `skipInitialDeploys` (the run's services are deployed at the pull request's
+//! commit, not built once more from the source's branch), so without this nothing would run
+//! them. Each is deployed as Railway would have: `serviceInstanceDeployV2` without a commit
+//! deploys the instance's configured source (its image, or the latest commit of its branch), and
+//! followed to a final state within `deploy-timeout` by the deploy stage's own machinery (start
+//! with a read-back of a lost answer, never a resend; follow over the socket or by polling). A
+//! run cancelled meanwhile leaves them deploying: they are the preview's, as Railway's own
+//! initial deploys would have been.
+
+use std::time::Duration;
+
+use futures_util::future::join_all;
+
+use super::ServiceTarget;
+use super::deploy::{self, DeployRequest};
+use crate::config::Source;
+use crate::deploy::logs::LogPrinter;
+use crate::deploy::started::StartedDeployments;
+use crate::railway::RailwayClient;
+use crate::railway::api::ServiceInstance;
+use crate::railway::resolve::Scope;
+use crate::record::{ServiceState, SupportingDeploy};
+use crate::upload::source::ArchiveCache;
+
+/// One supporting service to deploy from its configured source.
+#[derive(Clone, Debug)]
+pub struct SupportingRequest {
+    pub target: ServiceTarget,
+    /// `deploy-timeout`: how long it may take to reach a final state.
+    pub timeout: Duration,
+}
+
+impl SupportingRequest {
+    /// What it deploys: the instance's image, else the latest commit of its branch.
+    pub fn what(&self) -> String {
+        match self.target.current_image() {
+            Some(image) => format!("image `{image}`"),
+            None => "the latest commit of its branch".to_string(),
+        }
+    }
+}
+
+/// The preview's instances that need a deploy: not one of `run_services` (ids), and never
+/// deployed there (`fresh`: the preview does not exist yet, so none of them is). In the order
+/// Railway lists them.
+pub fn needed(
+    instances: &[ServiceInstance],
+    run_services: &[&str],
+    fresh: bool,
+) -> Vec<ServiceInstance> {
+    instances
+        .iter()
+        .filter(|i| !run_services.contains(&i.service_id.as_str()))
+        .filter(|i| fresh || i.latest_deployment.is_none())
+        .cloned()
+        .collect()
+}
+
+/// Deploys and follows every supporting service at once; returns what became of each, in
+/// order, and the run's failure naming the first that did not go live (the run then stops
+/// before migrating).
+pub async fn deploy_all(
+    c: &RailwayClient,
+    scope: &Scope,
+    reqs: &[SupportingRequest],
+    released_image: &str,
+) -> (Vec<SupportingDeploy>, Option<String>) {
+    // Nothing is uploaded (the source is the instance's own), so the cache stays empty.
+    let archives = ArchiveCache::spooling_in(Default::default(), Vec::new());
+    let printer = LogPrinter::new(reqs.len() > 1);
+    // Not the run's record of what it started: a signal must not cancel the preview's database.
+    let started = StartedDeployments::default();
+    let work = reqs.iter().map(|r| {
+        let req = DeployRequest {
+            target: r.target.clone(),
+            // `source: commit` without a commit: the instance's configured source.
+            source: Source::Commit,
+            commit_sha: None,
+            timeout: r.timeout,
+            released_image: released_image.to_string(),
+        };
+        let (archives, printer, started) = (&archives, &printer, &started);
+        async move { deploy::run(c, scope, &req, archives, printer, started).await }
+    });
+    let outcomes = join_all(work).await;
+    let done: Vec<SupportingDeploy> = outcomes
+        .into_iter()
+        .map(|o| SupportingDeploy {
+            service: o.report.name.clone(),
+            deployment_id: o.report.deployment_id.clone(),
+            status: o.report.final_status.clone(),
+            failure: match o.report.state {
+                ServiceState::Deployed => None,
+                _ => Some(
+                    o.report
+                        .failure
+                        .unwrap_or_else(|| "it did not go live".into()),
+                ),
+            },
+        })
+        .collect();
+    let failed = done.iter().find_map(failure_message);
+    (done, failed)
+}
+
+/// The run's failure when a supporting service did not go live.
+fn failure_message(d: &SupportingDeploy) -> Option<String> {
+    let why = d.failure.as_ref()?;
+    let status = match &d.status {
+        Some(s) => format!(" (Railway status {s})"),
+        None => String::new(),
+    };
+    Some(format!(
+        "the preview's service `{}` did not deploy{status}: {why}. The run's own services need it (e.g. its database for the migrations), so nothing was migrated or deployed; fix `{}` in the preview's Railway dashboard and re-run",
+        d.service, d.service
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn instance(service: &str, latest: Option<&str>) -> ServiceInstance {
+        let latest = latest.map(|id| serde_json::json!({ "id": id, "status": "SUCCESS" }));
+        serde_json::from_value(serde_json::json!({
+            "id": format!("si-{service}"), "serviceId": service, "serviceName": service,
+            "healthcheckPath": null, "preDeployCommand": null, "source": null,
+            "latestDeployment": latest,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn only_other_services_never_deployed_are_needed() {
+        let all = [
+            instance("web", None),
+            instance("postgres", None),
+            instance("worker", Some("d-1")),
+        ];
+        let names =
+            |v: Vec<ServiceInstance>| v.into_iter().map(|i| i.service_id).collect::<Vec<_>>();
+        assert_eq!(names(needed(&all, &["web"], false)), ["postgres"]);
+        assert_eq!(names(needed(&all, &["web"], true)), ["postgres", "worker"]);
+        assert!(needed(&all, &["web", "postgres"], false).is_empty());
+    }
+
+    #[test]
+    fn a_failure_names_the_service_and_the_status() {
+        let d = SupportingDeploy {
+            service: "postgres".into(),
+            deployment_id: Some("d-9".into()),
+            status: Some("CRASHED".into()),
+            failure: Some("deployment d-9 crashed".into()),
+        };
+        let m = failure_message(&d).unwrap();
+        assert!(m.contains("`postgres`") && m.contains("CRASHED"), "{m}");
+        assert!(m.contains("nothing was migrated or deployed"), "{m}");
+        let ok = SupportingDeploy { failure: None, ..d };
+        assert_eq!(failure_message(&ok), None);
+    }
+}
