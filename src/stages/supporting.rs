@@ -42,17 +42,24 @@ impl SupportingRequest {
     }
 }
 
-/// The preview's instances that need a deploy: not one of `run_services` (ids), and never
-/// deployed there (`fresh`: the preview does not exist yet, so none of them is). In the order
-/// Railway lists them.
+/// The preview's instances that need a deploy: not one of `run_services` (ids), with a source
+/// to deploy (an image or a repository: an empty service has nothing, and Railway would not
+/// deploy it either), and never deployed there (`fresh`: the preview does not exist yet, so
+/// none of them is). In the order Railway lists them.
 pub fn needed(
     instances: &[ServiceInstance],
     run_services: &[&str],
     fresh: bool,
 ) -> Vec<ServiceInstance> {
+    let has_source = |i: &&ServiceInstance| {
+        i.source
+            .as_ref()
+            .is_some_and(|s| s.image.is_some() || s.repo.is_some())
+    };
     instances
         .iter()
         .filter(|i| !run_services.contains(&i.service_id.as_str()))
+        .filter(has_source)
         .filter(|i| fresh || i.latest_deployment.is_none())
         .cloned()
         .collect()
@@ -126,7 +133,8 @@ mod tests {
         let latest = latest.map(|id| serde_json::json!({ "id": id, "status": "SUCCESS" }));
         serde_json::from_value(serde_json::json!({
             "id": format!("si-{service}"), "serviceId": service, "serviceName": service,
-            "healthcheckPath": null, "preDeployCommand": null, "source": null,
+            "healthcheckPath": null, "preDeployCommand": null,
+            "source": { "image": format!("{service}:1"), "repo": null },
             "latestDeployment": latest,
         }))
         .unwrap()
@@ -144,6 +152,12 @@ mod tests {
         assert_eq!(names(needed(&all, &["web"], false)), ["postgres"]);
         assert_eq!(names(needed(&all, &["web"], true)), ["postgres", "worker"]);
         assert!(needed(&all, &["web", "postgres"], false).is_empty());
+        let mut empty = instance("placeholder", None);
+        empty.source = None;
+        assert!(
+            needed(&[empty], &["web"], true).is_empty(),
+            "nothing to deploy"
+        );
     }
 
     #[test]

@@ -305,3 +305,44 @@ fn the_watch_is_planned_only_when_on_and_the_dry_run_says_for_how_long() {
         )
     );
 }
+
+/// A preview's never-deployed other services are deployed right after the run is published,
+/// before anything migrates or deploys; those deployed already, and the run's own, are not.
+#[test]
+fn supporting_deploys_come_after_the_report_and_before_everything_else() {
+    use railway_deploy::pipeline::supporting;
+    let cfg = config(&[("INPUT_MIGRATE-COMMAND", "npm run migrate")]);
+    let mut plan = build(&cfg, &[]);
+    let db = target("svc-db", "postgres").instance;
+    let mut cache = target("svc-cache", "redis").instance;
+    cache.latest_deployment =
+        serde_json::from_value(serde_json::json!({ "id": "d-1", "status": "SUCCESS" })).unwrap();
+    let web = target("svc-web", "web").instance;
+    let instances = [web, db, cache];
+    let step = supporting::step(&cfg, &instances, &plan.services, false);
+    let Some(Step::SupportingDeploys(reqs)) = &step else {
+        panic!("no supporting step: {step:?}");
+    };
+    let names: Vec<&str> = reqs
+        .iter()
+        .map(|r| r.target.service.name.as_str())
+        .collect();
+    assert_eq!(names, ["postgres"]);
+    supporting::insert(&mut plan, step);
+    let at = |f: fn(&Step) -> bool| plan.steps.iter().position(f).unwrap();
+    let supporting_at = at(|s| matches!(s, Step::SupportingDeploys(_)));
+    assert_eq!(supporting_at, at(|s| matches!(s, Step::Report(_))) + 1);
+    assert!(supporting_at < at(|s| matches!(s, Step::PreDeployCommand(_))));
+    let lines: Vec<String> = plan.describe().into_iter().map(|a| a.description).collect();
+    assert_eq!(
+        lines[0],
+        "deploy `postgres` in `production` as configured (never deployed there): image `ghcr.io/acme/old:1`"
+    );
+    // A fresh preview (a dry run reads the source): every other service, deployed there or not.
+    let fresh = supporting::step(&cfg, &instances, &plan.services, true);
+    let Some(Step::SupportingDeploys(reqs)) = fresh else {
+        panic!("no supporting step");
+    };
+    assert_eq!(reqs.len(), 2);
+    assert!(supporting::step(&cfg, &instances[..1], &plan.services, false).is_none());
+}

@@ -226,3 +226,18 @@ async fn a_dry_run_lists_the_supporting_deploys() {
         again.log()
     );
 }
+
+#[tokio::test]
+async fn a_preview_left_undeployed_by_an_earlier_run_gets_its_services_deployed() {
+    // The preview exists (a run stopped after creating it): nothing was deployed in it.
+    let mut world = RailwayWorld::standard();
+    crate::support::preview::add_environment(&mut world, "env-pr-2", "pr-2", true);
+    let f = PreviewFakes::with_world(world).await;
+    let run = f.runner("synchronize.json").run().await;
+    assert_eq!(run.code, 0, "{}", run.log());
+    let sent: Vec<String> = deploys(&f).into_iter().map(|(s, _)| s).collect();
+    assert_eq!(sent, ["svc-worker", "svc-web"]);
+    let worker = deployments_of(&f, "svc-worker", "env-pr-2");
+    assert_eq!(worker.len(), 1, "{worker:?}");
+    assert_eq!(worker[0].0, "SUCCESS");
+}

@@ -1,10 +1,11 @@
 //! The fake Railway's environments as previews use them: the project's environments with their
 //! ephemeral flag (`ProjectEnvironments`), `environmentCreate` from a source environment (its
-//! service instances, variables and a fresh copy of each volume; domains are not copied, and with
-//! `skipInitialDeploys` nothing is deployed), `environmentDelete` (the environment and all it
-//! holds), and `serviceDomainCreate` (a `*.up.railway.app` domain). A name already taken is
-//! refused as Railway does ("An environment with that name already exists"); project tokens may
-//! not create or delete environments.
+//! service instances, variables and a fresh copy of each volume; domains are not copied; with
+//! `skipInitialDeploys` the copy has no deployment, without it every copied service is
+//! deployed), `environmentDelete` (the environment and all it holds), and `serviceDomainCreate`
+//! (a `*.up.railway.app` domain). A name already taken is refused as Railway does ("An
+//! environment with that name already exists"); project tokens may not create or delete
+//! environments.
 
 use std::collections::{HashMap, HashSet};
 
@@ -96,6 +97,9 @@ fn create(world: &mut RailwayWorld, input: &Value) -> Value {
         .push(input.get("skipInitialDeploys").and_then(Value::as_bool));
     let ephemeral = input.get("ephemeral").and_then(Value::as_bool) == Some(true);
     let id = copy_environment(world, &name, &source, ephemeral);
+    if input.get("skipInitialDeploys").and_then(Value::as_bool) != Some(true) {
+        initial_deploys(world, &id);
+    }
     json!({ "data": { "environmentCreate": { "id": id, "name": name, "isEphemeral": ephemeral } } })
 }
 
@@ -135,6 +139,21 @@ fn copy_environment(world: &mut RailwayWorld, name: &str, source: &str, ephemera
         }
     }
     id
+}
+
+/// Without `skipInitialDeploys`, Railway deploys every copied service from its own source (its
+/// image, or the latest commit of its branch); with it, the copy has no deployment at all.
+fn initial_deploys(world: &mut RailwayWorld, environment_id: &str) {
+    let mut copied: Vec<(String, Option<String>)> = world
+        .instances
+        .iter()
+        .filter(|((_, e), _)| e == environment_id)
+        .map(|((svc, _), i)| (svc.clone(), i.image.clone()))
+        .collect();
+    copied.sort();
+    for (svc, image) in copied {
+        world.start_deployment(&svc, environment_id, json!({ "image": image }));
+    }
 }
 
 fn delete(world: &mut RailwayWorld, id: &str) -> Value {
