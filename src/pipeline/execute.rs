@@ -49,12 +49,11 @@ pub async fn execute(cx: &Context<'_>, plan: &Plan, mut report: RunReport) -> En
                 cx.guard.update(&report);
             }
             Step::SupportingDeploys(reqs) => {
-                let image = &plan.released_image;
-                let done = super::supporting::run(c, scope, reqs, image, &mut report).await;
-                cx.guard.update(&report);
-                if let Err(ending) = done {
+                let run = super::supporting::run(c, scope, reqs, &plan.released_image, &mut report);
+                if let Err(ending) = run.await {
                     return ending;
                 }
+                cx.guard.update(&report);
             }
             Step::Backup(req) => {
                 let sql = plan.steps.iter().find_map(|s| match s {
@@ -77,13 +76,7 @@ pub async fn execute(cx: &Context<'_>, plan: &Plan, mut report: RunReport) -> En
                     return stopped(report, stop);
                 }
             }
-            Step::AwaitInFlight(reqs) => {
-                let work = reqs.iter().map(|req| async {
-                    let s = in_flight::settle(c, scope, req, timing).await;
-                    (req.target.service.id.clone(), s)
-                });
-                settled = join_all(work).await;
-            }
+            Step::AwaitInFlight(reqs) => settled = settle_all(c, scope, reqs, timing).await,
             Step::Deploy(reqs) => {
                 deploy_all(c, plan, reqs, &settled, cx.guard.started(), &mut report).await;
                 cx.guard.update(&report);
@@ -108,15 +101,42 @@ pub async fn execute(cx: &Context<'_>, plan: &Plan, mut report: RunReport) -> En
             // Preview steps run around resolution, in `super::preview`: never in this plan.
             Step::PreviewEnvironment(_) | Step::PreviewDomains(_) | Step::RemovePreview(_) => {}
             Step::RollbackCommand(reqs) => {
-                let work = reqs.iter().map(|req| {
-                    let initial = deploy::initial_report(scope, &plan.released_image, &req.target);
-                    rollback::rollback_service(c, &http, timing, scope, req, initial)
-                });
-                report.services = join_all(work).await;
+                report.services = roll_back_all(c, &http, timing, plan, reqs).await;
             }
         }
     }
     finish(report)
+}
+
+/// Waits for the deployments in flight of every service at once: what each wait found, by
+/// service id.
+async fn settle_all(
+    c: &RailwayClient,
+    scope: &crate::railway::resolve::Scope,
+    reqs: &[in_flight::InFlightRequest],
+    timing: &Timing,
+) -> Vec<(String, Settled)> {
+    let work = reqs.iter().map(|req| async {
+        let s = in_flight::settle(c, scope, req, timing).await;
+        (req.target.service.id.clone(), s)
+    });
+    join_all(work).await
+}
+
+/// `command: rollback`: every service put back at once; their reports, in order.
+async fn roll_back_all(
+    c: &RailwayClient,
+    http: &reqwest::Client,
+    timing: &Timing,
+    plan: &Plan,
+    reqs: &[rollback::RollbackRequest],
+) -> Vec<crate::record::ServiceReport> {
+    let scope = &plan.scope;
+    let work = reqs.iter().map(|req| {
+        let initial = deploy::initial_report(scope, &plan.released_image, &req.target);
+        rollback::rollback_service(c, http, timing, scope, req, initial)
+    });
+    join_all(work).await
 }
 
 /// Starts the GitHub Deployment and the "deploying" comment, when there is a client and options.
