@@ -6,7 +6,7 @@
 //! before migrating (`crate::backup::find`).
 
 use crate::backup::{Lookup, find};
-use crate::config::{Config, database_url};
+use crate::config::{BackupMode, Config, database_url};
 use crate::context::Trigger;
 use crate::migrate::variable;
 use crate::railway::RailwayClient;
@@ -148,7 +148,15 @@ pub async fn backup_volume(
         url,
         mode: cfg.backup.mode,
     };
-    let found = find::find(c, scope, &wanted).await?;
+    let found = match find::find(c, scope, &wanted).await {
+        // `auto` did not require a backup: one that cannot be looked up is a warning.
+        Err(ResolveError::Railway(e)) if cfg.backup.mode == BackupMode::Auto && e.is_refusal() => {
+            Lookup::Unreadable(format!(
+                "no backup before migrating: Railway would not show this token the environment's volumes or the database service's variables ({e}); with `backup: auto` the run goes on without one. Give the token access to them, set `backup: true` to stop instead, or `backup: false`"
+            ))
+        }
+        other => other?,
+    };
     if let Lookup::Found(t) = &found {
         workflow::info(format!(
             "Backup before migrating: volume `{}` of `{}`",
