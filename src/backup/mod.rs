@@ -76,12 +76,10 @@ pub struct BackupRequest {
 }
 
 impl BackupRequest {
-    /// The dry run's and the plan's sentence: the backup, or why there is none (`None`: not
-    /// wanted).
+    /// The dry run's and the plan's sentence (`None` when skipped: the dry run says why in a
+    /// notice).
     pub fn describe(&self, environment: &str) -> Option<String> {
-        let Some(t) = self.target.as_ref() else {
-            return self.skipped.clone();
-        };
+        let t = self.target.as_ref()?;
         let when = if self.only_when_pending {
             " (only when a migration is pending)"
         } else {

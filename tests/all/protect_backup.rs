@@ -452,8 +452,21 @@ async fn the_dry_run_says_why_no_backup_would_be_taken() {
     assert_eq!(run.code, 0, "{}", run.log());
     assert!(rw.mutations().is_empty());
     assert!(
+        run.stdout.contains(
+            "::notice::no backup before migrating: environment `staging` has no Railway volume"
+        ),
+        "{}",
+        run.log()
+    );
+    // A lookup Railway refuses is a warning in the dry run too.
+    let (mut world, _) = world_with_volume(DB_URL, 100.0);
+    world.volumes_refused = Some("Not Authorized".into());
+    let (rw, run) = migrate_command_run(world, &[("dry-run", "true")]).await;
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert!(rw.mutations().is_empty());
+    assert!(
         run.stdout
-            .contains("- no backup before migrating: environment `staging` has no Railway volume"),
+            .contains("::warning::no backup before migrating: Railway would not show"),
         "{}",
         run.log()
     );

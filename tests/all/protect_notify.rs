@@ -397,3 +397,50 @@ async fn a_watch_breach_is_notified_as_the_failed_stage_with_its_evidence() {
     );
     assert_url_hidden(&run, &hook);
 }
+
+#[tokio::test]
+async fn a_dry_run_with_backup_watch_and_notify_says_so_and_sends_nothing() {
+    let mut world = RailwayWorld::standard();
+    world.services.push(("svc-pg".into(), "Postgres".into()));
+    world.set_variable(
+        "svc-pg",
+        "env-stg",
+        "DATABASE_PUBLIC_URL",
+        "postgresql://u:pw@db.example.com:5432/railway",
+    );
+    world.add_volume("svc-pg", "env-stg", "pg-data", 100.0, 1000);
+    let rw = FakeRailway::start(world).await;
+    let hook = FakeWebhook::start().await;
+    let mut r = Runner::new(&rw.api_url());
+    r.input("notify-webhook", &hook.url())
+        .input("notify-on", "always")
+        .input("migrate-command", "npx prisma migrate deploy")
+        .input("watch", "5m")
+        .input("dry-run", "true");
+    let run = r.run().await;
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert!(rw.mutations().is_empty(), "{:?}", rw.mutations());
+    assert!(
+        hook.requests().is_empty(),
+        "a dry run sends no notification"
+    );
+    let ops = rw.operations();
+    for op in [
+        "WorkflowStatus",
+        "DeploymentInstances",
+        "HttpMetricsByStatus",
+    ] {
+        assert!(
+            !ops.iter().any(|o| o == op),
+            "{op} read in a dry run: {ops:?}"
+        );
+    }
+    for said in [
+        "- back up volume `pg-data` of `Postgres` in `staging` before migrating",
+        "::notice::Dry run: no notification is sent; `notify-webhook` would get the JSON object after every run (`notify-on: always`)",
+    ] {
+        assert!(run.stdout.contains(said), "{said}: {}", run.log());
+    }
+    assert!(run.stdout.contains("watch"), "{}", run.log());
+    assert_url_hidden(&run, &hook);
+}
