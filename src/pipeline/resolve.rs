@@ -149,12 +149,7 @@ pub async fn backup_volume(
         mode: cfg.backup.mode,
     };
     let found = match find::find(c, scope, &wanted).await {
-        // `auto` did not require a backup: one that cannot be looked up is a warning.
-        Err(ResolveError::Railway(e)) if cfg.backup.mode == BackupMode::Auto && e.is_refusal() => {
-            Lookup::Unreadable(format!(
-                "no backup before migrating: Railway would not show this token the environment's volumes or the database service's variables ({e}); with `backup: auto` the run goes on without one. Give the token access to them, set `backup: true` to stop instead, or `backup: false`"
-            ))
-        }
+        Err(ResolveError::Railway(e)) if e.is_refusal() => refused_lookup(cfg.backup.mode, &e)?,
         other => other?,
     };
     if let Lookup::Found(t) = &found {
@@ -164,4 +159,22 @@ pub async fn backup_volume(
         ));
     }
     Ok(found)
+}
+
+/// Railway would not show the volumes or the variables to this token. `auto` did not require a
+/// backup: a warning, and the run goes on without one. `true` did: invalid input (exit 2),
+/// before any change.
+fn refused_lookup(
+    mode: BackupMode,
+    e: &crate::railway::RailwayError,
+) -> Result<Lookup, ResolveError> {
+    let what = "Railway would not show this token the environment's volumes or the database service's variables";
+    match mode {
+        BackupMode::Required => Err(ResolveError::Input(format!(
+            "input `backup`: `true` needs the database's Railway volume, but {what} ({e}); give the token access to them, or set `backup: auto` (go on without a backup) or `backup: false`"
+        ))),
+        _ => Ok(Lookup::Unreadable(format!(
+            "no backup before migrating: {what} ({e}); with `backup: auto` the run goes on without one. Give the token access to them, set `backup: true` to stop instead, or `backup: false`"
+        ))),
+    }
 }

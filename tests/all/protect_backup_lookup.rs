@@ -40,7 +40,10 @@ async fn a_required_backup_railway_will_not_look_up_stops_before_any_change() {
     assert!(rw.mutations().is_empty(), "{:?}", rw.mutations());
     assert!(
         run.stdout
-            .contains("\"Not Authorized\" on EnvironmentVolumes"),
+            .contains("input `backup`: `true` needs the database's Railway volume")
+            && run
+                .stdout
+                .contains("\"Not Authorized\" on EnvironmentVolumes"),
         "{}",
         run.log()
     );
