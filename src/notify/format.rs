@@ -269,7 +269,12 @@ pub fn discord(n: &Notice) -> Value {
     if let Some(url) = &n.run_url {
         embed["url"] = json!(url);
     }
-    json!({ "content": truncate(&n.headline(), max::CONTENT), "embeds": [embed] })
+    // No text of the run (a service name, Railway's error) may ping `@everyone` or a role.
+    json!({
+        "content": truncate(&n.headline(), max::CONTENT),
+        "embeds": [embed],
+        "allowed_mentions": { "parse": [] },
+    })
 }
 
 fn chars(s: &str) -> usize {

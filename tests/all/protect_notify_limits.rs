@@ -115,3 +115,12 @@ fn discord_bodies_stay_within_discords_limits() {
     );
     assert_eq!(fields.last().unwrap()["name"], "Rollback");
 }
+
+#[test]
+fn discord_messages_ping_no_one() {
+    let mut n = rolled_back();
+    n.report.services[0].name = "@everyone".into();
+    let body = format::discord(&n);
+    assert!(body["content"].as_str().unwrap().contains("@everyone"));
+    assert_eq!(body["allowed_mentions"], serde_json::json!({ "parse": [] }));
+}
