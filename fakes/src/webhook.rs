@@ -1,5 +1,6 @@
 //! A loopback webhook receiver (what `notify-webhook` points at in tests): records every request
-//! and answers each with the next scripted reply (status and `Retry-After`), then 200.
+//! and answers each with the next scripted reply (status and `Retry-After`, a body that echoes
+//! the URL), then 200.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -80,9 +81,11 @@ async fn handle(
         None => (StatusCode::OK, "ok").into_response(),
         Some(reply) => {
             let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
+            // As some receivers do, the refusal echoes the URL (with its secret path).
+            let body = format!("scripted refusal of {uri}");
             match reply.retry_after {
-                Some(s) => (status, [("retry-after", s.to_string())], "scripted").into_response(),
-                None => (status, "scripted").into_response(),
+                Some(s) => (status, [("retry-after", s.to_string())], body).into_response(),
+                None => (status, body).into_response(),
             }
         }
     }

@@ -29,6 +29,15 @@ impl BackupTarget {
         crate::railway::backups_url(&self.project_id, &self.service_id, &self.environment_id)
     }
 
+    /// Railway's state of the volume when it is not `READY` (migrating, restoring, being
+    /// resized …): a backup is not started then. Unknown (`null`): taken as ready.
+    pub fn not_ready(&self) -> Option<&str> {
+        self.volume
+            .state
+            .as_deref()
+            .filter(|s| !s.eq_ignore_ascii_case("READY"))
+    }
+
     /// Railway refuses a manual backup of a volume more than half full (its documented limit).
     pub fn over_half_full(&self) -> bool {
         self.volume.current_size_mb > self.volume.size_mb as f64 / 2.0
@@ -42,6 +51,9 @@ pub enum Lookup {
     NotNeeded,
     /// `backup: auto` found no Railway volume to back up: the reason, said as a notice.
     Missing(String),
+    /// `backup: auto`, and Railway would not show the volumes (or the services' variables) to
+    /// this token: no backup, said as a warning with the reason.
+    Unreadable(String),
     Found(Box<BackupTarget>),
 }
 
@@ -52,6 +64,8 @@ pub struct BackupRequest {
     /// `None`: skipped (the notice is `skipped`).
     pub target: Option<BackupTarget>,
     pub skipped: Option<String>,
+    /// `skipped` is a warning (the lookup failed), not a notice (there is nothing to back up).
+    pub skipped_warns: bool,
     /// `backup-timeout`.
     pub timeout: Duration,
     /// The commit, for the backup's name.
@@ -62,7 +76,8 @@ pub struct BackupRequest {
 }
 
 impl BackupRequest {
-    /// The dry run's and the plan's sentence (`None` when skipped).
+    /// The dry run's and the plan's sentence (`None` when skipped: the dry run says why in a
+    /// notice).
     pub fn describe(&self, environment: &str) -> Option<String> {
         let t = self.target.as_ref()?;
         let when = if self.only_when_pending {
@@ -70,8 +85,12 @@ impl BackupRequest {
         } else {
             ""
         };
+        let state = match t.not_ready() {
+            Some(s) => format!(" (the volume is `{s}` now, not READY: the backup would not start)"),
+            None => String::new(),
+        };
         Some(format!(
-            "back up volume `{}` of `{}` in `{environment}` before migrating{when}, waiting up to {}",
+            "back up volume `{}` of `{}` in `{environment}` before migrating{when}, waiting up to {}{state}",
             t.volume.volume.name,
             t.service_name,
             crate::report::markdown::duration(self.timeout)

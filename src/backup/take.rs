@@ -35,6 +35,11 @@ pub async fn take(
         "the backup of volume `{}` of `{}`",
         target.volume.volume.name, target.service_name
     );
+    if let Some(state) = target.not_ready() {
+        return Err(format!(
+            "{what} was not started: Railway reports the volume `{state}`, not READY (it may be migrating, restoring or resizing); wait until the volume is ready in Railway and run again; {UNTOUCHED}"
+        ));
+    }
     match volumes::create_backup(c, &target.volume.id, name).await {
         Ok(Some(workflow_id)) => {
             workflow::info(format!("Backup `{name}` started (workflow {workflow_id})"));
@@ -114,14 +119,19 @@ async fn follow(
     }
 }
 
-/// Whether a backup named `name` is among the volume's backups (a failed read: not known, no).
+/// Whether a backup named `name` is among the volume's backups and complete (a failed read:
+/// not known, no).
 async fn listed(c: &RailwayClient, target: &BackupTarget, name: &str) -> bool {
     volumes::backups(c, &target.volume.id)
         .await
-        .is_ok_and(|list| list.iter().any(|b| b.name.as_deref() == Some(name)))
+        .is_ok_and(|list| {
+            list.iter()
+                .any(|b| b.name.as_deref() == Some(name) && b.complete())
+        })
 }
 
-/// Reads the volume's backups until one named `name` appears (taken as done) or the deadline.
+/// Reads the volume's backups until one named `name` is listed complete (done) or the deadline:
+/// a backup listed but not complete yet is waited on, never taken as done.
 async fn read_back(
     c: &RailwayClient,
     target: &BackupTarget,
@@ -135,27 +145,33 @@ async fn read_back(
     let seen = wait::poll(
         &mut waiter,
         |_| backoff.next_delay(),
-        |_: &(), _| {
-            workflow::info(format!(
-                "Backup: looking for `{name}` among the volume's backups"
-            ))
+        |listed: &bool, _| {
+            workflow::info(if *listed {
+                format!("Backup: `{name}` is listed, not complete yet; waiting")
+            } else {
+                format!("Backup: looking for `{name}` among the volume's backups")
+            })
         },
         || async {
             match volumes::backups(c, &target.volume.id).await {
                 Ok(list) => match list.iter().find(|b| b.name.as_deref() == Some(name)) {
-                    Some(b) => wait::Step::Done(b.id.clone()),
-                    None => wait::Step::Pending(()),
+                    Some(b) if b.complete() => wait::Step::Done(b.id.clone()),
+                    Some(_) => wait::Step::Pending(true),
+                    None => wait::Step::Pending(false),
                 },
-                Err(_) => wait::Step::Pending(()),
+                Err(_) => wait::Step::Pending(false),
             }
         },
     )
     .await;
+    let timeout = crate::report::markdown::duration(timeout);
     match seen {
         Waited::Done(id) => Ok(Taken { id: Some(id) }),
-        Waited::StillRunning(()) => Err(format!(
-            "{what} was not confirmed: Railway's answer was lost and no backup named `{name}` appeared in the volume's backups within `backup-timeout` ({}); {UNTOUCHED}",
-            crate::report::markdown::duration(timeout)
+        Waited::StillRunning(true) => Err(format!(
+            "{what} was not confirmed: Railway's answer was lost, and the backup `{name}` it lists was not complete within `backup-timeout` ({timeout}); {UNTOUCHED}"
+        )),
+        Waited::StillRunning(false) => Err(format!(
+            "{what} was not confirmed: Railway's answer was lost and no backup named `{name}` appeared in the volume's backups within `backup-timeout` ({timeout}); {UNTOUCHED}"
         )),
     }
 }

@@ -130,21 +130,31 @@ pub fn generic(n: &Notice) -> Value {
     })
 }
 
-/// Slack's `mrkdwn` escapes `&`, `<` and `>`.
+/// Slack's `mrkdwn` control characters `&`, `<` and `>` as the entities Slack decodes.
 fn slack_text(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
 }
 
+/// A Slack link `<url|text>`: the URL's `&` as `&amp;` (Slack decodes it, as in any text), and
+/// the characters that would end the link (`<`, `>`, `|`) percent-encoded; the text escaped.
+fn slack_link(url: &str, text: &str) -> String {
+    let url = url
+        .replace('&', "&amp;")
+        .replace('<', "%3C")
+        .replace('>', "%3E")
+        .replace('|', "%7C");
+    format!("<{url}|{}>", slack_text(text))
+}
+
 fn slack_service(s: &ServiceReport) -> String {
-    let name = slack_text(&s.name);
     let linked = match &s.url {
-        Some(u) => format!("<{u}|{name}>"),
-        None => name,
+        Some(u) => slack_link(u, &s.name),
+        None => slack_text(&s.name),
     };
     let deployment = match (&s.deployment_id, &s.dashboard_url) {
-        (Some(id), Some(d)) => format!(" · <{d}|deployment {id}>"),
+        (Some(id), Some(d)) => format!(" · {}", slack_link(d, &format!("deployment {id}"))),
         _ => String::new(),
     };
     format!(
@@ -153,8 +163,26 @@ fn slack_service(s: &ServiceReport) -> String {
     )
 }
 
+/// Slack's section text holds at most 3000 characters.
 fn section(text: String) -> Value {
-    json!({ "type": "section", "text": { "type": "mrkdwn", "text": truncate(&text, 2900) } })
+    json!({ "type": "section", "text": { "type": "mrkdwn", "text": slack_cut(&text, 2900) } })
+}
+
+/// At most `max` characters of mrkdwn, never cutting a link `<…>` or an entity `&…;` in two
+/// (Slack would show the remains as text).
+fn slack_cut(text: &str, max: usize) -> String {
+    if chars(text) <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    if let Some(open) = cut.rfind('<').filter(|&i| !cut[i..].contains('>')) {
+        cut.truncate(open);
+    }
+    if let Some(amp) = cut.rfind('&').filter(|&i| !cut[i..].contains(';')) {
+        cut.truncate(amp);
+    }
+    cut.push('…');
+    cut
 }
 
 /// Slack: `text` (the fallback the notification shows) and blocks.
@@ -170,7 +198,7 @@ pub fn slack(n: &Notice) -> Value {
     let fields: Vec<Value> = facts
         .iter()
         .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
-        .map(|(k, v)| json!({ "type": "mrkdwn", "text": format!("*{k}*\n{}", slack_text(v)) }))
+        .map(|(k, v)| json!({ "type": "mrkdwn", "text": slack_cut(&format!("*{k}*\n{}", slack_text(v)), 1900) }))
         .collect();
     if !fields.is_empty() {
         blocks.push(json!({ "type": "section", "fields": fields }));
@@ -184,14 +212,29 @@ pub fn slack(n: &Notice) -> Value {
     }
     if let Some(url) = &n.run_url {
         blocks.push(json!({ "type": "context", "elements": [
-            { "type": "mrkdwn", "text": format!("<{url}|Workflow run>") }
+            { "type": "mrkdwn", "text": slack_link(url, "Workflow run") }
         ] }));
     }
-    json!({ "text": headline, "blocks": blocks })
+    // The top-level `text` is mrkdwn too (the notification's fallback).
+    json!({ "text": slack_text(&headline), "blocks": blocks })
 }
 
-/// Discord: `content` and one embed (colour by outcome), within Discord's field limits.
+/// Discord's documented limits: a message's `content`, an embed's title, description, field
+/// name and value, its field count, and the characters of all of those together.
+pub mod discord_limits {
+    pub const CONTENT: usize = 2000;
+    pub const TITLE: usize = 256;
+    pub const DESCRIPTION: usize = 4096;
+    pub const FIELD_NAME: usize = 256;
+    pub const FIELD_VALUE: usize = 1024;
+    pub const FIELDS: usize = 25;
+    pub const EMBED_TOTAL: usize = 6000;
+}
+
+/// Discord: `content` and one embed (colour by outcome), within Discord's limits: every text
+/// truncated, and services that do not fit in the embed counted in a last field.
 pub fn discord(n: &Notice) -> Value {
+    use discord_limits as max;
     let r = &n.report;
     let color = match r.status {
         RunStatus::Success => 0x2e_b8_86,
@@ -199,39 +242,94 @@ pub fn discord(n: &Notice) -> Value {
         RunStatus::RolledBack => 0xe0_a1_00,
         RunStatus::Skipped => 0x8a_8a_8a,
     };
-    let mut fields = Vec::new();
-    let mut field = |name: &str, value: String, inline: bool| {
-        fields.push(json!({ "name": name, "value": truncate(&value, 1000), "inline": inline }));
-    };
+    let title = truncate(&n.headline(), max::TITLE);
+    let description = n.failure().map(|f| truncate(&f, 2000));
+    let mut fixed = Vec::new();
     if let Some(e) = &r.environment {
-        field("Environment", format!("`{e}`"), true);
+        fixed.push(("Environment".to_string(), format!("`{e}`"), true));
     }
     if let Some(v) = &r.version {
-        field("Version", format!("`{v}`"), true);
+        fixed.push(("Version".to_string(), format!("`{v}`"), true));
     }
-    for s in r.services.iter().take(20) {
+    let rollback = n.rollback().map(|rb| ("Rollback".to_string(), rb, false));
+    let services = r.services.iter().map(|s| {
         let state = crate::report::markdown::state_word(s.state);
         let value = match &s.url {
             Some(u) => format!("{state}\n{u}"),
             None => state.to_string(),
         };
-        field(&s.name, value, false);
-    }
-    if let Some(rb) = n.rollback() {
-        field("Rollback", rb, false);
-    }
-    let mut embed = json!({
-        "title": truncate(&n.headline(), 250),
-        "color": color,
-        "fields": fields,
+        (s.name.clone(), value, false)
     });
-    if let Some(f) = n.failure() {
-        embed["description"] = json!(truncate(&f, 4000));
+    let used = chars(&title) + description.as_deref().map_or(0, chars);
+    let fields = fit_fields(fixed, services, rollback, used);
+    let mut embed = json!({ "title": title, "color": color, "fields": fields });
+    if let Some(d) = description {
+        embed["description"] = json!(truncate(&d, max::DESCRIPTION));
     }
     if let Some(url) = &n.run_url {
         embed["url"] = json!(url);
     }
-    json!({ "content": truncate(&n.headline(), 1900), "embeds": [embed] })
+    // No text of the run (a service name, Railway's error) may ping `@everyone` or a role.
+    json!({
+        "content": truncate(&n.headline(), max::CONTENT),
+        "embeds": [embed],
+        "allowed_mentions": { "parse": [] },
+    })
+}
+
+fn chars(s: &str) -> usize {
+    s.chars().count()
+}
+
+type Field = (String, String, bool);
+
+/// The embed's fields: `fixed` first, then as many services as fit in what is left of
+/// [`discord_limits::EMBED_TOTAL`] (and of the field count), a field counting the others, and
+/// the rollback last. Every name and value is truncated to its own limit.
+fn fit_fields(
+    fixed: Vec<Field>,
+    services: impl ExactSizeIterator<Item = Field>,
+    rollback: Option<Field>,
+    used: usize,
+) -> Vec<Value> {
+    use discord_limits as max;
+    let cut = |(name, value, inline): Field| {
+        (
+            truncate(&name, max::FIELD_NAME),
+            truncate(&value, max::FIELD_VALUE),
+            inline,
+        )
+    };
+    let size = |f: &Field| chars(&f.0) + chars(&f.1);
+    // Room kept for the field that counts the services left out.
+    const MORE: usize = 60;
+    let (fixed, rollback) = (
+        fixed.into_iter().map(cut).collect::<Vec<_>>(),
+        rollback.map(cut),
+    );
+    let mut total =
+        used + fixed.iter().map(size).sum::<usize>() + rollback.as_ref().map_or(0, size);
+    // The fixed fields, the rollback and the one counting what was left out come first.
+    let room = max::FIELDS.saturating_sub(fixed.len() + usize::from(rollback.is_some()) + 1);
+    let mut out = fixed;
+    let count = services.len();
+    let mut shown = 0;
+    for f in services.map(cut) {
+        if shown == room || total + size(&f) + MORE > max::EMBED_TOTAL {
+            break;
+        }
+        total += size(&f);
+        out.push(f);
+        shown += 1;
+    }
+    if shown < count {
+        let more = format!("{} more service(s) not shown", count - shown);
+        out.push(("…".to_string(), more, false));
+    }
+    out.extend(rollback);
+    out.into_iter()
+        .map(|(name, value, inline)| json!({ "name": name, "value": value, "inline": inline }))
+        .collect()
 }
 
 #[cfg(test)]

@@ -39,9 +39,14 @@ pub struct Notifier {
 }
 
 impl Notifier {
-    /// `None` without `notify-webhook`.
+    /// `None` without `notify-webhook`, and in a dry run (which sends nothing: a notice says
+    /// what would be sent).
     pub fn from_config(cfg: &Config) -> Option<Notifier> {
         let settings = cfg.notify.clone()?;
+        if cfg.dry_run {
+            workflow::notice(dry_run_sentence(&settings));
+            return None;
+        }
         let mut fallback = RunReport::new(
             cfg.command.as_str(),
             cfg.source.as_str(),
@@ -127,4 +132,18 @@ impl Notifier {
             run_url: self.run_url.clone(),
         })
     }
+}
+
+/// What a dry run says instead of notifying.
+fn dry_run_sentence(settings: &NotifyConfig) -> String {
+    let format = match Format::of(settings.url.expose()) {
+        Format::Slack => "a Slack message",
+        Format::Discord => "a Discord message",
+        Format::Json => "the JSON object",
+    };
+    let when = match settings.on {
+        NotifyOn::Always => "after every run (`notify-on: always`)",
+        NotifyOn::Failure => "when the run fails or is rolled back (`notify-on: failure`)",
+    };
+    format!("Dry run: no notification is sent; `notify-webhook` would get {format} {when}")
 }

@@ -24,14 +24,16 @@ pub fn wants_backup(cfg: &Config) -> bool {
 
 /// The backup step from what resolution found.
 pub(super) fn backup_request(cfg: &Config, lookup: Lookup) -> BackupRequest {
+    let skipped_warns = matches!(lookup, Lookup::Unreadable(_));
     let (target, skipped) = match lookup {
         Lookup::Found(t) => (Some(*t), None),
-        Lookup::Missing(why) => (None, Some(why)),
+        Lookup::Missing(why) | Lookup::Unreadable(why) => (None, Some(why)),
         Lookup::NotNeeded => (None, None),
     };
     BackupRequest {
         target,
         skipped,
+        skipped_warns,
         timeout: cfg.backup.timeout,
         sha: cfg.sha.clone(),
         only_when_pending: cfg.migrate_command.is_none(),

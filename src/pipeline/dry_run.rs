@@ -65,7 +65,11 @@ fn say_backup(req: &BackupRequest, environment: &str, report: &mut RunReport) {
         _ => None,
     };
     if let Some(why) = why_not {
-        workflow::notice(&why);
+        if req.skipped_warns {
+            workflow::warning(&why);
+        } else {
+            workflow::notice(&why);
+        }
         report.notices.push(why);
     }
 }

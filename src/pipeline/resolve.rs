@@ -6,7 +6,7 @@
 //! before migrating (`crate::backup::find`).
 
 use crate::backup::{Lookup, find};
-use crate::config::{Config, database_url};
+use crate::config::{BackupMode, Config, database_url};
 use crate::context::Trigger;
 use crate::migrate::variable;
 use crate::railway::RailwayClient;
@@ -150,7 +150,10 @@ pub async fn backup_volume(
         url,
         mode: cfg.backup.mode,
     };
-    let found = find::find(c, scope, &wanted).await?;
+    let found = match find::find(c, scope, &wanted).await {
+        Err(ResolveError::Railway(e)) if e.is_refusal() => refused_lookup(cfg.backup.mode, &e)?,
+        other => other?,
+    };
     if let Lookup::Found(t) = &found {
         workflow::info(format!(
             "Backup before migrating: volume `{}` of `{}`",
@@ -158,4 +161,22 @@ pub async fn backup_volume(
         ));
     }
     Ok(found)
+}
+
+/// Railway would not show the volumes or the variables to this token. `auto` did not require a
+/// backup: a warning, and the run goes on without one. `true` did: invalid input (exit 2),
+/// before any change.
+fn refused_lookup(
+    mode: BackupMode,
+    e: &crate::railway::RailwayError,
+) -> Result<Lookup, ResolveError> {
+    let what = "Railway would not show this token the environment's volumes or the database service's variables";
+    match mode {
+        BackupMode::Required => Err(ResolveError::Input(format!(
+            "input `backup`: `true` needs the database's Railway volume, but {what} ({e}); give the token access to them, or set `backup: auto` (go on without a backup) or `backup: false`"
+        ))),
+        _ => Ok(Lookup::Unreadable(format!(
+            "no backup before migrating: {what} ({e}); with `backup: auto` the run goes on without one. Give the token access to them, set `backup: true` to stop instead, or `backup: false`"
+        ))),
+    }
 }

@@ -61,6 +61,15 @@ impl RailwayError {
         matches!(self, RailwayError::Unauthorized { .. })
     }
 
+    /// True when Railway answered and refused: "Not Authorized", or GraphQL errors (not an
+    /// outage: retrying would not change the answer).
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            RailwayError::Unauthorized { .. } | RailwayError::GraphQl { .. }
+        )
+    }
+
     /// True when a request reached Railway and its answer was lost (a dropped connection, a
     /// timeout after sending, a 5xx): a mutation may have taken effect, so what it did is read
     /// back instead of sending it again.

@@ -44,6 +44,14 @@ pub struct VolumeBackup {
     pub used_mb: Option<i64>,
 }
 
+impl VolumeBackup {
+    /// Whether the list shows it complete. `VolumeInstanceBackup` has no status: a backup whose
+    /// size Railway does not give yet is taken as still being made.
+    pub fn complete(&self) -> bool {
+        self.used_mb.is_some()
+    }
+}
+
 /// Railway's `WorkflowStatus`.
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
 pub enum WorkflowState {

@@ -29,7 +29,11 @@ pub async fn run(
 ) -> Result<(), BackupStop> {
     let Some(target) = &req.target else {
         if let Some(why) = &req.skipped {
-            workflow::notice(why);
+            if req.skipped_warns {
+                workflow::warning(why);
+            } else {
+                workflow::notice(why);
+            }
             report.notices.push(why.clone());
         }
         return Ok(());

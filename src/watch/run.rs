@@ -78,16 +78,25 @@ pub async fn watch(w: &Watcher<'_>, req: &WatchRequest, services: Vec<Watched>) 
     let mut waiter = Waiter::rounds(req.rounds() + 1, *w.timing);
     // Reads that stall push the rounds late; the watch still ends about when it should.
     let ends = w.timing.scaled(req.window) + READ_BOUND;
+    let late = |rounds: u32| {
+        format!(
+            "the watch ran out of time after {rounds} of {} rounds: Railway or the health URL answered slowly",
+            req.rounds()
+        )
+    };
     while breach.is_none() && waiter.pause(req.interval, |_| {}).await == Next::Again {
-        if started.elapsed() > ends {
-            notices.push(format!(
-                "the watch ran out of time after {rounds} of {} rounds: Railway or the health URL answered slowly",
-                req.rounds()
-            ));
+        // A round never runs past the end either: the watch adds at most `READ_BOUND` to its
+        // window, however slowly Railway and the health URL answer.
+        let Some(left) = ends.checked_sub(started.elapsed()) else {
+            notices.push(late(rounds));
             break;
-        }
+        };
+        let all = join_all(tracked.iter_mut().map(|t| round(w, req, t)));
+        let Ok(results) = tokio::time::timeout(left, all).await else {
+            notices.push(late(rounds));
+            break;
+        };
         rounds += 1;
-        let results = join_all(tracked.iter_mut().map(|t| round(w, req, t))).await;
         for (t, r) in tracked.iter().zip(results) {
             notices.extend(r.notices);
             if let (None, Some((signal, detail))) = (&breach, r.breach) {

@@ -10,11 +10,11 @@ use crate::support::requests::operation_names;
 use fakes::railway::{BackupBehaviour, FakeRailway, LostAnswer, RailwayWorld};
 use sqlx::Connection;
 
-const DB_URL: &str = "postgresql://postgres:pw-S3cret@db.example.com:5432/railway";
+pub(crate) const DB_URL: &str = "postgresql://postgres:pw-S3cret@db.example.com:5432/railway";
 
 /// The standard world plus a `Postgres` service in staging with volume `pg-data` (`used` MB of
 /// 1000) that defines `DATABASE_PUBLIC_URL` as `url`.
-fn world_with_volume(url: &str, used: f64) -> (RailwayWorld, String) {
+pub(crate) fn world_with_volume(url: &str, used: f64) -> (RailwayWorld, String) {
     let mut w = RailwayWorld::standard();
     w.services.push(("svc-pg".into(), "Postgres".into()));
     w.set_variable("svc-pg", "env-stg", "DATABASE_PUBLIC_URL", url);
@@ -22,7 +22,10 @@ fn world_with_volume(url: &str, used: f64) -> (RailwayWorld, String) {
     (w, vi)
 }
 
-async fn migrate_command_run(world: RailwayWorld, inputs: &[(&str, &str)]) -> (FakeRailway, Run) {
+pub(crate) async fn migrate_command_run(
+    world: RailwayWorld,
+    inputs: &[(&str, &str)],
+) -> (FakeRailway, Run) {
     let rw = FakeRailway::start(world).await;
     let mut r = Runner::new(&rw.api_url());
     r.input("migrate-command", "npx prisma migrate deploy");

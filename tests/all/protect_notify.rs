@@ -200,7 +200,7 @@ fn service(name: &str, state: ServiceState) -> ServiceReport {
 }
 
 /// A fixed run: `web` failed its health check after going live, both services rolled back.
-fn rolled_back() -> Notice {
+pub(crate) fn rolled_back() -> Notice {
     let mut r = RunReport::new("deploy", "commit", false, at(0));
     r.status = RunStatus::RolledBack;
     r.environment = Some("production".into());
@@ -266,4 +266,72 @@ fn discord_body() {
 #[test]
 fn json_body() {
     insta::assert_snapshot!(pretty(&format::generic(&rolled_back())));
+}
+
+#[tokio::test]
+async fn a_watch_breach_is_notified_as_the_failed_stage_with_its_evidence() {
+    let mut world = RailwayWorld::standard();
+    world.script_instances("svc-web", &["RUNNING", "CRASHED"]);
+    let hook = FakeWebhook::start().await;
+    let run = run_with(world, &hook, &[("watch", "5m")]).await;
+    assert_eq!(run.code, 1, "{}", run.log());
+    let posts = hook.requests();
+    assert_eq!(posts.len(), 1);
+    let body = posts[0].body_json().unwrap();
+    assert_eq!(body["status"], "rolled-back");
+    assert_eq!(body["failed_stage"], "watch");
+    let failure = body["failure"].as_str().unwrap_or_default();
+    assert!(
+        failure.contains("the watch after going live found a breach (instances)")
+            && failure.contains("is CRASHED (0 of 1 instances running)"),
+        "{body}"
+    );
+    assert_url_hidden(&run, &hook);
+}
+
+#[tokio::test]
+async fn a_dry_run_with_backup_watch_and_notify_says_so_and_sends_nothing() {
+    let mut world = RailwayWorld::standard();
+    world.services.push(("svc-pg".into(), "Postgres".into()));
+    world.set_variable(
+        "svc-pg",
+        "env-stg",
+        "DATABASE_PUBLIC_URL",
+        "postgresql://u:pw@db.example.com:5432/railway",
+    );
+    world.add_volume("svc-pg", "env-stg", "pg-data", 100.0, 1000);
+    let rw = FakeRailway::start(world).await;
+    let hook = FakeWebhook::start().await;
+    let mut r = Runner::new(&rw.api_url());
+    r.input("notify-webhook", &hook.url())
+        .input("notify-on", "always")
+        .input("migrate-command", "npx prisma migrate deploy")
+        .input("watch", "5m")
+        .input("dry-run", "true");
+    let run = r.run().await;
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert!(rw.mutations().is_empty(), "{:?}", rw.mutations());
+    assert!(
+        hook.requests().is_empty(),
+        "a dry run sends no notification"
+    );
+    let ops = rw.operations();
+    for op in [
+        "WorkflowStatus",
+        "DeploymentInstances",
+        "HttpMetricsByStatus",
+    ] {
+        assert!(
+            !ops.iter().any(|o| o == op),
+            "{op} read in a dry run: {ops:?}"
+        );
+    }
+    for said in [
+        "- back up volume `pg-data` of `Postgres` in `staging` before migrating",
+        "::notice::Dry run: no notification is sent; `notify-webhook` would get the JSON object after every run (`notify-on: always`)",
+    ] {
+        assert!(run.stdout.contains(said), "{said}: {}", run.log());
+    }
+    assert!(run.stdout.contains("watch"), "{}", run.log());
+    assert_url_hidden(&run, &hook);
 }

@@ -13,7 +13,7 @@ use fakes::railway::{FakeRailway, RailwayWorld};
 
 /// Starts the run as the runner does, waits until `ready` holds on the fake Railway, sends
 /// SIGTERM, and returns the exit code and how long the run took to end after the signal.
-async fn cancel_when(
+pub(crate) async fn cancel_when(
     r: &Runner,
     rw: &FakeRailway,
     ready: impl Fn(&RailwayWorld) -> bool,
@@ -64,13 +64,13 @@ fn cancelled_ids(rw: &FakeRailway) -> Vec<String> {
         .collect()
 }
 
-async fn github() -> (GitHubState, Server) {
+pub(crate) async fn github() -> (GitHubState, Server) {
     let gh = GitHubState::default();
     let server = Server::start(fakes::github::router(gh.clone())).await;
     (gh, server)
 }
 
-fn github_states(gh: &GitHubState) -> Vec<Vec<String>> {
+pub(crate) fn github_states(gh: &GitHubState) -> Vec<Vec<String>> {
     let w = gh.world.lock().unwrap();
     w.deployments
         .deployments

@@ -311,3 +311,28 @@ async fn a_dry_run_says_a_watch_would_run_and_for_how_long() {
     );
     assert_eq!(count(&rw, "DeploymentInstances"), 0);
 }
+
+#[tokio::test]
+async fn sigterm_during_the_watch_ends_the_run_promptly_with_github_settled() {
+    use crate::robust_cancel::{cancel_when, github, github_states};
+    let rw = fake().await;
+    let (gh, gh_server) = github().await;
+    let mut r = Runner::new(&rw.api_url());
+    // An hour's watch (3.6 s at the runner's time scale): the signal comes in its first rounds.
+    r.with_github(&gh_server.url())
+        .input("wait-for-checks", "false")
+        .input("comment", "false")
+        .input("watch", "1h");
+    let (code, took) = cancel_when(&r, &rw, |w| !w.observe.instance_reads.is_empty()).await;
+    assert_eq!(code, Some(1));
+    assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
+    // The release is live and stays so: nothing cancelled, nothing rolled back.
+    assert!(
+        !rw.mutations()
+            .iter()
+            .any(|m| m == "DeploymentCancel" || m == "DeploymentRollback"),
+        "{:?}",
+        rw.mutations()
+    );
+    assert_eq!(github_states(&gh), vec![vec!["in_progress", "error"]]);
+}

@@ -1,8 +1,10 @@
 //! The fake Railway's volumes and their backups: volume instances mounted on services
 //! (`EnvironmentVolumes`), manual backups (`VolumeInstanceBackupCreate`) taken by workflows that
 //! run for a number of reads and then complete, fail or never end (`WorkflowStatus`), the
-//! backups list (`VolumeInstanceBackupList`), and Railway's documented limit: a manual backup
-//! may use at most half of the volume's size.
+//! backups list (`VolumeInstanceBackupList`: a backup is listed from its start, without a size
+//! until it is complete, and leaves the list when it fails), the volume's `VolumeState`, a token
+//! Railway will not show the volumes to, and Railway's documented limit: a manual backup may use
+//! at most half of the volume's size.
 
 use serde_json::{Value, json};
 
@@ -32,6 +34,8 @@ pub struct FakeVolume {
     pub size_mb: i64,
     pub current_size_mb: f64,
     pub behaviour: BackupBehaviour,
+    /// Railway's `VolumeState` (`READY` unless a test says otherwise).
+    pub state: String,
     /// Listed backups (`VolumeInstanceBackup` nodes).
     pub backups: Vec<Value>,
 }
@@ -72,6 +76,7 @@ impl RailwayWorld {
             size_mb,
             current_size_mb: current_mb,
             behaviour: BackupBehaviour::Complete { running_reads: 2 },
+            state: "READY".into(),
             backups: Vec::new(),
         });
         instance_id
@@ -104,29 +109,35 @@ impl RailwayWorld {
             w.backup_name.clone(),
             w.done,
         );
-        let seq = self.next_seq;
         let v = self
             .volumes
             .iter_mut()
             .find(|v| v.instance_id == instance)?;
-        let answer = match &v.behaviour {
+        let behaviour = v.behaviour.clone();
+        let answer = match &behaviour {
             BackupBehaviour::Complete { running_reads }
             | BackupBehaviour::Forgotten { running_reads }
                 if reads > *running_reads =>
             {
-                let forgotten = matches!(v.behaviour, BackupBehaviour::Forgotten { .. });
+                let forgotten = matches!(behaviour, BackupBehaviour::Forgotten { .. });
                 if !was_done {
-                    v.backups.push(json!({
-                        "id": format!("bak-{seq}"), "name": name,
-                        "createdAt": super::faults::now_rfc3339(), "usedMB": v.current_size_mb as i64,
-                    }));
+                    let used = v.current_size_mb as i64;
+                    if let Some(b) = listed_mut(v, name.as_deref()) {
+                        b["usedMB"] = json!(used);
+                    }
                 }
                 (if forgotten { "NotFound" } else { "Complete" }, None)
             }
             BackupBehaviour::Fail {
                 running_reads,
                 error,
-            } if reads > *running_reads => ("Error", Some(error.clone())),
+            } if reads > *running_reads => {
+                let error = error.clone();
+                // A failed backup leaves the list.
+                v.backups
+                    .retain(|b| b["usedMB"].is_number() || b["name"].as_str() != name.as_deref());
+                ("Error", Some(error))
+            }
             _ => ("Running", None),
         };
         if answer.0 != "Running" {
@@ -137,6 +148,14 @@ impl RailwayWorld {
         }
         Some(answer)
     }
+}
+
+/// The listed backup named `name` (`None`: unnamed, or not listed).
+fn listed_mut<'a>(v: &'a mut FakeVolume, name: Option<&str>) -> Option<&'a mut Value> {
+    let name = name?;
+    v.backups
+        .iter_mut()
+        .find(|b| b["name"].as_str() == Some(name))
 }
 
 fn errors(message: &str) -> Value {
@@ -153,6 +172,9 @@ pub(crate) fn answer(world: &mut RailwayWorld, op: &str, vars: &Value) -> Option
     };
     Some(match op {
         "EnvironmentVolumes" => {
+            if let Some(message) = &world.volumes_refused {
+                return Some(errors(message));
+            }
             let env = v("id");
             if !world.environments.iter().any(|(id, _)| *id == env) {
                 return Some(errors("Environment not found"));
@@ -165,7 +187,7 @@ pub(crate) fn answer(world: &mut RailwayWorld, op: &str, vars: &Value) -> Option
                     json!({ "node": {
                     "id": vol.instance_id, "serviceId": vol.service_id,
                     "mountPath": "/var/lib/postgresql/data",
-                    "currentSizeMB": vol.current_size_mb, "sizeMB": vol.size_mb, "state": "READY",
+                    "currentSizeMB": vol.current_size_mb, "sizeMB": vol.size_mb, "state": vol.state,
                     "volume": { "id": vol.volume_id, "name": vol.name },
                 } })
                 })
@@ -181,6 +203,11 @@ pub(crate) fn answer(world: &mut RailwayWorld, op: &str, vars: &Value) -> Option
             if vol.current_size_mb > vol.size_mb as f64 / 2.0 {
                 return Some(errors(HALF_SIZE_REFUSAL));
             }
+            // Listed from the start, without a size until it is complete.
+            vol.backups.push(json!({
+                "id": format!("bak-{seq}"), "name": vars.get("name"),
+                "createdAt": super::faults::now_rfc3339(), "usedMB": null,
+            }));
             world.next_seq += 1;
             let id = format!("wf-backup-{seq}");
             world.workflows.push(FakeWorkflow {

@@ -121,6 +121,9 @@ pub struct RailwayWorld {
     pub volumes: Vec<super::volumes::FakeVolume>,
     /// Backup workflows started.
     pub workflows: Vec<super::volumes::FakeWorkflow>,
+    /// `Some(message)`: `EnvironmentVolumes` answers this GraphQL error (Railway's "Not
+    /// Authorized" for a token that may not see the volumes).
+    pub volumes_refused: Option<String>,
 }
 
 pub const STANDARD_SCRIPT: &[&str] = &["QUEUED", "BUILDING", "DEPLOYING", "SUCCESS"];
@@ -170,6 +173,7 @@ impl RailwayWorld {
             envs: Default::default(),
             volumes: Vec::new(),
             workflows: Vec::new(),
+            volumes_refused: None,
         };
         for (env_id, env_suffix) in [("env-prod", "prod"), ("env-stg", "stg")] {
             for (svc_id, svc) in [("svc-web", "web"), ("svc-worker", "worker")] {
