@@ -61,7 +61,7 @@ where
         .is_err()
     {
         workflow::warning(
-            "GitHub did not take the final status and comment in time; the Deployment may still              show in progress",
+            "GitHub did not take the final status and comment in time; the Deployment may still show in progress",
         );
     }
     ending
