@@ -27,6 +27,14 @@ pub struct EnvironmentsWorld {
     pub lose_race: bool,
     /// Whether each create asked to skip the initial deploys (in order), as sent.
     pub skip_initial_deploys: Vec<Option<bool>>,
+    /// The most environments one page of `Project.environments` holds (Railway's connections
+    /// are paged: `first`/`after`, `pageInfo`); `None`: as many as `first` asks, all without it.
+    pub page_size: Option<usize>,
+    /// Environment id → how many more listings leave it out: Railway is still copying it after
+    /// `environmentCreate`'s answer was lost.
+    pub unlisted: HashMap<String, u32>,
+    /// `Some(n)`: each environment created is left out of the next `n` listings.
+    pub unlisted_after_create: Option<u32>,
 }
 
 fn errors(message: &str) -> Value {
@@ -47,7 +55,7 @@ pub(crate) fn handle(
     }
     Some(match op {
         "ProjectEnvironments" if s("id") != world.project_id => errors("Project not found"),
-        "ProjectEnvironments" => project_environments(world),
+        "ProjectEnvironments" => project_environments(world, vars),
         "EnvironmentCreate" => create(world, vars.get("input").unwrap_or(&Value::Null)),
         "EnvironmentDelete" => delete(world, s("id")),
         "ServiceDomainCreate" => domain(world, vars.get("input").unwrap_or(&Value::Null)),
@@ -55,9 +63,31 @@ pub(crate) fn handle(
     })
 }
 
-fn project_environments(world: &RailwayWorld) -> Value {
-    let environments: Vec<Value> = world
+fn project_environments(world: &mut RailwayWorld, vars: &Value) -> Value {
+    let listed: Vec<(String, String)> = world
         .environments
+        .iter()
+        .filter(|(id, _)| !world.envs.unlisted.contains_key(id))
+        .cloned()
+        .collect();
+    for left in world.envs.unlisted.values_mut() {
+        *left = left.saturating_sub(1);
+    }
+    world.envs.unlisted.retain(|_, left| *left > 0);
+    // The cursor is the index after the page's last edge, as text.
+    let start = vars
+        .get("after")
+        .and_then(Value::as_str)
+        .and_then(|c| c.parse::<usize>().ok())
+        .unwrap_or(0)
+        .min(listed.len());
+    let asked = vars
+        .get("first")
+        .and_then(Value::as_u64)
+        .map_or(usize::MAX, |n| n as usize);
+    let size = asked.min(world.envs.page_size.unwrap_or(usize::MAX));
+    let end = start.saturating_add(size).min(listed.len());
+    let environments: Vec<Value> = listed[start..end]
         .iter()
         .map(|(id, name)| json!({ "node": { "id": id, "name": name, "isEphemeral": world.envs.ephemeral.contains(id) } }))
         .collect();
@@ -66,10 +96,11 @@ fn project_environments(world: &RailwayWorld) -> Value {
         .iter()
         .map(|(id, name)| json!({ "node": { "id": id, "name": name } }))
         .collect();
+    let page_info = json!({ "hasNextPage": end < listed.len(), "endCursor": end.to_string() });
     json!({ "data": { "project": {
         "id": world.project_id,
         "name": world.project_name,
-        "environments": { "edges": environments },
+        "environments": { "edges": environments, "pageInfo": page_info },
         "services": { "edges": services },
     } } })
 }
@@ -96,6 +127,9 @@ fn create(world: &mut RailwayWorld, input: &Value) -> Value {
         .push(input.get("skipInitialDeploys").and_then(Value::as_bool));
     let ephemeral = input.get("ephemeral").and_then(Value::as_bool) == Some(true);
     let id = copy_environment(world, &name, &source, ephemeral);
+    if let Some(n) = world.envs.unlisted_after_create {
+        world.envs.unlisted.insert(id.clone(), n);
+    }
     json!({ "data": { "environmentCreate": { "id": id, "name": name, "isEphemeral": ephemeral } } })
 }
 

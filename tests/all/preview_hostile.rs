@@ -1,0 +1,100 @@
+//! Previews against a Railway that is harder than the happy path: a project whose environments
+//! span several pages (each read, the preview found on a later page, cleanup reaching every
+//! page), and an `environmentCreate` whose answer is lost while Railway is still copying (the
+//! environment is read back until it is listed, bounded, never created twice).
+
+use crate::support::preview::{PreviewFakes, add_environment};
+use fakes::railway::{LostAnswer, RailwayWorld};
+
+fn count(ops: &[String], op: &str) -> usize {
+    ops.iter().filter(|o| *o == op).count()
+}
+
+/// Production and staging, then previews of pull requests 9, 8, 3 (closed) and 2 (open), two
+/// environments a page: pull request 2's preview is on the third page.
+fn paged_world() -> RailwayWorld {
+    let mut world = RailwayWorld::standard();
+    for (id, name) in [
+        ("env-pr-9", "pr-9"),
+        ("env-pr-8", "pr-8"),
+        ("env-pr-3", "pr-3"),
+        ("env-pr-2", "pr-2"),
+    ] {
+        add_environment(&mut world, id, name, true);
+    }
+    world.envs.page_size = Some(2);
+    world
+}
+
+#[tokio::test]
+async fn a_preview_on_a_later_page_is_reused_not_created() {
+    let f = PreviewFakes::with_world(paged_world()).await;
+    let run = f.runner("synchronize.json").run().await;
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert_eq!(run.output("environment"), "pr-2");
+    let ops = f.take_operations();
+    assert_eq!(count(&ops, "EnvironmentCreate"), 0, "{ops:?}");
+    assert_eq!(
+        count(&ops, "ProjectEnvironments"),
+        3,
+        "three pages: {ops:?}"
+    );
+    assert_eq!(
+        f.environment_names()
+            .iter()
+            .filter(|n| *n == "pr-2")
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn cleanup_reads_every_page() {
+    let f = PreviewFakes::with_world(paged_world()).await;
+    {
+        let mut w = f.gh.world.lock().unwrap();
+        w.pulls.states.insert(2, "open".into());
+        w.pulls.states.insert(3, "closed".into());
+        w.pulls.states.insert(8, "open".into());
+        w.pulls.states.insert(9, "open".into());
+    }
+    let mut r = f.runner("opened.json");
+    r.input("command", "preview-cleanup")
+        .unset("INPUT_SERVICE")
+        .event("schedule", &crate::support::events::own("schedule.json"));
+    let run = r.run().await;
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert_eq!(run.output("removed-environments"), r#"["pr-3"]"#);
+    assert_eq!(
+        f.environment_names(),
+        ["production", "staging", "pr-9", "pr-8", "pr-2"]
+    );
+}
+
+#[tokio::test]
+async fn a_lost_create_still_copying_is_read_back_until_listed() {
+    let mut world = RailwayWorld::standard();
+    world
+        .lose_answer
+        .insert("EnvironmentCreate".into(), LostAnswer::BadGateway);
+    // Railway lists the copy only from the third listing after the create on.
+    world.envs.unlisted_after_create = Some(2);
+    let f = PreviewFakes::with_world(world).await;
+    let run = f.runner("opened.json").run().await;
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert_eq!(run.output("environment"), "pr-2");
+    let ops = f.take_operations();
+    assert_eq!(count(&ops, "EnvironmentCreate"), 1, "{ops:?}");
+    assert_eq!(
+        f.environment_names()
+            .iter()
+            .filter(|n| *n == "pr-2")
+            .count(),
+        1
+    );
+    assert!(
+        run.summary.contains("created as a copy of `staging`"),
+        "{}",
+        run.summary
+    );
+}
