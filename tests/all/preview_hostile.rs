@@ -98,3 +98,47 @@ async fn a_lost_create_still_copying_is_read_back_until_listed() {
         run.summary
     );
 }
+
+/// A closed pull request's teardown notifies only as `notify-on` says, and the message says the
+/// preview was removed (not "deployed"); a preview deploy's message names the preview.
+#[tokio::test]
+async fn notifications_name_the_preview_and_a_teardown_says_removed() {
+    use fakes::webhook::FakeWebhook;
+    let f = PreviewFakes::start().await;
+    let hook = FakeWebhook::start().await;
+    let mut opened = f.runner("opened.json");
+    opened
+        .input("notify-webhook", &hook.url())
+        .input("notify-on", "always");
+    let run = opened.run().await;
+    assert_eq!(run.code, 0, "{}", run.log());
+    let posts = hook.requests();
+    assert_eq!(posts.len(), 1);
+    let body = posts[0].body_json().unwrap();
+    assert_eq!(body["environment"], "pr-2");
+    assert_eq!(body["status"], "success");
+
+    // `notify-on: failure` (the default): a teardown that succeeds sends nothing.
+    let mut quiet = f.runner("closed-merged.json");
+    quiet.input("notify-webhook", &hook.url());
+    let run = quiet.run().await;
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert_eq!(f.environment_names(), ["production", "staging"]);
+    assert_eq!(
+        hook.requests().len(),
+        1,
+        "nothing sent on success with `failure`"
+    );
+
+    // `always`: the teardown (already gone now) is told, about the preview.
+    let mut loud = f.runner("closed-merged.json");
+    loud.input("notify-webhook", &hook.url())
+        .input("notify-on", "always");
+    let run = loud.run().await;
+    assert_eq!(run.code, 0, "{}", run.log());
+    let posts = hook.requests();
+    assert_eq!(posts.len(), 2);
+    let body = posts[1].body_json().unwrap();
+    assert_eq!(body["environment"], "pr-2");
+    assert_eq!(body["status"], "success");
+}
