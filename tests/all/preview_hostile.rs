@@ -142,3 +142,25 @@ async fn notifications_name_the_preview_and_a_teardown_says_removed() {
     assert_eq!(body["environment"], "pr-2");
     assert_eq!(body["status"], "success");
 }
+
+/// `service` given as the service's id: the closed pull request's run, whatever form its
+/// `service` takes (another case, more services), edits the comment the deploy wrote.
+#[tokio::test]
+async fn a_service_given_by_id_keeps_one_comment() {
+    let f = PreviewFakes::start().await;
+    let mut opened = f.runner("opened.json");
+    opened.input("service", "svc-web");
+    let run = opened.run().await;
+    assert_eq!(run.code, 0, "{}", run.log());
+    let mut closed = f.runner("closed-merged.json");
+    closed.input("service", "SVC-WEB, worker");
+    let run = closed.run().await;
+    assert_eq!(run.code, 0, "{}", run.log());
+    let comments = f.comments(2);
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    assert!(
+        comments[0].contains("Preview **pr-2** removed"),
+        "{}",
+        comments[0]
+    );
+}
