@@ -34,6 +34,7 @@ mod order_in_flight;
 mod order_railway;
 mod plan_steps;
 mod preview;
+mod preview_cancel;
 mod preview_events;
 mod preview_hostile;
 mod preview_lost;

@@ -35,6 +35,8 @@ pub struct EnvironmentsWorld {
     pub unlisted: HashMap<String, u32>,
     /// `Some(n)`: each environment created is left out of the next `n` listings.
     pub unlisted_after_create: Option<u32>,
+    /// `true`: `environmentCreate` is accepted and never answered (a copy that stalls).
+    pub stall_create: bool,
 }
 
 fn errors(message: &str) -> Value {
