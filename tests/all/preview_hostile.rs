@@ -164,3 +164,62 @@ async fn a_service_given_by_id_keeps_one_comment() {
         comments[0]
     );
 }
+
+/// `backup` in a preview backs up the preview's own (fresh) database volume, never the source's.
+#[tokio::test]
+async fn a_preview_backs_up_its_own_volume_never_the_source() {
+    let mut world = RailwayWorld::standard();
+    world.services.push(("svc-pg".into(), "Postgres".into()));
+    let url = "postgresql://postgres:pw@db.example.com:5432/railway";
+    world.set_variable("svc-pg", "env-stg", "DATABASE_PUBLIC_URL", url);
+    let source = world.add_volume("svc-pg", "env-stg", "pg-data", 100.0, 1000);
+    let f = PreviewFakes::with_world(world).await;
+    let mut r = f.runner("opened.json");
+    r.input("migrate-command", "npx prisma migrate deploy")
+        .input("backup", "true");
+    let run = r.run().await;
+    assert_eq!(run.code, 0, "{}", run.log());
+    let id = f.environment_id("pr-2").expect("the preview exists");
+    let w = f.rw.world();
+    let backed: Vec<&str> = w
+        .volumes
+        .iter()
+        .filter(|v| !v.backups.is_empty())
+        .map(|v| v.environment_id.as_str())
+        .collect();
+    assert_eq!(backed, [id.as_str()], "only the preview's volume");
+    assert!(
+        w.volumes
+            .iter()
+            .any(|v| v.instance_id == source && v.backups.is_empty())
+    );
+}
+
+/// A dry run of a preview not made yet, with migrations and `backup`: the plan says what would
+/// be created, backed up and migrated, and nothing is read from or written to the source's
+/// database volume.
+#[tokio::test]
+async fn a_dry_run_of_a_new_preview_with_migrations_plans_them() {
+    let mut world = RailwayWorld::standard();
+    world.services.push(("svc-pg".into(), "Postgres".into()));
+    let url = "postgresql://postgres:pw@db.example.com:5432/railway";
+    world.set_variable("svc-pg", "env-stg", "DATABASE_PUBLIC_URL", url);
+    world.add_volume("svc-pg", "env-stg", "pg-data", 100.0, 1000);
+    let f = PreviewFakes::with_world(world).await;
+    let mut r = f.runner("opened.json");
+    r.input("migrate-command", "npx prisma migrate deploy")
+        .input("dry-run", "true");
+    let run = r.run().await;
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert_eq!(run.output("status"), "skipped");
+    let log = run.log();
+    assert!(
+        log.contains("create the ephemeral environment `pr-2` as a copy of `staging`"),
+        "{log}"
+    );
+    assert!(
+        log.contains("back up volume `pg-data` of `Postgres` in `pr-2` before migrating"),
+        "{log}"
+    );
+    assert!(f.rw.mutations().is_empty(), "{:?}", f.rw.mutations());
+}

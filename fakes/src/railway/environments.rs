@@ -1,7 +1,7 @@
 //! The fake Railway's environments as previews use them: the project's environments with their
 //! ephemeral flag (`ProjectEnvironments`), `environmentCreate` from a source environment (its
 //! service instances, variables and a fresh copy of each volume; domains are not copied, and with
-//! `skipInitialDeploys` nothing is deployed), `environmentDelete` (the environment and all it
+//! `skipInitialDeploys` nothing is deployed; each mounted volume gets a fresh, empty instance), `environmentDelete` (the environment and all it
 //! holds), and `serviceDomainCreate` (a `*.up.railway.app` domain). A name already taken is
 //! refused as Railway does ("An environment with that name already exists"); project tokens may
 //! not create or delete environments.
@@ -154,13 +154,6 @@ fn copy_environment(world: &mut RailwayWorld, name: &str, source: &str, ephemera
         instance.custom_domains.clear();
         instance.service_domains.clear();
         world.instances.insert((svc.clone(), id.clone()), instance);
-        let vars = world
-            .variables
-            .get(&(svc.clone(), source.to_string()))
-            .cloned();
-        if let Some(vars) = vars {
-            world.variables.insert((svc.clone(), id.clone()), vars);
-        }
         if world
             .envs
             .volumes
@@ -169,6 +162,25 @@ fn copy_environment(world: &mut RailwayWorld, name: &str, source: &str, ephemera
             let volume = format!("vol-{svc}-{id}");
             world.envs.volumes.insert((svc, id.clone()), volume);
         }
+    }
+    // Every service's variables, and a fresh instance of each mounted volume (empty, no backups).
+    let vars: Vec<_> = (world.variables.iter())
+        .filter(|((_, e), _)| e == source)
+        .map(|((svc, _), v)| (svc.clone(), v.clone()))
+        .collect();
+    for (svc, v) in vars {
+        world.variables.insert((svc, id.clone()), v);
+    }
+    let volumes: Vec<_> = (world.volumes.iter())
+        .filter(|v| v.environment_id == source)
+        .cloned()
+        .collect();
+    for mut v in volumes {
+        v.instance_id = format!("vi-{}-{id}", v.name);
+        v.environment_id = id.clone();
+        v.current_size_mb = 0.0;
+        v.backups.clear();
+        world.volumes.push(v);
     }
     id
 }
@@ -182,6 +194,7 @@ fn delete(world: &mut RailwayWorld, id: &str) -> Value {
     world.instances.retain(|(_, e), _| e != id);
     world.variables.retain(|(_, e), _| e != id);
     world.envs.volumes.retain(|(_, e), _| e != id);
+    world.volumes.retain(|v| v.environment_id != id);
     world.deployments.retain(|d| d.environment_id != id);
     json!({ "data": { "environmentDelete": true } })
 }
