@@ -223,3 +223,22 @@ async fn a_dry_run_of_a_new_preview_with_migrations_plans_them() {
     );
     assert!(f.rw.mutations().is_empty(), "{:?}", f.rw.mutations());
 }
+
+/// `watch` in a preview watches the preview's deployment (a clean watch passes).
+#[tokio::test]
+async fn a_preview_is_watched_after_going_live() {
+    let f = PreviewFakes::start().await;
+    let steady: &[(u16, f64)] = &[(200, 48.0)];
+    f.rw.world().script_http("svc-web", &[steady; 10]);
+    let mut r = f.runner("opened.json");
+    r.input("watch", "5m");
+    let run = r.run().await;
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert!(run.summary.contains("### Watch"), "{}", run.summary);
+    let id = f.environment_id("pr-2").unwrap();
+    let reads = crate::support::requests::operation_bodies(&f.rw.requests(), "HttpMetricsByStatus");
+    assert!(!reads.is_empty());
+    for b in &reads {
+        assert_eq!(b["variables"]["environmentId"], id.as_str(), "{b}");
+    }
+}
