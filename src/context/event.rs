@@ -89,7 +89,12 @@ impl Event {
                 number,
                 head_sha: pr.head.as_ref().and_then(|h| h.sha.clone()),
                 head_ref: pr.head.as_ref().and_then(|h| h.git_ref.clone()),
-                from_fork: matches!((head_repo, base_repo), (Some(h), Some(b)) if h != b),
+                // `head.repo` is null once the fork is deleted: still a fork (no secrets).
+                from_fork: match (head_repo, base_repo) {
+                    (Some(h), Some(b)) => h != b,
+                    (None, Some(_)) => pr.head.as_ref().is_some(),
+                    _ => false,
+                },
             })
         });
         Ok(Event {

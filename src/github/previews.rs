@@ -57,6 +57,11 @@ struct Listed {
 /// Marks every GitHub Deployment of `environment` inactive (newest first, at most
 /// [`MAX_DEACTIVATIONS`]); returns how many. An `inactive` status twice is the same as once, so
 /// each write may be repeated after a lost answer.
+///
+/// Decision: Deployments already inactive (each older success of a set, `keyed::
+/// deactivate_older`) get `inactive` again. The listing does not carry a Deployment's state;
+/// learning it is one `GET .../statuses?per_page=1` per Deployment, as many requests as the
+/// writes it would save, and a repeated `inactive` changes nothing GitHub shows.
 pub async fn deactivate_environment(
     gh: &GitHub,
     timing: &Timing,

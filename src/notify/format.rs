@@ -57,6 +57,9 @@ impl Notice {
 
     fn headline(&self) -> String {
         let r = &self.report;
+        if let Some(removal) = crate::report::preview::removal_notice(r) {
+            return removal;
+        }
         let what = if r.services.is_empty() {
             "the deploy".to_string()
         } else {
@@ -356,5 +359,26 @@ mod tests {
             Format::Json
         );
         assert_eq!(Format::of("http://127.0.0.1:9/hook"), Format::Json);
+    }
+
+    #[test]
+    fn a_closed_pull_requests_teardown_is_not_called_a_deploy() {
+        let mut r = RunReport::new("preview", "commit", false, chrono::Utc::now());
+        r.status = RunStatus::Success;
+        r.environment = Some("pr-7".into());
+        r.preview = Some(crate::record::PreviewReport {
+            name: Some("pr-7".into()),
+            removed: vec!["pr-7".into()],
+            teardown: true,
+            ..Default::default()
+        });
+        let n = Notice {
+            report: r,
+            repository: None,
+            run_url: None,
+        };
+        let text = slack(&n)["text"].as_str().unwrap_or_default().to_string();
+        assert_eq!(text, "🧹 Removed the preview `pr-7`");
+        assert_eq!(discord(&n)["content"], "🧹 Removed the preview `pr-7`");
     }
 }

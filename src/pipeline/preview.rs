@@ -182,9 +182,9 @@ fn check_services(cfg: &Config, envs: &ProjectEnvironments) -> Result<(), String
     crate::railway::resolve::find_services(&project, &cfg.services).map(|_| ())
 }
 
-/// A dry run whose preview does not exist yet: the services are resolved in the source
-/// environment (reads only; a copy has the same services, without domains), and the plan is
-/// rendered as it would run in the preview.
+/// A dry run whose preview does not exist yet: the services, database URL and volumes are
+/// resolved in the source environment (reads only; a copy has the same services, without
+/// domains, and a fresh volume of each), and the plan is rendered as it would run in the preview.
 async fn dry_run_new(
     cfg: &Config,
     client: &RailwayClient,
@@ -203,8 +203,11 @@ async fn dry_run_new(
         s.serving = None;
         s.in_flight.clear();
     }
+    // The preview's name, with the source's id: what resolution still reads (the database URL,
+    // the volume to back up) is read from the source, which the copy takes them from. Reads
+    // only: a dry run changes nothing.
     scope.environment = Named {
-        id: String::new(),
+        id: req.source.id.clone(),
         name: req.name.clone(),
     };
     let image = &cfg.surroundings.released_image;

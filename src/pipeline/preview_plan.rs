@@ -87,19 +87,10 @@ pub fn removal(
     if environment.as_ref().is_some_and(|e| !e.is_ephemeral) {
         return Err(permanent_message(name));
     }
-    // The comment's marker names the services as Railway does (the deploy's comment read them
-    // from Railway): an id or another case in `service` finds the same comment.
-    let names: Vec<&str> = cfg
-        .services
-        .iter()
-        .map(|wanted| {
-            envs.services
-                .iter()
-                .find(|s| s.id == *wanted || s.name.eq_ignore_ascii_case(wanted))
-                .map_or(wanted.as_str(), |s| s.name.as_str())
-        })
-        .collect();
-    let services = ServiceSet::new(names);
+    // The whole environment is gone, so the comment is found by the environment's marker
+    // alone, which every comment about it carries whatever service set it names: `service` as
+    // an id, in another case or a subset finds the comment the deploy wrote.
+    let services = ServiceSet::new([]);
     Ok(Step::RemovePreview(RemoveRequest {
         project_id: envs.project.id.clone(),
         name: name.to_string(),

@@ -226,6 +226,7 @@ impl RailwayClient {
         let sent = self
             .http
             .post(self.url.clone())
+            .timeout(op.deadline())
             .header(header, value)
             .json(body)
             .send()

@@ -1,7 +1,8 @@
 //! Owns the Railway operations previews use: the project's environments with their ephemeral
 //! flag, creating an environment as an ephemeral copy of another, deleting one, and giving a
-//! service a Railway domain. Each call is one request; what to do when an answer is lost (read
-//! back, never send blindly again) is the caller's (`crate::stages::preview`).
+//! service a Railway domain. Each call is one request (the listing: one per page of
+//! environments, bounded); what to do when an answer is lost (read back, never send blindly
+//! again) is the caller's (`crate::stages::preview`).
 
 use serde::Deserialize;
 use serde_json::json;
@@ -70,7 +71,28 @@ impl<T> Edges<T> {
     }
 }
 
-/// The project's environments (with `isEphemeral`) and services.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PageInfo {
+    has_next_page: bool,
+    end_cursor: Option<String>,
+}
+
+/// One page of a connection: its nodes and where the next page starts.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Page<T> {
+    edges: Vec<Edge<T>>,
+    page_info: PageInfo,
+}
+
+/// Environments asked for per page.
+const PAGE_SIZE: u32 = 100;
+/// Pages read at most (5,000 environments): the listing is bounded even if Railway kept
+/// answering `hasNextPage` with the same cursor.
+const MAX_PAGES: usize = 50;
+
+/// The project's environments (with `isEphemeral`, every page) and services.
 pub async fn project_environments(
     c: &RailwayClient,
     project_id: &str,
@@ -79,23 +101,45 @@ pub async fn project_environments(
     struct Raw {
         id: String,
         name: String,
-        environments: Edges<EnvironmentInfo>,
+        environments: Page<EnvironmentInfo>,
         services: Edges<Named>,
     }
     #[derive(Deserialize)]
     struct Data {
         project: Raw,
     }
-    let d: Data = c
-        .execute(&ops::PROJECT_ENVIRONMENTS, &json!({ "id": project_id }))
-        .await?;
-    Ok(ProjectEnvironments {
-        project: Named {
-            id: d.project.id,
-            name: d.project.name,
-        },
-        environments: d.project.environments.nodes(),
-        services: d.project.services.nodes(),
+    let mut after: Option<String> = None;
+    let mut environments = Vec::new();
+    for _ in 0..MAX_PAGES {
+        let vars = json!({ "id": project_id, "first": PAGE_SIZE, "after": after });
+        let d: Data = c.execute(&ops::PROJECT_ENVIRONMENTS, &vars).await?;
+        let page = d.project.environments;
+        environments.extend(page.edges.into_iter().map(|e| e.node));
+        let next = page
+            .page_info
+            .end_cursor
+            .filter(|_| page.page_info.has_next_page);
+        if next.is_none() {
+            return Ok(ProjectEnvironments {
+                project: Named {
+                    id: d.project.id,
+                    name: d.project.name,
+                },
+                environments,
+                services: d.project.services.nodes(),
+            });
+        }
+        if next == after {
+            // The same page again would be read forever: stop (the error below).
+            break;
+        }
+        after = next;
+    }
+    Err(RailwayError::GraphQl {
+        operation: ops::PROJECT_ENVIRONMENTS.name.into(),
+        messages: vec![format!(
+            "the project's environments did not end within {MAX_PAGES} pages of {PAGE_SIZE} (or Railway repeated a page); delete old previews in Railway's dashboard, then re-run"
+        )],
     })
 }
 

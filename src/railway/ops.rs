@@ -167,6 +167,22 @@ op!(
     "workflow_status.graphql"
 );
 
+impl Operation {
+    /// How long one request of this operation may take, from connecting to the last byte of
+    /// the answer. `environmentCreate` with `applyChangesInBackground: false` answers only once
+    /// Railway has copied the source's services, variables and volumes, which can take a minute
+    /// or more; every other operation answers in seconds. A request past its deadline is an
+    /// answer lost (the caller reads back what it did).
+    pub fn deadline(&self) -> std::time::Duration {
+        let secs = if self.name == ENVIRONMENT_CREATE.name {
+            120
+        } else {
+            30
+        };
+        std::time::Duration::from_secs(secs)
+    }
+}
+
 /// Subscriptions, sent over the websocket (`crate::railway::subscription`).
 pub const DEPLOYMENT_STATUS_SUBSCRIPTION: &str = concat!(
     include_str!("ops/deployment_status.subscription.graphql"),
@@ -180,6 +196,13 @@ pub const ENVIRONMENT_LOGS_SUBSCRIPTION: &str =
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_environment_copy_gets_a_long_deadline() {
+        assert_eq!(ENVIRONMENT_CREATE.deadline().as_secs(), 120);
+        assert_eq!(PROJECT_ENVIRONMENTS.deadline().as_secs(), 30);
+        assert_eq!(SERVICE_INSTANCE_DEPLOY.deadline().as_secs(), 30);
+    }
 
     #[test]
     fn each_operation_is_named_as_in_its_file() {

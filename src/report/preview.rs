@@ -70,6 +70,27 @@ pub fn removal_headline(r: &RunReport) -> Option<String> {
     })
 }
 
+/// The notification's headline of a run that removes previews, in plain text with code spans
+/// (`None` for any other run): a teardown is not a deploy.
+pub fn removal_notice(r: &RunReport) -> Option<String> {
+    let p = r.preview.as_ref().filter(|p| p.teardown)?;
+    let what = match &p.name {
+        Some(name) => format!("the preview `{name}`"),
+        None => "the previews of closed pull requests".to_string(),
+    };
+    let removed: Vec<String> = p.removed.iter().map(|n| format!("`{n}`")).collect();
+    Some(match r.status {
+        RunStatus::Success if p.already_gone => format!("🧹 {what} was already gone"),
+        RunStatus::Success if removed.is_empty() => {
+            "🧹 No preview of a closed pull request to remove".to_string()
+        }
+        RunStatus::Success if p.name.is_some() => format!("🧹 Removed {what}"),
+        RunStatus::Success => format!("🧹 Removed the previews {}", removed.join(", ")),
+        RunStatus::Skipped => format!("⏭️ Nothing removed: {what}"),
+        _ => format!("❌ Removing {what} failed"),
+    })
+}
+
 /// The preview's URLs, for the top of the PR comment (`None` for other runs, or no URL yet).
 pub fn urls_line(r: &RunReport) -> Option<String> {
     r.preview.as_ref().filter(|p| !p.teardown)?;
@@ -120,5 +141,34 @@ mod tests {
         let body = gone_comment("pr-7", when.into(), "<!-- m -->");
         assert!(body.starts_with("<!-- m -->"));
         assert!(body.contains("2026-12-02 01:02 UTC"), "{body}");
+    }
+
+    #[test]
+    fn a_teardown_is_told_as_a_removal() {
+        let mut r = RunReport::new("preview", "commit", false, Utc::now());
+        r.status = RunStatus::Success;
+        assert_eq!(removal_notice(&r), None);
+        r.preview = Some(PreviewReport {
+            name: Some("pr-7".into()),
+            removed: vec!["pr-7".into()],
+            teardown: true,
+            ..Default::default()
+        });
+        assert_eq!(removal_notice(&r).unwrap(), "🧹 Removed the preview `pr-7`");
+        r.status = RunStatus::Failed;
+        assert_eq!(
+            removal_notice(&r).unwrap(),
+            "❌ Removing the preview `pr-7` failed"
+        );
+        r.status = RunStatus::Success;
+        r.preview = Some(PreviewReport {
+            removed: vec!["pr-3".into(), "pr-4".into()],
+            teardown: true,
+            ..Default::default()
+        });
+        assert_eq!(
+            removal_notice(&r).unwrap(),
+            "🧹 Removed the previews `pr-3`, `pr-4`"
+        );
     }
 }

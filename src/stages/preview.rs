@@ -1,13 +1,14 @@
 //! Owns the Railway side of previews, each driven by a request the plan built: creating a pull
 //! request's environment as an ephemeral copy (or reusing it; two runs racing end with one),
 //! giving each deployed service a Railway domain, and deleting a preview. A mutation whose answer
-//! was lost is read back, never sent blindly again; only an ephemeral environment is ever
-//! deleted.
+//! was lost is read back, never sent blindly again (a lost create is looked for until Railway
+//! lists it, bounded); only an ephemeral environment is ever deleted.
 
 use crate::railway::RailwayClient;
 use crate::railway::api;
 use crate::railway::client::RailwayError;
 use crate::railway::environments::{self, EnvironmentInfo, is_name_taken};
+use crate::wait::{Next, Waiter};
 
 /// `command: preview`: the environment `name`, created from `source` when `existing` is `None`.
 #[derive(Clone, Debug)]
@@ -65,13 +66,11 @@ pub async fn ensure_environment(
             Err(e) if is_name_taken(&e) || e.answer_lost() => e,
             Err(e) => return Err(failed(&req.name, &e)),
         };
-    let read = environments::project_environments(c, &req.project_id)
-        .await
-        .map_err(|e| failed(&req.name, &e))?;
-    match read.named(&req.name) {
+    let found = read_back(c, req, &err).await?;
+    match found {
         Some(env) if !env.is_ephemeral => Err(PreviewError::Input(permanent_message(&req.name))),
         Some(env) => Ok(Ensured {
-            environment: env.clone(),
+            environment: env,
             // A lost answer: ours; a taken name: another run's.
             created: !is_name_taken(&err),
         }),
@@ -80,9 +79,48 @@ pub async fn ensure_environment(
             req.name
         ))),
         None => Err(PreviewError::Failed(format!(
-            "the answer to creating `{}` was lost ({err}) and the project has no such environment, so nothing was created; re-run the workflow",
-            req.name
+            "the answer to creating `{}` was lost ({err}) and the project did not list it within {:.0?}; Railway may still be copying it: re-run the workflow in a few minutes (the next run reuses it if it appears, or creates it)",
+            req.name,
+            READ_BACK_ROUNDS * READ_BACK_EVERY
         ))),
+    }
+}
+
+/// How often, and how many times, a create whose answer was lost is looked for: Railway may
+/// list the environment only once it has copied the source (a minute at most, in practice).
+const READ_BACK_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+const READ_BACK_ROUNDS: u32 = 12;
+
+/// The environment `req.name` as the project lists it after a create that failed with `err`.
+/// A taken name is listed already (one read); a lost answer is looked for again every
+/// [`READ_BACK_EVERY`] until it is listed, at most [`READ_BACK_ROUNDS`] times.
+async fn read_back(
+    c: &RailwayClient,
+    req: &EnsureRequest,
+    err: &RailwayError,
+) -> Result<Option<EnvironmentInfo>, PreviewError> {
+    let rounds = if is_name_taken(err) {
+        1
+    } else {
+        READ_BACK_ROUNDS
+    };
+    let mut waiter = Waiter::rounds(rounds, *c.timing());
+    loop {
+        let read = environments::project_environments(c, &req.project_id)
+            .await
+            .map_err(|e| failed(&req.name, &e))?;
+        if let Some(env) = read.named(&req.name) {
+            return Ok(Some(env.clone()));
+        }
+        let note = |w: std::time::Duration| {
+            crate::workflow::info(format!(
+                "`{}` is not listed yet (Railway may still be copying it); looking again in {w:.0?}",
+                req.name
+            ));
+        };
+        if waiter.pause(READ_BACK_EVERY, note).await == Next::StillRunning {
+            return Ok(None);
+        }
     }
 }
 

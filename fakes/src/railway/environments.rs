@@ -1,11 +1,11 @@
 //! The fake Railway's environments as previews use them: the project's environments with their
 //! ephemeral flag (`ProjectEnvironments`), `environmentCreate` from a source environment (its
-//! service instances, variables and a fresh copy of each volume; domains are not copied; with
-//! `skipInitialDeploys` the copy has no deployment, without it every copied service is
-//! deployed), `environmentDelete` (the environment and all it holds), and `serviceDomainCreate`
-//! (a `*.up.railway.app` domain). A name already taken is refused as Railway does ("An
-//! environment with that name already exists"); project tokens may not create or delete
-//! environments.
+//! service instances, variables and a fresh, empty instance of each mounted volume; domains are
+//! not copied; with `skipInitialDeploys` the copy has no deployment, without it every copied
+//! service is deployed), `environmentDelete` (the environment and all it holds), and
+//! `serviceDomainCreate` (a `*.up.railway.app` domain). A name already taken is refused as
+//! Railway does ("An environment with that name already exists"); project tokens may not create
+//! or delete environments.
 
 use std::collections::{HashMap, HashSet};
 
@@ -28,6 +28,16 @@ pub struct EnvironmentsWorld {
     pub lose_race: bool,
     /// Whether each create asked to skip the initial deploys (in order), as sent.
     pub skip_initial_deploys: Vec<Option<bool>>,
+    /// The most environments one page of `Project.environments` holds (Railway's connections
+    /// are paged: `first`/`after`, `pageInfo`); `None`: as many as `first` asks, all without it.
+    pub page_size: Option<usize>,
+    /// Environment id → how many more listings leave it out: Railway is still copying it after
+    /// `environmentCreate`'s answer was lost.
+    pub unlisted: HashMap<String, u32>,
+    /// `Some(n)`: each environment created is left out of the next `n` listings.
+    pub unlisted_after_create: Option<u32>,
+    /// `true`: `environmentCreate` is accepted and never answered (a copy that stalls).
+    pub stall_create: bool,
 }
 
 fn errors(message: &str) -> Value {
@@ -48,7 +58,7 @@ pub(crate) fn handle(
     }
     Some(match op {
         "ProjectEnvironments" if s("id") != world.project_id => errors("Project not found"),
-        "ProjectEnvironments" => project_environments(world),
+        "ProjectEnvironments" => project_environments(world, vars),
         "EnvironmentCreate" => create(world, vars.get("input").unwrap_or(&Value::Null)),
         "EnvironmentDelete" => delete(world, s("id")),
         "ServiceDomainCreate" => domain(world, vars.get("input").unwrap_or(&Value::Null)),
@@ -56,9 +66,31 @@ pub(crate) fn handle(
     })
 }
 
-fn project_environments(world: &RailwayWorld) -> Value {
-    let environments: Vec<Value> = world
+fn project_environments(world: &mut RailwayWorld, vars: &Value) -> Value {
+    let listed: Vec<(String, String)> = world
         .environments
+        .iter()
+        .filter(|(id, _)| !world.envs.unlisted.contains_key(id))
+        .cloned()
+        .collect();
+    for left in world.envs.unlisted.values_mut() {
+        *left = left.saturating_sub(1);
+    }
+    world.envs.unlisted.retain(|_, left| *left > 0);
+    // The cursor is the index after the page's last edge, as text.
+    let start = vars
+        .get("after")
+        .and_then(Value::as_str)
+        .and_then(|c| c.parse::<usize>().ok())
+        .unwrap_or(0)
+        .min(listed.len());
+    let asked = vars
+        .get("first")
+        .and_then(Value::as_u64)
+        .map_or(usize::MAX, |n| n as usize);
+    let size = asked.min(world.envs.page_size.unwrap_or(usize::MAX));
+    let end = start.saturating_add(size).min(listed.len());
+    let environments: Vec<Value> = listed[start..end]
         .iter()
         .map(|(id, name)| json!({ "node": { "id": id, "name": name, "isEphemeral": world.envs.ephemeral.contains(id) } }))
         .collect();
@@ -67,10 +99,11 @@ fn project_environments(world: &RailwayWorld) -> Value {
         .iter()
         .map(|(id, name)| json!({ "node": { "id": id, "name": name } }))
         .collect();
+    let page_info = json!({ "hasNextPage": end < listed.len(), "endCursor": end.to_string() });
     json!({ "data": { "project": {
         "id": world.project_id,
         "name": world.project_name,
-        "environments": { "edges": environments },
+        "environments": { "edges": environments, "pageInfo": page_info },
         "services": { "edges": services },
     } } })
 }
@@ -100,6 +133,9 @@ fn create(world: &mut RailwayWorld, input: &Value) -> Value {
     if input.get("skipInitialDeploys").and_then(Value::as_bool) != Some(true) {
         initial_deploys(world, &id);
     }
+    if let Some(n) = world.envs.unlisted_after_create {
+        world.envs.unlisted.insert(id.clone(), n);
+    }
     json!({ "data": { "environmentCreate": { "id": id, "name": name, "isEphemeral": ephemeral } } })
 }
 
@@ -122,13 +158,6 @@ fn copy_environment(world: &mut RailwayWorld, name: &str, source: &str, ephemera
         instance.custom_domains.clear();
         instance.service_domains.clear();
         world.instances.insert((svc.clone(), id.clone()), instance);
-        let vars = world
-            .variables
-            .get(&(svc.clone(), source.to_string()))
-            .cloned();
-        if let Some(vars) = vars {
-            world.variables.insert((svc.clone(), id.clone()), vars);
-        }
         if world
             .envs
             .volumes
@@ -137,6 +166,25 @@ fn copy_environment(world: &mut RailwayWorld, name: &str, source: &str, ephemera
             let volume = format!("vol-{svc}-{id}");
             world.envs.volumes.insert((svc, id.clone()), volume);
         }
+    }
+    // Every service's variables, and a fresh instance of each mounted volume (empty, no backups).
+    let vars: Vec<_> = (world.variables.iter())
+        .filter(|((_, e), _)| e == source)
+        .map(|((svc, _), v)| (svc.clone(), v.clone()))
+        .collect();
+    for (svc, v) in vars {
+        world.variables.insert((svc, id.clone()), v);
+    }
+    let volumes: Vec<_> = (world.volumes.iter())
+        .filter(|v| v.environment_id == source)
+        .cloned()
+        .collect();
+    for mut v in volumes {
+        v.instance_id = format!("vi-{}-{id}", v.name);
+        v.environment_id = id.clone();
+        v.current_size_mb = 0.0;
+        v.backups.clear();
+        world.volumes.push(v);
     }
     id
 }
@@ -165,6 +213,7 @@ fn delete(world: &mut RailwayWorld, id: &str) -> Value {
     world.instances.retain(|(_, e), _| e != id);
     world.variables.retain(|(_, e), _| e != id);
     world.envs.volumes.retain(|(_, e), _| e != id);
+    world.volumes.retain(|v| v.environment_id != id);
     world.deployments.retain(|d| d.environment_id != id);
     json!({ "data": { "environmentDelete": true } })
 }

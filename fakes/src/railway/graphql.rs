@@ -140,6 +140,11 @@ pub async fn handle(
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
+    if op == "EnvironmentCreate" && world.envs.stall_create {
+        // Railway still copying the source: the answer's body never comes.
+        let never = futures_util::stream::pending::<Result<Bytes, std::io::Error>>();
+        return Response::new(axum::body::Body::from_stream(never));
+    }
     if world.lose_answer.get(&op) == Some(&super::faults::LostAnswer::Unprocessed) {
         world.lose_answer.remove(&op);
         return super::faults::lost_response(super::faults::LostAnswer::Unprocessed);
