@@ -11,10 +11,11 @@
 #                              the websocket.
 #   bench/deploy.sh --from DIR [--polling]   the binary and fake already built in checkout DIR
 #                              (e.g. a worktree of the parent commit, for before/after runs)
-#   bench/deploy.sh --against BIN [--debug]   also the subscription budget (issue 14): the same
-#                              upload deploys (1 service, then 2) by this binary and by BIN (e.g.
-#                              main's), alternately, against this checkout's fake: HTTP requests,
-#                              websocket connections and subscriptions, side by side.
+#   bench/deploy.sh --against BIN [--debug]   every case (the two-service deploy, the websocket
+#                              and polling cases, and the subscription budget of issue 14: upload
+#                              deploys of 1 service, then 2) by this binary and by BIN (e.g. a
+#                              release build of an older commit), alternately, against this
+#                              checkout's fake, then a side-by-side table (this / BIN ratios).
 # Every case prints the fake's request count (HTTP requests, of which websocket upgrades, and the
 # subscriptions opened on them).
 # Target (issue 2): peak RSS <= 30 MB for the release binary.
@@ -67,51 +68,110 @@ run() {
 }
 status() { grep -A1 '^status<<' "$work/out" | tail -1; }
 
-start_fake
-run INPUT_SERVICE=web,worker INPUT_HEALTH-URL="$health" RAILWAY_DEPLOY_TIME_SCALE=0.01
-stop_fake
-rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time")
-wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time")
-size=$(stat -c %s "$bin")
-requests=$(sed -n 's/^fake Railway served //p' "$work/fake")
-echo "deploy of 2 services ($profile binary, $(( size / 1024 )) KiB): peak RSS $(( rss_kb / 1024 )) MB, wall $wall, $requests, status $(status)"
+# The figures of the last run: $rss_mb, $wall_s, $requests (the fake's line), $http (its HTTP
+# requests, websocket upgrades not counted), $subs (its subscriptions) and $delay_ms (exit after the fake's final status).
+figures() {
+  rss_mb=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2 / 1024}' "$work/time")
+  wall_s=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, t, ":"); s = 0;
+    for (i = 1; i <= n; i++) s = s * 60 + t[i]; printf "%.2f", s}' "$work/time")
+  requests=$(sed -n 's/^fake Railway served //p' "$work/fake")
+  local all upgrades
+  all=$(sed -n 's/^fake Railway served \([0-9]*\) requests.*/\1/p' "$work/fake")
+  upgrades=$(sed -n 's/.*(\([0-9]*\) websocket upgrades.*/\1/p' "$work/fake")
+  http=$(( all - upgrades ))
+  subs=$(sed -n 's/.* \([0-9]*\) subscriptions.*/\1/p' "$work/fake")
+  delay_ms=""
+  if [ -n "${exited_ms:-}" ]; then
+    due_ms=$(awk '/final status of dep-new-/ {print $NF; exit}' "$work/fake")
+    [ -n "$due_ms" ] && delay_ms=$(( exited_ms - due_ms ))
+  fi
+  exited_ms=""
+}
 
-if [ "$polling" = true ]; then
+# Case 1: two services at time scale 0.01 (RSS, wall). Sets $c1_* for $1 (a label).
+case_two_services() {
+  start_fake
+  run INPUT_SERVICE=web,worker INPUT_HEALTH-URL="$health" RAILWAY_DEPLOY_TIME_SCALE=0.01
+  stop_fake
+  figures
+  size=$(stat -c %s "$bin")
+  echo "deploy of 2 services ($1, $(( size / 1024 )) KiB): peak RSS $rss_mb MB, wall $wall_s s, $requests, status $(status)"
+  eval "c1_rss_$1=$rss_mb c1_wall_$1=$wall_s c1_http_$1=$http c1_subs_$1=$subs"
+}
+
+# Cases 2 and 3 (issue 14): real time, one service: 20 s over the websocket, then 60 s polling.
+case_real_time() {
   start_fake --deploy-secs 20
   run INPUT_SERVICE=web INPUT_HEALTH-URL="$health"
   exited_ms=$(( $(date +%s%N) / 1000000 ))
   stop_fake
-  due_ms=$(awk '/final status of dep-new-/ {print $NF; exit}' "$work/fake")
-  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time")
-  requests=$(sed -n 's/^fake Railway served //p' "$work/fake")
-  echo "websocket, 20 s deploy of 1 service: wall $wall, exit $(( exited_ms - due_ms )) ms after the final status, $requests, status $(status)"
-
+  figures
+  echo "websocket, 20 s deploy of 1 service ($1): wall $wall_s s, exit $delay_ms ms after the final status, $requests, status $(status)"
+  eval "c2_wall_$1=$wall_s c2_delay_$1=$delay_ms c2_http_$1=$http c2_subs_$1=$subs"
   start_fake --no-websocket --deploy-secs 60
   run INPUT_SERVICE=web INPUT_HEALTH-URL="$health"
   exited_ms=$(( $(date +%s%N) / 1000000 ))
   stop_fake
-  due_ms=$(awk '/final status of dep-new-/ {print $NF; exit}' "$work/fake")
-  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time")
-  requests=$(sed -n 's/^fake Railway served //p' "$work/fake")
-  echo "polling (websocket refused), 60 s deploy of 1 service: wall $wall, exit $(( exited_ms - due_ms )) ms after the final status, $requests, status $(status)"
-fi
+  figures
+  echo "polling (websocket refused), 60 s deploy of 1 service ($1): wall $wall_s s, exit $delay_ms ms after the final status, $requests, status $(status)"
+  eval "c3_wall_$1=$wall_s c3_delay_$1=$delay_ms c3_http_$1=$http"
+}
 
-if [ -n "$against" ]; then
+# Case 4 (issue 14's budget): upload deploys of 1 and 2 services: requests and subscriptions.
+case_upload() {
   tree="$work/tree"
   mkdir -p "$tree/src"
   echo 'console.log("hello")' > "$tree/src/index.js"
   echo '{"name": "shop"}' > "$tree/package.json"
-  ours="$bin"
+  local n=1
   for services in web web,worker; do
-    for who in ours against; do
-      if [ "$who" = ours ]; then bin="$ours"; else bin="$against"; fi
-      start_fake
-      run INPUT_SERVICE="$services" INPUT_HEALTH-URL="$health" INPUT_SOURCE=upload \
-        INPUT_PATH="$tree" RAILWAY_DEPLOY_TIME_SCALE=0.01
-      stop_fake
-      requests=$(sed -n 's/^fake Railway served //p' "$work/fake")
-      echo "upload deploy of $services by $who ($bin): $requests, status $(status)"
-    done
+    start_fake
+    run INPUT_SERVICE="$services" INPUT_HEALTH-URL="$health" INPUT_SOURCE=upload \
+      INPUT_PATH="$tree" RAILWAY_DEPLOY_TIME_SCALE=0.01
+    stop_fake
+    figures
+    echo "upload deploy of $services by $1 ($bin): $requests, status $(status)"
+    eval "c4_http${n}_$1=$http c4_subs${n}_$1=$subs"
+    n=$(( n + 1 ))
   done
-  bin="$ours"
+}
+
+if [ -z "$against" ]; then
+  case_two_services this
+  [ "$polling" = true ] && case_real_time this
+  exit 0
 fi
+
+# --against: every case by both binaries, alternating (this one first), then side by side.
+ours="$bin"
+for c in case_two_services case_real_time case_upload; do
+  bin="$ours"; "$c" this
+  bin="$against"; "$c" against
+done
+bin="$ours"
+v() { eval "echo \${$1_$2:-?}"; }
+row() { # label, variable, unit
+  local a b; a=$(v "$2" this); b=$(v "$2" against)
+  local ratio; ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { if (b + 0 > 0) printf "%.2fx", a / b; else print "-" }')
+  printf '| %s | %s%s | %s%s | %s |\n' "$1" "$a" "$3" "$b" "$3" "$ratio"
+}
+echo
+echo "this binary: $ours"
+echo "against:     $against"
+echo "| case | this | against | ratio |"
+echo "|---|---|---|---|"
+row "2 services (scale 0.01): peak RSS" c1_rss " MB"
+row "2 services (scale 0.01): wall" c1_wall " s"
+row "2 services (scale 0.01): HTTP requests" c1_http ""
+row "2 services (scale 0.01): subscriptions" c1_subs ""
+row "websocket, 20 s deploy: wall" c2_wall " s"
+row "websocket, 20 s deploy: exit after the final status" c2_delay " ms"
+row "websocket, 20 s deploy: HTTP requests" c2_http ""
+row "websocket, 20 s deploy: subscriptions" c2_subs ""
+row "polling, 60 s deploy: wall" c3_wall " s"
+row "polling, 60 s deploy: exit after the final status" c3_delay " ms"
+row "polling, 60 s deploy: HTTP requests" c3_http ""
+row "upload deploy, 1 service: HTTP requests" c4_http1 ""
+row "upload deploy, 1 service: subscriptions" c4_subs1 ""
+row "upload deploy, 2 services: HTTP requests" c4_http2 ""
+row "upload deploy, 2 services: subscriptions" c4_subs2 ""

@@ -1,6 +1,7 @@
 //! Benchmark of `source: upload`: archive-and-upload of a generated tree to a loopback sink, beside
 //! `tar -cf - | gzip -N` and `tar -cf - | pigz -p <cores> -N` of the same members at the same
-//! level, the previous single-stream compressor over the same tar stream, and a level table.
+//! level, the previous single-stream compressor over the same tar stream, the resolution's
+//! pre-flight walk of the tree (opens every selected file, reads none), and a level table.
 //!
 //!   cargo run --example bench_upload -- [--quick] [--rounds N] [--level N] [--levels 1,3,4,6]
 //!                                       [--files N] [--mb N] [--node-modules-mb N] [--tree DIR]
@@ -33,6 +34,7 @@ use railway_deploy::upload::archive::{
     ArchiveOptions, ArchiveStats, DEFAULT_GZIP_LEVEL, write_archive,
 };
 use railway_deploy::upload::gzip::default_workers;
+use railway_deploy::upload::preflight;
 use railway_deploy::upload::source::ArchiveSource;
 use url::Url;
 
@@ -163,6 +165,7 @@ struct Rounds {
     single: Vec<f64>,
     gzip: Vec<f64>,
     pigz: Vec<f64>,
+    preflight: Vec<f64>,
     ours_bytes: u64,
     single_bytes: u64,
     gzip_bytes: u64,
@@ -220,6 +223,10 @@ async fn run_rounds(
         let t = Instant::now();
         if write_archive(root, options, std::io::sink()).is_ok() {
             r.archive.push(t.elapsed().as_secs_f64());
+        }
+        let t = Instant::now();
+        if preflight::check(root).is_ok() {
+            r.preflight.push(t.elapsed().as_secs_f64());
         }
     }
     (r, stats, rss_upload)
@@ -289,6 +296,14 @@ fn print_rounds(a: &Args, r: &Rounds, stats: &ArchiveStats, pigz: bool) {
         "  single-stream -> parallel (archive only): {:.2}x faster",
         median(r.single.clone()) / archive
     );
+    if !r.preflight.is_empty() {
+        let walk = median(r.preflight.clone());
+        println!(
+            "  pre-flight walk at resolution (opens every file, reads none): {:.0} ms, {:.1}% of the upload",
+            walk * 1e3,
+            100.0 * walk / ours
+        );
+    }
 }
 
 fn level_table(a: &Args, root: &Path) {

@@ -14,6 +14,7 @@ pub mod preview;
 pub mod preview_plan;
 pub mod preview_remove;
 pub mod resolve;
+pub mod rollback_plan;
 pub mod supporting;
 pub mod triggers;
 
@@ -28,7 +29,7 @@ use crate::railway::resolve::{ResolveError, Scope};
 use crate::record::{Ending, RunReport, RunStatus, Stage, StageOutcome, StageTiming};
 use crate::stages::ServiceTarget;
 use crate::stages::deploy::initial_report;
-use crate::stages::rollback::check_to;
+use crate::stages::rollback::{check_to, find_previous};
 use crate::workflow;
 use github_run::GitHubRun;
 use guard::CancelGuard;
@@ -129,6 +130,10 @@ async fn plan_resolved(
     services: Vec<ServiceTarget>,
     report: &mut RunReport,
 ) -> Result<(plan::Plan, Option<GitHub>), Ending> {
+    // `source: upload`: an unreadable file of `path` is found now, before any write.
+    resolve::upload_tree(cfg)
+        .await
+        .map_err(|e| resolve_failure(e, report, "the upload's files"))?;
     // What resolution reads for migrations and `to` is checked now, before any write.
     let database_url = resolve::database_url(client, cfg, &scope, &services)
         .await
@@ -136,13 +141,9 @@ async fn plan_resolved(
     let backup = resolve::backup_volume(client, cfg, &scope, database_url.as_ref())
         .await
         .map_err(|e| resolve_failure(e, report, "the volumes to back up"))?;
-    if let (CommandKind::Rollback, Some(to)) = (cfg.command, &cfg.to) {
-        for target in &services {
-            check_to(client, &scope, target, to)
-                .await
-                .map_err(|e| resolve_failure(e, report, "the deployment to roll back to"))?;
-        }
-    }
+    let rollback_to = rollback_targets(client, cfg, &scope, &services)
+        .await
+        .map_err(|e| resolve_failure(e, report, "the deployment to roll back to"))?;
     // Health-check settings are validated now, so a bad one stops the run before any change.
     let probes = plan::health_probes(cfg, &services).map_err(Ending::InvalidInput)?;
     let github = github_client(cfg).map_err(Ending::InvalidInput)?;
@@ -172,9 +173,35 @@ async fn plan_resolved(
             url: database_url,
             backup,
         },
-        held,
+        plan::Checked { held, rollback_to },
     );
     Ok((plan, github))
+}
+
+/// `command: rollback`: `to` is checked for each service; without it, the deployment each
+/// service goes back to is found now, so a service with nowhere to go stops the run before any
+/// write. Returns `(service id, deployment id)` for the services going back to their previous
+/// deployment (none for other commands, or with `to`).
+async fn rollback_targets(
+    client: &RailwayClient,
+    cfg: &Config,
+    scope: &Scope,
+    services: &[ServiceTarget],
+) -> Result<Vec<(String, String)>, ResolveError> {
+    let mut found = Vec::new();
+    if cfg.command != CommandKind::Rollback {
+        return Ok(found);
+    }
+    for target in services {
+        match &cfg.to {
+            Some(to) => check_to(client, scope, target, to).await?,
+            None => {
+                let id = find_previous(client, scope, target).await?;
+                found.push((target.service.id.clone(), id));
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// The services the order checks hold back are `skipped` in the run record, with the reason.

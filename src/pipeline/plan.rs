@@ -6,6 +6,8 @@
 use super::backup_plan::backup_request;
 pub use super::backup_plan::{Database, wants_backup};
 use super::preview_plan::RemoveRequest;
+pub use super::rollback_plan::Checked;
+use super::rollback_plan::rollback_requests;
 use crate::backup::{BackupRequest, Lookup};
 use crate::config::{ChecksMode, CommandKind, Config, Source};
 use crate::gate::GateRequest;
@@ -107,17 +109,7 @@ impl Step {
                 .collect(),
             Step::RollbackCommand(reqs) => reqs
                 .iter()
-                .map(|r| {
-                    let name = &r.target.service.name;
-                    let to = match &r.to {
-                        Some(id) => format!("deployment {id}"),
-                        None => "its previous successful deployment".to_string(),
-                    };
-                    line(
-                        name,
-                        format!("roll `{name}` in `{environment}` back to {to}"),
-                    )
-                })
+                .map(|r| line(&r.target.service.name, r.describe(environment)))
                 .collect(),
             Step::Watch(req) => vec![PlannedAction {
                 service: None,
@@ -237,13 +229,13 @@ pub fn build(
             url: database_url,
             backup: Lookup::NotNeeded,
         },
-        Vec::new(),
+        Checked::default(),
     )
 }
 
-/// [`build`], with the services the order checks hold back (`held`: never moved back in
-/// history, or unchanged with `only-changed`). They get no step; when every service is held,
-/// the plan has no step at all and the run ends `skipped`.
+/// [`build`], with what the checks before any change decided (`checked`): the services the order
+/// checks hold back (never moved back in history, or unchanged with `only-changed`) get no step;
+/// when every service is held, the plan has no step at all and the run ends `skipped`.
 pub fn build_ordered(
     cfg: &Config,
     scope: Scope,
@@ -251,8 +243,9 @@ pub fn build_ordered(
     probes: Vec<Probe>,
     promotions: &[Promotion],
     database: Database,
-    held: Vec<Held>,
+    checked: Checked,
 ) -> Plan {
+    let Checked { held, rollback_to } = checked;
     let is_held = |t: &ServiceTarget| held.iter().any(|h| h.service_id == t.service.id);
     let (active, probes): (Vec<ServiceTarget>, Vec<Probe>) = services
         .iter()
@@ -267,7 +260,7 @@ pub fn build_ordered(
     let steps = if cfg.command == CommandKind::Rollback {
         vec![
             report,
-            Step::RollbackCommand(rollback_requests(cfg, &services)),
+            Step::RollbackCommand(rollback_requests(cfg, &services, &rollback_to)),
         ]
     } else if active.is_empty() {
         Vec::new()
@@ -393,24 +386,6 @@ fn deploy_request(cfg: &Config, target: &ServiceTarget, promotions: &[Promotion]
         timeout: cfg.deploy_timeout,
         released_image: cfg.surroundings.released_image.clone(),
     }
-}
-
-/// `command: rollback`: the check after going back is built without this run's commit or
-/// version (a setting that needs them skips the check, with the reason).
-fn rollback_requests(cfg: &Config, services: &[ServiceTarget]) -> Vec<RollbackRequest> {
-    services
-        .iter()
-        .map(|t| {
-            let probe =
-                probe_spec(&cfg.health, &t.instance, None, None).unwrap_or_else(Probe::Skip);
-            RollbackRequest {
-                target: t.clone(),
-                to: cfg.to.clone(),
-                probe: probe.without_body(),
-                timeout: cfg.deploy_timeout,
-            }
-        })
-        .collect()
 }
 
 pub fn short(sha: &str) -> &str {

@@ -2,11 +2,12 @@
 //! each service's instance (one request), the deployments serving and in flight for each service
 //! (one request each), the database URL of `migrations` (checked like `database-url`), for
 //! `command: rollback` the `to` deployment (it must exist and be the service's), and for
-//! `command: promote` what passed in `from-environment`, and the database's volume to back up
-//! before migrating (`crate::backup::find`).
+//! `command: promote` what passed in `from-environment`, the database's volume to back up
+//! before migrating (`crate::backup::find`), and for `source: upload` that every file of `path`
+//! the archive takes can be read (`crate::upload::preflight`, no Railway read).
 
 use crate::backup::{Lookup, find};
-use crate::config::{BackupMode, Config, database_url};
+use crate::config::{BackupMode, CommandKind, Config, Source, database_url};
 use crate::context::Trigger;
 use crate::migrate::variable;
 use crate::railway::RailwayClient;
@@ -17,6 +18,7 @@ use crate::secret::Secret;
 use crate::stages::ServiceTarget;
 use crate::stages::in_flight;
 use crate::stages::promote::{PromoteError, Want, plan_promotion};
+use crate::upload::preflight;
 use crate::workflow;
 
 /// Reads the scope and every service of the run, in the order of the `service` input, with
@@ -177,6 +179,26 @@ fn refused_lookup(
         ))),
         _ => Ok(Lookup::Unreadable(format!(
             "no backup before migrating: {what} ({e}); with `backup: auto` the run goes on without one. Give the token access to them, set `backup: true` to stop instead, or `backup: false`"
+        ))),
+    }
+}
+
+/// `source: upload` (a deploy or a preview): every entry of `path` the archive takes can be read,
+/// checked by one walk that opens the files and reads none (`crate::upload::preflight`), so an
+/// unreadable one is invalid input before any write rather than a failure midway through the
+/// upload. Other sources and commands read nothing here.
+pub async fn upload_tree(cfg: &Config) -> Result<(), ResolveError> {
+    let Source::Upload { path } = &cfg.source else {
+        return Ok(());
+    };
+    if !matches!(cfg.command, CommandKind::Deploy | CommandKind::Preview) {
+        return Ok(());
+    }
+    let path = path.clone();
+    match tokio::task::spawn_blocking(move || preflight::check(&path)).await {
+        Ok(checked) => checked.map_err(|e| ResolveError::Input(e.to_string())),
+        Err(e) => Err(ResolveError::Input(format!(
+            "the check that `path` can be read stopped: {e}"
         ))),
     }
 }

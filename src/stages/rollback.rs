@@ -1,6 +1,7 @@
 //! Owns `command: rollback`: which deployment each service goes back to (`to`, checked at
 //! resolution to exist and to be the service's, or the latest successful deployment before the
-//! serving one), then the same rollback, follow and health check as an automatic rollback.
+//! serving one, found at resolution too), then the same rollback, follow and health check as an
+//! automatic rollback.
 
 use std::time::{Duration, Instant};
 
@@ -19,13 +20,29 @@ use crate::timing::Timing;
 #[derive(Clone, Debug)]
 pub struct RollbackRequest {
     pub target: ServiceTarget,
-    /// `to`: the deployment to go back to; else the latest good one before the serving one.
+    /// `to`: the deployment to go back to; else `previous`.
     pub to: Option<String>,
+    /// Without `to`: the latest good deployment before the serving one, found at resolution
+    /// ([`find_previous`]).
+    pub previous: Option<String>,
     /// The check after the rollback (no body expectation: the release we go back to is not this
     /// run's commit).
     pub probe: Probe,
     /// `deploy-timeout`.
     pub timeout: Duration,
+}
+
+impl RollbackRequest {
+    /// The change, as a sentence (`environment`: where).
+    pub fn describe(&self, environment: &str) -> String {
+        let name = &self.target.service.name;
+        let to = match (&self.to, &self.previous) {
+            (Some(id), _) => format!("deployment {id}"),
+            (None, Some(id)) => format!("its previous successful deployment ({id})"),
+            (None, None) => "its previous successful deployment".to_string(),
+        };
+        format!("roll `{name}` in `{environment}` back to {to}")
+    }
 }
 
 /// The deployment to go back to when `to` is empty (pure): the newest deployment older than the
@@ -132,28 +149,53 @@ async fn recent_ids(c: &RailwayClient, scope: &Scope, target: &ServiceTarget) ->
     }
 }
 
-/// The deployment `req` goes back to: `to`, else the newest restorable one before the serving
-/// one. Err is the service's failure.
-async fn target_deployment(
+/// `command: rollback` without `to`: the deployment `target` goes back to, read before anything
+/// changes. A service with no earlier deployment Railway can restore is invalid input (nothing
+/// to go back to), whose message names the service, lists its newest deployments and says what
+/// to do.
+pub async fn find_previous(
     c: &RailwayClient,
     scope: &Scope,
-    req: &RollbackRequest,
-) -> Result<String, String> {
-    if let Some(to) = &req.to {
-        return Ok(to.clone());
-    }
-    let sp = &req.target;
+    target: &ServiceTarget,
+) -> Result<String, ResolveError> {
     let filter = DeploymentFilter {
         project_id: Some(scope.project.id.clone()),
         environment_id: Some(scope.environment.id.clone()),
-        service_id: Some(sp.service.id.clone()),
+        service_id: Some(target.service.id.clone()),
         status: None,
     };
-    let list = api::deployments(c, &filter, 50)
-        .await
-        .map_err(|e| format!("could not list `{}`'s deployments: {e}", sp.service.name))?;
-    let serving = sp.serving.as_ref().map(|d| d.id.as_str());
-    previous_good(&list, serving).map(|d| d.id.clone())
+    let list = api::deployments(c, &filter, 50).await?;
+    let serving = target.serving.as_ref().map(|d| d.id.as_str());
+    previous_good(&list, serving)
+        .map(|d| d.id.clone())
+        .map_err(|why| {
+            let name = &target.service.name;
+            let recent: Vec<String> = list
+                .iter()
+                .take(5)
+                .map(|d| format!("{} {}", d.id, d.status.as_str()))
+                .collect();
+            let recent = if recent.is_empty() {
+                "it has none yet".to_string()
+            } else {
+                format!("newest first: {}", recent.join(", "))
+            };
+            ResolveError::Input(format!(
+                "`command: rollback`: service `{name}` in `{}` has nothing to go back to ({recent}): {why}",
+                scope.environment.name
+            ))
+        })
+}
+
+/// The deployment `req` goes back to: `to`, else the one resolution found. Err is the service's
+/// failure.
+fn target_deployment(req: &RollbackRequest) -> Result<String, String> {
+    req.to.clone().or_else(|| req.previous.clone()).ok_or_else(|| {
+        format!(
+            "no deployment of `{}` to go back to was found before the rollback; give `to` a deployment id",
+            req.target.service.name
+        )
+    })
 }
 
 /// Rolls one service back for `command: rollback`. The report reads like a deploy's: the new
@@ -167,7 +209,7 @@ pub async fn rollback_service(
     mut report: ServiceReport,
 ) -> ServiceReport {
     let sp = &req.target;
-    let target = match target_deployment(c, scope, req).await {
+    let target = match target_deployment(req) {
         Ok(t) => t,
         Err(why) => {
             report.state = ServiceState::FailedBeforeLive;

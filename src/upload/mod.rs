@@ -6,6 +6,7 @@
 //! [`describe`] for a dry run's plan.
 pub mod archive;
 pub mod gzip;
+pub mod preflight;
 pub mod select;
 pub mod source;
 pub mod spool;

@@ -72,7 +72,8 @@ pub enum SelectError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SelectWarning(pub String);
 
-fn walker(root: &Path) -> ignore::Walk {
+/// The walk of `root` with the selection's rules (also the pre-flight check's: `super::preflight`).
+pub(super) fn walker(root: &Path) -> ignore::Walk {
     let mut b = WalkBuilder::new(root);
     b.standard_filters(false)
         .hidden(false)

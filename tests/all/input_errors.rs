@@ -1,7 +1,7 @@
 //! Invalid input through the built binary, tried as a new user would: every error is found before
 //! the first write anywhere (no GitHub POST/PATCH, no Railway mutation), all of them are reported
-//! at once, on stderr outside Actions, and `command: rollback` with a wrong `to` says which ids
-//! would do.
+//! at once, on stderr outside Actions, and `command: rollback` with a wrong `to`, or without `to`
+//! and nothing earlier to go back to, says which ids would do.
 
 use crate::support::cli::{Run, Runner};
 use crate::support::secrets::{assert_not_shown, run_places};
@@ -161,6 +161,82 @@ async fn rollback_to_another_services_deployment_is_exit_2_naming_it() {
     let run = r.run().await;
     assert_eq!(run.code, 2, "{}", run.log());
     assert!(run.stdout.contains("another environment"), "{}", run.log());
+    f.assert_nothing_written(&run);
+}
+
+#[tokio::test]
+async fn rollback_without_to_and_nothing_earlier_is_exit_2_naming_the_service() {
+    // Staging's `web` has one deployment, the serving one: there is nothing to go back to.
+    let f = Fakes::start(RailwayWorld::standard()).await;
+    let mut r = f.runner();
+    r.input("command", "rollback")
+        .input("environment", "staging");
+    let run = r.run().await;
+    assert_eq!(run.code, 2, "{}", run.log());
+    assert!(
+        run.stdout
+            .contains("service `web` in `staging` has nothing to go back to"),
+        "{}",
+        run.log()
+    );
+    // It lists what there is and says what to do.
+    assert!(
+        run.stdout.contains("dep-old-web-stg SUCCESS"),
+        "{}",
+        run.log()
+    );
+    assert!(
+        run.stdout.contains("give `to` a deployment id"),
+        "{}",
+        run.log()
+    );
+    f.assert_nothing_written(&run);
+    // An earlier one Railway no longer keeps does not count either.
+    let mut w = RailwayWorld::standard();
+    w.add_deployment("dep-cur", "svc-web", "env-stg", "SUCCESS");
+    let f = Fakes::start(w).await;
+    f.rw.world()
+        .deployment_mut("dep-old-web-stg")
+        .expect("standard world")
+        .can_rollback = false;
+    let mut r = f.runner();
+    r.input("command", "rollback")
+        .input("environment", "staging");
+    let run = r.run().await;
+    assert_eq!(run.code, 2, "{}", run.log());
+    assert!(run.stdout.contains("limited time"), "{}", run.log());
+    f.assert_nothing_written(&run);
+}
+
+#[tokio::test]
+async fn an_unreadable_file_to_upload_is_exit_2_naming_it_before_any_write() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = Fakes::start(RailwayWorld::standard()).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("package.json"), "{}").unwrap();
+    let key = dir.path().join("deploy.pem");
+    std::fs::write(&key, "private").unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::File::open(&key).is_ok() {
+        println!(
+            "SKIPPED: {} is still readable after chmod 000 (running as root?): an unreadable file cannot be tested here",
+            key.display()
+        );
+        return;
+    }
+    let mut r = f.runner();
+    r.unset("INPUT_SOURCE")
+        .input("path", dir.path().to_str().unwrap());
+    let run = r.run().await;
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(run.code, 2, "{}", run.log());
+    assert!(
+        run.stdout
+            .contains("1 entry cannot be read, so the upload would fail: deploy.pem"),
+        "{}",
+        run.log()
+    );
+    assert!(run.stdout.contains(".railwayignore"), "{}", run.log());
     f.assert_nothing_written(&run);
 }
 
