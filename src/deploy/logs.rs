@@ -47,8 +47,12 @@ pub const TAIL_LINES: usize = 50;
 const REPLAY_LIMIT: u64 = 500;
 /// New subscriptions after the first one fails.
 const MAX_RECONNECTS: u32 = 3;
-/// After the final status, how long late lines may still arrive (scaled).
+/// After the final status, how long late lines may still arrive at most (scaled).
 const DRAIN: Duration = Duration::from_secs(2);
+/// ... and how long a quiet stream is waited on within it (scaled): the one `environmentLogs`
+/// stream never ends by itself (the old build- and deploy-log subscriptions did), so waiting the
+/// whole [`DRAIN`] would add 2 s to every deploy. Each late line extends the wait, up to `DRAIN`.
+const QUIET: Duration = Duration::from_millis(400);
 
 /// Streams one deployment's logs in the background.
 pub struct LogFollower {
@@ -240,14 +244,21 @@ impl Follow {
         outcome: &mut LogOutcome,
     ) -> Read {
         let timing = self.hub.timing();
-        let mut draining: Option<tokio::time::Instant> = None;
+        // While draining: (the cap, when a quiet stream is given up).
+        let mut draining: Option<(tokio::time::Instant, tokio::time::Instant)> = None;
+        let quiet_from = |cap: tokio::time::Instant| {
+            (tokio::time::Instant::now() + timing.scaled(QUIET)).min(cap)
+        };
         loop {
-            let until = draining
-                .unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(24 * 3600));
+            let until = draining.map_or_else(
+                || tokio::time::Instant::now() + Duration::from_secs(24 * 3600),
+                |(_, quiet)| quiet,
+            );
             let ev = tokio::select! {
                 ev = feed.next() => ev,
                 _ = stop.changed(), if draining.is_none() => {
-                    draining = Some(tokio::time::Instant::now() + timing.scaled(DRAIN));
+                    let cap = tokio::time::Instant::now() + timing.scaled(DRAIN);
+                    draining = Some((cap, quiet_from(cap)));
                     continue;
                 }
                 _ = tokio::time::sleep_until(until) => return Read::Over,
@@ -255,6 +266,9 @@ impl Follow {
             match ev {
                 Ok(Some(Event::Next { payload, .. })) => {
                     stream.take(&payload, |m| self.printer.line(&self.service, m));
+                    if let Some((cap, _)) = draining {
+                        draining = Some((cap, quiet_from(cap)));
+                    }
                 }
                 Ok(Some(Event::Error { errors, .. })) => {
                     outcome.problem = Some(format!(
@@ -280,7 +294,7 @@ impl Follow {
         Read::Over
     }
 
-    fn dropped(&self, draining: Option<tokio::time::Instant>) -> Read {
+    fn dropped(&self, draining: Option<(tokio::time::Instant, tokio::time::Instant)>) -> Read {
         if draining.is_some() {
             Read::Over
         } else {
