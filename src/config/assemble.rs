@@ -132,6 +132,12 @@ fn railway_needs_sha(source: Option<&Source>, sha: Option<&str>, errs: &mut Erro
     }
 }
 
+/// `railway-api-url`: https, or http to a loopback host.
+fn api_url(inputs: &Inputs) -> Result<url::Url, InputError> {
+    parse_secure_url(inputs.get("railway-api-url").unwrap_or(DEFAULT_API_URL))
+        .map_err(|e| invalid("railway-api-url", e))
+}
+
 impl Config {
     /// Reads and validates every input. Err lists every invalid input, not only the first.
     pub fn from_parts(
@@ -146,10 +152,7 @@ impl Config {
         let command = errs.take(parse::command(&inputs));
         let skipped = preview::fork_skip(command, &event).is_some();
         let token = errs.take(preview::token(raw, command, skipped));
-        let api_url = errs.take(
-            parse_secure_url(get("railway-api-url").unwrap_or(DEFAULT_API_URL))
-                .map_err(|e| invalid("railway-api-url", e)),
-        );
+        let api_url = errs.take(api_url(&inputs));
         let services = errs.take(preview::services(&inputs, command));
         let source = command.and_then(|c| errs.take(parse::source(&inputs, c)));
         let preview = protect::preview(&inputs, &mut errs);
@@ -157,17 +160,16 @@ impl Config {
         let target = Target::read(&inputs, &github, &event, command, p, &mut errs);
         let health = parse::health_target(&inputs, &mut errs);
         let migration = parse::migration(&inputs, &mut errs);
-        let service_count = services.as_ref().map_or(0, Vec::len);
-        let to = command.and_then(|c| errs.take(parse::rollback(&inputs, c, service_count)));
+        let count = services.as_ref().map_or(0, Vec::len);
+        let to = command.and_then(|c| errs.take(parse::rollback(&inputs, c, count)));
         let from_environment =
             from_environment(&inputs, command, &target, source.as_ref(), &mut errs);
         let simple = Simple::read(&inputs, &mut errs);
-        let backup = protect::backup(&inputs, &mut errs);
-        let watch = protect::watch(&inputs, &mut errs);
-        let notify = protect::notify(&inputs, &mut errs);
+        let guard = protect::Protect::read(&inputs, &mut errs);
         let sha = context::commit_sha(&github, &event);
         railway_needs_sha(source.as_ref(), sha.as_deref(), &mut errs);
         let config = (|| {
+            let guard = guard?;
             Some(Config {
                 command: command?,
                 token: token?,
@@ -189,13 +191,13 @@ impl Config {
                 database_url: migration.database_url,
                 database_url_variable: inputs
                     .string_or("database-url-variable", "DATABASE_PUBLIC_URL"),
-                backup: backup?,
+                backup: guard.backup,
                 health: HealthConfig {
                     timeout: simple.health_timeout?,
                     ..health
                 },
                 deploy_timeout: simple.deploy_timeout?,
-                watch: watch?,
+                watch: guard.watch,
                 rollback_on_failure: simple.rollback_on_failure?,
                 to: to?,
                 from_environment: from_environment?,
@@ -203,7 +205,7 @@ impl Config {
                 github_token: raw.get("github-token").map(|v| Secret::new(v.trim())),
                 github_deployment: simple.github_deployment?,
                 comment: simple.comment?,
-                notify: notify?,
+                notify: guard.notify,
                 dry_run: simple.dry_run?,
                 github,
                 event,

@@ -82,6 +82,29 @@ impl PreviewConfig {
     }
 }
 
+/// `backup`, `watch` and `notify-*`, read together; `None` when any of them is invalid (each
+/// error recorded in `errs`).
+pub(super) struct Protect {
+    pub backup: BackupConfig,
+    pub watch: WatchConfig,
+    pub notify: Option<NotifyConfig>,
+}
+
+impl Protect {
+    pub(super) fn read(inputs: &Inputs, errs: &mut Errors) -> Option<Protect> {
+        let (backup, watch, notify) = (
+            backup(inputs, errs),
+            watch(inputs, errs),
+            notify(inputs, errs),
+        );
+        Some(Protect {
+            backup: backup?,
+            watch: watch?,
+            notify: notify?,
+        })
+    }
+}
+
 pub(super) fn backup(inputs: &Inputs, errs: &mut Errors) -> Option<BackupConfig> {
     let mode = match inputs
         .get("backup")

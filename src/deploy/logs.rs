@@ -54,9 +54,25 @@ const DRAIN: Duration = Duration::from_secs(2);
 /// whole [`DRAIN`] would add 2 s to every deploy. Each late line extends the wait, up to `DRAIN`.
 const QUIET: Duration = Duration::from_millis(400);
 
+/// What the follower is told when the deployment is final.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stop {
+    Running,
+    /// Read late lines (quiet for [`QUIET`], at most [`DRAIN`]), then stop.
+    Drain,
+    /// Stop at once.
+    Now,
+}
+
+impl Stop {
+    fn stopped(&self) -> bool {
+        *self != Stop::Running
+    }
+}
+
 /// Streams one deployment's logs in the background.
 pub struct LogFollower {
-    stop: watch::Sender<bool>,
+    stop: watch::Sender<Stop>,
     task: JoinHandle<LogOutcome>,
 }
 
@@ -113,7 +129,7 @@ impl LogFollower {
         printer: LogPrinter,
         scope: watch::Receiver<Option<LogScope>>,
     ) -> Self {
-        let (stop, stop_rx) = watch::channel(false);
+        let (stop, stop_rx) = watch::channel(Stop::Running);
         let follow = Follow {
             hub,
             deployment_id,
@@ -124,9 +140,13 @@ impl LogFollower {
         LogFollower { stop, task }
     }
 
-    /// The deployment is final: read what is still in flight (briefly), close, and return the tail.
-    pub async fn finish(self) -> LogOutcome {
-        let _ = self.stop.send(true);
+    /// The deployment is final: close and return the tail. `late_lines`: read what is still in
+    /// flight first (briefly), for a failed deployment whose last lines explain it; a live one's
+    /// later lines are its app's own and are not waited for.
+    pub async fn finish(self, late_lines: bool) -> LogOutcome {
+        let _ = self
+            .stop
+            .send(if late_lines { Stop::Drain } else { Stop::Now });
         self.task.await.unwrap_or_else(|e| LogOutcome {
             problem: Some(format!("log follower stopped: {e}")),
             ..Default::default()
@@ -155,7 +175,7 @@ impl Follow {
     async fn run(
         self,
         mut scope: watch::Receiver<Option<LogScope>>,
-        mut stop: watch::Receiver<bool>,
+        mut stop: watch::Receiver<Stop>,
     ) -> LogOutcome {
         let mut stream = Stream {
             seen: HashSet::new(),
@@ -165,7 +185,7 @@ impl Follow {
         // No scope before the end (the deployment was never seen): no logs to follow.
         let found = tokio::select! {
             s = scope.wait_for(Option::is_some) => s.ok().and_then(|s| s.clone()),
-            _ = stop.wait_for(|s| *s) => None,
+            _ = stop.wait_for(Stop::stopped) => None,
         };
         if let Some(found) = found {
             self.subscribe(&found, &mut stream, &mut stop, &mut outcome)
@@ -181,7 +201,7 @@ impl Follow {
         &self,
         scope: &LogScope,
         stream: &mut Stream,
-        stop: &mut watch::Receiver<bool>,
+        stop: &mut watch::Receiver<Stop>,
         outcome: &mut LogOutcome,
     ) {
         let timing = *self.hub.timing();
@@ -193,7 +213,7 @@ impl Follow {
         });
         let mut failures = 0;
         loop {
-            if *stop.borrow() {
+            if stop.borrow().stopped() {
                 return;
             }
             outcome.subscriptions += 1;
@@ -222,7 +242,7 @@ impl Follow {
             }
             tokio::select! {
                 _ = timing.sleep(backoff.next_delay()) => {}
-                _ = stop.wait_for(|s| *s) => return,
+                _ = stop.wait_for(Stop::stopped) => return,
             }
         }
     }
@@ -240,7 +260,7 @@ impl Follow {
         &self,
         mut feed: Feed,
         stream: &mut Stream,
-        stop: &mut watch::Receiver<bool>,
+        stop: &mut watch::Receiver<Stop>,
         outcome: &mut LogOutcome,
     ) -> Read {
         let timing = self.hub.timing();
@@ -257,6 +277,9 @@ impl Follow {
             let ev = tokio::select! {
                 ev = feed.next() => ev,
                 _ = stop.changed(), if draining.is_none() => {
+                    if *stop.borrow() == Stop::Now {
+                        return Read::Over;
+                    }
                     let cap = tokio::time::Instant::now() + timing.scaled(DRAIN);
                     draining = Some((cap, quiet_from(cap)));
                     continue;
@@ -290,7 +313,7 @@ impl Follow {
         }
         // The stream ended on the server's side: nothing more will come.
         drop(feed);
-        let _ = stop.wait_for(|s| *s).await;
+        let _ = stop.wait_for(Stop::stopped).await;
         Read::Over
     }
 

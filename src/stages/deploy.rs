@@ -193,7 +193,9 @@ async fn follow_with_logs(
     if let Followed::Final { status, .. } = &followed {
         started.seen(id, &status.phase());
     }
-    let log = follower.finish().await;
+    // A live deployment's later lines are its app's; a failed one's last lines may explain it.
+    let live = matches!(&followed, Followed::Final { status, .. } if status.phase() == Phase::Live);
+    let log = follower.finish(!live).await;
     // The follower closes the group when its stream ends; progress lines after an early end
     // (websockets blocked) reopened it, so close it again (a no-op when nothing is open).
     printer.finish(label);

@@ -158,7 +158,7 @@ async fn while_the_subscription_works_a_ten_minute_deploy_costs_at_most_10_reque
         ..opts("web")
     };
     let followed = follow_deployment(&w.client, &id, &o).await;
-    logs.finish().await;
+    logs.finish(true).await;
     assert!(started.elapsed() >= TEN_MINUTES.mul_f64(0.9));
     match followed {
         Followed::Final {
@@ -190,7 +190,7 @@ async fn when_websockets_are_refused_a_ten_minute_deploy_costs_at_most_40_reques
         ..opts("web")
     };
     let followed = follow_deployment(&w.client, &id, &o).await;
-    logs.finish().await;
+    logs.finish(true).await;
     match followed {
         Followed::TimedOut { last, .. } => assert_eq!(last, DeploymentStatus::parse("BUILDING")),
         other => panic!("expected a timeout, got {other:?}"),

@@ -158,7 +158,7 @@ async fn a_ten_minute_upload_deploy_costs_few_requests_over_the_subscription() {
         |s| seen.push(s.to_string()),
     )
     .await;
-    let logs = logs.finish().await;
+    let logs = logs.finish(true).await;
     assert_eq!(
         end,
         WatchEnd::Final {
@@ -312,7 +312,7 @@ async fn build_logs_are_deduplicated_across_reconnects_and_never_decide_anything
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let outcome = logs.finish().await;
+    let outcome = logs.finish(true).await;
     let printed = out.lock().unwrap().clone();
     let steps: Vec<&String> = printed.iter().filter(|l| l.starts_with("step")).collect();
     assert_eq!(
@@ -339,7 +339,7 @@ async fn an_unreachable_log_stream_gives_up_quietly() {
         scope_rx,
     );
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let outcome = logs.finish().await;
+    let outcome = logs.finish(true).await;
     assert_eq!(outcome.subscriptions, 1, "a refused upgrade is not retried");
     assert_eq!(w.ws.upgrades().len(), 1);
     let printed = out.lock().unwrap().clone();
