@@ -75,6 +75,8 @@ pub fn failed_outputs(status: RunStatus) -> Vec<(&'static str, String)> {
     vec![
         ("status", status.as_str().to_string()),
         ("deployments", "[]".to_string()),
+        // JSON arrays stay parseable (`fromJSON`) whatever the run's end.
+        ("removed-environments", "[]".to_string()),
     ]
 }
 
@@ -118,6 +120,18 @@ pub fn write(path: Option<&str>, outputs: &[(&str, String)]) -> std::io::Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_that_stopped_early_still_writes_parseable_json_arrays() {
+        let outs = failed_outputs(RunStatus::Failed);
+        for name in ["deployments", "removed-environments"] {
+            let value = outs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.as_str());
+            assert_eq!(value, Some("[]"), "{name}");
+        }
+    }
 
     #[test]
     fn multiline_values_are_delimited_and_delimiters_never_collide() {
