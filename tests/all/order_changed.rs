@@ -61,8 +61,10 @@ impl Fakes {
         r
     }
 
+    /// The services deployed, sorted: the run deploys them concurrently, so the order in which
+    /// their requests arrive is not fixed.
     fn deployed(&self) -> Vec<String> {
-        operation_bodies(&self.rw.requests(), "ServiceInstanceDeployV2")
+        let mut ids: Vec<String> = operation_bodies(&self.rw.requests(), "ServiceInstanceDeployV2")
             .iter()
             .map(|b| {
                 b["variables"]["serviceId"]
@@ -70,7 +72,9 @@ impl Fakes {
                     .unwrap_or_default()
                     .to_string()
             })
-            .collect()
+            .collect();
+        ids.sort();
+        ids
     }
 
     fn compares(&self) -> Vec<String> {
