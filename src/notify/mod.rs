@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use crate::config::{Config, NotifyConfig, NotifyOn};
 use crate::context::Selection;
-use crate::github::deployments::workflow_run_url;
 use crate::record::{Ending, RunReport, RunStatus};
 use crate::timing::Timing;
 use crate::workflow;
@@ -58,14 +57,7 @@ impl Notifier {
         if let Selection::Deploy { environment, .. } = &cfg.selection {
             fallback.environment = Some(environment.clone());
         }
-        let run_url = match (&cfg.github.repository, cfg.github.run_id) {
-            (Some(repo), Some(id)) => Some(workflow_run_url(
-                &cfg.github.server_url,
-                repo,
-                &id.to_string(),
-            )),
-            _ => None,
-        };
+        let run_url = cfg.github.run_url();
         Some(Notifier {
             settings,
             timing: cfg.timing,

@@ -9,7 +9,6 @@ use std::path::Path;
 use crate::config::Config;
 use crate::context::Trigger;
 use crate::github::GitHub;
-use crate::github::deployments::workflow_run_url;
 use crate::record::RunReport;
 use crate::report::publish::{PublishOptions, Publisher};
 use crate::report::summary::{append_summary, render_summary};
@@ -110,14 +109,7 @@ impl GitHubRun {
 /// The options for [`Publisher::start`] from the config and the resolved environment name.
 pub fn publish_options(cfg: &Config, environment: &str) -> Option<PublishOptions> {
     let sha = cfg.sha.clone()?;
-    let run_url = match (&cfg.github.repository, cfg.github.run_id) {
-        (Some(repo), Some(id)) => Some(workflow_run_url(
-            &cfg.github.server_url,
-            repo,
-            &id.to_string(),
-        )),
-        _ => None,
-    };
+    let run_url = cfg.github.run_url();
     let event_pull = match cfg.trigger {
         Trigger::PullRequest { number } => Some(number),
         _ => cfg.event.pull_request.as_ref().map(|p| p.number),

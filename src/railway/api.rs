@@ -20,18 +20,20 @@ pub struct Named {
     pub name: String,
 }
 
+/// A GraphQL connection's `edges { node }`, as Railway returns lists (every op module reads them
+/// through this one type).
 #[derive(Clone, Debug, Deserialize)]
-struct Edges<T> {
-    edges: Vec<Edge<T>>,
+pub(crate) struct Edges<T> {
+    pub(crate) edges: Vec<Edge<T>>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
-struct Edge<T> {
-    node: T,
+pub(crate) struct Edge<T> {
+    pub(crate) node: T,
 }
 
 impl<T> Edges<T> {
-    fn nodes(self) -> Vec<T> {
+    pub(crate) fn nodes(self) -> Vec<T> {
         self.edges.into_iter().map(|e| e.node).collect()
     }
 }

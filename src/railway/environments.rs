@@ -7,7 +7,7 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::api::Named;
+use super::api::{Edge, Edges, Named};
 use super::client::{RailwayClient, RailwayError};
 use super::ops;
 
@@ -52,22 +52,6 @@ impl ProjectEnvironments {
         } else {
             names.join(", ")
         }
-    }
-}
-
-#[derive(Deserialize)]
-struct Edges<T> {
-    edges: Vec<Edge<T>>,
-}
-
-#[derive(Deserialize)]
-struct Edge<T> {
-    node: T,
-}
-
-impl<T> Edges<T> {
-    fn nodes(self) -> Vec<T> {
-        self.edges.into_iter().map(|e| e.node).collect()
     }
 }
 

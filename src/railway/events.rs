@@ -4,6 +4,7 @@
 use serde::Deserialize;
 use serde_json::json;
 
+use super::api::Edges;
 use super::ops::{DEPLOYMENT_EVENTS, DEPLOYMENT_LOGS};
 use super::{RailwayClient, RailwayError};
 
@@ -28,15 +29,6 @@ pub struct DeploymentEvent {
     pub payload: Option<EventPayload>,
 }
 
-#[derive(Deserialize)]
-struct Edges<T> {
-    edges: Vec<Edge<T>>,
-}
-#[derive(Deserialize)]
-struct Edge<T> {
-    node: T,
-}
-
 pub async fn deployment_events(
     c: &RailwayClient,
     id: &str,
@@ -49,11 +41,7 @@ pub async fn deployment_events(
     let d: Data = c
         .execute(&DEPLOYMENT_EVENTS, &json!({ "id": id, "first": 100 }))
         .await?;
-    Ok(d.deployment_events
-        .edges
-        .into_iter()
-        .map(|e| e.node)
-        .collect())
+    Ok(d.deployment_events.nodes())
 }
 
 /// The last `limit` log lines of a deployment, oldest first.

@@ -5,6 +5,7 @@
 use serde::Deserialize;
 use serde_json::json;
 
+use super::api::Edges;
 use super::ops::{ENVIRONMENT_VOLUMES, VOLUME_BACKUP_CREATE, VOLUME_BACKUPS, WORKFLOW_STATUS};
 use super::{RailwayClient, RailwayError};
 
@@ -71,16 +72,6 @@ pub struct WorkflowResult {
     pub error: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct Edges<T> {
-    edges: Vec<Edge<T>>,
-}
-
-#[derive(Deserialize)]
-struct Edge<T> {
-    node: T,
-}
-
 /// The volume instances of environment `environment_id`.
 pub async fn environment_volumes(
     c: &RailwayClient,
@@ -98,8 +89,7 @@ pub async fn environment_volumes(
     let d: Data = c
         .execute(&ENVIRONMENT_VOLUMES, &json!({ "id": environment_id }))
         .await?;
-    let edges = d.environment.volume_instances.edges;
-    Ok(edges.into_iter().map(|e| e.node).collect())
+    Ok(d.environment.volume_instances.nodes())
 }
 
 /// Starts a manual backup named `name`; answers the workflow id Railway gave (`None`: Railway
