@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::record::{MetricsWatch, RunReport, ServiceWatch, WatchReport};
+use crate::record::{Breach, MetricsWatch, RunReport, ServiceWatch, WatchReport};
 use crate::report::markdown::{cell, escape_html};
 use crate::watch::human;
 use crate::watch::judge::percent;
@@ -48,20 +48,26 @@ pub fn section(out: &mut String, r: &RunReport) {
     }
 }
 
+/// Which service, which signal, when and the evidence: "`web` (instances) at 12:00:03 UTC, 1m into
+/// the 5m watch: …" (the summary and the comment say it alike).
+fn breach(w: &WatchReport, b: &Breach) -> String {
+    format!(
+        "`{}` ({}) at {}, {} into the {} watch: {}",
+        cell(&b.service),
+        b.signal.as_str(),
+        b.at.format("%H:%M:%S UTC"),
+        human(b.after),
+        human(w.window),
+        escape_html(&b.detail)
+    )
+}
+
 /// No breach, or which service, which signal, when and the evidence.
 fn verdict(w: &WatchReport) -> String {
     let how = format!("{} rounds, every {}", w.rounds, human(w.interval));
     match &w.breach {
         None => format!("✅ No breach in {} ({how}).", human(w.window)),
-        Some(b) => format!(
-            "❌ **Breach** of `{}` ({}) at {}, {} into the {} watch: {} ({how}).",
-            cell(&b.service),
-            b.signal.as_str(),
-            b.at.format("%H:%M:%S UTC"),
-            human(b.after),
-            human(w.window),
-            escape_html(&b.detail)
-        ),
+        Some(b) => format!("❌ **Breach** of {} ({how}).", breach(w, b)),
     }
 }
 
@@ -184,15 +190,7 @@ pub fn comment_line(r: &RunReport) -> Option<String> {
             w.rounds,
             human(w.interval)
         ),
-        Some(b) => format!(
-            "**Watch breach:** `{}` ({}) at {}, {} into the {} watch: {}.",
-            cell(&b.service),
-            b.signal.as_str(),
-            b.at.format("%H:%M:%S UTC"),
-            human(b.after),
-            human(w.window),
-            escape_html(&b.detail)
-        ),
+        Some(b) => format!("**Watch breach:** {}.", breach(w, b)),
     })
 }
 
