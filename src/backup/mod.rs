@@ -93,7 +93,7 @@ impl BackupRequest {
             "back up volume `{}` of `{}` in `{environment}` before migrating{when}, waiting up to {}{state}",
             t.volume.volume.name,
             t.service_name,
-            crate::report::markdown::duration(self.timeout)
+            crate::text::duration(self.timeout)
         ))
     }
 }
@@ -103,10 +103,7 @@ impl BackupRequest {
 pub fn backup_name(sha: Option<&str>, at: DateTime<Utc>) -> String {
     let time = at.format("%Y%m%dT%H%M%SZ");
     match sha {
-        Some(sha) => format!(
-            "railway-deploy-{}-{time}",
-            crate::pipeline::plan::short(sha)
-        ),
+        Some(sha) => format!("railway-deploy-{}-{time}", crate::text::short_sha(sha)),
         None => format!("railway-deploy-{time}"),
     }
 }

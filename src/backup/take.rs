@@ -114,7 +114,7 @@ async fn follow(
         Waited::Done(r) => r,
         Waited::StillRunning(last) => Err(format!(
             "did not complete within `backup-timeout` ({}; {last})",
-            crate::report::markdown::duration(timeout)
+            crate::text::duration(timeout)
         )),
     }
 }
@@ -164,7 +164,7 @@ async fn read_back(
         },
     )
     .await;
-    let timeout = crate::report::markdown::duration(timeout);
+    let timeout = crate::text::duration(timeout);
     match seen {
         Waited::Done(id) => Ok(Taken { id: Some(id) }),
         Waited::StillRunning(true) => Err(format!(

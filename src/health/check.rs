@@ -29,6 +29,14 @@ pub fn domains_of(instance: &ServiceInstance) -> ServiceDomains {
     }
 }
 
+/// The health check of one service, built by the plan (in the order of the run's services).
+#[derive(Clone, Debug)]
+pub struct ServiceHealth {
+    pub service_id: String,
+    pub service_name: String,
+    pub probe: Probe,
+}
+
 /// The health check of one service, decided before anything changes: probe this, or skip it
 /// (with the reason, printed as a warning).
 #[derive(Clone, Debug, PartialEq)]

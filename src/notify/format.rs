@@ -73,7 +73,7 @@ impl Notice {
         let commit = r
             .sha
             .as_deref()
-            .map(|s| format!(" (commit `{}`)", crate::pipeline::plan::short(s)))
+            .map(|s| format!(" (commit `{}`)", crate::text::short_sha(s)))
             .unwrap_or_default();
         match r.status {
             RunStatus::Success => format!("✅ Deployed {what} to `{env}`{commit}"),
@@ -87,7 +87,7 @@ impl Notice {
 
     fn failure(&self) -> Option<String> {
         let f = self.report.failure.as_deref()?;
-        let f = crate::report::markdown::scrub_credentials(f);
+        let f = crate::text::scrub_credentials(f);
         Some(match self.failed_stage() {
             Some(stage) => format!("Failed at `{stage}`: {f}"),
             None => f.to_string(),
@@ -128,7 +128,7 @@ pub fn generic(n: &Notice) -> Value {
         "version": r.version,
         "run_url": n.run_url,
         "deployments": crate::report::outputs::deployments(r),
-        "failure": r.failure.as_deref().map(crate::report::markdown::scrub_credentials),
+        "failure": r.failure.as_deref().map(crate::text::scrub_credentials),
         "failed_stage": n.failed_stage(),
     })
 }

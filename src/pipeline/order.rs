@@ -5,7 +5,6 @@
 //! comparison's files). What they decide is handed to the plan as the services it holds
 //! back. GitHub unreadable (no token, an outage): a warning, and every service proceeds.
 
-use super::plan;
 use crate::config::{CommandKind, Config, Source};
 use crate::github::GitHub;
 use crate::github::compare::{self, Comparison, LastDeployment};
@@ -14,6 +13,7 @@ use crate::stages::ServiceTarget;
 use crate::stages::changed::{self, Changed, Watch};
 use crate::stages::history::{self, Held, ServedFrom, Verdict};
 use crate::stages::promote::Promotion;
+use crate::text::short_sha;
 use crate::workflow;
 
 /// One service's commits, as the checks read them.
@@ -189,7 +189,7 @@ fn judge_service(
             None
         }
         Changed::No(why) => {
-            let since = served.map(|s| plan::short(&s.served)).unwrap_or_default();
+            let since = served.map(|s| short_sha(&s.served)).unwrap_or_default();
             Some(held(format!(
                 "`only-changed`: nothing of `{name}` changed since commit {since} it serves in `{environment}` ({why})"
             )))

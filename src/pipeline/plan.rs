@@ -11,20 +11,21 @@ use super::rollback_plan::rollback_requests;
 use crate::backup::{BackupRequest, Lookup};
 use crate::config::{ChecksMode, CommandKind, Config, Source};
 use crate::gate::GateRequest;
-use crate::health::check::{Probe, probe_spec};
+use crate::health::check::{Probe, ServiceHealth, probe_spec};
 use crate::railway::resolve::Scope;
 use crate::record::PlannedAction;
 use crate::report::publish::PublishOptions;
 use crate::secret::Secret;
 use crate::stages::ServiceTarget;
 use crate::stages::deploy::DeployRequest;
-use crate::stages::health::{RollbackPolicy, ServiceHealth};
+use crate::stages::health::RollbackPolicy;
 use crate::stages::history::Held;
 use crate::stages::in_flight::InFlightRequest;
 use crate::stages::migrate::{PreDeployRequest, SqlRequest};
 use crate::stages::preview::{DomainRequest, EnsureRequest};
 use crate::stages::promote::Promotion;
 use crate::stages::rollback::RollbackRequest;
+use crate::text::short_sha;
 use crate::watch::WatchRequest;
 
 /// One step of the run, with the request its stage executes.
@@ -143,7 +144,7 @@ fn deploy_lines(r: &DeployRequest, environment: &str) -> Vec<(String, String)> {
         (Source::Commit, Some(sha)) => {
             format!(
                 "deploy commit {} to `{name}` in `{environment}`",
-                short(sha)
+                short_sha(sha)
             )
         }
         (Source::Commit, None) => {
@@ -154,7 +155,7 @@ fn deploy_lines(r: &DeployRequest, environment: &str) -> Vec<(String, String)> {
         }
         (Source::Railway, _) => format!(
             "follow the deployment Railway's autodeploy makes of commit {} for `{name}` in `{environment}` (nothing is triggered)",
-            r.commit_sha.as_deref().map(short).unwrap_or("?")
+            r.commit_sha.as_deref().map(short_sha).unwrap_or("?")
         ),
         (Source::Upload { path }, _) => format!(
             "upload `{}` and deploy it to `{name}` in `{environment}`",
@@ -386,8 +387,4 @@ fn deploy_request(cfg: &Config, target: &ServiceTarget, promotions: &[Promotion]
         timeout: cfg.deploy_timeout,
         released_image: cfg.surroundings.released_image.clone(),
     }
-}
-
-pub fn short(sha: &str) -> &str {
-    sha.get(..7).unwrap_or(sha)
 }

@@ -9,8 +9,9 @@ use crate::github::keyed::{ServiceSet, comment_marker};
 use crate::record::{RunReport, RunStatus};
 use crate::report::markdown::{
     cell, code_block, escape_html, failed_stage, link, log_tail, previous_deployment_link,
-    service_durations, short_sha, stage_line, stage_spans, state_word,
+    service_durations, stage_line, stage_spans, state_word,
 };
+use crate::text::{scrub_credentials, short_sha};
 
 /// Well under GitHub's 65,536-character limit for a comment body.
 pub const MAX_COMMENT_CHARS: usize = 60_000;
@@ -188,12 +189,12 @@ fn failure_section(out: &mut String, r: &RunReport, log_lines: usize) {
     let reason = r
         .failure
         .as_deref()
-        .map(|f| escape_html(&crate::report::markdown::scrub_credentials(f)))
+        .map(|f| escape_html(&scrub_credentials(f)))
         .unwrap_or_else(|| "see the workflow run".to_string());
     let _ = writeln!(out, "**Failed at `{stage}`:** {reason}\n");
     for s in &r.services {
         if let Some(f) = &s.failure {
-            let f = crate::report::markdown::scrub_credentials(f);
+            let f = scrub_credentials(f);
             let _ = writeln!(out, "- **{}**: {}", cell(&s.name), escape_html(&f));
         }
         let durations = service_durations(r, &s.name);

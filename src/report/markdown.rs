@@ -1,12 +1,13 @@
-//! Owns the small Markdown pieces the job summary and the PR comment share: durations, stage
-//! spans, safe table cells and code fences, status words, the failed stage, truncation, and
-//! scrubbing credentials out of URLs quoted in logs.
+//! Owns the small Markdown pieces the job summary and the PR comment share: stage spans, safe
+//! table cells and code fences, status words, the failed stage, truncation, and log tails with
+//! credentials scrubbed (the plain wording, durations and short SHAs, is `crate::text`).
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
 use crate::record::{RunReport, ServiceState, Stage, StageOutcome, StageTiming};
+use crate::text::{duration, scrub_credentials};
 
 /// Every stage, in pipeline order.
 pub const STAGE_ORDER: [Stage; 9] = [
@@ -20,20 +21,6 @@ pub const STAGE_ORDER: [Stage; 9] = [
     Stage::Watch,
     Stage::Rollback,
 ];
-
-/// `850ms`, `12s`, `1m 20s`, `1h 02m`.
-pub fn duration(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms < 1000 {
-        return format!("{ms}ms");
-    }
-    let s = d.as_secs();
-    match s {
-        0..=59 => format!("{s}s"),
-        60..=3599 => format!("{}m {:02}s", s / 60, s % 60),
-        _ => format!("{}h {:02}m", s / 3600, (s % 3600) / 60),
-    }
-}
 
 /// One stage over the whole run: from its first start to its last end across services, with
 /// the worst outcome (failed over passed over skipped).
@@ -189,33 +176,6 @@ pub fn rollback_workflow_line(r: &RunReport) -> Option<String> {
     ))
 }
 
-pub fn short_sha(sha: &str) -> &str {
-    sha.get(..7).unwrap_or(sha)
-}
-
-/// Replaces the user-info of every `scheme://user:password@host` in `s` with `***`, so a
-/// database URL quoted by a log line never reaches a comment or a summary.
-pub fn scrub_credentials(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find("://") {
-        let (head, tail) = rest.split_at(i + 3);
-        out.push_str(head);
-        let authority_end = tail
-            .find(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace())
-            .unwrap_or(tail.len());
-        match tail[..authority_end].rfind('@') {
-            Some(at) => {
-                out.push_str("***");
-                rest = &tail[at..];
-            }
-            None => rest = tail,
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 /// The last `max_lines` lines of a log, each scrubbed and cut to `max_width` characters.
 pub fn log_tail(lines: &[String], max_lines: usize, max_width: usize) -> String {
     let skip = lines.len().saturating_sub(max_lines);
@@ -252,19 +212,6 @@ mod tests {
     }
 
     #[test]
-    fn durations_read_naturally() {
-        let cases = [
-            (0.85, "850ms"),
-            (12.0, "12s"),
-            (80.0, "1m 20s"),
-            (3720.0, "1h 02m"),
-        ];
-        for (secs, want) in cases {
-            assert_eq!(duration(Duration::from_secs_f64(secs)), want);
-        }
-    }
-
-    #[test]
     fn concurrent_services_merge_into_one_span_in_pipeline_order() {
         let stages = vec![
             timing(Stage::Deploy, Some("web"), 10, 30, StageOutcome::Passed),
@@ -277,18 +224,6 @@ mod tests {
         assert_eq!(spans[1].duration, Duration::from_secs(42));
         assert_eq!(spans[1].outcome, StageOutcome::Failed);
         assert_eq!(stage_line(&spans), "gate 10s · deploy 42s (failed)");
-    }
-
-    #[test]
-    fn credentials_in_urls_are_scrubbed() {
-        assert_eq!(
-            scrub_credentials("connect postgres://app:s3cr3t@db.internal:5432/x failed"),
-            "connect postgres://***@db.internal:5432/x failed"
-        );
-        assert_eq!(
-            scrub_credentials("see https://example.com/a@b and mysql://u:p@h"),
-            "see https://example.com/a@b and mysql://***@h"
-        );
     }
 
     #[test]

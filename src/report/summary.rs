@@ -10,8 +10,9 @@ use std::path::Path;
 use crate::record::{RunReport, RunStatus, ServiceState};
 use crate::report::markdown::{
     cell, code_block, escape_html, failed_stage, link, log_tail, previous_deployment_link,
-    scrub_credentials, service_durations, short_sha, state_word,
+    service_durations, state_word,
 };
+use crate::text::{scrub_credentials, short_sha};
 
 /// The summary's own ceiling: a tenth of GitHub's 1 MiB, which other steps share.
 pub const MAX_SUMMARY_BYTES: usize = 100 * 1024;

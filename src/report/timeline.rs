@@ -14,7 +14,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::record::{RunReport, StageOutcome};
-use crate::report::markdown::{StageSpan, duration, stage_spans};
+use crate::report::markdown::{StageSpan, stage_spans};
+use crate::text::duration;
 
 /// A bar is at least this share of the whole chart wide (1/200), so a 2 ms stage stays visible
 /// beside a 10-minute build without lying much about its length.

@@ -8,8 +8,7 @@ use std::time::Duration;
 
 use crate::record::{Breach, MetricsWatch, RunReport, ServiceWatch, WatchReport};
 use crate::report::markdown::{cell, escape_html};
-use crate::watch::human;
-use crate::watch::judge::percent;
+use crate::text::{duration_as_input, percent};
 
 /// A chart shows at most this many intervals; longer watches merge neighbours.
 const MAX_POINTS: usize = 60;
@@ -56,17 +55,21 @@ fn breach(w: &WatchReport, b: &Breach) -> String {
         cell(&b.service),
         b.signal.as_str(),
         b.at.format("%H:%M:%S UTC"),
-        human(b.after),
-        human(w.window),
+        duration_as_input(b.after),
+        duration_as_input(w.window),
         escape_html(&b.detail)
     )
 }
 
 /// No breach, or which service, which signal, when and the evidence.
 fn verdict(w: &WatchReport) -> String {
-    let how = format!("{} rounds, every {}", w.rounds, human(w.interval));
+    let how = format!(
+        "{} rounds, every {}",
+        w.rounds,
+        duration_as_input(w.interval)
+    );
     match &w.breach {
-        None => format!("✅ No breach in {} ({how}).", human(w.window)),
+        None => format!("✅ No breach in {} ({how}).", duration_as_input(w.window)),
         Some(b) => format!("❌ **Breach** of {} ({how}).", breach(w, b)),
     }
 }
@@ -156,7 +159,7 @@ fn chart(service: &str, interval: Duration, intervals: &[crate::record::Interval
     let _ = writeln!(
         out,
         "    title \"{name}: requests (bars) and 5xx (line) per {}\"",
-        human(step)
+        duration_as_input(step)
     );
     let _ = writeln!(
         out,
@@ -186,9 +189,9 @@ pub fn comment_line(r: &RunReport) -> Option<String> {
     Some(match &w.breach {
         None => format!(
             "**Watch:** no breach in {} ({} rounds, every {}).",
-            human(w.window),
+            duration_as_input(w.window),
             w.rounds,
-            human(w.interval)
+            duration_as_input(w.interval)
         ),
         Some(b) => format!("**Watch breach:** {}.", breach(w, b)),
     })

@@ -8,20 +8,12 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use futures_util::future::join_all;
 
-use crate::health::check::{Probe, verify_live};
+use crate::health::check::{Probe, ServiceHealth, verify_live};
 use crate::health::rollback::{RollbackResult, RollbackScope, roll_back};
 use crate::railway::RailwayClient;
 use crate::railway::resolve::Scope;
 use crate::record::{RunStatus, ServiceReport, ServiceState, Stage, StageTiming};
 use crate::timing::Timing;
-
-/// The health check of one service, built by the plan (in the order of the run's services).
-#[derive(Clone, Debug)]
-pub struct ServiceHealth {
-    pub service_id: String,
-    pub service_name: String,
-    pub probe: Probe,
-}
 
 /// What happens when a service fails after going live (in the order of the run's services).
 #[derive(Clone, Debug)]

@@ -10,9 +10,10 @@ use crate::health::check::Probe;
 use crate::railway::RailwayClient;
 use crate::railway::resolve::Scope;
 use crate::record::{Breach, RunReport, ServiceReport, ServiceState, Stage, StageTiming};
+use crate::text::duration_as_input as duration;
 use crate::timing::Timing;
+use crate::watch::WatchRequest;
 use crate::watch::run::{Watched, Watcher, watch};
-use crate::watch::{WatchRequest, human as duration};
 use crate::workflow;
 
 /// Runs the watch when every service that was checked passed (none failed after going live)

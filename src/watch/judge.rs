@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::railway::observe::{DeploymentInstances, StatusSeries};
 use crate::railway::status::DeploymentStatus;
 use crate::record::{IntervalCount, ProbeTally};
+use crate::text::percent;
 
 /// The first instance crashed, restarting or exited, else a crashed deployment: the evidence.
 pub fn instance_breach(d: &DeploymentInstances) -> Option<String> {
@@ -121,12 +122,6 @@ pub fn error_rate_breach(
             percent(max_rate)
         )
     })
-}
-
-/// `0.05` → `5%`, `0.125` → `12.5%`.
-pub fn percent(rate: f64) -> String {
-    let p = format!("{:.1}", rate * 100.0);
-    format!("{}%", p.strip_suffix(".0").unwrap_or(&p))
 }
 
 #[cfg(test)]

@@ -11,7 +11,8 @@ pub mod run;
 use std::time::Duration;
 
 use crate::config::WatchConfig;
-use crate::stages::health::ServiceHealth;
+use crate::health::check::ServiceHealth;
+use crate::text::duration_as_input;
 
 /// Fewer requests than this since going live: too few to judge the 5xx share.
 pub const MIN_REQUESTS: u64 = 20;
@@ -57,8 +58,8 @@ impl WatchRequest {
         format!(
             "watch {} in `{environment}` for {} after the health check (instances, health probe and 5xx share every {}); a breach rolls the release back like a failed health check",
             names.join(", "),
-            human(self.window),
-            human(self.interval),
+            duration_as_input(self.window),
+            duration_as_input(self.interval),
         )
     }
 
@@ -87,30 +88,9 @@ pub fn rounds(window: Duration, interval: Duration) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-/// A window or interval as the input reads: `5m`, `1h`, `30s`, else `1m 30s`.
-pub fn human(d: Duration) -> String {
-    let s = d.as_secs();
-    match s {
-        _ if d.subsec_millis() != 0 || s == 0 => crate::report::markdown::duration(d),
-        _ if s.is_multiple_of(3600) => format!("{}h", s / 3600),
-        _ if s.is_multiple_of(60) => format!("{}m", s / 60),
-        0..60 => format!("{s}s"),
-        _ => crate::report::markdown::duration(d),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn windows_read_like_the_input() {
-        assert_eq!(human(secs(300)), "5m");
-        assert_eq!(human(secs(7200)), "2h");
-        assert_eq!(human(secs(30)), "30s");
-        assert_eq!(human(secs(90)), "1m 30s");
-        assert_eq!(human(Duration::from_millis(1500)), "1s");
-    }
 
     fn secs(s: u64) -> Duration {
         Duration::from_secs(s)
