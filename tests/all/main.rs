@@ -27,6 +27,7 @@ mod gate_checks;
 mod health_probe;
 mod health_rollback;
 mod input_errors;
+mod layers;
 mod migrate_sql;
 mod order_changed;
 mod order_history;
