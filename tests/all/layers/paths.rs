@@ -48,10 +48,12 @@ pub fn named_modules(src: &str, depth: usize) -> Vec<Named> {
                 }
                 braces = braces.saturating_sub(1);
             }
-            Tok::Ident(w) if w == "crate" && prev != Some(&Tok::Other('$')) => {
-                if toks.get(i + 1).map(|t| &t.0) == Some(&Tok::PathSep) {
-                    first_segments(&toks, i + 2, &mut out);
-                }
+            Tok::Ident(w)
+                if w == "crate"
+                    && prev != Some(&Tok::Other('$'))
+                    && toks.get(i + 1).map(|t| &t.0) == Some(&Tok::PathSep) =>
+            {
+                first_segments(&toks, i + 2, &mut out);
             }
             Tok::Ident(w) if w == "super" && prev != Some(&Tok::PathSep) => {
                 // `super::super::x`: climbs `k` modules; at the crate root, `x` is top-level.
