@@ -93,7 +93,11 @@ impl GitHub {
     pub async fn run_job_ids(&self, run_id: u64) -> Result<Vec<u64>, GitHubError> {
         let route = self.route(&format!("/actions/runs/{run_id}/jobs?filter=all"));
         let decode = |r: &Reply, route: &str| {
-            Ok(r.json::<JobsPage>(route)?.jobs.into_iter().map(|j| j.id).collect())
+            Ok(r.json::<JobsPage>(route)?
+                .jobs
+                .into_iter()
+                .map(|j| j.id)
+                .collect())
         };
         whole(Pages::new(self, route, MAX_PER_PAGE, MAX_PAGES, decode)).await
     }

@@ -111,7 +111,7 @@ impl GitHub {
     async fn create_comment(&self, pull: u64, body: &str) -> Result<u64, GitHubError> {
         let route = self.route(&format!("/issues/{pull}/comments"));
         let body = json!({ "body": body });
-        let reply = send(self, Method::POST, &route, Some(&body), |_| false).await?;
+        let reply = send(self, Method::Post, &route, Some(&body), |_| false).await?;
         Ok(reply.json::<Comment>(&route)?.id)
     }
 
@@ -121,7 +121,7 @@ impl GitHub {
         let body = json!({ "body": body });
         // A PATCH that sets the whole body is idempotent: repeating it after a 5xx or a lost
         // answer leaves the same comment, so the final edit is retried like a read.
-        let reply = send_repeatable(self, Method::PATCH, &route, Some(&body), |s| s == 404).await?;
+        let reply = send_repeatable(self, Method::Patch, &route, Some(&body), |s| s == 404).await?;
         Ok(reply.status != 404)
     }
 }
@@ -230,12 +230,7 @@ impl StickyComments {
     /// Finds who we are and which PRs to comment on; `marker` tells our comment (see
     /// `github::keyed::comment_marker`). With no PR (a push nobody opened a PR for), writes do
     /// nothing.
-    pub async fn new(
-        gh: &GitHub,
-        marker: &str,
-        event_pull: Option<u64>,
-        sha: &str,
-    ) -> Self {
+    pub async fn new(gh: &GitHub, marker: &str, event_pull: Option<u64>, sha: &str) -> Self {
         let pulls = match target_pulls(gh, event_pull, sha).await {
             Ok(p) => p,
             Err(e) => {

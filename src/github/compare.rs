@@ -84,7 +84,7 @@ impl GitHub {
         // `per_page` pages the commits only; the files come on the first page whatever it is.
         let per_page = if with_files { 100 } else { 1 };
         let route = self.route(&format!("/compare/{base}...{head}?per_page={per_page}"));
-        let reply = send(self, Method::GET, &route, None, |s| s == 404).await?;
+        let reply = send(self, Method::Get, &route, None, |s| s == 404).await?;
         if reply.status == 404 {
             return Ok(None);
         }

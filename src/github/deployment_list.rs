@@ -88,7 +88,7 @@ impl GitHub {
     /// takes it). Repeated after a lost answer: a duplicate status changes nothing.
     pub async fn create_deployment_status(&self, id: u64, body: &Value) -> Result<(), GitHubError> {
         let route = self.route(&format!("/deployments/{id}/statuses"));
-        send_repeatable(self, Method::POST, &route, Some(body), |_| false)
+        send_repeatable(self, Method::Post, &route, Some(body), |_| false)
             .await
             .map(|_| ())
     }

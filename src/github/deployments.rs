@@ -232,7 +232,10 @@ pub enum Created {
     Id(u64),
     /// 202 (GitHub merged the default branch instead of deploying) or 409 (a merge conflict, or
     /// required contexts failed): no Deployment.
-    Declined { status: u16, message: String },
+    Declined {
+        status: u16,
+        message: String,
+    },
     /// A success without an id.
     NoId,
 }
@@ -244,7 +247,7 @@ impl GitHub {
     /// would be a second Deployment.
     pub async fn create_deployment(&self, body: &Value) -> Result<Created, GitHubError> {
         let route = self.route("/deployments");
-        let reply = send(self, Method::POST, &route, Some(body), |s| {
+        let reply = send(self, Method::Post, &route, Some(body), |s| {
             s == 202 || s == 409
         })
         .await?;

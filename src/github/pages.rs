@@ -81,7 +81,7 @@ impl<'a, T: DeserializeOwned> Pages<'a, T> {
             return Ok(None);
         }
         let route = self.route_of(self.page);
-        let reply = send(self.gh, Method::GET, &route, None, |_| false).await?;
+        let reply = send(self.gh, Method::Get, &route, None, |_| false).await?;
         let items = (self.decode)(&reply, &route)?;
         // An empty page ends the list whatever the header says: a broken `Link` cannot loop.
         self.more = reply.has_next_page() && !items.is_empty();
@@ -109,6 +109,9 @@ impl<'a, T: DeserializeOwned> Pages<'a, T> {
 }
 
 /// [`Decode`] for a list answered as a bare JSON array.
-pub(super) fn array<T: DeserializeOwned>(reply: &Reply, route: &str) -> Result<Vec<T>, GitHubError> {
+pub(super) fn array<T: DeserializeOwned>(
+    reply: &Reply,
+    route: &str,
+) -> Result<Vec<T>, GitHubError> {
     reply.json(route)
 }

@@ -34,7 +34,7 @@ impl GitHub {
             state: String,
         }
         let route = self.route(&format!("/pulls/{number}"));
-        let reply = send(self, Method::GET, &route, None, |s| s == 404).await?;
+        let reply = send(self, Method::Get, &route, None, |s| s == 404).await?;
         if reply.status == 404 {
             return Ok(PullState::Missing);
         }
@@ -56,7 +56,11 @@ impl GitHub {
     /// writes it would save, and a repeated `inactive` changes nothing GitHub shows.
     pub async fn deactivate_environment(&self, environment: &str) -> Result<usize, GitHubError> {
         let query = DeploymentQuery::environment(environment);
-        let listed = self.deployments(&query, MAX_DEACTIVATIONS, 1).all().await?.items;
+        let listed = self
+            .deployments(&query, MAX_DEACTIVATIONS, 1)
+            .all()
+            .await?
+            .items;
         let body = json!({
             "state": "inactive",
             "description": truncate(&format!("The preview {environment} was deleted"), DESCRIPTION_MAX),

@@ -23,14 +23,18 @@ use http::HeaderMap;
 /// The HTTP methods this action uses against GitHub.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Method {
-    GET,
-    POST,
-    PATCH,
+    Get,
+    Post,
+    Patch,
 }
 
 impl std::fmt::Display for Method {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self:?}")
+        f.write_str(match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+        })
     }
 }
 
@@ -211,9 +215,9 @@ async fn send_once(
     body: Option<&serde_json::Value>,
 ) -> Result<Reply, octocrab::Error> {
     let response = match method {
-        Method::GET => octo._get(route).await?,
-        Method::POST => octo._post(route, body).await?,
-        Method::PATCH => octo._patch(route, body).await?,
+        Method::Get => octo._get(route).await?,
+        Method::Post => octo._post(route, body).await?,
+        Method::Patch => octo._patch(route, body).await?,
     };
     let (parts, body) = response.into_parts();
     let body = body.collect().await?.to_bytes();
@@ -237,7 +241,7 @@ pub(super) async fn send(
     body: Option<&serde_json::Value>,
     accept: impl Fn(u16) -> bool,
 ) -> Result<Reply, GitHubError> {
-    let idempotency = if method == Method::GET {
+    let idempotency = if method == Method::Get {
         Idempotency::Safe
     } else {
         Idempotency::Unsafe
@@ -359,7 +363,7 @@ pub(super) async fn get_json<T: DeserializeOwned>(
     gh: &GitHub,
     route: &str,
 ) -> Result<T, GitHubError> {
-    send(gh, Method::GET, route, None, |_| false)
+    send(gh, Method::Get, route, None, |_| false)
         .await?
         .json(route)
 }
@@ -465,7 +469,7 @@ mod tests {
             ..RetryPolicy::default()
         };
         let started = Instant::now();
-        let err = send(&gh, Method::GET, "/stall", None, |_| false)
+        let err = send(&gh, Method::Get, "/stall", None, |_| false)
             .await
             .unwrap_err();
         assert!(err.to_string().contains("no answer within 2s"), "{err}");
@@ -476,7 +480,7 @@ mod tests {
         );
         assert!(gh.seems_stalled());
         // The next request is answered (a 404 is an answer): no longer stalled.
-        let reply = send(&gh, Method::GET, "/stall", None, |s| s == 404).await;
+        let reply = send(&gh, Method::Get, "/stall", None, |s| s == 404).await;
         assert_eq!(reply.map(|r| r.status).ok(), Some(404));
         assert!(!gh.seems_stalled());
     }

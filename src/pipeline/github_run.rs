@@ -25,15 +25,17 @@ impl GitHubRun {
     /// Builds the GitHub client from `github-token`, `GITHUB_API_URL` and `GITHUB_REPOSITORY`.
     pub fn new(cfg: &Config) -> Self {
         let gh = match (&cfg.github_token, &cfg.github.repository) {
-            (Some(token), Some(repo)) => match GitHub::new(&cfg.github.api_url, token, repo, cfg.timing) {
-                Ok(gh) => Some(gh),
-                Err(e) => {
-                    workflow::warning(format!(
-                        "{e:#}; nothing will be reported on GitHub (Deployment, comment, release guard)"
-                    ));
-                    None
+            (Some(token), Some(repo)) => {
+                match GitHub::new(&cfg.github.api_url, token, repo, cfg.timing) {
+                    Ok(gh) => Some(gh),
+                    Err(e) => {
+                        workflow::warning(format!(
+                            "{e:#}; nothing will be reported on GitHub (Deployment, comment, release guard)"
+                        ));
+                        None
+                    }
                 }
-            },
+            }
             _ => None,
         };
         GitHubRun { gh }

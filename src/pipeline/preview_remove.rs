@@ -48,15 +48,7 @@ pub async fn teardown(
     let Step::RemovePreview(req) = &step else {
         return Ending::Broken("a closed pull request's step is not a removal".into());
     };
-    if let Err(e) = remove(
-        client,
-        gh.as_ref(),
-        req,
-        &mut preview,
-        &mut report,
-    )
-    .await
-    {
+    if let Err(e) = remove(client, gh.as_ref(), req, &mut preview, &mut report).await {
         report.preview = Some(preview);
         return stopped(report, e);
     }
@@ -82,9 +74,7 @@ pub async fn cleanup(
     let (ask, kept) = preview_plan::candidates(template, envs);
     let mut answers = Vec::new();
     for (env, number) in ask {
-        let state = gh.pull_state(number)
-            .await
-            .map_err(|e| e.to_string());
+        let state = gh.pull_state(number).await.map_err(|e| e.to_string());
         answers.push((env, number, state));
     }
     let (steps, kept) =
@@ -104,13 +94,7 @@ pub async fn cleanup(
     let mut failures = Vec::new();
     for step in &steps {
         if let Step::RemovePreview(req) = step {
-            let r = remove(
-                client,
-                Some(&gh),
-                req,
-                &mut preview,
-                &mut report,
-            );
+            let r = remove(client, Some(&gh), req, &mut preview, &mut report);
             if let Err(e) = r.await {
                 workflow::error(e.to_string());
                 failures.push(e.to_string());

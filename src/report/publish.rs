@@ -60,11 +60,7 @@ impl Publisher {
     }
 
     /// Creates the Deployment (`in_progress`) and writes the "deploying" comment.
-    pub async fn start(
-        gh: &GitHub,
-        opts: &PublishOptions,
-        report: &RunReport,
-    ) -> Self {
+    pub async fn start(gh: &GitHub, opts: &PublishOptions, report: &RunReport) -> Self {
         if report.dry_run {
             return Publisher::disabled();
         }
@@ -76,8 +72,7 @@ impl Publisher {
                 transient: opts.transient,
                 log_url: opts.run_url.clone(),
             };
-            DeploymentTracker::start(gh, &start, &deployment::opening(report, &opts.sha))
-                .await
+            DeploymentTracker::start(gh, &start, &deployment::opening(report, &opts.sha)).await
         } else {
             None
         };

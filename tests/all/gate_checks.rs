@@ -421,8 +421,7 @@ async fn pages_are_read_by_number_when_the_link_header_points_elsewhere() {
     let mut runs: Vec<_> = (1..=250).map(|i| ok(i, &format!("job {i:03}"))).collect();
     runs[229] = actions_check_run(230, "job 230", OTHER_RUN, "completed", Some("timed_out"));
     let fake = Fake::start(vec![Snapshot::new(runs, vec![])]).await;
-    fake.state.world.lock().unwrap().faults.link_base =
-        Some("https://ghes.invalid/api/v3".into());
+    fake.state.world.lock().unwrap().faults.link_base = Some("https://ghes.invalid/api/v3".into());
     let report = fake.gate(ChecksMode::All, minute()).await;
     assert!(
         reason(&report).contains("`job 230` (check-run) timed_out"),

@@ -170,7 +170,10 @@ async fn a_list_cut_at_300_files_deploys_every_service_with_a_notice() {
         .find(|l| l.starts_with("::notice::") && l.contains("may be cut short"))
         .unwrap_or_else(|| panic!("no notice:\n{}", run.stdout));
     assert!(notice.contains("at most 300 changed files"), "{notice}");
-    assert!(notice.contains("every service serving 0001111 is deployed"), "{notice}");
+    assert!(
+        notice.contains("every service serving 0001111 is deployed"),
+        "{notice}"
+    );
     assert_eq!(f.compares().len(), 1, "{:?}", f.compares());
 }
 

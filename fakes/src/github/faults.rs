@@ -118,7 +118,13 @@ pub async fn apply(State(s): State<GitHubState>, req: Request, next: Next) -> Re
         let mut response = next
             .run(Request::from_parts(parts, Body::from(bytes)))
             .await;
-        let base = s.world.lock().unwrap_or_else(|e| e.into_inner()).faults.link_base.clone();
+        let base = s
+            .world
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .faults
+            .link_base
+            .clone();
         if let Some(base) = base {
             relink(&mut response, &host, &base);
         }
@@ -143,11 +149,7 @@ pub async fn apply(State(s): State<GitHubState>, req: Request, next: Next) -> Re
 
 /// Points the `Link` header's URLs at `base` instead of `http://{host}`.
 fn relink(response: &mut Response, host: &str, base: &str) {
-    let Some(link) = response
-        .headers()
-        .get("link")
-        .and_then(|l| l.to_str().ok())
-    else {
+    let Some(link) = response.headers().get("link").and_then(|l| l.to_str().ok()) else {
         return;
     };
     let moved = link.replace(&format!("<http://{host}"), &format!("<{base}"));
