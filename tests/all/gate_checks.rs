@@ -49,6 +49,14 @@ impl Fake {
             .collect()
     }
 
+    /// The check-run requests made, in order.
+    fn check_run_requests(&self) -> Vec<String> {
+        self.paths()
+            .into_iter()
+            .filter(|p| p.contains("check-runs"))
+            .collect()
+    }
+
     async fn gate(&self, mode: ChecksMode, timeout: Duration) -> GateReport {
         self.gate_with(mode, vec![], timeout).await
     }
@@ -390,12 +398,16 @@ async fn false_makes_zero_requests() {
     assert!(wait_for_checks(None, &req, &fast()).await.passed);
 }
 
-#[tokio::test]
-async fn every_page_of_more_than_100_check_runs_is_read() {
-    // 250 check runs: the one failure is on the third page.
+/// 250 check runs: the one failure is on the third page.
+fn failure_on_page_three() -> Snapshot {
     let mut runs: Vec<_> = (1..=250).map(|i| ok(i, &format!("job {i:03}"))).collect();
     runs[229] = actions_check_run(230, "job 230", OTHER_RUN, "completed", Some("timed_out"));
-    let fake = Fake::start(vec![Snapshot::new(runs, vec![])]).await;
+    Snapshot::new(runs, vec![])
+}
+
+#[tokio::test]
+async fn every_page_of_more_than_100_check_runs_is_read() {
+    let fake = Fake::start(vec![failure_on_page_three()]).await;
     let report = fake.gate(ChecksMode::All, minute()).await;
     assert!(!report.passed);
     assert!(
@@ -404,11 +416,7 @@ async fn every_page_of_more_than_100_check_runs_is_read() {
         reason(&report)
     );
     assert_eq!(report.checks.len(), 250);
-    let pages: Vec<String> = fake
-        .paths()
-        .into_iter()
-        .filter(|p| p.contains("check-runs"))
-        .collect();
+    let pages = fake.check_run_requests();
     assert_eq!(pages.len(), 3, "{pages:?}");
     assert!(pages[2].contains("page=3"), "{pages:?}");
 }
@@ -418,9 +426,7 @@ async fn every_page_of_more_than_100_check_runs_is_read() {
 /// (following the header would leave it, and the token with it).
 #[tokio::test]
 async fn pages_are_read_by_number_when_the_link_header_points_elsewhere() {
-    let mut runs: Vec<_> = (1..=250).map(|i| ok(i, &format!("job {i:03}"))).collect();
-    runs[229] = actions_check_run(230, "job 230", OTHER_RUN, "completed", Some("timed_out"));
-    let fake = Fake::start(vec![Snapshot::new(runs, vec![])]).await;
+    let fake = Fake::start(vec![failure_on_page_three()]).await;
     fake.state.world.lock().unwrap().faults.link_base = Some("https://ghes.invalid/api/v3".into());
     let report = fake.gate(ChecksMode::All, minute()).await;
     assert!(
@@ -429,11 +435,7 @@ async fn pages_are_read_by_number_when_the_link_header_points_elsewhere() {
         reason(&report)
     );
     assert_eq!(report.checks.len(), 250);
-    let pages: Vec<String> = fake
-        .paths()
-        .into_iter()
-        .filter(|p| p.contains("check-runs"))
-        .collect();
+    let pages = fake.check_run_requests();
     assert_eq!(pages.len(), 3, "{pages:?}");
     for (i, page) in pages.iter().enumerate() {
         assert!(page.starts_with("GET /repos/o/r/commits/"), "{page}");
