@@ -115,3 +115,74 @@ pub(super) fn array<T: DeserializeOwned>(
 ) -> Result<Vec<T>, GitHubError> {
     reply.json(route)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+    use crate::timing::Timing;
+
+    #[derive(serde::Deserialize)]
+    struct Item {
+        id: u64,
+    }
+
+    /// 250 comments on pull request 5 of a fake GitHub, and a client for it.
+    async fn fake() -> (fakes::Server, fakes::github::GitHubState, GitHub) {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let state = fakes::github::GitHubState::default();
+        for i in 0..250 {
+            let mut w = state.world.lock().unwrap();
+            w.comments
+                .seed(5, "octocat", "User", &format!("comment {i}"));
+        }
+        let server = fakes::Server::start(fakes::github::router(state.clone())).await;
+        let t = Timing::from_env_value(Some("0.001"));
+        let gh = GitHub::new(&server.url(), &Secret::new("t"), "o/r", t).unwrap();
+        (server, state, gh)
+    }
+
+    #[tokio::test]
+    async fn a_list_is_read_by_page_number_up_to_its_cap() {
+        let (_server, state, gh) = fake().await;
+        let route = || gh.route("/issues/5/comments");
+        let whole = Pages::<Item>::new(&gh, route(), 100, 3, array)
+            .all()
+            .await
+            .unwrap();
+        assert_eq!(whole.items.len(), 250);
+        assert!(whole.complete);
+        let ids: std::collections::HashSet<u64> = whole.items.iter().map(|c| c.id).collect();
+        assert_eq!(ids.len(), 250, "every page is a different page");
+        let capped = Pages::<Item>::new(&gh, route(), 100, 2, array)
+            .all()
+            .await
+            .unwrap();
+        assert_eq!(capped.items.len(), 200);
+        assert!(!capped.complete, "a third page was named and not read");
+        let queries: Vec<String> = state
+            .recorder
+            .all()
+            .into_iter()
+            .filter_map(|r| r.query)
+            .collect();
+        assert_eq!(
+            queries,
+            [1, 2, 3, 1, 2].map(|p| format!("per_page=100&page={p}")),
+        );
+    }
+
+    #[tokio::test]
+    async fn an_exact_last_page_ends_the_list_without_another_request() {
+        let (_server, state, gh) = fake().await;
+        let route = gh.route("/issues/5/comments");
+        // 250 = 5 pages of 50: the fifth names no next page.
+        let whole = Pages::<Item>::new(&gh, route, 50, 10, array)
+            .all()
+            .await
+            .unwrap();
+        assert_eq!(whole.items.len(), 250);
+        assert!(whole.complete);
+        assert_eq!(state.recorder.count(), 5);
+    }
+}
