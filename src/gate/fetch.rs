@@ -1,152 +1,19 @@
-//! Owns reading a commit's checks from GitHub: every page of its check runs (the latest per name)
-//! and its combined status (the latest per context), turned into [`Observed`] values.
-//!
-//! octocrab's typed checks API lacks the check run `status` filter and pagination of the combined
-//! status by sha, so these are raw requests through `crate::github::request` (rate limits and
-//! retries handled there) with this module's own serde types. One poll is one request per page of
-//! check runs (100 per page) plus one for the combined status; the jobs API is asked only when an
-//! unfinished Actions check run carries no run id in its URLs (see `same_run`).
+//! Owns turning a commit's checks, as the GitHub client reads them (`GitHub::check_runs`,
+//! `GitHub::statuses`, `GitHub::run_job_ids`), into [`Observed`] values: the latest check run per
+//! name and the latest status per context. One poll is one request per page of check runs (100
+//! per page) plus one for the combined status; the jobs API is asked only when an unfinished
+//! Actions check run carries no run id in its URLs (see `same_run`).
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
-use serde::Deserialize;
-
 use crate::github::GitHub;
-use crate::github::request::{GitHubError, Method, Reply, send};
-use crate::retry::RetryPolicy;
-use crate::timing::Timing;
+use crate::github::checks::{CheckRun, CommitStatus};
+use crate::github::request::GitHubError;
 
 use super::evaluate::{Kind, Observed, check_run_state, status_state};
 use super::same_run::{Membership, SameRun};
 
-/// A bound on pages followed, so a broken `Link` header cannot loop forever (10,000 check runs).
-const MAX_PAGES: usize = 100;
-
-#[derive(Deserialize)]
-struct CheckRunsPage {
-    check_runs: Vec<RawCheckRun>,
-}
-
-#[derive(Clone, Deserialize)]
-struct RawCheckRun {
-    id: u64,
-    name: String,
-    status: String,
-    conclusion: Option<String>,
-    html_url: Option<String>,
-    details_url: Option<String>,
-    started_at: Option<DateTime<Utc>>,
-    app: Option<RawApp>,
-}
-
-#[derive(Clone, Deserialize)]
-struct RawApp {
-    slug: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct CombinedStatus {
-    statuses: Vec<RawStatus>,
-}
-
-#[derive(Clone, Deserialize)]
-struct RawStatus {
-    id: u64,
-    context: String,
-    state: String,
-    target_url: Option<String>,
-    updated_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Deserialize)]
-struct JobsPage {
-    jobs: Vec<RawJob>,
-}
-
-#[derive(Deserialize)]
-struct RawJob {
-    id: u64,
-}
-
-/// GETs `first` and every page after it (`Link: rel="next"`), decoding each page with `decode`.
-async fn get_all_pages<T>(
-    gh: &GitHub,
-    first: String,
-    policy: &RetryPolicy,
-    timing: &Timing,
-    decode: impl Fn(&Reply, &str) -> Result<Vec<T>, GitHubError>,
-) -> Result<Vec<T>, GitHubError> {
-    let mut items = Vec::new();
-    let mut route = first;
-    for _ in 0..MAX_PAGES {
-        let reply = send(gh, Method::GET, &route, None, policy, timing, |_| false).await?;
-        items.extend(decode(&reply, &route)?);
-        match reply.next_page() {
-            Some(next) if next != route => route = next,
-            _ => return Ok(items),
-        }
-    }
-    Err(GitHubError::Decode {
-        route,
-        detail: format!("more than {MAX_PAGES} pages; the gate cannot read them all"),
-    })
-}
-
-async fn check_runs(
-    gh: &GitHub,
-    sha: &str,
-    policy: &RetryPolicy,
-    timing: &Timing,
-) -> Result<Vec<RawCheckRun>, GitHubError> {
-    let first = format!(
-        "{}/commits/{sha}/check-runs?per_page=100&filter=latest",
-        gh.repo_route()
-    );
-    get_all_pages(gh, first, policy, timing, |reply, route| {
-        Ok(reply.json::<CheckRunsPage>(route)?.check_runs)
-    })
-    .await
-}
-
-async fn statuses(
-    gh: &GitHub,
-    sha: &str,
-    policy: &RetryPolicy,
-    timing: &Timing,
-) -> Result<Vec<RawStatus>, GitHubError> {
-    // The combined status already holds the latest status per context. Its `state` is ignored:
-    // GitHub says `pending` for a commit with no statuses at all, which is not something to wait on.
-    let first = format!("{}/commits/{sha}/status?per_page=100", gh.repo_route());
-    get_all_pages(gh, first, policy, timing, |reply, route| {
-        Ok(reply.json::<CombinedStatus>(route)?.statuses)
-    })
-    .await
-}
-
-/// Every job id of workflow run `run_id`, all attempts.
-async fn run_job_ids(
-    gh: &GitHub,
-    run_id: u64,
-    policy: &RetryPolicy,
-    timing: &Timing,
-) -> Result<Vec<u64>, GitHubError> {
-    let first = format!(
-        "{}/actions/runs/{run_id}/jobs?filter=all&per_page=100",
-        gh.repo_route()
-    );
-    get_all_pages(gh, first, policy, timing, |reply, route| {
-        Ok(reply
-            .json::<JobsPage>(route)?
-            .jobs
-            .into_iter()
-            .map(|j| j.id)
-            .collect())
-    })
-    .await
-}
-
-fn membership(same: &SameRun, c: &RawCheckRun) -> Membership {
+fn membership(same: &SameRun, c: &CheckRun) -> Membership {
     same.membership(
         c.id,
         c.app.as_ref().and_then(|a| a.slug.as_deref()),
@@ -157,8 +24,8 @@ fn membership(same: &SameRun, c: &RawCheckRun) -> Membership {
 /// Keeps the latest check run per name, separately for this run's jobs and everything else (so a
 /// job of ours never hides another workflow's check of the same name). Latest = started last,
 /// then the higher id (a re-run gets a new, higher id).
-fn latest_check_runs(runs: Vec<(RawCheckRun, bool)>) -> Vec<(RawCheckRun, bool)> {
-    let mut latest: HashMap<(bool, String), (RawCheckRun, bool)> = HashMap::new();
+fn latest_check_runs(runs: Vec<(CheckRun, bool)>) -> Vec<(CheckRun, bool)> {
+    let mut latest: HashMap<(bool, String), (CheckRun, bool)> = HashMap::new();
     for (run, same) in runs {
         let key = (same, run.name.clone());
         let newer = match latest.get(&key) {
@@ -174,8 +41,8 @@ fn latest_check_runs(runs: Vec<(RawCheckRun, bool)>) -> Vec<(RawCheckRun, bool)>
     out
 }
 
-fn latest_statuses(statuses: Vec<RawStatus>) -> Vec<RawStatus> {
-    let mut latest: HashMap<String, RawStatus> = HashMap::new();
+fn latest_statuses(statuses: Vec<CommitStatus>) -> Vec<CommitStatus> {
+    let mut latest: HashMap<String, CommitStatus> = HashMap::new();
     for s in statuses {
         let newer = match latest.get(&s.context) {
             Some(old) => (s.updated_at, s.id) > (old.updated_at, old.id),
@@ -196,10 +63,8 @@ pub async fn observe(
     gh: &GitHub,
     sha: &str,
     same: &mut SameRun,
-    policy: &RetryPolicy,
-    timing: &Timing,
 ) -> Result<Vec<Observed>, GitHubError> {
-    let runs = check_runs(gh, sha, policy, timing).await?;
+    let runs = gh.check_runs(sha).await?;
     // Ask the jobs API only about unfinished Actions check runs not asked about before.
     let unresolved: Vec<u64> = runs
         .iter()
@@ -209,7 +74,7 @@ pub async fn observe(
         .collect();
     if let (false, Some(run_id)) = (unresolved.is_empty(), same.run_id) {
         same.looked_up.extend(unresolved);
-        match run_job_ids(gh, run_id, policy, timing).await {
+        match gh.run_job_ids(run_id).await {
             Ok(ids) => same.job_ids.extend(ids),
             // Without `actions: read` the lookup fails; those check runs are then waited on
             // like any other, which is safe (never deploys early), only possibly slow.
@@ -218,7 +83,7 @@ pub async fn observe(
             )),
         }
     }
-    let classified: Vec<(RawCheckRun, bool)> = runs
+    let classified: Vec<(CheckRun, bool)> = runs
         .into_iter()
         .map(|c| {
             let same_run = membership(same, &c) == Membership::SameRun;
@@ -239,7 +104,7 @@ pub async fn observe(
             }
         })
         .collect();
-    let statuses = statuses(gh, sha, policy, timing).await?;
+    let statuses = gh.statuses(sha).await?;
     observed.extend(latest_statuses(statuses).into_iter().map(|s| Observed {
         state: status_state(&s.state),
         name: s.context,
@@ -259,9 +124,10 @@ pub fn nothing_else(observed: &[Observed]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::DateTime;
 
-    fn raw(id: u64, name: &str, started: i64) -> RawCheckRun {
-        RawCheckRun {
+    fn raw(id: u64, name: &str, started: i64) -> CheckRun {
+        CheckRun {
             id,
             name: name.to_string(),
             status: "completed".into(),
@@ -291,7 +157,7 @@ mod tests {
 
     #[test]
     fn latest_status_per_context() {
-        let s = |id, ctx: &str, state: &str, t| RawStatus {
+        let s = |id, ctx: &str, state: &str, t| CommitStatus {
             id,
             context: ctx.into(),
             state: state.into(),

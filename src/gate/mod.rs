@@ -13,9 +13,8 @@ mod same_run;
 use std::time::{Duration, Instant};
 
 use crate::github::GitHub;
-use crate::github::request::GitHubError;
+use crate::github::request::{Failure, GitHubError};
 use crate::record::{CheckReport, GateReport};
-use crate::retry::RetryPolicy;
 use crate::timing::{Backoff, Timing};
 use crate::wait::{Next, Waiter};
 use crate::workflow;
@@ -30,8 +29,6 @@ use same_run::SameRun;
 /// The first wait between polls, and the longest.
 const FIRST_POLL_DELAY: Duration = Duration::from_secs(5);
 const MAX_POLL_DELAY: Duration = Duration::from_secs(30);
-/// The longest rate-limit wait accepted (GitHub's primary limit resets hourly).
-const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(3700);
 
 #[derive(Clone, Debug)]
 pub struct GateRequest {
@@ -56,10 +53,10 @@ fn fail(checks: Vec<CheckReport>, reason: String) -> GateReport {
 
 /// What to do when GitHub could not be read.
 fn read_error(sha: &str, repo: &str, e: &GitHubError) -> String {
-    let advice = match e.status() {
-        Some(401) => "Check `github-token`: it was refused.".to_string(),
-        Some(403) | Some(404) => "The token needs `checks: read` and `statuses: read` (in the workflow: `permissions:` with `checks: read` and `statuses: read`); or set `wait-for-checks: false` to deploy without the gate.".to_string(),
-        Some(422) => format!("Is commit {sha} pushed to {repo}?"),
+    let advice = match e.failure() {
+        Failure::BadToken => "Check `github-token`: it was refused.".to_string(),
+        Failure::Refused | Failure::NotFound => "The token needs `checks: read` and `statuses: read` (in the workflow: `permissions:` with `checks: read` and `statuses: read`); or set `wait-for-checks: false` to deploy without the gate.".to_string(),
+        Failure::Rejected => format!("Is commit {sha} pushed to {repo}?"),
         _ => "Run it again; or set `wait-for-checks: false` to deploy without the gate.".to_string(),
     };
     format!(
@@ -117,19 +114,14 @@ async fn poll_checks(gh: &GitHub, req: &GateRequest, timing: &Timing) -> GateRep
         .checked_add(req.timeout)
         .unwrap_or_else(|| now + Duration::from_secs(10 * 365 * 24 * 3600));
     // Rate limits are waited out while the gate's own deadline allows; past it, a clear error.
-    // GitHub's rate limits reset within the hour, so a longer requested wait is not believed.
-    let policy = RetryPolicy {
-        max_server_wait: req.timeout.min(MAX_RATE_LIMIT_WAIT),
-        deadline: Some(deadline),
-        ..RetryPolicy::default()
-    };
+    let gh = &gh.until(deadline);
     let mut backoff = Backoff::new(FIRST_POLL_DELAY, MAX_POLL_DELAY);
     let mut waiter = Waiter::until_std(deadline, *timing);
     let mut same = SameRun::new(req.run_id);
     let mut checks = Vec::new();
     let mut first_look = true;
     loop {
-        let observed = match fetch::observe(gh, &req.sha, &mut same, &policy, timing).await {
+        let observed = match fetch::observe(gh, &req.sha, &mut same).await {
             Ok(o) => o,
             Err(e) => return fail(checks, read_error(&req.sha, &repo, &e)),
         };

@@ -15,8 +15,8 @@ use serde_json::json;
 
 use crate::github::GitHub;
 use crate::github::deployments::explain;
-use crate::github::request::{GitHubError, Method, get_json, send, send_repeatable};
-use crate::timing::Timing;
+use crate::github::pages::{MAX_PER_PAGE, Pages, array};
+use crate::github::request::{Failure, GitHubError, Method, get_json, send, send_repeatable};
 use crate::workflow;
 
 /// Pages of 100 comments read at most while looking for ours (10,000 comments).
@@ -80,22 +80,49 @@ struct PullRef {
     number: u64,
 }
 
-/// Who the token is (see the module's decision).
-pub async fn whoami(gh: &GitHub, timing: &Timing) -> Author {
-    #[derive(Deserialize)]
-    struct User {
-        login: String,
+impl GitHub {
+    /// Who the token is (see the module's decision).
+    pub async fn whoami(&self) -> Author {
+        #[derive(Deserialize)]
+        struct User {
+            login: String,
+        }
+        match get_json::<User>(self, "/user").await {
+            Ok(u) => Author::Login(u.login),
+            Err(_) => Author::AnyBot,
+        }
     }
-    match get_json::<User>(
-        gh,
-        "/user",
-        &crate::github::request::reporting_policy(),
-        timing,
-    )
-    .await
-    {
-        Ok(u) => Author::Login(u.login),
-        Err(_) => Author::AnyBot,
+
+    /// The pull requests associated with commit `sha` (open or merged), one page of 100
+    /// (https://docs.github.com/rest/commits/commits#list-pull-requests-associated-with-a-commit).
+    pub async fn pull_requests_of_commit(&self, sha: &str) -> Result<Vec<u64>, GitHubError> {
+        let route = self.route(&format!("/commits/{sha}/pulls?per_page=100"));
+        let pulls: Vec<PullRef> = get_json(self, &route).await?;
+        Ok(pulls.into_iter().map(|p| p.number).collect())
+    }
+
+    /// The comments of pull request `pull`, 100 a page, at most [`MAX_PAGES`] pages
+    /// (https://docs.github.com/rest/issues/comments#list-issue-comments).
+    fn pull_comments(&self, pull: u64) -> Pages<'_, Comment> {
+        let route = self.route(&format!("/issues/{pull}/comments"));
+        Pages::new(self, route, MAX_PER_PAGE, MAX_PAGES, array)
+    }
+
+    async fn create_comment(&self, pull: u64, body: &str) -> Result<u64, GitHubError> {
+        let route = self.route(&format!("/issues/{pull}/comments"));
+        let body = json!({ "body": body });
+        let reply = send(self, Method::Post, &route, Some(&body), |_| false).await?;
+        Ok(reply.json::<Comment>(&route)?.id)
+    }
+
+    /// Edits comment `id`; `Ok(false)` when it is gone (404).
+    async fn update_comment(&self, id: u64, body: &str) -> Result<bool, GitHubError> {
+        let route = self.route(&format!("/issues/comments/{id}"));
+        let body = json!({ "body": body });
+        // A PATCH that sets the whole body is idempotent: repeating it after a 5xx or a lost
+        // answer leaves the same comment, so the final edit is retried like a read.
+        let reply = send_repeatable(self, Method::Patch, &route, Some(&body), |s| s == 404).await?;
+        Ok(reply.status != 404)
     }
 }
 
@@ -103,22 +130,13 @@ pub async fn whoami(gh: &GitHub, timing: &Timing) -> Author {
 /// the commit (open or merged, at most [`MAX_PULLS`]).
 pub async fn target_pulls(
     gh: &GitHub,
-    timing: &Timing,
     event_pull: Option<u64>,
     sha: &str,
 ) -> Result<Vec<u64>, GitHubError> {
     if let Some(n) = event_pull {
         return Ok(vec![n]);
     }
-    let route = format!("{}/commits/{sha}/pulls?per_page=100", gh.repo_route());
-    let pulls: Vec<PullRef> = get_json(
-        gh,
-        &route,
-        &crate::github::request::reporting_policy(),
-        timing,
-    )
-    .await?;
-    let mut numbers: Vec<u64> = pulls.into_iter().map(|p| p.number).collect();
+    let mut numbers = gh.pull_requests_of_commit(sha).await?;
     numbers.dedup();
     numbers.truncate(MAX_PULLS);
     Ok(numbers)
@@ -128,30 +146,13 @@ pub async fn target_pulls(
 /// comment that an earlier version keyed by environment only (see `github::keyed::adopts`).
 pub async fn find_comment(
     gh: &GitHub,
-    timing: &Timing,
     pull: u64,
     marker: &str,
     author: &Author,
 ) -> Result<Option<u64>, GitHubError> {
-    // Pages are asked for by number rather than by following the Link URL: octocrab only sends
-    // the token to its base host, and a GitHub Enterprise base path would be doubled.
     let mut earlier = None;
-    for page in 1..=MAX_PAGES {
-        let route = format!(
-            "{}/issues/{pull}/comments?per_page=100&page={page}",
-            gh.repo_route()
-        );
-        let reply = send(
-            gh,
-            Method::GET,
-            &route,
-            None,
-            &crate::github::request::reporting_policy(),
-            timing,
-            |_| false,
-        )
-        .await?;
-        let comments: Vec<Comment> = reply.json(&route)?;
+    let mut pages = gh.pull_comments(pull);
+    while let Some(comments) = pages.next().await? {
         let mine = comments
             .iter()
             .filter(|c| c.user.as_ref().is_some_and(|u| author.matches(u)));
@@ -163,9 +164,6 @@ pub async fn find_comment(
             if earlier.is_none() && crate::github::keyed::adopts(marker, body) {
                 earlier = Some(c.id);
             }
-        }
-        if reply.next_page().is_none() {
-            break;
         }
     }
     Ok(earlier)
@@ -186,44 +184,11 @@ impl Upserted {
     }
 }
 
-async fn create(gh: &GitHub, timing: &Timing, pull: u64, body: &str) -> Result<u64, GitHubError> {
-    let route = format!("{}/issues/{pull}/comments", gh.repo_route());
-    let reply = send(
-        gh,
-        Method::POST,
-        &route,
-        Some(&json!({ "body": body })),
-        &crate::github::request::reporting_policy(),
-        timing,
-        |_| false,
-    )
-    .await?;
-    Ok(reply.json::<Comment>(&route)?.id)
-}
-
-async fn update(gh: &GitHub, timing: &Timing, id: u64, body: &str) -> Result<u16, GitHubError> {
-    let route = format!("{}/issues/comments/{id}", gh.repo_route());
-    // A PATCH that sets the whole body is idempotent: repeating it after a 5xx or a lost answer
-    // leaves the same comment, so the final edit is retried like a read.
-    let reply = send_repeatable(
-        gh,
-        Method::PATCH,
-        &route,
-        Some(&json!({ "body": body })),
-        &crate::github::request::reporting_policy(),
-        timing,
-        |s| s == 404,
-    )
-    .await?;
-    Ok(reply.status)
-}
-
 /// Writes `body` as the one comment on `pull`: edits `known` (an id from an earlier write of this
 /// run) or the comment found by `marker`, or creates it. A comment deleted meanwhile (404) is
 /// created again.
 pub async fn upsert(
     gh: &GitHub,
-    timing: &Timing,
     pull: u64,
     marker: &str,
     author: &Author,
@@ -232,14 +197,14 @@ pub async fn upsert(
 ) -> Result<Upserted, GitHubError> {
     let existing = match known {
         Some(id) => Some(id),
-        None => find_comment(gh, timing, pull, marker, author).await?,
+        None => find_comment(gh, pull, marker, author).await?,
     };
     if let Some(id) = existing
-        && update(gh, timing, id, body).await? != 404
+        && gh.update_comment(id, body).await?
     {
         return Ok(Upserted::Updated(id));
     }
-    create(gh, timing, pull, body).await.map(Upserted::Created)
+    gh.create_comment(pull, body).await.map(Upserted::Created)
 }
 
 #[derive(Clone, Debug)]
@@ -256,7 +221,6 @@ struct Target {
 #[derive(Clone, Debug)]
 pub struct StickyComments {
     gh: GitHub,
-    timing: Timing,
     marker: String,
     author: Author,
     targets: Vec<Target>,
@@ -266,14 +230,8 @@ impl StickyComments {
     /// Finds who we are and which PRs to comment on; `marker` tells our comment (see
     /// `github::keyed::comment_marker`). With no PR (a push nobody opened a PR for), writes do
     /// nothing.
-    pub async fn new(
-        gh: &GitHub,
-        timing: &Timing,
-        marker: &str,
-        event_pull: Option<u64>,
-        sha: &str,
-    ) -> Self {
-        let pulls = match target_pulls(gh, timing, event_pull, sha).await {
+    pub async fn new(gh: &GitHub, marker: &str, event_pull: Option<u64>, sha: &str) -> Self {
+        let pulls = match target_pulls(gh, event_pull, sha).await {
             Ok(p) => p,
             Err(e) => {
                 workflow::warning(explain(
@@ -287,11 +245,10 @@ impl StickyComments {
         let author = if pulls.is_empty() {
             Author::AnyBot
         } else {
-            whoami(gh, timing).await
+            gh.whoami().await
         };
         StickyComments {
             gh: gh.clone(),
-            timing: *timing,
             marker: marker.to_string(),
             author,
             targets: pulls
@@ -324,14 +281,14 @@ impl StickyComments {
         let mut written = 0;
         for target in self.targets.iter_mut().filter(|t| !t.refused) {
             let pull = target.pull;
-            let (gh, timing, marker, author) = (&self.gh, &self.timing, &self.marker, &self.author);
-            match upsert(gh, timing, pull, marker, author, target.comment, &body).await {
+            let (gh, marker, author) = (&self.gh, &self.marker, &self.author);
+            match upsert(gh, pull, marker, author, target.comment, &body).await {
                 Ok(done) => {
                     target.comment = Some(done.id());
                     written += 1;
                 }
                 Err(e) => {
-                    target.refused = e.status() == Some(403);
+                    target.refused = e.failure() == Failure::Refused;
                     workflow::warning(explain(
                         &format!("write the deploy comment on pull request #{pull}"),
                         &e,

@@ -1,20 +1,25 @@
 //! Owns GitHub's comparison of two commits (`GET /repos/{owner}/{repo}/compare/{base}...{head}`):
-//! how `head` relates to `base` (`ahead`, `behind`, `identical`, `diverged`) and, when asked,
-//! every file changed between them over all pages; and the commit of an environment's last
-//! successful GitHub Deployment (the served commit when Railway's deployment carries none).
-//! A commit GitHub does not know (404) is `Ok(None)`: the caller decides what that means.
+//! how `head` relates to `base` (`ahead`, `behind`, `identical`, `diverged`) and, when asked, the
+//! files changed between them; and the commit of an environment's last successful GitHub
+//! Deployment (the served commit when Railway's deployment carries none). A commit GitHub does
+//! not know (404) is `Ok(None)`: the caller decides what that means.
+//!
+//! The record (https://docs.github.com/rest/commits/commits#compare-two-commits): "The list of
+//! changed files is only shown on the first page of results, and it includes up to 300 changed
+//! files for the entire comparison"; later pages page the commits. So one request is made, and
+//! a list of 300 files or more is taken as possibly cut short (`Comparison::cut_short`): the
+//! caller must then assume anything changed.
 
 use serde::Deserialize;
 
 use super::GitHub;
-use super::request::{GitHubError, Method, get_json, send};
-use crate::timing::Timing;
+use super::deployment_list::DeploymentQuery;
+use super::request::{GitHubError, Method, send};
 
-/// Pages of a comparison read at most (GitHub lists at most 300 files per page and 3000 in
-/// all); past them the file list is incomplete, and the caller must assume anything changed.
-const MAX_PAGES: u32 = 10;
+/// The most files GitHub lists for one comparison: a list this long may be cut short.
+pub const MAX_COMPARE_FILES: usize = 300;
 /// Deployments of the environment whose statuses are read at most, looking for a success.
-const MAX_STATUS_LOOKUPS: usize = 10;
+const MAX_STATUS_LOOKUPS: u32 = 10;
 
 /// How `head` relates to `base`, as GitHub says.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,8 +52,11 @@ impl CompareStatus {
 pub struct Comparison {
     pub status: CompareStatus,
     /// Paths changed (a rename counts under both names); `None` when not asked for or when
-    /// GitHub had more pages than this action reads.
+    /// the list may be cut short.
     pub files: Option<Vec<String>>,
+    /// GitHub listed [`MAX_COMPARE_FILES`] files or more: the list may be cut short, so
+    /// `files` is `None` and the caller must assume anything changed.
+    pub cut_short: bool,
 }
 
 #[derive(Deserialize)]
@@ -65,68 +73,61 @@ struct File {
     previous_filename: Option<String>,
 }
 
-/// Compares `base` with `head`: one request, or one per page of files when `with_files`.
-pub async fn compare(
-    gh: &GitHub,
-    base: &str,
-    head: &str,
-    with_files: bool,
-    timing: &Timing,
-) -> Result<Option<Comparison>, GitHubError> {
-    let per_page = if with_files { 100 } else { 1 };
-    let mut route = format!(
-        "{}/compare/{base}...{head}?per_page={per_page}",
-        gh.repo_route()
-    );
-    let mut status = None;
-    let mut files = Vec::new();
-    for _ in 0..MAX_PAGES {
-        let reply = send(
-            gh,
-            Method::GET,
-            &route,
-            None,
-            &crate::github::request::reporting_policy(),
-            timing,
-            |s| s == 404,
-        )
-        .await?;
+impl GitHub {
+    /// Compares `base` with `head` in one request; with `with_files`, the files changed too.
+    pub async fn compare(
+        &self,
+        base: &str,
+        head: &str,
+        with_files: bool,
+    ) -> Result<Option<Comparison>, GitHubError> {
+        // `per_page` pages the commits only; the files come on the first page whatever it is.
+        let per_page = if with_files { 100 } else { 1 };
+        let route = self.route(&format!("/compare/{base}...{head}?per_page={per_page}"));
+        let reply = send(self, Method::Get, &route, None, |s| s == 404).await?;
         if reply.status == 404 {
             return Ok(None);
         }
         let page: Page = reply.json(&route)?;
-        status.get_or_insert(CompareStatus::parse(&page.status));
-        for f in page.files {
-            files.extend(f.previous_filename);
-            files.push(f.filename);
-        }
-        match reply.next_page() {
-            Some(next) if with_files && next != route => route = next,
-            _ => {
-                return Ok(status.map(|status| Comparison {
-                    status,
-                    files: with_files.then_some(files),
-                }));
+        let status = CompareStatus::parse(&page.status);
+        let cut_short = with_files && page.files.len() >= MAX_COMPARE_FILES;
+        let files = (with_files && !cut_short).then(|| {
+            let mut files = Vec::new();
+            for f in page.files {
+                files.extend(f.previous_filename);
+                files.push(f.filename);
+            }
+            files
+        });
+        Ok(Some(Comparison {
+            status,
+            files,
+            cut_short,
+        }))
+    }
+
+    /// `environment`'s newest GitHub Deployment with a `success` status (among its newest
+    /// [`MAX_STATUS_LOOKUPS`]).
+    pub async fn last_successful_commit(
+        &self,
+        environment: &str,
+    ) -> Result<Option<LastDeployment>, GitHubError> {
+        let query = DeploymentQuery::environment(environment);
+        let mut pages = self.deployments(&query, MAX_STATUS_LOOKUPS, 1);
+        while let Some(deployments) = pages.next().await? {
+            for d in deployments {
+                let statuses = self.deployment_statuses(d.id, 100).await?;
+                if let Some(ok) = statuses.into_iter().find(|s| s.state == "success") {
+                    let run_url = ok.log_url.filter(|u| !u.is_empty());
+                    return Ok(Some(LastDeployment {
+                        sha: d.sha,
+                        run_url,
+                    }));
+                }
             }
         }
+        Ok(None)
     }
-    Ok(status.map(|status| Comparison {
-        status,
-        files: None,
-    }))
-}
-
-#[derive(Deserialize)]
-struct Deployment {
-    id: u64,
-    sha: String,
-}
-
-#[derive(Deserialize)]
-struct Status {
-    state: String,
-    #[serde(default)]
-    log_url: Option<String>,
 }
 
 /// An environment's last successful GitHub Deployment: its commit, and the workflow run that
@@ -135,46 +136,4 @@ struct Status {
 pub struct LastDeployment {
     pub sha: String,
     pub run_url: Option<String>,
-}
-
-/// `environment`'s newest GitHub Deployment with a `success` status.
-pub async fn last_successful_commit(
-    gh: &GitHub,
-    environment: &str,
-    timing: &Timing,
-) -> Result<Option<LastDeployment>, GitHubError> {
-    let env: String = url::form_urlencoded::byte_serialize(environment.as_bytes()).collect();
-    let route = format!(
-        "{}/deployments?environment={env}&per_page={MAX_STATUS_LOOKUPS}",
-        gh.repo_route()
-    );
-    let deployments: Vec<Deployment> = get_json(
-        gh,
-        &route,
-        &crate::github::request::reporting_policy(),
-        timing,
-    )
-    .await?;
-    for d in deployments {
-        let route = format!(
-            "{}/deployments/{}/statuses?per_page=100",
-            gh.repo_route(),
-            d.id
-        );
-        let statuses: Vec<Status> = get_json(
-            gh,
-            &route,
-            &crate::github::request::reporting_policy(),
-            timing,
-        )
-        .await?;
-        if let Some(ok) = statuses.into_iter().find(|s| s.state == "success") {
-            let run_url = ok.log_url.filter(|u| !u.is_empty());
-            return Ok(Some(LastDeployment {
-                sha: d.sha,
-                run_url,
-            }));
-        }
-    }
-    Ok(None)
 }

@@ -12,9 +12,8 @@ use serde_json::{Value, json};
 
 use crate::github::GitHub;
 use crate::github::keyed::deactivate_older;
-use crate::github::request::{GitHubError, Method, send, send_repeatable};
+use crate::github::request::{Failure, GitHubError, Method, send};
 use crate::text::truncate;
-use crate::timing::Timing;
 use crate::workflow;
 
 /// The `tool` field of every payload we write, so our Deployments are told from others'.
@@ -68,8 +67,8 @@ pub struct DeploymentFinal {
 
 /// Explains a failed reporting call as a warning that says what to do.
 pub fn explain(action: &str, err: &GitHubError, permission: &str) -> String {
-    match err.status() {
-        Some(403) | Some(404) => format!(
+    match err.failure() {
+        Failure::Refused | Failure::NotFound => format!(
             "could not {action}: {err}. The token lacks `{permission}`; add it to the job's \
              `permissions:` (a pull request from a fork only ever gets a read-only token). \
              The deploy itself is not affected"
@@ -82,7 +81,6 @@ pub fn explain(action: &str, err: &GitHubError, permission: &str) -> String {
 #[derive(Clone, Debug)]
 pub struct DeploymentTracker {
     gh: GitHub,
-    timing: Timing,
     id: u64,
     environment: String,
     /// `deploy:<service set>` (see `github::keyed`).
@@ -96,11 +94,9 @@ impl DeploymentTracker {
     /// conflict or failed required contexts), a read-only token, or an outage.
     pub async fn start(
         gh: &GitHub,
-        timing: &Timing,
         start: &DeploymentStart,
         opening: &DeploymentOpening,
     ) -> Option<Self> {
-        let route = format!("{}/deployments", gh.repo_route());
         let task = opening.task.clone();
         let body = json!({
             "ref": start.sha,
@@ -113,18 +109,25 @@ impl DeploymentTracker {
             "payload": opening.payload,
             "description": truncate(&opening.description, DESCRIPTION_MAX),
         });
-        let reply = send(
-            gh,
-            Method::POST,
-            &route,
-            Some(&body),
-            &crate::github::request::reporting_policy(),
-            timing,
-            |s| s == 202 || s == 409,
-        )
-        .await;
-        let reply = match reply {
-            Ok(r) => r,
+        let id = match gh.create_deployment(&body).await {
+            Ok(Created::Id(id)) => id,
+            Ok(Created::Declined { status, message }) => {
+                workflow::warning(format!(
+                    "GitHub did not create a Deployment for {} (HTTP {status}: {message}). The \
+                     Railway deploy goes on; check the repository's branch and environment \
+                     protection rules",
+                    start.environment,
+                ));
+                return None;
+            }
+            Ok(Created::NoId) => {
+                workflow::warning("GitHub's Deployment reply had no id; no Deployment is tracked");
+                return None;
+            }
+            Err(e @ GitHubError::Decode { .. }) => {
+                workflow::warning(format!("{e}; no Deployment is tracked"));
+                return None;
+            }
             Err(e) => {
                 workflow::warning(explain(
                     "create the GitHub Deployment",
@@ -134,30 +137,8 @@ impl DeploymentTracker {
                 return None;
             }
         };
-        if reply.status == 202 || reply.status == 409 {
-            workflow::warning(format!(
-                "GitHub did not create a Deployment for {} (HTTP {}: {}). The Railway deploy \
-                 goes on; check the repository's branch and environment protection rules",
-                start.environment,
-                reply.status,
-                reply.message()
-            ));
-            return None;
-        }
-        let id = match reply.json::<Value>(&route).map(|v| v["id"].as_u64()) {
-            Ok(Some(id)) => id,
-            Ok(None) => {
-                workflow::warning("GitHub's Deployment reply had no id; no Deployment is tracked");
-                return None;
-            }
-            Err(e) => {
-                workflow::warning(format!("{e}; no Deployment is tracked"));
-                return None;
-            }
-        };
         let tracker = DeploymentTracker {
             gh: gh.clone(),
-            timing: *timing,
             id,
             environment: start.environment.clone(),
             task,
@@ -196,8 +177,8 @@ impl DeploymentTracker {
             return;
         }
         if state == "success" {
-            let (gh, t, env) = (&self.gh, &self.timing, &self.environment);
-            if let Err(e) = deactivate_older(gh, t, env, &self.task, self.id).await {
+            let (gh, env) = (&self.gh, &self.environment);
+            if let Err(e) = deactivate_older(gh, env, &self.task, self.id).await {
                 workflow::warning(explain(
                     "mark this service set's older GitHub Deployments inactive",
                     &e,
@@ -225,7 +206,6 @@ impl DeploymentTracker {
         description: &str,
         environment_url: Option<&str>,
     ) -> Result<(), GitHubError> {
-        let route = format!("{}/deployments/{}/statuses", self.gh.repo_route(), self.id);
         let mut body = json!({
             "state": state,
             "description": description,
@@ -242,17 +222,45 @@ impl DeploymentTracker {
         // the first one may have been recorded: a Deployment's state is its newest status, so a
         // duplicate (`success` twice) changes nothing, while a lost final status would leave the
         // Deployment `in_progress` for ever. Rate limits are waited out by the same policy.
-        send_repeatable(
-            &self.gh,
-            Method::POST,
-            &route,
-            Some(&body),
-            &crate::github::request::reporting_policy(),
-            &self.timing,
-            |_| false,
-        )
-        .await
-        .map(|_| ())
+        self.gh.create_deployment_status(self.id, &body).await
+    }
+}
+
+/// What GitHub did with a request to create a Deployment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Created {
+    Id(u64),
+    /// 202 (GitHub merged the default branch instead of deploying) or 409 (a merge conflict, or
+    /// required contexts failed): no Deployment.
+    Declined {
+        status: u16,
+        message: String,
+    },
+    /// A success without an id.
+    NoId,
+}
+
+impl GitHub {
+    /// Creates a Deployment (`POST /repos/{o}/{r}/deployments`,
+    /// https://docs.github.com/rest/deployments/deployments#create-a-deployment: 201 created,
+    /// 202 "merged branch", 409 "conflict"). Never repeated after a lost answer: a second one
+    /// would be a second Deployment.
+    pub async fn create_deployment(&self, body: &Value) -> Result<Created, GitHubError> {
+        let route = self.route("/deployments");
+        let reply = send(self, Method::Post, &route, Some(body), |s| {
+            s == 202 || s == 409
+        })
+        .await?;
+        if reply.status == 202 || reply.status == 409 {
+            return Ok(Created::Declined {
+                status: reply.status,
+                message: reply.message(),
+            });
+        }
+        Ok(match reply.json::<Value>(&route)?["id"].as_u64() {
+            Some(id) => Created::Id(id),
+            None => Created::NoId,
+        })
     }
 }
 

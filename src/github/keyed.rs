@@ -10,17 +10,18 @@
 //! environment inactive, the other set's too, so statuses are written with `auto_inactive: false`
 //! and [`deactivate_older`] does it for this set only.
 
-use serde::Deserialize;
 use serde_json::json;
 
 use crate::github::GitHub;
 use crate::github::comments::marker;
-use crate::github::request::{GitHubError, Method, get_json, send_repeatable};
-use crate::timing::Timing;
+use crate::github::deployment_list::DeploymentQuery;
+use crate::github::request::GitHubError;
 
 /// Older Deployments of the set whose state is looked up at most (one request each). After the
 /// first run of this version, only the previous success of the set is still active.
 const MAX_LOOKUPS: usize = 10;
+/// The newest Deployments of the set listed (one page).
+const LISTED: u32 = 30;
 
 /// The services one run deploys: sorted, lower-case, deduplicated names.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,49 +92,19 @@ pub fn adopts(marker: &str, body: &str) -> bool {
     }
 }
 
-#[derive(Deserialize)]
-struct Listed {
-    id: u64,
-}
-
-#[derive(Deserialize)]
-struct Status {
-    state: String,
-}
-
 /// Marks inactive the Deployments of `environment` with `task` older than `newest` whose latest
 /// status is `success` (what `auto_inactive` does, for one service set). Returns their ids.
 pub async fn deactivate_older(
     gh: &GitHub,
-    timing: &Timing,
     environment: &str,
     task: &str,
     newest: u64,
 ) -> Result<Vec<u64>, GitHubError> {
-    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-    let route = format!(
-        "{}/deployments?environment={}&task={}&per_page=30",
-        gh.repo_route(),
-        enc(environment),
-        enc(task)
-    );
-    let listed: Vec<Listed> = get_json(
-        gh,
-        &route,
-        &crate::github::request::reporting_policy(),
-        timing,
-    )
-    .await?;
+    let query = DeploymentQuery::environment(environment).task(task);
+    let listed = gh.deployments(&query, LISTED, 1).all().await?.items;
     let mut done = Vec::new();
     for d in listed.iter().filter(|d| d.id < newest).take(MAX_LOOKUPS) {
-        let route = format!("{}/deployments/{}/statuses", gh.repo_route(), d.id);
-        let latest: Vec<Status> = get_json(
-            gh,
-            &format!("{route}?per_page=1"),
-            &crate::github::request::reporting_policy(),
-            timing,
-        )
-        .await?;
+        let latest = gh.deployment_statuses(d.id, 1).await?;
         if latest.first().is_none_or(|s| s.state != "success") {
             continue;
         }
@@ -143,16 +114,7 @@ pub async fn deactivate_older(
             "auto_inactive": false,
         });
         // An `inactive` status twice is the same as once: safe to repeat.
-        send_repeatable(
-            gh,
-            Method::POST,
-            &route,
-            Some(&body),
-            &crate::github::request::reporting_policy(),
-            timing,
-            |_| false,
-        )
-        .await?;
+        gh.create_deployment_status(d.id, &body).await?;
         done.push(d.id);
     }
     Ok(done)

@@ -7,14 +7,14 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::github::GitHub;
+use crate::github::deployment_list::DeploymentQuery;
 use crate::github::deployments::DESCRIPTION_MAX;
-use crate::github::request::{GitHubError, Method, get_json, send, send_repeatable};
+use crate::github::request::{GitHubError, Method, send};
 use crate::text::truncate;
-use crate::timing::Timing;
 
 /// Deployments of one preview environment made inactive at most (one request each, plus a page
 /// read): a preview gets one per push to its pull request.
-const MAX_DEACTIVATIONS: usize = 100;
+const MAX_DEACTIVATIONS: u32 = 100;
 
 /// A pull request's state, as `preview-cleanup` needs it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,72 +25,50 @@ pub enum PullState {
     Missing,
 }
 
-/// Whether pull request `number` is open, closed, or missing.
-pub async fn pull_state(
-    gh: &GitHub,
-    timing: &Timing,
-    number: u64,
-) -> Result<PullState, GitHubError> {
-    #[derive(Deserialize)]
-    struct Pull {
-        state: String,
+impl GitHub {
+    /// Whether pull request `number` is open, closed, or missing
+    /// (https://docs.github.com/rest/pulls/pulls#get-a-pull-request).
+    pub async fn pull_state(&self, number: u64) -> Result<PullState, GitHubError> {
+        #[derive(Deserialize)]
+        struct Pull {
+            state: String,
+        }
+        let route = self.route(&format!("/pulls/{number}"));
+        let reply = send(self, Method::Get, &route, None, |s| s == 404).await?;
+        if reply.status == 404 {
+            return Ok(PullState::Missing);
+        }
+        let pull: Pull = reply.json(&route)?;
+        Ok(if pull.state == "open" {
+            PullState::Open
+        } else {
+            PullState::Closed
+        })
     }
-    let route = format!("{}/pulls/{number}", gh.repo_route());
-    let policy = crate::github::request::reporting_policy();
-    let reply = send(gh, Method::GET, &route, None, &policy, timing, |s| s == 404).await?;
-    if reply.status == 404 {
-        return Ok(PullState::Missing);
-    }
-    let pull: Pull = reply.json(&route)?;
-    Ok(if pull.state == "open" {
-        PullState::Open
-    } else {
-        PullState::Closed
-    })
-}
 
-#[derive(Deserialize)]
-struct Listed {
-    id: u64,
-}
-
-/// Marks every GitHub Deployment of `environment` inactive (newest first, at most
-/// [`MAX_DEACTIVATIONS`]); returns how many. An `inactive` status twice is the same as once, so
-/// each write may be repeated after a lost answer.
-///
-/// Decision: Deployments already inactive (each older success of a set, `keyed::
-/// deactivate_older`) get `inactive` again. The listing does not carry a Deployment's state;
-/// learning it is one `GET .../statuses?per_page=1` per Deployment, as many requests as the
-/// writes it would save, and a repeated `inactive` changes nothing GitHub shows.
-pub async fn deactivate_environment(
-    gh: &GitHub,
-    timing: &Timing,
-    environment: &str,
-) -> Result<usize, GitHubError> {
-    let enc = url::form_urlencoded::byte_serialize(environment.as_bytes()).collect::<String>();
-    let policy = crate::github::request::reporting_policy();
-    let route = format!(
-        "{}/deployments?environment={enc}&per_page={MAX_DEACTIVATIONS}",
-        gh.repo_route()
-    );
-    let listed: Vec<Listed> = get_json(gh, &route, &policy, timing).await?;
-    let body = json!({
-        "state": "inactive",
-        "description": truncate(&format!("The preview {environment} was deleted"), DESCRIPTION_MAX),
-        "auto_inactive": false,
-    });
-    for d in &listed {
-        let route = format!("{}/deployments/{}/statuses", gh.repo_route(), d.id);
-        send_repeatable(
-            gh,
-            Method::POST,
-            &route,
-            Some(&body),
-            &policy,
-            timing,
-            |_| false,
-        )
-        .await?;
+    /// Marks every GitHub Deployment of `environment` inactive (newest first, at most
+    /// [`MAX_DEACTIVATIONS`]); returns how many. An `inactive` status twice is the same as once,
+    /// so each write may be repeated after a lost answer.
+    ///
+    /// Decision: Deployments already inactive (each older success of a set, `keyed::
+    /// deactivate_older`) get `inactive` again. The listing does not carry a Deployment's state;
+    /// learning it is one `GET .../statuses?per_page=1` per Deployment, as many requests as the
+    /// writes it would save, and a repeated `inactive` changes nothing GitHub shows.
+    pub async fn deactivate_environment(&self, environment: &str) -> Result<usize, GitHubError> {
+        let query = DeploymentQuery::environment(environment);
+        let listed = self
+            .deployments(&query, MAX_DEACTIVATIONS, 1)
+            .all()
+            .await?
+            .items;
+        let body = json!({
+            "state": "inactive",
+            "description": truncate(&format!("The preview {environment} was deleted"), DESCRIPTION_MAX),
+            "auto_inactive": false,
+        });
+        for d in &listed {
+            self.create_deployment_status(d.id, &body).await?;
+        }
+        Ok(listed.len())
     }
-    Ok(listed.len())
 }

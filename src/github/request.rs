@@ -1,8 +1,10 @@
-//! Owns raw GitHub REST requests where octocrab's typed API falls short (check-run `status`,
-//! statuses by sha, pagination, deployment 202/409 replies): status and headers kept, errors
-//! classified for `crate::retry`, and GitHub's rate limits (read by `github::rate_limit`)
-//! honoured. Every attempt has a deadline ([`attempt_timeout`]): a server that accepts and never
-//! answers cannot hang a run. Every body sent is redacted against `crate::secret`'s registry.
+//! Owns the transport of every GitHub REST request (raw requests through octocrab, whose typed
+//! API lacks check-run `status`, statuses by sha and deployment 202/409 replies): status and
+//! headers kept, errors classified for `crate::retry` under the client's own policy and timing
+//! (`github::client`), and GitHub's rate limits (read by `github::rate_limit`) honoured. Every
+//! attempt has a deadline ([`attempt_timeout`]): a server that accepts and never answers cannot
+//! hang a run. Every body sent is redacted against `crate::secret`'s registry. Only `github`'s
+//! own modules send requests; everything else calls the client's methods.
 
 use std::time::{Duration, Instant};
 
@@ -13,34 +15,26 @@ use serde::de::DeserializeOwned;
 
 use crate::github::GitHub;
 use crate::github::rate_limit::{rate_limit_wait, secondary_rate_limit_without_headers};
-use crate::retry::{Idempotency, RetryPolicy, Verdict, retry};
+use crate::retry::{Idempotency, Verdict, retry};
 use crate::timing::Timing;
 
-pub use http::HeaderMap;
-
-/// The retry policy of every GitHub call outside the gate: a few tries and short server waits,
-/// because reporting must not hold a finished deploy hostage.
-pub fn reporting_policy() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 3,
-        max_server_wait: Duration::from_secs(30),
-        ..RetryPolicy::default()
-    }
-}
+use http::HeaderMap;
 
 /// The HTTP methods this action uses against GitHub.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Method {
-    GET,
-    POST,
-    PATCH,
-    PUT,
-    DELETE,
+pub(super) enum Method {
+    Get,
+    Post,
+    Patch,
 }
 
 impl std::fmt::Display for Method {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self:?}")
+        f.write_str(match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+        })
     }
 }
 
@@ -80,26 +74,26 @@ pub fn attempt_timeout(
 
 /// A reply with any status: callers decide what a 404 or a 202 means.
 #[derive(Debug)]
-pub struct Reply {
+pub(super) struct Reply {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Bytes,
 }
 
 impl Reply {
-    pub fn json<T: DeserializeOwned>(&self, route: &str) -> Result<T, GitHubError> {
+    pub(super) fn json<T: DeserializeOwned>(&self, route: &str) -> Result<T, GitHubError> {
         serde_json::from_slice(&self.body).map_err(|e| GitHubError::Decode {
             route: route.to_string(),
             detail: e.to_string(),
         })
     }
 
-    pub fn is_success(&self) -> bool {
+    pub(super) fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
 
     /// GitHub's `message` field, or the (truncated) body.
-    pub fn message(&self) -> String {
+    pub(super) fn message(&self) -> String {
         serde_json::from_slice::<serde_json::Value>(&self.body)
             .ok()
             .and_then(|v| {
@@ -110,19 +104,39 @@ impl Reply {
             .unwrap_or_else(|| crate::text::truncate(&String::from_utf8_lossy(&self.body), 300))
     }
 
-    /// The `rel="next"` URL of a paginated reply.
-    pub fn next_page(&self) -> Option<String> {
-        let link = self.headers.get("link")?.to_str().ok()?;
-        link.split(',').find_map(|part| {
-            let (url, rel) = part.split_once(';')?;
-            rel.contains("rel=\"next\"").then(|| {
-                url.trim()
-                    .trim_start_matches('<')
-                    .trim_end_matches('>')
-                    .to_string()
-            })
+    /// Whether the `Link` header names a `rel="next"` page. Only the fact is used, never the
+    /// URL: pages are asked for by number (see `github::pages`). GitHub documents that the header
+    /// "will be omitted" when "all results fit on a single page"
+    /// (https://docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api).
+    pub(super) fn has_next_page(&self) -> bool {
+        let Some(link) = self.headers.get("link").and_then(|l| l.to_str().ok()) else {
+            return false;
+        };
+        link.split(',').any(|part| {
+            part.split(';')
+                .skip(1)
+                .any(|p| p.trim().eq_ignore_ascii_case("rel=\"next\""))
         })
     }
+}
+
+/// What a failed request means for a caller that has to decide what to do next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// 401: the token itself was refused.
+    BadToken,
+    /// 403 (not a rate limit): the token lacks a permission, or the repository forbids it.
+    Refused,
+    /// 404: no such thing, or not visible to the token (GitHub answers 404 for both).
+    NotFound,
+    /// 422: GitHub understood and rejected the request (an unknown commit, a bad value).
+    Rejected,
+    /// The rate limit stayed exhausted past the waits allowed.
+    RateLimited,
+    /// No answer, a dropped connection, or a 5xx after the retries.
+    Unreachable,
+    /// Any other status, or a reply that does not parse.
+    Unexpected,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -147,6 +161,20 @@ impl GitHubError {
         match self {
             GitHubError::Http { status, .. } => Some(*status),
             _ => None,
+        }
+    }
+
+    /// What the failure means (see [`Failure`]).
+    pub fn failure(&self) -> Failure {
+        match self {
+            GitHubError::Http { status: 401, .. } => Failure::BadToken,
+            GitHubError::Http { status: 403, .. } => Failure::Refused,
+            GitHubError::Http { status: 404, .. } => Failure::NotFound,
+            GitHubError::Http { status: 422, .. } => Failure::Rejected,
+            GitHubError::Http { status, .. } if *status >= 500 => Failure::Unreachable,
+            GitHubError::Http { .. } | GitHubError::Decode { .. } => Failure::Unexpected,
+            GitHubError::RateLimited { .. } => Failure::RateLimited,
+            GitHubError::Transport { .. } => Failure::Unreachable,
         }
     }
 }
@@ -187,11 +215,9 @@ async fn send_once(
     body: Option<&serde_json::Value>,
 ) -> Result<Reply, octocrab::Error> {
     let response = match method {
-        Method::GET => octo._get(route).await?,
-        Method::POST => octo._post(route, body).await?,
-        Method::PATCH => octo._patch(route, body).await?,
-        Method::PUT => octo._put(route, body).await?,
-        Method::DELETE => octo._delete(route, body).await?,
+        Method::Get => octo._get(route).await?,
+        Method::Post => octo._post(route, body).await?,
+        Method::Patch => octo._patch(route, body).await?,
     };
     let (parts, body) = response.into_parts();
     let body = body.collect().await?.to_bytes();
@@ -202,56 +228,49 @@ async fn send_once(
     })
 }
 
-/// Sends one request with bounded retries: rate limits are waited out when `policy` allows (a
-/// wait past its deadline or `max_server_wait` fails with [`GitHubError::RateLimited`]), 5xx and
-/// transport errors are retried for safe requests only. Non-2xx replies other than those are
-/// returned as `Ok(reply)` when `accept` says so, else as [`GitHubError::Http`].
-/// GETs are repeated after a failure that may have reached GitHub; other methods are not (see
-/// [`send_repeatable`] for writes that are safe to repeat).
-pub async fn send(
+/// Sends one request with bounded retries under the client's policy: rate limits are waited out
+/// when it allows (a wait past its deadline or `max_server_wait` fails with
+/// [`GitHubError::RateLimited`]), 5xx and transport errors are retried for safe requests only.
+/// Non-2xx replies other than those are returned as `Ok(reply)` when `accept` says so, else as
+/// [`GitHubError::Http`]. GETs are repeated after a failure that may have reached GitHub; other
+/// methods are not (see [`send_repeatable`] for writes that are safe to repeat).
+pub(super) async fn send(
     gh: &GitHub,
     method: Method,
     route: &str,
     body: Option<&serde_json::Value>,
-    policy: &RetryPolicy,
-    timing: &Timing,
     accept: impl Fn(u16) -> bool,
 ) -> Result<Reply, GitHubError> {
-    let idempotency = if method == Method::GET {
+    let idempotency = if method == Method::Get {
         Idempotency::Safe
     } else {
         Idempotency::Unsafe
     };
-    send_as(gh, method, idempotency, route, body, policy, timing, accept).await
+    send_as(gh, method, idempotency, route, body, accept).await
 }
 
 /// [`send`] for a write the caller knows is safe to repeat even if an earlier attempt took
 /// effect (a PATCH that sets a value, a status whose duplicate is harmless): a 5xx, a timeout
 /// or a dropped connection is retried like a read.
-pub async fn send_repeatable(
+pub(super) async fn send_repeatable(
     gh: &GitHub,
     method: Method,
     route: &str,
     body: Option<&serde_json::Value>,
-    policy: &RetryPolicy,
-    timing: &Timing,
     accept: impl Fn(u16) -> bool,
 ) -> Result<Reply, GitHubError> {
-    let safe = Idempotency::Safe;
-    send_as(gh, method, safe, route, body, policy, timing, accept).await
+    send_as(gh, method, Idempotency::Safe, route, body, accept).await
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn send_as(
     gh: &GitHub,
     method: Method,
     idempotency: Idempotency,
     route: &str,
     body: Option<&serde_json::Value>,
-    policy: &RetryPolicy,
-    timing: &Timing,
     accept: impl Fn(u16) -> bool,
 ) -> Result<Reply, GitHubError> {
+    let (policy, timing) = (&gh.policy, &gh.timing);
     // What we write on GitHub (comments, statuses) may quote texts from outside: redacted once here.
     let body = body.map(crate::secret::redact_json);
     let body = body.as_ref();
@@ -340,13 +359,11 @@ fn classify(
 }
 
 /// GET a JSON document.
-pub async fn get_json<T: DeserializeOwned>(
+pub(super) async fn get_json<T: DeserializeOwned>(
     gh: &GitHub,
     route: &str,
-    policy: &RetryPolicy,
-    timing: &Timing,
 ) -> Result<T, GitHubError> {
-    send(gh, Method::GET, route, None, policy, timing, |_| false)
+    send(gh, Method::Get, route, None, |_| false)
         .await?
         .json(route)
 }
@@ -412,18 +429,59 @@ mod tests {
     }
 
     #[test]
-    fn next_page_comes_from_the_link_header() {
-        let r = Reply {
+    fn a_next_page_is_named_by_the_link_header_whatever_its_url() {
+        let reply = |link: Option<&str>| Reply {
             status: 200,
-            headers: headers(&[(
-                "link",
-                "<https://api.github.com/x?page=2>; rel=\"next\", <https://api.github.com/x?page=5>; rel=\"last\"",
-            )]),
+            headers: link.map_or_else(HeaderMap::new, |l| headers(&[("link", l)])),
             body: Bytes::new(),
         };
-        assert_eq!(
-            r.next_page().as_deref(),
-            Some("https://api.github.com/x?page=2")
+        let next = "<https://api.github.com/x?page=2>; rel=\"next\", <https://api.github.com/x?page=5>; rel=\"last\"";
+        assert!(reply(Some(next)).has_next_page());
+        // Behind a GHES proxy the URL names another host and path: still a next page.
+        let ghes = "<https://proxy.internal/other/x?page=2>; rel=\"next\"";
+        assert!(reply(Some(ghes)).has_next_page());
+        let last = "<https://api.github.com/x?page=1>; rel=\"first\", <https://api.github.com/x?page=4>; rel=\"prev\"";
+        assert!(!reply(Some(last)).has_next_page());
+        assert!(!reply(None).has_next_page());
+    }
+
+    /// Moved from tests/all/robust_net.rs (item 1 of the robustness issue) when `send` became
+    /// private to `github`: once a request timed out, the client knows GitHub stalls (later
+    /// attempts get a shorter timeout, see `attempt_timeout`) until GitHub answers again.
+    #[tokio::test]
+    async fn a_timed_out_request_marks_github_stalled_until_it_answers() {
+        use crate::retry::RetryPolicy;
+        use crate::secret::Secret;
+        use fakes::github::faults::{Action, Rule};
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let state = fakes::github::GitHubState::default();
+        let _server = fakes::Server::start(fakes::github::router(state.clone())).await;
+        let t = Timing::from_env_value(Some("0.001"));
+        let mut gh = GitHub::new(&_server.url(), &Secret::new("t"), "o/r", t).unwrap();
+        state
+            .world
+            .lock()
+            .unwrap()
+            .faults
+            .add(Rule::new("GET", "/stall", Action::Stall).times(1));
+        gh.policy = RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        };
+        let started = Instant::now();
+        let err = send(&gh, Method::Get, "/stall", None, |_| false)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("no answer within 2s"), "{err}");
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "{:?}",
+            started.elapsed()
         );
+        assert!(gh.seems_stalled());
+        // The next request is answered (a 404 is an answer): no longer stalled.
+        let reply = send(&gh, Method::Get, "/stall", None, |s| s == 404).await;
+        assert_eq!(reply.map(|r| r.status).ok(), Some(404));
+        assert!(!gh.seems_stalled());
     }
 }

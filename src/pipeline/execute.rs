@@ -145,7 +145,7 @@ async fn roll_back_all(
 async fn publish(cx: &Context<'_>, opts: Option<&PublishOptions>, report: &RunReport) -> Publisher {
     match (cx.github, opts) {
         (Some(gh), Some(opts)) => {
-            let start = Publisher::start(gh, cx.timing, opts, report);
+            let start = Publisher::start(gh, opts, report);
             match tokio::time::timeout(START_BUDGET, start).await {
                 Ok(publisher) => publisher,
                 Err(_) => {

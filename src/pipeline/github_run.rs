@@ -25,15 +25,17 @@ impl GitHubRun {
     /// Builds the GitHub client from `github-token`, `GITHUB_API_URL` and `GITHUB_REPOSITORY`.
     pub fn new(cfg: &Config) -> Self {
         let gh = match (&cfg.github_token, &cfg.github.repository) {
-            (Some(token), Some(repo)) => match GitHub::new(&cfg.github.api_url, token, repo) {
-                Ok(gh) => Some(gh),
-                Err(e) => {
-                    workflow::warning(format!(
-                        "{e:#}; nothing will be reported on GitHub (Deployment, comment, release guard)"
-                    ));
-                    None
+            (Some(token), Some(repo)) => {
+                match GitHub::new(&cfg.github.api_url, token, repo, cfg.timing) {
+                    Ok(gh) => Some(gh),
+                    Err(e) => {
+                        workflow::warning(format!(
+                            "{e:#}; nothing will be reported on GitHub (Deployment, comment, release guard)"
+                        ));
+                        None
+                    }
                 }
-            },
+            }
             _ => None,
         };
         GitHubRun { gh }
@@ -68,7 +70,7 @@ impl GitHubRun {
             );
             return Ok(());
         };
-        match check_release(gh, &cfg.timing, environment, &version, cfg.allow_downgrade).await {
+        match check_release(gh, environment, &version, cfg.allow_downgrade).await {
             Ok(verdict) => {
                 if let Some(msg) = verdict.refusal(environment, &version) {
                     return Err(msg);
@@ -102,7 +104,7 @@ impl GitHubRun {
         let Some(opts) = publish_options(cfg, env) else {
             return Publisher::disabled();
         };
-        Publisher::start(gh, &cfg.timing, &opts, report).await
+        Publisher::start(gh, &opts, report).await
     }
 }
 

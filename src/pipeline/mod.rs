@@ -269,7 +269,7 @@ fn github_client(cfg: &Config) -> Result<Option<GitHub>, String> {
         && cfg.command != CommandKind::Rollback
         && !cfg.dry_run;
     match (&cfg.github_token, &cfg.github.repository) {
-        (Some(token), Some(repo)) => GitHub::new(&cfg.github.api_url, token, repo).map(Some).map_err(|e| format!("{e:#}")),
+        (Some(token), Some(repo)) => GitHub::new(&cfg.github.api_url, token, repo, cfg.timing).map(Some).map_err(|e| format!("{e:#}")),
         _ if needs_gate => Err(
             "input `wait-for-checks`: the gate needs `github-token` and GITHUB_REPOSITORY (set in GitHub Actions); outside Actions set `wait-for-checks: false`".into(),
         ),

@@ -7,7 +7,7 @@
 
 use crate::config::{CommandKind, Config, Source};
 use crate::github::GitHub;
-use crate::github::compare::{self, Comparison, LastDeployment};
+use crate::github::compare::{Comparison, LastDeployment, MAX_COMPARE_FILES};
 use crate::railway::resolve::Scope;
 use crate::stages::ServiceTarget;
 use crate::stages::changed::{self, Changed, Watch};
@@ -53,9 +53,18 @@ impl Compared {
         if let Some((_, _, found)) = self.0.iter().find(|(b, h, _)| b == served && h == new) {
             return Ok(found.clone());
         }
-        let found = compare::compare(gh, served, new, cfg.only_changed, &cfg.timing)
+        let found = gh
+            .compare(served, new, cfg.only_changed)
             .await
             .map_err(|e| e.to_string())?;
+        if found.as_ref().is_some_and(|c| c.cut_short) {
+            workflow::notice(format!(
+                "`only-changed`: GitHub lists at most {MAX_COMPARE_FILES} changed files and the comparison of {} with {} reached that limit, so the list may be cut short: every service serving {} is deployed",
+                plan::short(served),
+                plan::short(new),
+                plan::short(served)
+            ));
+        }
         self.0.push((served.into(), new.into(), found.clone()));
         Ok(found)
     }
@@ -89,7 +98,7 @@ pub async fn check(
         return Vec::new();
     };
     let environment = scope.environment.name.as_str();
-    let fallback = github_served(gh, cfg, environment, &commits).await;
+    let fallback = github_served(gh, environment, &commits).await;
     let mut compared = Compared::default();
     let mut held = Vec::new();
     for c in &commits {
@@ -201,7 +210,6 @@ fn judge_service(
 /// serving deployment carries no commit in Railway (uploads); `None` when unknown or unreadable.
 async fn github_served(
     gh: &GitHub,
-    cfg: &Config,
     environment: &str,
     commits: &[Commits],
 ) -> Option<LastDeployment> {
@@ -214,7 +222,7 @@ async fn github_served(
     if !needed {
         return None;
     }
-    match compare::last_successful_commit(gh, environment, &cfg.timing).await {
+    match gh.last_successful_commit(environment).await {
         Ok(found) => found,
         Err(e) => {
             workflow::warning(format!(

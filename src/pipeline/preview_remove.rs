@@ -13,13 +13,11 @@ use crate::config::Config;
 use crate::github::GitHub;
 use crate::github::comments::StickyComments;
 use crate::github::deployments::explain;
-use crate::github::previews::{deactivate_environment, pull_state};
 use crate::railway::RailwayClient;
 use crate::railway::environments::ProjectEnvironments;
 use crate::record::{Ending, PreviewReport, RunReport, RunStatus};
 use crate::report::preview::gone_comment;
 use crate::stages::preview::{self as stage, Deleted, PreviewError};
-use crate::timing::Timing;
 use crate::workflow;
 
 /// A closed pull request: its preview `name` is removed.
@@ -50,16 +48,7 @@ pub async fn teardown(
     let Step::RemovePreview(req) = &step else {
         return Ending::Broken("a closed pull request's step is not a removal".into());
     };
-    if let Err(e) = remove(
-        client,
-        gh.as_ref(),
-        &cfg.timing,
-        req,
-        &mut preview,
-        &mut report,
-    )
-    .await
-    {
+    if let Err(e) = remove(client, gh.as_ref(), req, &mut preview, &mut report).await {
         report.preview = Some(preview);
         return stopped(report, e);
     }
@@ -85,9 +74,7 @@ pub async fn cleanup(
     let (ask, kept) = preview_plan::candidates(template, envs);
     let mut answers = Vec::new();
     for (env, number) in ask {
-        let state = pull_state(&gh, &cfg.timing, number)
-            .await
-            .map_err(|e| e.to_string());
+        let state = gh.pull_state(number).await.map_err(|e| e.to_string());
         answers.push((env, number, state));
     }
     let (steps, kept) =
@@ -107,14 +94,7 @@ pub async fn cleanup(
     let mut failures = Vec::new();
     for step in &steps {
         if let Step::RemovePreview(req) = step {
-            let r = remove(
-                client,
-                Some(&gh),
-                &cfg.timing,
-                req,
-                &mut preview,
-                &mut report,
-            );
+            let r = remove(client, Some(&gh), req, &mut preview, &mut report);
             if let Err(e) = r.await {
                 workflow::error(e.to_string());
                 failures.push(e.to_string());
@@ -149,7 +129,6 @@ fn dry_run_end(mut report: RunReport, preview: PreviewReport, environment: &str)
 async fn remove(
     c: &RailwayClient,
     gh: Option<&GitHub>,
-    timing: &Timing,
     req: &RemoveRequest,
     preview: &mut PreviewReport,
     report: &mut RunReport,
@@ -179,7 +158,7 @@ async fn remove(
         return Ok(());
     };
     if req.deactivate {
-        match deactivate_environment(gh, timing, &req.name).await {
+        match gh.deactivate_environment(&req.name).await {
             Ok(n) => workflow::info(format!(
                 "Marked {n} GitHub Deployment(s) of `{}` inactive",
                 req.name
@@ -193,7 +172,7 @@ async fn remove(
     }
     if let (Some(pull), Some(marker)) = (req.pull, &req.comment_marker) {
         let sha = req.sha.as_deref().unwrap_or_default();
-        let mut comments = StickyComments::new(gh, timing, marker, Some(pull), sha).await;
+        let mut comments = StickyComments::new(gh, marker, Some(pull), sha).await;
         comments.write(&gone_comment(&req.name, when, marker)).await;
     }
     Ok(())

@@ -20,7 +20,6 @@ use crate::github::keyed::{ServiceSet, comment_marker};
 use crate::record::{RunReport, RunStatus};
 use crate::report::comment::{Phase, render_comment};
 use crate::report::deployment;
-use crate::timing::Timing;
 
 /// What the pipeline knows when it starts publishing.
 #[derive(Clone, Debug)]
@@ -61,12 +60,7 @@ impl Publisher {
     }
 
     /// Creates the Deployment (`in_progress`) and writes the "deploying" comment.
-    pub async fn start(
-        gh: &GitHub,
-        timing: &Timing,
-        opts: &PublishOptions,
-        report: &RunReport,
-    ) -> Self {
+    pub async fn start(gh: &GitHub, opts: &PublishOptions, report: &RunReport) -> Self {
         if report.dry_run {
             return Publisher::disabled();
         }
@@ -78,15 +72,14 @@ impl Publisher {
                 transient: opts.transient,
                 log_url: opts.run_url.clone(),
             };
-            DeploymentTracker::start(gh, timing, &start, &deployment::opening(report, &opts.sha))
-                .await
+            DeploymentTracker::start(gh, &start, &deployment::opening(report, &opts.sha)).await
         } else {
             None
         };
         let comments = if opts.comment {
             let services = ServiceSet::new(report.services.iter().map(|s| s.name.as_str()));
             let marker = comment_marker(&opts.environment, &services);
-            let mut c = StickyComments::new(gh, timing, &marker, opts.event_pull, &opts.sha).await;
+            let mut c = StickyComments::new(gh, &marker, opts.event_pull, &opts.sha).await;
             c.write(&render_comment(
                 report,
                 Phase::Deploying,

@@ -11,16 +11,17 @@
 //! goes on, since refusing every deploy while GitHub is down would be worse than an unguarded one.
 
 use semver::Version;
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::github::GitHub;
-use crate::github::request::{GitHubError, Method, get_json, send};
-use crate::timing::Timing;
+use crate::github::deployment_list::DeploymentQuery;
+use crate::github::request::GitHubError;
 
 /// Deployments read at most (3 pages of 100), and Deployments whose statuses are read at most.
 const MAX_PAGES: u32 = 3;
 const MAX_STATUS_LOOKUPS: usize = 30;
+/// Deployments a page.
+const PER_PAGE: u32 = 100;
 
 /// The guard's judgement.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,42 +102,15 @@ fn payload_version(payload: &Value) -> Option<Version> {
     Version::parse(v.strip_prefix('v').unwrap_or(v)).ok()
 }
 
-#[derive(Deserialize)]
-struct Deployment {
-    id: u64,
-    #[serde(default)]
-    payload: Value,
-}
-
-#[derive(Deserialize)]
-struct Status {
-    state: String,
-}
-
 /// The version of the environment's last successful Deployment, with that Deployment's id.
 pub async fn last_released_version(
     gh: &GitHub,
-    timing: &Timing,
     environment: &str,
 ) -> Result<Option<(Version, u64)>, GitHubError> {
-    let env: String = url::form_urlencoded::byte_serialize(environment.as_bytes()).collect();
     let mut lookups = 0;
-    for page in 1..=MAX_PAGES {
-        let route = format!(
-            "{}/deployments?environment={env}&per_page=100&page={page}",
-            gh.repo_route()
-        );
-        let reply = send(
-            gh,
-            Method::GET,
-            &route,
-            None,
-            &crate::github::request::reporting_policy(),
-            timing,
-            |_| false,
-        )
-        .await?;
-        let deployments: Vec<Deployment> = reply.json(&route)?;
+    let query = DeploymentQuery::environment(environment);
+    let mut pages = gh.deployments(&query, PER_PAGE, MAX_PAGES);
+    while let Some(deployments) = pages.next().await? {
         for d in deployments {
             let Some(version) = payload_version(&d.payload) else {
                 continue;
@@ -145,24 +119,10 @@ pub async fn last_released_version(
                 return Ok(None);
             }
             lookups += 1;
-            let route = format!(
-                "{}/deployments/{}/statuses?per_page=100",
-                gh.repo_route(),
-                d.id
-            );
-            let statuses: Vec<Status> = get_json(
-                gh,
-                &route,
-                &crate::github::request::reporting_policy(),
-                timing,
-            )
-            .await?;
+            let statuses = gh.deployment_statuses(d.id, 100).await?;
             if statuses.iter().any(|s| s.state == "success") {
                 return Ok(Some((version, d.id)));
             }
-        }
-        if reply.next_page().is_none() {
-            break;
         }
     }
     Ok(None)
@@ -171,12 +131,11 @@ pub async fn last_released_version(
 /// Reads the last release of `environment` and judges `new` against it.
 pub async fn check_release(
     gh: &GitHub,
-    timing: &Timing,
     environment: &str,
     new: &Version,
     allow_downgrade: bool,
 ) -> Result<Verdict, GitHubError> {
-    let last = last_released_version(gh, timing, environment).await?;
+    let last = last_released_version(gh, environment).await?;
     Ok(judge(new, last.as_ref().map(|(v, _)| v), allow_downgrade))
 }
 

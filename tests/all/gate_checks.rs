@@ -29,7 +29,7 @@ impl Fake {
         let state = GitHubState::default();
         state.world.lock().unwrap().checks.script(SHA, polls);
         let server = Server::start(router(state.clone())).await;
-        let gh = GitHub::new(&server.url(), &Secret::new("t"), "o/r").unwrap();
+        let gh = GitHub::new(&server.url(), &Secret::new("t"), "o/r", fast()).unwrap();
         Fake { server, state, gh }
     }
 
@@ -46,6 +46,14 @@ impl Fake {
                 Some(q) => format!("{} {}?{q}", r.method, r.path),
                 None => format!("{} {}", r.method, r.path),
             })
+            .collect()
+    }
+
+    /// The check-run requests made, in order.
+    fn check_run_requests(&self) -> Vec<String> {
+        self.paths()
+            .into_iter()
+            .filter(|p| p.contains("check-runs"))
             .collect()
     }
 
@@ -390,12 +398,16 @@ async fn false_makes_zero_requests() {
     assert!(wait_for_checks(None, &req, &fast()).await.passed);
 }
 
-#[tokio::test]
-async fn every_page_of_more_than_100_check_runs_is_read() {
-    // 250 check runs: the one failure is on the third page.
+/// 250 check runs: the one failure is on the third page.
+fn failure_on_page_three() -> Snapshot {
     let mut runs: Vec<_> = (1..=250).map(|i| ok(i, &format!("job {i:03}"))).collect();
     runs[229] = actions_check_run(230, "job 230", OTHER_RUN, "completed", Some("timed_out"));
-    let fake = Fake::start(vec![Snapshot::new(runs, vec![])]).await;
+    Snapshot::new(runs, vec![])
+}
+
+#[tokio::test]
+async fn every_page_of_more_than_100_check_runs_is_read() {
+    let fake = Fake::start(vec![failure_on_page_three()]).await;
     let report = fake.gate(ChecksMode::All, minute()).await;
     assert!(!report.passed);
     assert!(
@@ -404,13 +416,31 @@ async fn every_page_of_more_than_100_check_runs_is_read() {
         reason(&report)
     );
     assert_eq!(report.checks.len(), 250);
-    let pages: Vec<String> = fake
-        .paths()
-        .into_iter()
-        .filter(|p| p.contains("check-runs"))
-        .collect();
+    let pages = fake.check_run_requests();
     assert_eq!(pages.len(), 3, "{pages:?}");
     assert!(pages[2].contains("page=3"), "{pages:?}");
+}
+
+/// GitHub Enterprise Server behind a proxy: the `Link` header names another host and path. The
+/// gate asks for pages by number, so it still reads all three pages from the server it was given
+/// (following the header would leave it, and the token with it).
+#[tokio::test]
+async fn pages_are_read_by_number_when_the_link_header_points_elsewhere() {
+    let fake = Fake::start(vec![failure_on_page_three()]).await;
+    fake.state.world.lock().unwrap().faults.link_base = Some("https://ghes.invalid/api/v3".into());
+    let report = fake.gate(ChecksMode::All, minute()).await;
+    assert!(
+        reason(&report).contains("`job 230` (check-run) timed_out"),
+        "{}",
+        reason(&report)
+    );
+    assert_eq!(report.checks.len(), 250);
+    let pages = fake.check_run_requests();
+    assert_eq!(pages.len(), 3, "{pages:?}");
+    for (i, page) in pages.iter().enumerate() {
+        assert!(page.starts_with("GET /repos/o/r/commits/"), "{page}");
+        assert!(page.contains(&format!("page={}", i + 1)), "{pages:?}");
+    }
 }
 
 #[tokio::test]

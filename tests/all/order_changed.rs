@@ -1,7 +1,8 @@
-//! `only-changed`: from GitHub's comparison of the served commit with the new one (every page of
-//! files, the same request the history check uses), a service deploys when a changed file
-//! matches its Railway watch patterns, else lies under its root directory; the others are
-//! reported `skipped`, with no deploy mutation.
+//! `only-changed`: from GitHub's comparison of the served commit with the new one (its files, on
+//! the first page only, at most 300; the same request the history check uses), a service deploys
+//! when a changed file matches its Railway watch patterns, else lies under its root directory;
+//! the others are reported `skipped`, with no deploy mutation. A list of 300 files may be cut
+//! short: then every service deploys, with a notice.
 
 use crate::support::cli::{GITHUB_TOKEN, Run, Runner};
 use crate::support::requests::operation_bodies;
@@ -134,17 +135,46 @@ async fn only_the_service_whose_files_changed_is_deployed() {
     );
 }
 
+/// GitHub lists a comparison's files on its first page only; later pages page the commits. One
+/// request reads them all, even with three pages of commits.
 #[tokio::test]
-async fn every_page_of_files_is_read() {
+async fn the_files_of_the_first_page_are_all_read_in_one_request() {
     let mut files: Vec<String> = (0..250).map(|i| format!("docs/{i}.md")).collect();
     files.push("worker/main.go".into());
     let names: Vec<&str> = files.iter().map(String::as_str).collect();
     let f = start(&names).await;
+    f.gh.world.lock().unwrap().compare.commits = 250;
     let run = f.run(&[]).run().await;
     assert_eq!(run.code, 0, "{}", run.log());
     assert_eq!(f.deployed(), ["svc-worker"]);
     assert_eq!(state_of(&run, "web"), "skipped");
-    assert_eq!(f.compares().len(), 3, "{:?}", f.compares());
+    assert_eq!(f.compares().len(), 1, "{:?}", f.compares());
+}
+
+/// 350 files changed: GitHub lists the first 300, and `worker`'s file is not among them. The
+/// list may be cut short, so every service is deployed, with a notice (contract v3).
+#[tokio::test]
+async fn a_list_cut_at_300_files_deploys_every_service_with_a_notice() {
+    let mut files: Vec<String> = (0..330).map(|i| format!("docs/{i}.md")).collect();
+    files.push("worker/main.go".into());
+    files.extend((330..349).map(|i| format!("docs/{i}.md")));
+    let names: Vec<&str> = files.iter().map(String::as_str).collect();
+    let f = start(&names).await;
+    let run = f.run(&[]).run().await;
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert_eq!(run.output("status"), "success", "{}", run.log());
+    assert_eq!(f.deployed(), ["svc-web", "svc-worker"]);
+    let notice = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("::notice::") && l.contains("may be cut short"))
+        .unwrap_or_else(|| panic!("no notice:\n{}", run.stdout));
+    assert!(notice.contains("at most 300 changed files"), "{notice}");
+    assert!(
+        notice.contains("every service serving 0001111 is deployed"),
+        "{notice}"
+    );
+    assert_eq!(f.compares().len(), 1, "{:?}", f.compares());
 }
 
 #[tokio::test]

@@ -17,7 +17,7 @@ async fn sigterm_during_a_deploy_leaves_error_and_a_cancelled_comment() {
         let name = "sigterm_during_a_deploy_leaves_error_and_a_cancelled_comment";
         return run_alone(module_path!(), name).await;
     }
-    let (_server, state, gh, t) = setup().await;
+    let (_server, state, gh, _) = setup().await;
 
     let mut report = RunReport::new("deploy", "commit", false, chrono::Utc::now());
     report.environment = Some("staging".into());
@@ -31,7 +31,7 @@ async fn sigterm_during_a_deploy_leaves_error_and_a_cancelled_comment() {
         let guard = guard.clone();
         let (gh, report) = (gh.clone(), report.clone());
         async move {
-            let publisher = Publisher::start(&gh, &t, &opts, &report).await;
+            let publisher = Publisher::start(&gh, &opts, &report).await;
             guard.arm(publisher);
             guard.update(&report);
             let _ = started_tx.send(());

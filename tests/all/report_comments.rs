@@ -9,7 +9,6 @@ use railway_deploy::github::GitHub;
 use railway_deploy::github::comments::marker;
 use railway_deploy::record::{RunReport, RunStatus, ServiceReport, ServiceState};
 use railway_deploy::report::publish::{PublishOptions, Publisher};
-use railway_deploy::timing::Timing;
 
 const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
 
@@ -39,8 +38,8 @@ fn opts(env: &str, pull: Option<u64>) -> PublishOptions {
     }
 }
 
-async fn run(gh: &GitHub, t: &Timing, env: &str, pull: Option<u64>, status: RunStatus) {
-    let p = Publisher::start(gh, t, &opts(env, pull), &report(env, RunStatus::Skipped)).await;
+async fn run(gh: &GitHub, env: &str, pull: Option<u64>, status: RunStatus) {
+    let p = Publisher::start(gh, &opts(env, pull), &report(env, RunStatus::Skipped)).await;
     p.finish(&report(env, status)).await;
 }
 
@@ -64,8 +63,8 @@ fn count(state: &GitHubState, method: &str) -> usize {
 
 #[tokio::test]
 async fn one_comment_is_created_then_edited_and_a_rerun_adds_none() {
-    let (_server, state, gh, t) = setup().await;
-    run(&gh, &t, "staging", Some(5), RunStatus::Failed).await;
+    let (_server, state, gh, _) = setup().await;
+    run(&gh, "staging", Some(5), RunStatus::Failed).await;
     let after_first = bodies(&state, 5);
     assert_eq!(after_first.len(), 1);
     assert_eq!(after_first[0].0, ACTIONS_BOT);
@@ -73,7 +72,7 @@ async fn one_comment_is_created_then_edited_and_a_rerun_adds_none() {
     assert!(after_first[0].1.contains("failed"), "{}", after_first[0].1);
     assert_eq!((count(&state, "POST"), count(&state, "PATCH")), (1, 1));
 
-    run(&gh, &t, "staging", Some(5), RunStatus::Success).await;
+    run(&gh, "staging", Some(5), RunStatus::Success).await;
     let after_rerun = bodies(&state, 5);
     assert_eq!(after_rerun.len(), 1, "a re-run must edit, not add");
     assert!(after_rerun[0].1.contains("✅ Deployed"));
@@ -83,7 +82,7 @@ async fn one_comment_is_created_then_edited_and_a_rerun_adds_none() {
 
 #[tokio::test]
 async fn the_marker_is_found_on_page_two() {
-    let (_server, state, gh, t) = setup().await;
+    let (_server, state, gh, _) = setup().await;
     let ours = {
         let mut w = state.world.lock().unwrap();
         for i in 0..120 {
@@ -98,7 +97,7 @@ async fn the_marker_is_found_on_page_two() {
         w.comments.seed(5, "octocat", "User", "one more");
         id
     };
-    run(&gh, &t, "staging", Some(5), RunStatus::Success).await;
+    run(&gh, "staging", Some(5), RunStatus::Success).await;
     assert_eq!(count(&state, "POST"), 0, "found, so nothing created");
     let w = state.world.lock().unwrap();
     let c = w.comments.comments.iter().find(|c| c.id == ours).unwrap();
@@ -114,7 +113,7 @@ async fn the_marker_is_found_on_page_two() {
 
 #[tokio::test]
 async fn a_humans_comment_with_the_marker_is_never_edited() {
-    let (_server, state, gh, t) = setup().await;
+    let (_server, state, gh, _) = setup().await;
     let text = format!("{} pasted by a person", marker("staging"));
     state
         .world
@@ -122,7 +121,7 @@ async fn a_humans_comment_with_the_marker_is_never_edited() {
         .unwrap()
         .comments
         .seed(5, "octocat", "User", &text);
-    run(&gh, &t, "staging", Some(5), RunStatus::Success).await;
+    run(&gh, "staging", Some(5), RunStatus::Success).await;
     let all = bodies(&state, 5);
     assert_eq!(all.len(), 2);
     assert_eq!(all[0].1, text);
@@ -131,14 +130,14 @@ async fn a_humans_comment_with_the_marker_is_never_edited() {
 
 #[tokio::test]
 async fn a_personal_token_edits_its_own_users_comment() {
-    let (_server, state, gh, t) = setup().await;
+    let (_server, state, gh, _) = setup().await;
     {
         let mut w = state.world.lock().unwrap();
         w.comments.token_user = Some("deployer".into());
         w.comments.seed(5, ACTIONS_BOT, "Bot", &marker("staging"));
         w.comments.seed(5, "deployer", "User", &marker("staging"));
     }
-    run(&gh, &t, "staging", Some(5), RunStatus::Success).await;
+    run(&gh, "staging", Some(5), RunStatus::Success).await;
     let all = bodies(&state, 5);
     assert_eq!(all.len(), 2);
     assert_eq!(all[0].1, marker("staging"), "the bot's comment is not ours");
@@ -147,10 +146,10 @@ async fn a_personal_token_edits_its_own_users_comment() {
 
 #[tokio::test]
 async fn each_environment_has_its_own_comment() {
-    let (_server, state, gh, t) = setup().await;
-    run(&gh, &t, "staging", Some(5), RunStatus::Success).await;
-    run(&gh, &t, "production", Some(5), RunStatus::Success).await;
-    run(&gh, &t, "staging", Some(5), RunStatus::Success).await;
+    let (_server, state, gh, _) = setup().await;
+    run(&gh, "staging", Some(5), RunStatus::Success).await;
+    run(&gh, "production", Some(5), RunStatus::Success).await;
+    run(&gh, "staging", Some(5), RunStatus::Success).await;
     let all = bodies(&state, 5);
     assert_eq!(all.len(), 2);
     assert!(all[0].1.starts_with(&marker("staging")));
@@ -159,7 +158,7 @@ async fn each_environment_has_its_own_comment() {
 
 #[tokio::test]
 async fn push_runs_comment_on_every_pr_of_the_commit() {
-    let (_server, state, gh, t) = setup().await;
+    let (_server, state, gh, _) = setup().await;
     state
         .world
         .lock()
@@ -167,20 +166,20 @@ async fn push_runs_comment_on_every_pr_of_the_commit() {
         .comments
         .pulls_by_sha
         .insert(SHA.into(), vec![7, 9]);
-    run(&gh, &t, "staging", None, RunStatus::Success).await;
+    run(&gh, "staging", None, RunStatus::Success).await;
     assert_eq!(bodies(&state, 7).len(), 1);
     assert_eq!(bodies(&state, 9).len(), 1);
     // A commit without PRs: nothing to write, and no failure.
-    let (_server2, state2, gh2, t2) = setup().await;
-    run(&gh2, &t2, "staging", None, RunStatus::Success).await;
+    let (_server2, state2, gh2, _) = setup().await;
+    run(&gh2, "staging", None, RunStatus::Success).await;
     assert_eq!(count(&state2, "POST"), 0);
 }
 
 #[tokio::test]
 async fn a_fork_prs_read_only_token_is_a_warning_not_a_failure() {
-    let (_server, state, gh, t) = setup().await;
+    let (_server, state, gh, _) = setup().await;
     state.world.lock().unwrap().comments.read_only_prs.insert(5);
-    run(&gh, &t, "staging", Some(5), RunStatus::Success).await;
+    run(&gh, "staging", Some(5), RunStatus::Success).await;
     assert!(bodies(&state, 5).is_empty());
     // Refused once, the PR is not tried again at the end of the run.
     assert_eq!(count(&state, "POST"), 1);
@@ -188,12 +187,12 @@ async fn a_fork_prs_read_only_token_is_a_warning_not_a_failure() {
 
 #[tokio::test]
 async fn a_dry_run_publishes_nothing() {
-    let (_server, state, gh, t) = setup().await;
+    let (_server, state, gh, _) = setup().await;
     let mut r = report("staging", RunStatus::Skipped);
     r.dry_run = true;
     let mut o = opts("staging", Some(5));
     o.github_deployment = true;
-    let p = Publisher::start(&gh, &t, &o, &r).await;
+    let p = Publisher::start(&gh, &o, &r).await;
     p.finish(&r).await;
     assert_eq!(state.recorder.count(), 0);
 }

@@ -52,10 +52,9 @@ fn statuses(state: &GitHubState) -> Vec<serde_json::Value> {
 
 #[tokio::test]
 async fn a_successful_run_goes_in_progress_then_success_with_the_service_url() {
-    let (_server, state, gh, timing) = setup().await;
+    let (_server, state, gh, _) = setup().await;
     let t = DeploymentTracker::start(
         &gh,
-        &timing,
         &start(),
         &deployment::opening(&report(RunStatus::Skipped), &start().sha),
     )
@@ -99,10 +98,9 @@ async fn a_successful_run_goes_in_progress_then_success_with_the_service_url() {
 #[tokio::test]
 async fn failed_and_rolled_back_runs_end_in_failure_without_an_environment_url() {
     for status in [RunStatus::Failed, RunStatus::RolledBack] {
-        let (_server, state, gh, timing) = setup().await;
+        let (_server, state, gh, _) = setup().await;
         let t = DeploymentTracker::start(
             &gh,
-            &timing,
             &start(),
             &deployment::opening(&report(status), &start().sha),
         )
@@ -118,10 +116,9 @@ async fn failed_and_rolled_back_runs_end_in_failure_without_an_environment_url()
 
 #[tokio::test]
 async fn an_action_error_ends_in_error() {
-    let (_server, state, gh, timing) = setup().await;
+    let (_server, state, gh, _) = setup().await;
     let t = DeploymentTracker::start(
         &gh,
-        &timing,
         &start(),
         &deployment::opening(&report(RunStatus::Failed), &start().sha),
     )
@@ -139,11 +136,10 @@ async fn auto_merge_202_conflict_409_and_read_only_403_track_nothing() {
         CreateMode::Conflict,
         CreateMode::Forbidden,
     ] {
-        let (_server, state, gh, timing) = setup().await;
+        let (_server, state, gh, _) = setup().await;
         state.world.lock().unwrap().deployments.mode = mode;
         let t = DeploymentTracker::start(
             &gh,
-            &timing,
             &start(),
             &deployment::opening(&report(RunStatus::Success), &start().sha),
         )

@@ -50,20 +50,20 @@ fn seed_history(state: &GitHubState) {
 
 #[tokio::test]
 async fn the_last_successful_release_is_read_back() {
-    let (_server, state, gh, t) = setup().await;
+    let (_server, state, gh, _) = setup().await;
     seed_history(&state);
-    let (version, _) = last_released_version(&gh, &t, "production")
+    let (version, _) = last_released_version(&gh, "production")
         .await
         .unwrap()
         .unwrap();
     assert_eq!(version, v("1.3.0"));
-    let (staging, _) = last_released_version(&gh, &t, "staging")
+    let (staging, _) = last_released_version(&gh, "staging")
         .await
         .unwrap()
         .unwrap();
     assert_eq!(staging, v("2.0.0-rc.1"));
     assert!(
-        last_released_version(&gh, &t, "preview")
+        last_released_version(&gh, "preview")
             .await
             .unwrap()
             .is_none()
@@ -72,12 +72,12 @@ async fn the_last_successful_release_is_read_back() {
 
 #[tokio::test]
 async fn a_downgrade_is_refused_unless_allowed() {
-    let (_server, state, gh, t) = setup().await;
+    let (_server, state, gh, _) = setup().await;
     seed_history(&state);
     let judge = |new: &'static str, allow: bool| {
-        let (gh, t) = (gh.clone(), t);
+        let gh = gh.clone();
         async move {
-            check_release(&gh, &t, "production", &v(new), allow)
+            check_release(&gh, "production", &v(new), allow)
                 .await
                 .unwrap()
         }
@@ -101,7 +101,7 @@ async fn a_downgrade_is_refused_unless_allowed() {
 
 #[tokio::test]
 async fn a_release_recorded_by_this_tool_is_what_the_next_run_compares_with() {
-    let (_server, _state, gh, t) = setup().await;
+    let (_server, _state, gh, _) = setup().await;
     let mut r = RunReport::new("deploy", "commit", false, chrono::Utc::now());
     r.version = Some("3.1.0".into());
     let start = DeploymentStart {
@@ -111,12 +111,12 @@ async fn a_release_recorded_by_this_tool_is_what_the_next_run_compares_with() {
         transient: false,
         log_url: None,
     };
-    let tracker = DeploymentTracker::start(&gh, &t, &start, &deployment::opening(&r, &start.sha))
+    let tracker = DeploymentTracker::start(&gh, &start, &deployment::opening(&r, &start.sha))
         .await
         .unwrap();
     // Still in progress: not a release yet.
     assert_eq!(
-        check_release(&gh, &t, "production", &v("3.0.0"), false)
+        check_release(&gh, "production", &v("3.0.0"), false)
             .await
             .unwrap(),
         Verdict::FirstRelease
@@ -124,7 +124,7 @@ async fn a_release_recorded_by_this_tool_is_what_the_next_run_compares_with() {
     r.status = RunStatus::Success;
     tracker.finish(&deployment::final_status(&r)).await;
     assert_eq!(
-        check_release(&gh, &t, "production", &v("3.0.0"), false)
+        check_release(&gh, "production", &v("3.0.0"), false)
             .await
             .unwrap(),
         Verdict::Refused { last: v("3.1.0") }
@@ -135,9 +135,9 @@ async fn a_release_recorded_by_this_tool_is_what_the_next_run_compares_with() {
 async fn an_unreadable_history_is_an_error_for_the_pipeline_to_warn_about() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     // Nothing listens here: the guard cannot judge and says so.
-    let gh = GitHub::new("http://127.0.0.1:9", &Secret::new("t"), "o/r").unwrap();
     let t = Timing::from_env_value(Some("0.001"));
-    let err = check_release(&gh, &t, "production", &v("1.0.0"), false)
+    let gh = GitHub::new("http://127.0.0.1:9", &Secret::new("t"), "o/r", t).unwrap();
+    let err = check_release(&gh, "production", &v("1.0.0"), false)
         .await
         .unwrap_err();
     assert!(err.to_string().contains("could not reach GitHub"), "{err}");

@@ -16,8 +16,9 @@ async fn setup() -> (Server, GitHubState, GitHub, Timing) {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let state = GitHubState::default();
     let server = Server::start(fakes::github::router(state.clone())).await;
-    let gh = GitHub::new(&server.url(), &Secret::new("t"), "o/r").unwrap();
-    (server, state, gh, Timing::from_env_value(Some("0.001")))
+    let t = Timing::from_env_value(Some("0.001"));
+    let gh = GitHub::new(&server.url(), &Secret::new("t"), "o/r", t).unwrap();
+    (server, state, gh, t)
 }
 
 fn report(services: &[&str], status: RunStatus) -> RunReport {
@@ -48,8 +49,8 @@ fn opts() -> PublishOptions {
     }
 }
 
-async fn run(gh: &GitHub, t: &Timing, services: &[&str], status: RunStatus) {
-    let p = Publisher::start(gh, t, &opts(), &report(services, RunStatus::Skipped)).await;
+async fn run(gh: &GitHub, services: &[&str], status: RunStatus) {
+    let p = Publisher::start(gh, &opts(), &report(services, RunStatus::Skipped)).await;
     p.finish(&report(services, status)).await;
 }
 
@@ -69,9 +70,9 @@ fn deployments(state: &GitHubState) -> Vec<(String, String, Vec<String>)> {
 
 #[tokio::test]
 async fn two_service_sets_keep_two_comments_and_two_active_deployments() {
-    let (_server, state, gh, t) = setup().await;
-    run(&gh, &t, &["Worker", "web"], RunStatus::Success).await;
-    run(&gh, &t, &["api"], RunStatus::Success).await;
+    let (_server, state, gh, _) = setup().await;
+    run(&gh, &["Worker", "web"], RunStatus::Success).await;
+    run(&gh, &["api"], RunStatus::Success).await;
 
     let d = deployments(&state);
     assert_eq!(d.len(), 2, "{d:?}");
@@ -101,13 +102,13 @@ async fn two_service_sets_keep_two_comments_and_two_active_deployments() {
 
 #[tokio::test]
 async fn a_rerun_of_one_set_replaces_only_its_own_deployment_and_comment() {
-    let (_server, state, gh, t) = setup().await;
-    run(&gh, &t, &["web"], RunStatus::Success).await;
-    run(&gh, &t, &["worker"], RunStatus::Success).await;
-    run(&gh, &t, &["web"], RunStatus::Failed).await;
+    let (_server, state, gh, _) = setup().await;
+    run(&gh, &["web"], RunStatus::Success).await;
+    run(&gh, &["worker"], RunStatus::Success).await;
+    run(&gh, &["web"], RunStatus::Failed).await;
     // A failed run does not replace the serving one: web's first stays active.
     assert_eq!(deployments(&state)[0].2, ["in_progress", "success"]);
-    run(&gh, &t, &["WEB"], RunStatus::Success).await;
+    run(&gh, &["WEB"], RunStatus::Success).await;
 
     let d = deployments(&state);
     assert_eq!(d.len(), 4, "{d:?}");

@@ -10,12 +10,12 @@ use railway_deploy::record::{RunReport, RunStatus};
 use railway_deploy::report::publish::Publisher;
 
 async fn armed() -> (Server, GitHubState, CancelGuard, RunReport) {
-    let (server, state, gh, t) = setup().await;
+    let (server, state, gh, _) = setup().await;
     let mut report = RunReport::new("deploy", "commit", false, chrono::Utc::now());
     report.environment = Some("staging".into());
     let opts = staging_publish("abc", 4);
     let guard = CancelGuard::default();
-    guard.arm(Publisher::start(&gh, &t, &opts, &report).await);
+    guard.arm(Publisher::start(&gh, &opts, &report).await);
     guard.update(&report);
     (server, state, guard, report)
 }

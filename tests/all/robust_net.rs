@@ -150,7 +150,7 @@ async fn a_panic_of_the_action_still_settles_the_deployment_and_comment() {
         let name = "a_panic_of_the_action_still_settles_the_deployment_and_comment";
         return run_alone(module_path!(), name).await;
     }
-    let (_server, state, gh, t) = setup().await;
+    let (_server, state, gh, _) = setup().await;
     let mut report = RunReport::new("deploy", "commit", false, chrono::Utc::now());
     report.environment = Some("staging".into());
     report.services.push(ServiceReport::planned("svc-1", "web"));
@@ -159,7 +159,7 @@ async fn a_panic_of_the_action_still_settles_the_deployment_and_comment() {
     let pipeline = {
         let guard = guard.clone();
         async move {
-            let publisher = Publisher::start(&gh, &t, &opts, &report).await;
+            let publisher = Publisher::start(&gh, &opts, &report).await;
             guard.arm(publisher);
             guard.update(&report);
             broken_invariant()
@@ -246,38 +246,4 @@ async fn an_unreachable_railway_is_the_last_error_line() {
         assert!(last_error.contains("Railway"), "{last_error}");
         assert!(last_error.contains("127.0.0.1"), "{last_error}");
     }
-}
-
-/// Item 1: once a request timed out, the client knows GitHub stalls (later attempts get a shorter
-/// timeout, see `attempt_timeout`) until GitHub answers again.
-#[tokio::test]
-async fn a_timed_out_request_marks_github_stalled_until_it_answers() {
-    use railway_deploy::github::request::{Method, send};
-    use railway_deploy::retry::RetryPolicy;
-    let (_server, state, gh, t) = setup().await;
-    state
-        .world
-        .lock()
-        .unwrap()
-        .faults
-        .add(Rule::new("GET", "/stall", Action::Stall).times(1));
-    let once = RetryPolicy {
-        max_attempts: 1,
-        ..RetryPolicy::default()
-    };
-    let started = Instant::now();
-    let err = send(&gh, Method::GET, "/stall", None, &once, &t, |_| false)
-        .await
-        .unwrap_err();
-    assert!(err.to_string().contains("no answer within 2s"), "{err}");
-    assert!(
-        started.elapsed() < Duration::from_secs(4),
-        "{:?}",
-        started.elapsed()
-    );
-    assert!(gh.seems_stalled());
-    // The next request is answered (a 404 is an answer): no longer stalled.
-    let reply = send(&gh, Method::GET, "/stall", None, &once, &t, |s| s == 404).await;
-    assert_eq!(reply.map(|r| r.status).ok(), Some(404));
-    assert!(!gh.seems_stalled());
 }

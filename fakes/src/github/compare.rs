@@ -1,7 +1,10 @@
 //! Fake GitHub commit comparison: `GET /repos/{o}/{r}/compare/{base}...{head}` answers the
-//! status and changed files scripted for that pair (files paginated like GitHub, `per_page` and
-//! `page` with a `Link` header), and 404 "Not Found" for a pair it does not know, as GitHub does
-//! for a commit it does not have.
+//! status and changed files scripted for that pair, and 404 "Not Found" for a pair it does not
+//! know, as GitHub does for a commit it does not have. As the record says
+//! (https://docs.github.com/rest/commits/commits#compare-two-commits: "The list of changed files
+//! is only shown on the first page of results, and it includes up to 300 changed files for the
+//! entire comparison"), `per_page` and `page` page the commits (with a `Link` header); the files
+//! come on page 1 only, at most [`MAX_FILES`] of them, and later pages carry no `files` at all.
 
 use axum::Json;
 use axum::Router;
@@ -13,10 +16,15 @@ use serde_json::{Value, json};
 
 use super::{GitHubState, record};
 
+/// The most files GitHub lists for one comparison.
+pub const MAX_FILES: usize = 300;
+
 /// Scripted comparisons, by (base, head).
 #[derive(Debug, Default)]
 pub struct CompareWorld {
     pub pairs: Vec<(String, String, String, Vec<String>)>,
+    /// Commits between base and head in every comparison (at least 1).
+    pub commits: usize,
 }
 
 impl CompareWorld {
@@ -48,13 +56,26 @@ async fn compare(
         let body = json!({"message": "Not Found", "status": "404"});
         return (StatusCode::NOT_FOUND, Json(body)).into_response();
     };
-    let files: Vec<Value> = files
-        .iter()
-        .map(|f| json!({"filename": f, "status": "modified"}))
+    let total = w.compare.commits.max(1);
+    let commits: Vec<Value> = (0..total)
+        .map(|i| json!({"sha": format!("{i:040x}"), "commit": {"message": format!("commit {i}")}}))
         .collect();
-    let (slice, link) = super::page_of(&files, q.per_page, q.page, &uri, &headers);
-    let body =
-        json!({"status": status, "ahead_by": 1, "behind_by": 0, "files": slice, "commits": []});
+    let (slice, link) = super::page_of(&commits, q.per_page, q.page, &uri, &headers);
+    let mut body = json!({
+        "status": status,
+        "ahead_by": total,
+        "behind_by": 0,
+        "total_commits": total,
+        "commits": slice,
+    });
+    if q.page.unwrap_or(1) <= 1 {
+        let files: Vec<Value> = files
+            .iter()
+            .take(MAX_FILES)
+            .map(|f| json!({"filename": f, "status": "modified"}))
+            .collect();
+        body["files"] = Value::Array(files);
+    }
     let mut response = (StatusCode::OK, Json(body)).into_response();
     if let Some(v) = link {
         response.headers_mut().insert("link", v);

@@ -1,7 +1,10 @@
 //! Fault injection for the fake GitHub: rules, checked before any route, that make a matching
 //! request stall (accepted, never answered), fail with a status (once or every time), or answer
 //! with an error body echoing the request's `Authorization` header (as a careless server quoting
-//! what it was sent would). A faulted request is recorded like any other.
+//! what it was sent would). A faulted request is recorded like any other. Also, as a GitHub
+//! Enterprise Server behind a proxy does, it can answer `Link` headers whose URLs name another
+//! host and path than the one asked ([`Faults::link_base`]): a client that follows them leaves
+//! the server (and its token with it), one that asks for pages by number does not notice.
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -70,6 +73,9 @@ impl Rule {
 #[derive(Debug, Default)]
 pub struct Faults {
     pub rules: Vec<Rule>,
+    /// When set, every `Link` URL's `http://{host}` is replaced by this (for example
+    /// `https://ghes.invalid/api/v3`): the URL points somewhere this server is not.
+    pub link_base: Option<String>,
 }
 
 impl Faults {
@@ -103,9 +109,26 @@ pub async fn apply(State(s): State<GitHubState>, req: Request, next: Next) -> Re
             .take(parts.method.as_str(), parts.uri.path(), &text)
     };
     let Some(action) = action else {
-        return next
+        let host = parts
+            .headers
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("127.0.0.1")
+            .to_string();
+        let mut response = next
             .run(Request::from_parts(parts, Body::from(bytes)))
             .await;
+        let base = s
+            .world
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .faults
+            .link_base
+            .clone();
+        if let Some(base) = base {
+            relink(&mut response, &host, &base);
+        }
+        return response;
     };
     record(&s, &parts.method, &parts.uri, &parts.headers, &bytes);
     let (status, message) = match action {
@@ -122,4 +145,15 @@ pub async fn apply(State(s): State<GitHubState>, req: Request, next: Next) -> Re
     };
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, axum::Json(json!({ "message": message }))).into_response()
+}
+
+/// Points the `Link` header's URLs at `base` instead of `http://{host}`.
+fn relink(response: &mut Response, host: &str, base: &str) {
+    let Some(link) = response.headers().get("link").and_then(|l| l.to_str().ok()) else {
+        return;
+    };
+    let moved = link.replace(&format!("<http://{host}"), &format!("<{base}"));
+    if let Ok(v) = axum::http::HeaderValue::from_str(&moved) {
+        response.headers_mut().insert("link", v);
+    }
 }

@@ -13,8 +13,9 @@ pub async fn setup() -> (Server, GitHubState, GitHub, Timing) {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let state = GitHubState::default();
     let server = Server::start(fakes::github::router(state.clone())).await;
-    let gh = GitHub::new(&server.url(), &Secret::new("t"), "o/r").expect("a GitHub client");
-    (server, state, gh, Timing::from_env_value(Some("0.001")))
+    let t = Timing::from_env_value(Some("0.001"));
+    let gh = GitHub::new(&server.url(), &Secret::new("t"), "o/r", t).expect("a GitHub client");
+    (server, state, gh, t)
 }
 
 /// What a run deploying commit `sha` to `staging` for pull request `pull` publishes: a GitHub
