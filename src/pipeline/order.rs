@@ -60,9 +60,9 @@ impl Compared {
         if found.as_ref().is_some_and(|c| c.cut_short) {
             workflow::notice(format!(
                 "`only-changed`: GitHub lists at most {MAX_COMPARE_FILES} changed files and the comparison of {} with {} reached that limit, so the list may be cut short: every service serving {} is deployed",
-                plan::short(served),
-                plan::short(new),
-                plan::short(served)
+                short_sha(served),
+                short_sha(new),
+                short_sha(served)
             ));
         }
         self.0.push((served.into(), new.into(), found.clone()));
