@@ -34,7 +34,7 @@ use crate::workflow;
 
 /// How long the final writes of a finished (or crashed) run may take in all: a stalled GitHub
 /// must not keep a finished run alive (each request is bounded too, see `github::request`).
-/// With `crate::pipeline::execute::START_BUDGET`, a GitHub that stalls everywhere adds under a
+/// With `crate::stages::publish::START_BUDGET`, a GitHub that stalls everywhere adds under a
 /// minute to the run's own deadlines (the contract's promise).
 pub const SETTLE_BUDGET: Duration = Duration::from_secs(30);
 

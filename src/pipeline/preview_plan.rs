@@ -13,26 +13,16 @@ use crate::stages::ServiceTarget;
 use crate::stages::preview::{DomainRequest, EnsureRequest, permanent_message, preview_number};
 
 use super::plan::Step;
-
-/// Delete one preview (`environment: None`: it is already gone), make the GitHub Deployments of
-/// its name inactive, and edit its comment on `pull` (a closed pull request).
-#[derive(Clone, Debug)]
-pub struct RemoveRequest {
-    pub project_id: String,
-    pub name: String,
-    pub environment: Option<EnvironmentInfo>,
-    pub pull: Option<u64>,
-    /// The sticky comment's marker (`github::keyed::comment_marker`), with `comment: true`.
-    pub comment_marker: Option<String>,
-    pub sha: Option<String>,
-    /// `github-deployment: true`: its GitHub Deployments are made inactive.
-    pub deactivate: bool,
-}
+use crate::stages::preview_remove::RemoveRequest;
 
 /// `command: preview`: the environment to create (from `preview-from`, default the staging
 /// environment) or reuse. Err is invalid input: a permanent environment named like the
 /// preview, or a source that does not exist.
-pub fn setup(cfg: &Config, envs: &ProjectEnvironments, name: &str) -> Result<Step, String> {
+pub fn setup(
+    cfg: &Config,
+    envs: &ProjectEnvironments,
+    name: &str,
+) -> Result<EnsureRequest, String> {
     let existing = envs.named(name).cloned();
     if existing.as_ref().is_some_and(|e| !e.is_ephemeral) {
         return Err(permanent_message(name));
@@ -54,12 +44,12 @@ pub fn setup(cfg: &Config, envs: &ProjectEnvironments, name: &str) -> Result<Ste
             "input `preview-from`: `{from}` is the preview itself; copy previews from a permanent environment such as staging"
         ));
     }
-    Ok(Step::PreviewEnvironment(EnsureRequest {
+    Ok(EnsureRequest {
         project_id: envs.project.id.clone(),
         name: name.to_string(),
         source,
         existing,
-    }))
+    })
 }
 
 /// The services deployed to the preview that have no domain yet (`None` when all have one).

@@ -6,13 +6,18 @@
 
 pub mod backup;
 pub mod changed;
+pub mod context;
 pub mod deploy;
+pub mod deploy_all;
+pub mod gate;
 pub mod health;
 pub mod history;
 pub mod in_flight;
 pub mod migrate;
 pub mod preview;
+pub mod preview_remove;
 pub mod promote;
+pub mod publish;
 pub mod release_guard;
 pub mod rollback;
 pub mod supporting;
@@ -21,6 +26,7 @@ pub mod watch;
 use crate::railway::api::{Deployment, Named, ServiceInstance};
 use crate::railway::dashboard_url;
 use crate::railway::resolve::Scope;
+use crate::record::{RunReport, ServiceReport};
 
 /// One service of the run, as resolution read it from Railway.
 #[derive(Clone, Debug)]
@@ -50,6 +56,26 @@ impl ServiceTarget {
             .as_ref()
             .and_then(|s| s.image.as_deref())
     }
+}
+
+/// The run record of `target`'s service, found by id (added as [`deploy::initial_report`] when
+/// resolution did not record it).
+pub fn record_of<'r>(
+    report: &'r mut RunReport,
+    scope: &Scope,
+    image: &str,
+    target: &ServiceTarget,
+) -> &'r mut ServiceReport {
+    let id = &target.service.id;
+    let at = match report.services.iter().position(|s| &s.service_id == id) {
+        Some(at) => at,
+        None => {
+            let initial = deploy::initial_report(scope, image, target);
+            report.services.push(initial);
+            report.services.len() - 1
+        }
+    };
+    &mut report.services[at]
 }
 
 /// The dashboard page of a deployment of `service_id` in the run's project and environment.
