@@ -1,17 +1,17 @@
 //! Owns the order of a preview run (`command: preview`, `preview-cleanup`): read the project's
 //! environments (every check before any change), then one of three paths, each a plan run by the
 //! one executor. A pull request's preview runs in phases: the gate and its environment, created
-//! or reused ([`Step::PreviewEnvironment`]); the usual resolution in it; a domain for each
-//! deployed service without one ([`Step::PreviewDomains`]); then the usual plan, with the
-//! preview's never-deployed other services deployed first ([`Step::SupportingDeploys`]). A
+//! or reused (`Step::PreviewEnvironment`); the usual resolution in it; a domain for each
+//! deployed service without one (`Step::PreviewDomains`); then the usual plan, with the
+//! preview's never-deployed other services deployed first (`Step::SupportingDeploys`). A
 //! closed pull request, and `preview-cleanup`: plans of removals (`super::preview_remove`). On a
 //! dry run every path renders its steps and changes nothing.
 
 use super::dry_run;
 use super::execute;
-use super::plan::{Plan, Step};
+use super::plan::Plan;
 use super::preview_plan;
-use crate::config::{ChecksMode, CommandKind, Config};
+use crate::config::{CommandKind, Config};
 use crate::context::Trigger;
 use crate::railway::RailwayClient;
 use crate::railway::api::{Domain, Named, Project};
@@ -83,7 +83,7 @@ async fn deploy(
     if let Err(stop) = super::needs_github(cfg, cx) {
         return stop.end(report);
     }
-    let setup = setup_plan(cfg, &req);
+    let setup = preview_plan::setup_plan(cfg, &req);
     let planned = setup.describe();
     if cfg.dry_run && req.existing.is_none() {
         return dry_run_new(cfg, cx, &req, planned, report).await;
@@ -93,17 +93,6 @@ async fn deploy(
         Ok(plan) => execute::execute(cx, &plan, report).await,
         Err(stop) => stop.end(report),
     }
-}
-
-/// The first phase: the gate (before the first change: no environment is made for a failing
-/// commit; not on a dry run), then the preview environment, created or reused.
-fn setup_plan(cfg: &Config, req: &EnsureRequest) -> Plan {
-    let mut steps = Vec::new();
-    if cfg.wait_for_checks != ChecksMode::Off && !cfg.dry_run {
-        steps.push(Step::Gate(super::plan::gate_request(cfg)));
-    }
-    steps.push(Step::PreviewEnvironment(req.clone()));
-    Plan::of(&req.name, steps)
 }
 
 /// Runs the first phase (`setup`), reads the preview, gives its services their domains, and

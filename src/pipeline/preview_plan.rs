@@ -4,7 +4,7 @@
 //! and which are kept (with why). A permanent environment is refused here, before any change.
 //! [`describe`] renders the steps for the dry run and the summary.
 
-use crate::config::Config;
+use crate::config::{ChecksMode, Config};
 use crate::github::keyed::{ServiceSet, comment_marker};
 use crate::github::previews::PullState;
 use crate::railway::environments::{EnvironmentInfo, ProjectEnvironments};
@@ -12,7 +12,7 @@ use crate::record::{KeptPreview, PlannedAction};
 use crate::stages::ServiceTarget;
 use crate::stages::preview::{DomainRequest, EnsureRequest, permanent_message, preview_number};
 
-use super::plan::Step;
+use super::plan::{Plan, Step};
 use crate::stages::preview_remove::RemoveRequest;
 
 /// `command: preview`: the environment to create (from `preview-from`, default the staging
@@ -50,6 +50,17 @@ pub fn setup(
         source,
         existing,
     })
+}
+
+/// The preview's first phase: the gate (before the first change: no environment is made for a
+/// failing commit; not on a dry run), then the environment `req`, created or reused.
+pub fn setup_plan(cfg: &Config, req: &EnsureRequest) -> Plan {
+    let mut steps = Vec::new();
+    if cfg.wait_for_checks != ChecksMode::Off && !cfg.dry_run {
+        steps.push(Step::Gate(super::plan::gate_request(cfg)));
+    }
+    steps.push(Step::PreviewEnvironment(req.clone()));
+    Plan::of(&req.name, steps)
 }
 
 /// The services deployed to the preview that have no domain yet (`None` when all have one).
