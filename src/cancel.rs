@@ -10,8 +10,9 @@
 //! The guard itself (what to finish) is `crate::pipeline::guard`, re-exported here; this module
 //! is the signal handling beside `main`.
 //!
-//! Wiring: the pipeline calls `guard.arm(publisher)` right after `GitHubRun::start` and
-//! `guard.update(&report)` after each stage; main runs the pipeline through [`run_to_end`], so
+//! Wiring: the report step (`crate::stages::publish`) calls `guard.arm(publisher)` once it has
+//! published the start, and the executor (`crate::pipeline::execute::run_steps`) calls
+//! `guard.update(&report)` after every step; main runs the pipeline through [`run_to_end`], so
 //! every ending, including an early `return`, an internal error, a signal or a panic of the
 //! action itself, writes exactly one final status and comment.
 //!
