@@ -83,3 +83,69 @@ fn finish(mut report: RunReport) -> Ending {
     }
     Ending::Finished(Box::new(report))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cancel::CancelGuard;
+    use crate::config::token::RailwayToken;
+    use crate::railway::RailwayClient;
+    use crate::railway::api::{Named, Project};
+    use crate::railway::resolve::Scope;
+    use crate::record::{ServiceReport, ServiceState};
+    use crate::secret::Secret;
+    use crate::stages::health::RollbackPolicy;
+    use crate::timing::Timing;
+
+    /// A signal during the rollback must show the record as the steps before left it: the guard
+    /// is refreshed after every step, the rollback's included (it used to be skipped).
+    #[tokio::test]
+    async fn the_guard_sees_the_record_after_every_step() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let guard = CancelGuard::default();
+        let url = "http://127.0.0.1:9/graphql".parse().unwrap();
+        let token = RailwayToken::Project(Secret::new("tok"));
+        let client = RailwayClient::new(url, token, Timing::default()).unwrap();
+        let named = |id: &str| Named {
+            id: id.into(),
+            name: id.into(),
+        };
+        let project = Project {
+            id: "proj-1".into(),
+            name: "shop".into(),
+            environments: vec![named("production")],
+            services: vec![named("web")],
+        };
+        let cx = Context {
+            client,
+            github: None,
+            http: reqwest::Client::new(),
+            timing: Timing::default(),
+            guard: &guard,
+            scope: Some(Scope {
+                environment: named("production"),
+                project,
+            }),
+            released_image: String::new(),
+            spool_dirs: Vec::new(),
+        };
+        let mut report = RunReport::new("deploy", "commit", false, chrono::Utc::now());
+        let mut web = ServiceReport::planned("web", "web");
+        web.state = ServiceState::FailedLive;
+        web.failure = Some("the health check failed".into());
+        report.services.push(web);
+        let policy = RollbackPolicy {
+            enabled: false,
+            timeout: std::time::Duration::from_secs(1),
+            probes: Vec::new(),
+        };
+        let plan = Plan::of("production", vec![Step::Rollback(policy)]);
+        run_steps(&cx, &plan, &mut report).await.unwrap();
+        let seen = guard.last_report().unwrap();
+        let failure = seen.services[0].failure.clone().unwrap_or_default();
+        assert!(
+            failure.contains("`rollback-on-failure` is false"),
+            "{failure}"
+        );
+    }
+}
