@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
-use super::{ServiceTarget, dashboard};
+use super::{ServiceTarget, dashboard, record_serving};
 use crate::config::Source;
 use crate::deploy::follow::{FollowOptions, Followed};
 use crate::deploy::logs::{self, LogFollower, LogPrinter};
@@ -72,18 +72,6 @@ pub fn initial_report(scope: &Scope, image: &str, sp: &ServiceTarget) -> Service
     r.url = sp.public_url();
     record_serving(scope, image, sp.serving.as_ref(), &mut r);
     r
-}
-
-/// What serves the service of `r` now (`None`: nothing), and how to get back to it.
-pub fn record_serving(
-    scope: &Scope,
-    image: &str,
-    serving: Option<&Deployment>,
-    r: &mut ServiceReport,
-) {
-    r.previous_deployment_id = serving.map(|d| d.id.clone());
-    r.previous_dashboard_url = serving.map(|d| dashboard(scope, &r.service_id, &d.id));
-    r.rollback_command = serving.map(|d| rollback_command(scope, image, &r.name, &d.id));
 }
 
 /// Runs the deploy stage for one service (see [`DeployRequest`]) over its record `report`

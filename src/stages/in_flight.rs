@@ -12,8 +12,7 @@ use futures_util::future::join_all;
 
 use super::ServiceTarget;
 use super::context::Context;
-use super::deploy::record_serving;
-use super::record_of;
+use super::{record_of, record_serving};
 use crate::railway::RailwayClient;
 use crate::railway::api::{self, Deployment, DeploymentFilter, StatusFilter};
 use crate::railway::resolve::Scope;

@@ -78,6 +78,18 @@ pub fn record_of<'r>(
     &mut report.services[at]
 }
 
+/// What serves the service of `r` now (`None`: nothing), and how to get back to it.
+pub fn record_serving(
+    scope: &Scope,
+    image: &str,
+    serving: Option<&Deployment>,
+    r: &mut ServiceReport,
+) {
+    r.previous_deployment_id = serving.map(|d| d.id.clone());
+    r.previous_dashboard_url = serving.map(|d| dashboard(scope, &r.service_id, &d.id));
+    r.rollback_command = serving.map(|d| deploy::rollback_command(scope, image, &r.name, &d.id));
+}
+
 /// The dashboard page of a deployment of `service_id` in the run's project and environment.
 pub fn dashboard(scope: &Scope, service_id: &str, deployment_id: &str) -> String {
     dashboard_url(
