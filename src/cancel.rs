@@ -10,8 +10,9 @@
 //! The guard itself (what to finish) is `crate::pipeline::guard`, re-exported here; this module
 //! is the signal handling beside `main`.
 //!
-//! Wiring: the pipeline calls `guard.arm(publisher)` right after `GitHubRun::start` and
-//! `guard.update(&report)` after each stage; main runs the pipeline through [`run_to_end`], so
+//! Wiring: the report step (`crate::stages::publish`) calls `guard.arm(publisher)` once it has
+//! published the start, and the executor (`crate::pipeline::execute::run_steps`) calls
+//! `guard.update(&report)` after every step; main runs the pipeline through [`run_to_end`], so
 //! every ending, including an early `return`, an internal error, a signal or a panic of the
 //! action itself, writes exactly one final status and comment.
 //!
@@ -34,7 +35,7 @@ use crate::workflow;
 
 /// How long the final writes of a finished (or crashed) run may take in all: a stalled GitHub
 /// must not keep a finished run alive (each request is bounded too, see `github::request`).
-/// With `crate::pipeline::execute::START_BUDGET`, a GitHub that stalls everywhere adds under a
+/// With `crate::stages::publish::START_BUDGET`, a GitHub that stalls everywhere adds under a
 /// minute to the run's own deadlines (the contract's promise).
 pub const SETTLE_BUDGET: Duration = Duration::from_secs(30);
 

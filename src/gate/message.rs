@@ -5,10 +5,7 @@ use std::time::Duration;
 
 use super::evaluate::{Observed, Problem};
 
-/// The first 7 characters of a sha, as GitHub shows it.
-pub fn short_sha(sha: &str) -> &str {
-    sha.get(..7).unwrap_or(sha)
-}
+pub use crate::text::short_sha;
 
 fn with_link(o: &Observed) -> String {
     match &o.url {

@@ -1,35 +1,34 @@
 //! The dry run: renders the plan's steps (the same ones the executor runs) and changes nothing.
 //! SQL migrations are only listed, and an upload's archive is built but not sent.
 
-use super::execute::stopped;
 use super::plan::{Plan, Step};
 use crate::backup::BackupRequest;
 use crate::config::Source;
 use crate::record::{Ending, PlannedAction, RunReport, RunStatus};
+use crate::stages::context::Context;
 use crate::stages::migrate;
 use crate::workflow;
 
 /// Lists the pending SQL migrations, describes the upload, and prints the plan.
-pub async fn run(plan: &Plan, mut report: RunReport) -> Ending {
+pub async fn run(cx: &Context<'_>, plan: &Plan, mut report: RunReport) -> Ending {
     for step in &plan.steps {
-        if let Step::SqlMigrations(req) = step {
-            let r = migrate::run_sql(req, &mut report.migrations, &mut report.stages);
-            if let Err(stop) = r.await {
-                return stopped(report, stop);
-            }
+        if let Step::SqlMigrations(req) = step
+            && let Err(stop) = migrate::run_sql(cx, req, &mut report).await
+        {
+            return stop.end(report);
         }
     }
-    if let Some(req) = plan.steps.iter().find_map(|s| match s {
-        Step::Backup(req) => Some(req),
+    if let Some(step) = plan.steps.iter().find_map(|s| match s {
+        Step::Backup(step) => Some(step),
         _ => None,
     }) {
-        say_backup(req, &plan.scope.environment.name, &mut report);
+        say_backup(&step.backup, &plan.environment, &mut report);
     }
     // `source: upload`: build the archive (nothing is sent) and say what it would hold.
     if let Some(path) = upload_path(plan) {
         let archives = crate::upload::source::ArchiveCache::spooling_in(
             Default::default(),
-            plan.spool_dirs.clone(),
+            cx.spool_dirs.clone(),
         );
         match crate::upload::describe(&archives, path).await {
             Ok(description) => report.plan.push(PlannedAction {
@@ -44,7 +43,7 @@ pub async fn run(plan: &Plan, mut report: RunReport) -> Ending {
             }
         }
     }
-    print(&report.plan, &plan.scope.environment.name);
+    print(&report.plan, &plan.environment);
     report.status = RunStatus::Skipped;
     Ending::Finished(Box::new(report))
 }

@@ -46,6 +46,11 @@ impl CancelGuard {
         self.with(|a| a.report = Some(report.clone()));
     }
 
+    /// The latest state of the run it holds (what a cancelled comment would show).
+    pub fn last_report(&self) -> Option<RunReport> {
+        self.with(|a| a.report.clone())
+    }
+
     /// The run has written its final status: nothing is left to do on a signal.
     pub fn disarm(&self) {
         self.with(|a| a.publisher = None);

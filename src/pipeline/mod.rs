@@ -1,9 +1,10 @@
-//! Owns the order of a run: resolve (reads) → plan (a pure function of the configuration and
-//! what resolution read) → execute the plan's steps, or, on a dry run, render them. Each stage
-//! records what it did in the [`RunReport`]; `main` turns the returned [`Ending`] into the exit
-//! status. Only this layer reads the [`Config`]: the stages take the plan's typed requests.
+//! Owns the order of a run: the run's [`Context`] (built once) → resolve (reads) → plan (a pure
+//! function of the configuration and what resolution read) → execute the plan's steps, or, on a
+//! dry run, render them. Each stage records what it did in the [`RunReport`]; every stop is a
+//! [`Stop`], turned into the [`Ending`] `main` maps to the exit status. Only this layer reads the
+//! [`Config`]: the stages take the plan's typed requests. Nothing here changes Railway or GitHub:
+//! the stages do, as the plan's steps.
 
-pub mod backup_plan;
 pub mod dry_run;
 pub mod execute;
 pub mod github_run;
@@ -14,7 +15,7 @@ pub mod preview;
 pub mod preview_plan;
 pub mod preview_remove;
 pub mod resolve;
-pub mod rollback_plan;
+pub mod step;
 pub mod supporting;
 pub mod triggers;
 
@@ -22,12 +23,12 @@ use chrono::Utc;
 
 use crate::config::{ChecksMode, CommandKind, Config};
 use crate::context::Selection;
-use crate::github::GitHub;
 use crate::railway::RailwayClient;
 use crate::railway::api::ServiceInstance;
 use crate::railway::resolve::{ResolveError, Scope};
-use crate::record::{Ending, RunReport, RunStatus, Stage, StageOutcome, StageTiming};
+use crate::record::{Ending, RunReport, RunStatus, Stage, StageOutcome, StageTiming, Stop};
 use crate::stages::ServiceTarget;
+use crate::stages::context::Context;
 use crate::stages::deploy::initial_report;
 use crate::stages::rollback::{check_to, find_previous};
 use crate::workflow;
@@ -47,9 +48,6 @@ pub async fn run(cfg: &Config, guard: &CancelGuard) -> Ending {
     report.version = cfg.version();
     report.rollback_workflow_url = cfg.surroundings.rollback_workflow_url.clone();
 
-    if cfg.command.is_preview() && !matches!(cfg.selection, Selection::Skip { .. }) {
-        return preview::run(cfg, guard, report).await;
-    }
     let environment = match &cfg.selection {
         Selection::Skip { reason } => {
             workflow::notice(format!("Nothing deployed: {reason}"));
@@ -57,6 +55,7 @@ pub async fn run(cfg: &Config, guard: &CancelGuard) -> Ending {
             report.notices.push(reason.clone());
             return Ending::Finished(Box::new(report));
         }
+        Selection::Deploy { environment, .. } if cfg.command.is_preview() => environment.clone(),
         Selection::Deploy {
             environment,
             reason,
@@ -66,37 +65,35 @@ pub async fn run(cfg: &Config, guard: &CancelGuard) -> Ending {
             environment.clone()
         }
     };
-    let client = match RailwayClient::new(cfg.api_url.clone(), cfg.token.clone(), cfg.timing) {
-        Ok(c) => c,
-        Err(e) => return Ending::Broken(e.to_string()),
+    let mut cx = match Context::new(cfg, guard) {
+        Ok(cx) => cx,
+        Err(stop) => return stop.end(report),
     };
-    let (plan, github) = match resolve_and_plan(&client, cfg, &environment, &mut report).await {
-        Ok(planned) => planned,
-        Err(ending) => return ending,
+    if cfg.command.is_preview() {
+        return preview::run(cfg, &mut cx, &environment, report).await;
+    }
+    let plan = match resolve_and_plan(&mut cx, cfg, &environment, &mut report).await {
+        Ok(plan) => plan,
+        Err(stop) => return stop.end(report),
     };
     report.plan = plan.describe();
     if cfg.dry_run {
-        return dry_run::run(&plan, report).await;
+        return dry_run::run(&cx, &plan, report).await;
     }
-    let cx = execute::Context {
-        client: &client,
-        github: github.as_ref(),
-        timing: &cfg.timing,
-        guard,
-    };
     execute::execute(&cx, &plan, report).await
 }
 
-/// Resolution (reads only), the checks made before any change, and the plan (with the GitHub
-/// client, when there is one). Records the resolution in `report`.
+/// Resolution (reads only), the checks made before any change, and the plan. Records the
+/// resolution in `report`, and where the run is in `cx`.
 async fn resolve_and_plan(
-    client: &RailwayClient,
+    cx: &mut Context<'_>,
     cfg: &Config,
     environment: &str,
     report: &mut RunReport,
-) -> Result<(plan::Plan, Option<GitHub>), Ending> {
-    let (scope, services, _) = resolve_services(client, cfg, environment, report).await?;
-    plan_resolved(client, cfg, scope, services, report).await
+) -> Result<plan::Plan, Stop> {
+    let (scope, services, _) = resolve_services(&cx.client, cfg, environment, report).await?;
+    cx.scope = Some(scope.clone());
+    plan_resolved(cx, cfg, scope, services, Vec::new(), report).await
 }
 
 /// Resolution's first reads: the project, the environment and each service (recorded in
@@ -106,11 +103,11 @@ async fn resolve_services(
     cfg: &Config,
     environment: &str,
     report: &mut RunReport,
-) -> Result<(Scope, Vec<ServiceTarget>, Vec<ServiceInstance>), Ending> {
+) -> Result<(Scope, Vec<ServiceTarget>, Vec<ServiceInstance>), Stop> {
     let resolve_started = std::time::Instant::now();
     let (scope, services, instances) = resolve::read(client, cfg, environment)
         .await
-        .map_err(|e| resolve_failure(e, report, "the project"))?;
+        .map_err(|e| resolve_failure(e, "the project"))?;
     record_resolution(
         report,
         &scope,
@@ -122,36 +119,39 @@ async fn resolve_services(
 }
 
 /// The rest of resolution (what migrations, `to`, promote and the order checks read, each
-/// checked before any change) and the plan, over the services [`resolve_services`] read.
+/// checked before any change) and the plan, over the services [`resolve_services`] read
+/// (`supporting`: a preview's other services to deploy first).
 async fn plan_resolved(
-    client: &RailwayClient,
+    cx: &Context<'_>,
     cfg: &Config,
     scope: Scope,
     services: Vec<ServiceTarget>,
+    supporting: Vec<crate::stages::supporting::SupportingRequest>,
     report: &mut RunReport,
-) -> Result<(plan::Plan, Option<GitHub>), Ending> {
+) -> Result<plan::Plan, Stop> {
+    let client = &cx.client;
     // `source: upload`: an unreadable file of `path` is found now, before any write.
     resolve::upload_tree(cfg)
         .await
-        .map_err(|e| resolve_failure(e, report, "the upload's files"))?;
+        .map_err(|e| resolve_failure(e, "the upload's files"))?;
     // What resolution reads for migrations and `to` is checked now, before any write.
     let database_url = resolve::database_url(client, cfg, &scope, &services)
         .await
-        .map_err(|e| resolve_failure(e, report, "the variables for the database URL"))?;
+        .map_err(|e| resolve_failure(e, "the variables for the database URL"))?;
     let backup = resolve::backup_volume(client, cfg, &scope, database_url.as_ref())
         .await
-        .map_err(|e| resolve_failure(e, report, "the volumes to back up"))?;
+        .map_err(|e| resolve_failure(e, "the volumes to back up"))?;
     let rollback_to = rollback_targets(client, cfg, &scope, &services)
         .await
-        .map_err(|e| resolve_failure(e, report, "the deployment to roll back to"))?;
+        .map_err(|e| resolve_failure(e, "the deployment to roll back to"))?;
     // Health-check settings are validated now, so a bad one stops the run before any change.
-    let probes = plan::health_probes(cfg, &services).map_err(Ending::InvalidInput)?;
-    let github = github_client(cfg).map_err(Ending::InvalidInput)?;
+    let probes = plan::health_probes(cfg, &services).map_err(Stop::Input)?;
+    needs_github(cfg, cx)?;
     // Release guard: a tag lower than the environment's last release is refused before any change.
-    GitHubRun::with_client(github.clone())
+    GitHubRun::with_client(cx.github.clone())
         .guard_release(cfg, &scope.environment.name)
         .await
-        .map_err(Ending::InvalidInput)?;
+        .map_err(Stop::Input)?;
     // Promote: each service deploys what passed in `from-environment` (its commit or image digest).
     let promotions = if cfg.command == CommandKind::Promote {
         resolve::promotions(client, cfg, &scope, &services).await?
@@ -161,7 +161,7 @@ async fn plan_resolved(
     // Railway's own autodeploy: refused with `source: railway` when it cannot work, else a warning.
     triggers::check(client, cfg, &scope, &services).await?;
     // Order: a service is not moved back in history (one compare per served commit).
-    let held = order::check(github.as_ref(), cfg, &scope, &services, &promotions).await;
+    let held = order::check(cx.github.as_ref(), cfg, &scope, &services, &promotions).await;
     mark_held(report, &held);
     let plan = plan::build_ordered(
         cfg,
@@ -173,9 +173,13 @@ async fn plan_resolved(
             url: database_url,
             backup,
         },
-        plan::Checked { held, rollback_to },
+        plan::Checked {
+            held,
+            rollback_to,
+            supporting,
+        },
     );
-    Ok((plan, github))
+    Ok(plan)
 }
 
 /// `command: rollback`: `to` is checked for each service; without it, the deployment each
@@ -214,20 +218,17 @@ fn mark_held(report: &mut RunReport, held: &[crate::stages::history::Held]) {
     }
 }
 
-/// The ending of a run whose resolution failed: invalid input (exit 2), or Railway could not be
-/// read (a failed run, recorded in `report`; `what` names what was being read).
-fn resolve_failure(e: ResolveError, report: &mut RunReport, what: &str) -> Ending {
+/// The stop of a run whose resolution failed: invalid input (exit 2), or Railway could not be
+/// read (a failed run; `what` names what was being read). The cause is the log's last error
+/// line, not only in the summary (issue 10, item 8).
+fn resolve_failure(e: ResolveError, what: &str) -> Stop {
     match e {
-        ResolveError::Input(msg) => Ending::InvalidInput(msg),
-        ResolveError::Railway(e) if e.is_input_problem() => Ending::InvalidInput(e.to_string()),
-        ResolveError::Railway(e) => {
-            report.status = RunStatus::Failed;
-            let why = format!("could not read {what} from Railway: {e}");
-            // The cause is the log's last error line, not only in the summary (issue 10, item 8).
-            workflow::error_titled("Railway could not be reached", &why);
-            report.failure = Some(why);
-            Ending::Finished(Box::new(report.clone()))
-        }
+        ResolveError::Input(msg) => Stop::Input(msg),
+        ResolveError::Railway(e) if e.is_input_problem() => Stop::Input(e.to_string()),
+        ResolveError::Railway(e) => Stop::failed(
+            "Railway could not be reached",
+            format!("could not read {what} from Railway: {e}"),
+        ),
     }
 }
 
@@ -263,16 +264,16 @@ fn record_resolution(
     }
 }
 
-/// The GitHub client, when a token and repository are known. The gate needs one unless it is off.
-fn github_client(cfg: &Config) -> Result<Option<GitHub>, String> {
+/// The gate needs the GitHub client unless it is off: without a token and repository, the run
+/// is refused before any change.
+fn needs_github(cfg: &Config, cx: &Context<'_>) -> Result<(), Stop> {
     let needs_gate = cfg.wait_for_checks != ChecksMode::Off
         && cfg.command != CommandKind::Rollback
         && !cfg.dry_run;
-    match (&cfg.github_token, &cfg.github.repository) {
-        (Some(token), Some(repo)) => GitHub::new(&cfg.github.api_url, token, repo, cfg.timing).map(Some).map_err(|e| format!("{e:#}")),
-        _ if needs_gate => Err(
+    if needs_gate && cx.github.is_none() {
+        return Err(Stop::Input(
             "input `wait-for-checks`: the gate needs `github-token` and GITHUB_REPOSITORY (set in GitHub Actions); outside Actions set `wait-for-checks: false`".into(),
-        ),
-        _ => Ok(None),
+        ));
     }
+    Ok(())
 }

@@ -3,186 +3,74 @@
 //! The executor (`super::execute`) runs them in order; the dry run, the summary's plan list and
 //! the logs render the same steps through [`Step::describe`].
 
-use super::backup_plan::backup_request;
-pub use super::backup_plan::{Database, wants_backup};
-use super::preview_plan::RemoveRequest;
-pub use super::rollback_plan::Checked;
-use super::rollback_plan::rollback_requests;
+pub use super::step::Step;
 use crate::backup::{BackupRequest, Lookup};
-use crate::config::{ChecksMode, CommandKind, Config, Source};
+use crate::config::{BackupMode, ChecksMode, CommandKind, Config, Source};
 use crate::gate::GateRequest;
-use crate::health::check::{Probe, ServiceHealth, probe_spec};
+use crate::health::check::ServiceHealth;
+use crate::health::check::{Probe, probe_spec};
 use crate::railway::resolve::Scope;
 use crate::record::PlannedAction;
-use crate::report::publish::PublishOptions;
 use crate::secret::Secret;
 use crate::stages::ServiceTarget;
+use crate::stages::backup::BackupStep;
 use crate::stages::deploy::DeployRequest;
 use crate::stages::health::RollbackPolicy;
 use crate::stages::history::Held;
 use crate::stages::in_flight::InFlightRequest;
 use crate::stages::migrate::{PreDeployRequest, SqlRequest};
-use crate::stages::preview::{DomainRequest, EnsureRequest};
 use crate::stages::promote::Promotion;
 use crate::stages::rollback::RollbackRequest;
-use crate::text::short_sha;
+use crate::stages::supporting::SupportingRequest;
 use crate::watch::WatchRequest;
 
-/// One step of the run, with the request its stage executes.
-#[derive(Clone, Debug)]
-pub enum Step {
-    /// Wait until the commit's other checks pass; nothing changes before.
-    Gate(GateRequest),
-    /// Publish the run on GitHub: the Deployment `in_progress` and the "deploying" comment
-    /// (`None`: nothing to publish). `main` settles them however the run ends.
-    Report(Option<PublishOptions>),
-    /// Back up the database's Railway volume before anything is migrated (present when something
-    /// may be migrated and `backup` is not `false`; with no volume found it only says so).
-    Backup(Box<BackupRequest>),
-    /// SQL migrations the action applies itself, before any deploy.
-    SqlMigrations(SqlRequest),
-    /// Set Railway's pre-deploy command on every service.
-    PreDeployCommand(PreDeployRequest),
-    /// Wait for the deployments in flight of these services (that this run did not start), then
-    /// read what serves them again; present only when resolution saw some.
-    AwaitInFlight(Vec<InFlightRequest>),
-    /// Deploy every service at once: set its image when it changes, start the deployment of its
-    /// source, and follow it to a final state.
-    Deploy(Vec<DeployRequest>),
-    /// Read what Railway's pre-deploy command did in each new deployment.
-    PreDeployReport(String),
-    /// Probe every service that went live (in the order of the run's services).
-    Health(Vec<ServiceHealth>),
-    /// Watch the services that went live for the `watch` window (only when `watch` is on); a
-    /// breach fails the service after going live, so the rollback step that follows acts on it.
-    Watch(WatchRequest),
-    /// Roll back the release when a service failed after going live.
-    Rollback(RollbackPolicy),
-    /// `command: rollback`: put each service back on an earlier deployment.
-    RollbackCommand(Vec<RollbackRequest>),
-    /// `command: preview`: create the pull request's environment as an ephemeral copy of
-    /// `preview-from`, or reuse it (run before resolution, which reads it: `super::preview`).
-    PreviewEnvironment(EnsureRequest),
-    /// `command: preview`: deploy the preview's other services that were never deployed there
-    /// (its database, workers) from their configured source, and follow each to a final state,
-    /// before the backup, the migrations and the run's deploys (`super::supporting`).
-    SupportingDeploys(Vec<crate::stages::supporting::SupportingRequest>),
-    /// `command: preview`: give each deployed service without one a Railway domain (run before
-    /// the health probes are built from the domains: `super::preview`).
-    PreviewDomains(Vec<DomainRequest>),
-    /// A closed pull request or `preview-cleanup`: delete a preview environment, make its GitHub
-    /// Deployments inactive and say so in its comment (`super::preview`).
-    RemovePreview(RemoveRequest),
-}
-
-impl Step {
-    /// The changes this step makes, as sentences (`environment`: where). Steps that only read or
-    /// wait, and the reserved slots, describe nothing.
-    pub fn describe(&self, environment: &str) -> Vec<PlannedAction> {
-        let line = |service: &str, description: String| PlannedAction {
-            service: Some(service.to_string()),
-            description,
-        };
-        match self {
-            Step::PreDeployCommand(req) => req
-                .changes()
-                .map(|s| {
-                    let name = &s.service.name;
-                    let set = format!(
-                        "set the pre-deploy command of `{name}` in `{environment}` to `{}`",
-                        req.command
-                    );
-                    line(name, set)
-                })
-                .collect(),
-            Step::Deploy(reqs) => reqs
-                .iter()
-                .flat_map(|r| deploy_lines(r, environment))
-                .map(|d| line(&d.0, d.1))
-                .collect(),
-            Step::Backup(req) => req
-                .describe(environment)
-                .map(|d| PlannedAction {
-                    service: req.target.as_ref().map(|t| t.service_name.clone()),
-                    description: d,
-                })
-                .into_iter()
-                .collect(),
-            Step::RollbackCommand(reqs) => reqs
-                .iter()
-                .map(|r| line(&r.target.service.name, r.describe(environment)))
-                .collect(),
-            Step::Watch(req) => vec![PlannedAction {
-                service: None,
-                description: req.describe(environment),
-            }],
-            Step::PreviewEnvironment(_) | Step::PreviewDomains(_) | Step::RemovePreview(_) => {
-                super::preview_plan::describe(self, environment)
-            }
-            Step::SupportingDeploys(reqs) => super::supporting::describe(reqs, environment),
-            Step::Gate(_)
-            | Step::Report(_)
-            | Step::AwaitInFlight(_)
-            | Step::SqlMigrations(_)
-            | Step::PreDeployReport(_)
-            | Step::Health(_)
-            | Step::Rollback(_) => Vec::new(),
-        }
-    }
-}
-
-/// A deploy's sentences: the image change, if any, then the deploy of its source.
-fn deploy_lines(r: &DeployRequest, environment: &str) -> Vec<(String, String)> {
-    let name = r.target.service.name.clone();
-    let mut lines = Vec::new();
-    if let Some(reference) = r.image_change() {
-        lines.push(format!(
-            "set the image of `{name}` in `{environment}` to `{reference}`"
-        ));
-    }
-    lines.push(match (&r.source, &r.commit_sha) {
-        (Source::Commit, Some(sha)) => {
-            format!(
-                "deploy commit {} to `{name}` in `{environment}`",
-                short_sha(sha)
-            )
-        }
-        (Source::Commit, None) => {
-            format!("deploy the latest commit of `{name}`'s branch in `{environment}`")
-        }
-        (Source::Image { reference }, _) => {
-            format!("deploy image `{reference}` to `{name}` in `{environment}`")
-        }
-        (Source::Railway, _) => format!(
-            "follow the deployment Railway's autodeploy makes of commit {} for `{name}` in `{environment}` (nothing is triggered)",
-            r.commit_sha.as_deref().map(short_sha).unwrap_or("?")
-        ),
-        (Source::Upload { path }, _) => format!(
-            "upload `{}` and deploy it to `{name}` in `{environment}`",
-            path.display()
-        ),
-    });
-    lines.into_iter().map(|l| (name.clone(), l)).collect()
-}
-
-/// The run as data: where, which services, and the steps in the order they execute.
+/// The run (or one phase of a preview) as data: where, which services, and the steps in the
+/// order they execute.
 #[derive(Clone, Debug)]
 pub struct Plan {
-    pub scope: Scope,
+    /// Where the steps change things, as the sentences name it.
+    pub environment: String,
     pub services: Vec<ServiceTarget>,
     pub steps: Vec<Step>,
     /// Services not deployed, with the reason (reported `skipped`).
     pub held: Vec<Held>,
-    /// The image a hand-run rollback command names (from `Config::surroundings`).
-    pub released_image: String,
-    /// Where `source: upload` may spool its archive, in order (from `Config::surroundings`).
-    pub spool_dirs: Vec<std::path::PathBuf>,
 }
 
 impl Plan {
+    /// A plan of `steps` alone in `environment` (a preview's phase, the removal of previews).
+    pub fn of(environment: &str, steps: Vec<Step>) -> Self {
+        Plan {
+            environment: environment.to_string(),
+            services: Vec::new(),
+            steps,
+            held: Vec::new(),
+        }
+    }
+
+    /// Each step's name and sentences, one line each (`name: sentence`, or the name alone for
+    /// a step that changes nothing): what the plan's snapshot tests compare.
+    pub fn outline(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .held
+            .iter()
+            .map(|h| format!("held: skip `{}`: {}", h.service_name, h.reason))
+            .collect();
+        for step in &self.steps {
+            let said = step.describe(&self.environment);
+            if said.is_empty() {
+                lines.push(step.name().to_string());
+            }
+            lines.extend(
+                said.into_iter()
+                    .map(|a| format!("{}: {}", step.name(), a.description)),
+            );
+        }
+        lines
+    }
+
     /// Every step's changes, in order: the dry run, the summary's plan list and the logs.
     pub fn describe(&self) -> Vec<PlannedAction> {
-        let environment = &self.scope.environment.name;
+        let environment = &self.environment;
         let held = self.held.iter().map(|h| PlannedAction {
             service: Some(h.service_name.clone()),
             description: format!("skip `{}`: {}", h.service_name, h.reason),
@@ -236,7 +124,9 @@ pub fn build(
 
 /// [`build`], with what the checks before any change decided (`checked`): the services the order
 /// checks hold back (never moved back in history, or unchanged with `only-changed`) get no step;
-/// when every service is held, the plan has no step at all and the run ends `skipped`.
+/// when every service is held, the plan has no step at all and the run ends `skipped`. A
+/// preview's supporting deploys ([`Checked::supporting`]) come right after the run is
+/// published; its gate ran in its first phase (`super::preview`), so its plan has none.
 pub fn build_ordered(
     cfg: &Config,
     scope: Scope,
@@ -246,7 +136,11 @@ pub fn build_ordered(
     database: Database,
     checked: Checked,
 ) -> Plan {
-    let Checked { held, rollback_to } = checked;
+    let Checked {
+        held,
+        rollback_to,
+        supporting,
+    } = checked;
     let is_held = |t: &ServiceTarget| held.iter().any(|h| h.service_id == t.service.id);
     let (active, probes): (Vec<ServiceTarget>, Vec<Probe>) = services
         .iter()
@@ -267,20 +161,21 @@ pub fn build_ordered(
         Vec::new()
     } else {
         let mut steps = Vec::new();
-        if cfg.wait_for_checks != ChecksMode::Off {
+        if cfg.wait_for_checks != ChecksMode::Off && !cfg.command.is_preview() {
             steps.push(Step::Gate(gate_request(cfg)));
         }
         steps.push(report);
+        if !supporting.is_empty() {
+            steps.push(Step::SupportingDeploys(supporting));
+        }
         steps.extend(release_steps(cfg, &active, probes, promotions, database));
         steps
     };
     Plan {
-        scope,
+        environment: scope.environment.name,
         services,
         steps,
         held,
-        released_image: cfg.surroundings.released_image.clone(),
-        spool_dirs: cfg.surroundings.spool_dirs.clone(),
     }
 }
 
@@ -303,16 +198,18 @@ fn release_steps(
     database: Database,
 ) -> Vec<Step> {
     let mut steps = Vec::new();
+    let sql = cfg.migrations.as_ref().map(|dir| SqlRequest {
+        dir: dir.clone(),
+        database_url: database.url,
+        dry_run: cfg.dry_run,
+    });
     if wants_backup(cfg) {
-        steps.push(Step::Backup(Box::new(backup_request(cfg, database.backup))));
+        steps.push(Step::Backup(Box::new(BackupStep {
+            backup: backup_request(cfg, database.backup),
+            sql: sql.clone(),
+        })));
     }
-    if let Some(dir) = &cfg.migrations {
-        steps.push(Step::SqlMigrations(SqlRequest {
-            dir: dir.clone(),
-            database_url: database.url,
-            dry_run: cfg.dry_run,
-        }));
-    }
+    steps.extend(sql.map(Step::SqlMigrations));
     if let Some(command) = &cfg.migrate_command {
         steps.push(Step::PreDeployCommand(PreDeployRequest {
             command: command.clone(),
@@ -335,7 +232,6 @@ fn release_steps(
     if let Some(command) = &cfg.migrate_command {
         steps.push(Step::PreDeployReport(command.clone()));
     }
-    let rollback_probes = probes.iter().map(Probe::without_body).collect();
     let checks: Vec<ServiceHealth> = services
         .iter()
         .zip(probes)
@@ -349,6 +245,13 @@ fn release_steps(
         .watch
         .enabled()
         .then(|| WatchRequest::new(&cfg.watch, checks.clone()));
+    let rollback_probes = checks
+        .iter()
+        .map(|c| ServiceHealth {
+            probe: c.probe.without_body(),
+            ..c.clone()
+        })
+        .collect();
     steps.push(Step::Health(checks));
     steps.extend(watch.map(Step::Watch));
     steps.push(Step::Rollback(RollbackPolicy {
@@ -387,4 +290,77 @@ fn deploy_request(cfg: &Config, target: &ServiceTarget, promotions: &[Promotion]
         timeout: cfg.deploy_timeout,
         released_image: cfg.surroundings.released_image.clone(),
     }
+}
+
+/// What resolution read about the database: the URL of `migrations` and the volume to back up.
+#[derive(Clone, Debug)]
+pub struct Database {
+    /// Read and checked for `migrations` (`None` without them).
+    pub url: Option<Secret>,
+    /// The volume found for the backup ([`Lookup::NotNeeded`]: not looked up).
+    pub backup: Lookup,
+}
+
+/// Whether the run backs the database up before migrating: something may be migrated (SQL
+/// migrations, or a `migrate-command`) and `backup` is not `false`.
+pub fn wants_backup(cfg: &Config) -> bool {
+    cfg.backup.mode != BackupMode::Off
+        && cfg.command != CommandKind::Rollback
+        && (cfg.migrations.is_some() || cfg.migrate_command.is_some())
+}
+
+/// The backup step from what resolution found.
+fn backup_request(cfg: &Config, lookup: Lookup) -> BackupRequest {
+    let skipped_warns = matches!(lookup, Lookup::Unreadable(_));
+    let (target, skipped) = match lookup {
+        Lookup::Found(t) => (Some(*t), None),
+        Lookup::Missing(why) | Lookup::Unreadable(why) => (None, Some(why)),
+        Lookup::NotNeeded => (None, None),
+    };
+    BackupRequest {
+        target,
+        skipped,
+        skipped_warns,
+        timeout: cfg.backup.timeout,
+        sha: cfg.sha.clone(),
+        only_when_pending: cfg.migrate_command.is_none(),
+    }
+}
+
+/// What the checks before any change decided about the services, beyond what they are.
+#[derive(Clone, Debug, Default)]
+pub struct Checked {
+    /// The services the order checks hold back.
+    pub held: Vec<Held>,
+    /// `command: rollback` without `to`: `(service id, deployment id)` each service goes back to.
+    pub rollback_to: Vec<(String, String)>,
+    /// `command: preview`: the preview's other services to deploy first (`super::supporting`).
+    pub supporting: Vec<SupportingRequest>,
+}
+
+/// `command: rollback`: the check after going back is built without this run's commit or
+/// version (a setting that needs them skips the check, with the reason). `previous`: where each
+/// service goes back to when `to` is empty ([`Checked::rollback_to`]).
+fn rollback_requests(
+    cfg: &Config,
+    services: &[ServiceTarget],
+    previous: &[(String, String)],
+) -> Vec<RollbackRequest> {
+    services
+        .iter()
+        .map(|t| {
+            let probe =
+                probe_spec(&cfg.health, &t.instance, None, None).unwrap_or_else(Probe::Skip);
+            RollbackRequest {
+                target: t.clone(),
+                to: cfg.to.clone(),
+                previous: previous
+                    .iter()
+                    .find(|(service, _)| *service == t.service.id)
+                    .map(|(_, deployment)| deployment.clone()),
+                probe: probe.without_body(),
+                timeout: cfg.deploy_timeout,
+            }
+        })
+        .collect()
 }

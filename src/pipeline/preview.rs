@@ -1,174 +1,128 @@
 //! Owns the order of a preview run (`command: preview`, `preview-cleanup`): read the project's
-//! environments (every check before any change), then one of three paths. A pull request's
-//! preview: the gate, its environment created or reused ([`Step::PreviewEnvironment`]), the
-//! usual resolution in it, a domain for each deployed service without one
-//! ([`Step::PreviewDomains`]), then the usual plan, with the preview's never-deployed other
-//! services deployed first ([`Step::SupportingDeploys`], `super::supporting`). A closed pull request: its preview removed
-//! ([`Step::RemovePreview`]). `preview-cleanup`: every preview of a closed pull request removed.
-//! On a dry run every path renders its steps and changes nothing.
+//! environments (every check before any change), then one of three paths, each a plan run by the
+//! one executor. A pull request's preview runs in phases: the gate and its environment, created
+//! or reused (`Step::PreviewEnvironment`); the usual resolution in it; a domain for each
+//! deployed service without one (`Step::PreviewDomains`); then the usual plan, with the
+//! preview's never-deployed other services deployed first (`Step::SupportingDeploys`). A
+//! closed pull request, and `preview-cleanup`: plans of removals (`super::preview_remove`). On a
+//! dry run every path renders its steps and changes nothing.
 
 use super::dry_run;
-use super::execute::{self, Context};
-use super::guard::CancelGuard;
-use super::plan::Step;
+use super::execute;
+use super::plan::Plan;
 use super::preview_plan;
-use crate::config::{ChecksMode, CommandKind, Config};
-use crate::context::{Selection, Trigger};
+use crate::config::{CommandKind, Config};
+use crate::context::Trigger;
 use crate::railway::RailwayClient;
-use crate::railway::api::{Named, Project};
+use crate::railway::api::{Domain, Named, Project};
 use crate::railway::environments::{self, ProjectEnvironments};
-use crate::record::{Ending, PlannedAction, PreviewReport, RunReport, RunStatus};
+use crate::record::{Ending, PlannedAction, PreviewReport, RunReport, Stop};
 use crate::stages::ServiceTarget;
-use crate::stages::preview::{self as stage, PreviewError};
-use crate::workflow;
+use crate::stages::context::Context;
+use crate::stages::preview::EnsureRequest;
 
-/// Runs a preview command (never a fork's pull request: the configuration skipped it).
-pub async fn run(cfg: &Config, guard: &CancelGuard, mut report: RunReport) -> Ending {
-    let client = match RailwayClient::new(cfg.api_url.clone(), cfg.token.clone(), cfg.timing) {
-        Ok(c) => c,
-        Err(e) => return Ending::Broken(e.to_string()),
-    };
+/// Runs a preview command in the preview `name` (never a fork's pull request: the configuration
+/// skipped it).
+pub async fn run(cfg: &Config, cx: &mut Context<'_>, name: &str, mut report: RunReport) -> Ending {
     let Some(project_id) = cfg.project.as_deref() else {
         return Ending::InvalidInput(
             "input `project`: required with an account token (`railway-api-token`); set it to the project id (Project Settings → General)".into(),
         );
     };
-    let envs = match environments::project_environments(&client, project_id).await {
+    let envs = match read_environments(&cx.client, project_id).await {
         Ok(e) => e,
-        Err(e) if e.is_not_found() => {
-            return Ending::InvalidInput(format!(
-                "project `{project_id}` not found, or this token cannot see it; check input `project`"
-            ));
-        }
-        Err(e) if e.is_input_problem() => return Ending::InvalidInput(e.to_string()),
-        Err(e) => {
-            let why = format!("could not read the project's environments from Railway: {e}");
-            return failed(report, why);
-        }
+        Err(stop) => return stop.end(report),
     };
     report.project_id = Some(envs.project.id.clone());
     report.project_name = Some(envs.project.name.clone());
-    let name = match &cfg.selection {
-        Selection::Deploy { environment, .. } => environment.clone(),
-        Selection::Skip { .. } => String::new(),
-    };
     match (cfg.command, &cfg.trigger) {
         (CommandKind::PreviewCleanup, _) => {
-            super::preview_remove::cleanup(cfg, &client, &envs, report).await
+            super::preview_remove::cleanup(cfg, cx, &envs, report).await
         }
         (_, Trigger::PullRequest { number }) if cfg.event.action.as_deref() == Some("closed") => {
-            super::preview_remove::teardown(cfg, &client, &envs, &name, *number, report).await
+            super::preview_remove::teardown(cfg, cx, &envs, name, *number, report).await
         }
-        _ => deploy(cfg, &client, guard, &envs, &name, report).await,
+        _ => deploy(cfg, cx, &envs, name, report).await,
     }
 }
 
-/// A pull request's preview: gate, environment, resolution, domains, then the usual plan.
+/// The project's environments and services (one read).
+async fn read_environments(
+    client: &RailwayClient,
+    project_id: &str,
+) -> Result<ProjectEnvironments, Stop> {
+    match environments::project_environments(client, project_id).await {
+        Ok(e) => Ok(e),
+        Err(e) if e.is_not_found() => Err(Stop::Input(format!(
+            "project `{project_id}` not found, or this token cannot see it; check input `project`"
+        ))),
+        Err(e) if e.is_input_problem() => Err(Stop::Input(e.to_string())),
+        Err(e) => Err(Stop::failed(
+            "Preview failed",
+            format!("could not read the project's environments from Railway: {e}"),
+        )),
+    }
+}
+
+/// A pull request's preview, phase by phase: gate and environment, resolution, domains, then
+/// the usual plan.
 async fn deploy(
     cfg: &Config,
-    client: &RailwayClient,
-    guard: &CancelGuard,
+    cx: &mut Context<'_>,
     envs: &ProjectEnvironments,
     name: &str,
     mut report: RunReport,
 ) -> Ending {
-    let setup = match preview_plan::setup(cfg, envs, name) {
-        Ok(step) => step,
+    let req = match preview_plan::setup(cfg, envs, name) {
+        Ok(req) => req,
         Err(msg) => return Ending::InvalidInput(msg),
-    };
-    let Step::PreviewEnvironment(req) = &setup else {
-        return Ending::Broken("the preview's first step is not its environment".into());
     };
     if let Err(msg) = check_services(cfg, envs) {
         return Ending::InvalidInput(msg);
     }
-    let mut planned = setup.describe(name);
-    let github = match super::github_client(cfg) {
-        Ok(gh) => gh,
-        Err(msg) => return Ending::InvalidInput(msg),
-    };
+    if let Err(stop) = super::needs_github(cfg, cx) {
+        return stop.end(report);
+    }
+    let setup = preview_plan::setup_plan(cfg, &req);
+    let planned = setup.describe();
     if cfg.dry_run && req.existing.is_none() {
-        return dry_run_new(cfg, client, req, planned, report).await;
+        return dry_run_new(cfg, cx, &req, planned, report).await;
     }
-    let cx = Context {
-        client,
-        github: github.as_ref(),
-        timing: &cfg.timing,
-        guard,
-    };
-    let mut preview = match gate_and_ensure(&cx, cfg, req, &mut report).await {
-        Ok(preview) => preview,
-        Err(ending) => return ending,
-    };
-    let (scope, mut services, instances) =
-        match super::resolve_services(client, cfg, name, &mut report).await {
-            Ok(read) => read,
-            Err(ending) => return ending,
-        };
-    if let Some(step) = preview_plan::domains(&services) {
-        planned.extend(step.describe(name));
-        if !cfg.dry_run {
-            give_domains(
-                client,
-                &scope.environment.id,
-                &step,
-                &mut services,
-                &mut preview,
-            )
-            .await;
-            refresh_urls(&services, &mut report);
-        }
+    match in_preview(cfg, cx, &setup, name, planned, &mut report).await {
+        Ok(plan) if cfg.dry_run => dry_run::run(cx, &plan, report).await,
+        Ok(plan) => execute::execute(cx, &plan, report).await,
+        Err(stop) => stop.end(report),
     }
-    report.preview = Some(preview);
-    let (mut plan, github) =
-        match super::plan_resolved(client, cfg, scope, services, &mut report).await {
-            Ok(planned) => planned,
-            Err(ending) => return ending,
-        };
-    // The gate already ran, before the environment was made.
-    plan.steps.retain(|s| !matches!(s, Step::Gate(_)));
-    let others = super::supporting::step(cfg, &instances, &plan.services, false);
-    super::supporting::insert(&mut plan, others);
-    planned.extend(plan.describe());
-    report.plan = planned;
-    if cfg.dry_run {
-        return dry_run::run(&plan, report).await;
-    }
-    let cx = Context {
-        github: github.as_ref(),
-        ..cx
-    };
-    execute::execute(&cx, &plan, report).await
 }
 
-/// The gate (before the first change: no environment is made for a failing commit), then the
-/// preview environment, created or reused ([`Step::PreviewEnvironment`]).
-async fn gate_and_ensure(
-    cx: &Context<'_>,
+/// Runs the first phase (`setup`), reads the preview, gives its services their domains, and
+/// returns the plan of the rest of the run; `planned` (the first phase's changes) and the
+/// plan's own are the run's plan.
+async fn in_preview(
     cfg: &Config,
-    req: &stage::EnsureRequest,
+    cx: &mut Context<'_>,
+    setup: &Plan,
+    name: &str,
+    mut planned: Vec<PlannedAction>,
     report: &mut RunReport,
-) -> Result<PreviewReport, Ending> {
-    if cfg.wait_for_checks != ChecksMode::Off && !cfg.dry_run {
-        let request = super::plan::gate_request(cfg);
-        execute::gate(cx, &request, report).await?;
+) -> Result<Plan, Stop> {
+    execute::run_steps(cx, setup, report).await?;
+    let (scope, mut services, instances) =
+        super::resolve_services(&cx.client, cfg, name, report).await?;
+    cx.scope = Some(scope.clone());
+    if let Some(step) = preview_plan::domains(&services) {
+        let domains = Plan::of(name, vec![step]);
+        planned.extend(domains.describe());
+        if !cfg.dry_run {
+            execute::run_steps(cx, &domains, report).await?;
+            adopt_domains(&mut services, report);
+        }
     }
-    let name = &req.name;
-    let ensured = stage::ensure_environment(cx.client, req)
-        .await
-        .map_err(|e| preview_failed(report.clone(), e))?;
-    let verb = if ensured.created {
-        "Created"
-    } else {
-        "Reusing"
-    };
-    workflow::info(format!("{verb} the preview environment `{name}`"));
-    Ok(PreviewReport {
-        name: Some(name.clone()),
-        created: ensured.created,
-        source: ensured.created.then(|| req.source.name.clone()),
-        ..Default::default()
-    })
+    let supporting = super::supporting::requests(cfg, &instances, &services, false);
+    let plan = super::plan_resolved(cx, cfg, scope, services, supporting, report).await?;
+    planned.extend(plan.describe());
+    report.plan = planned;
+    Ok(plan)
 }
 
 /// Every `service` is one of the project's (checked before the environment is made).
@@ -187,16 +141,16 @@ fn check_services(cfg: &Config, envs: &ProjectEnvironments) -> Result<(), String
 /// domains, and a fresh volume of each), and the plan is rendered as it would run in the preview.
 async fn dry_run_new(
     cfg: &Config,
-    client: &RailwayClient,
-    req: &stage::EnsureRequest,
+    cx: &Context<'_>,
+    req: &EnsureRequest,
     mut planned: Vec<PlannedAction>,
     mut report: RunReport,
 ) -> Ending {
-    let (mut scope, mut services, instances) =
-        match super::resolve_services(client, cfg, &req.source.id, &mut report).await {
-            Ok(read) => read,
-            Err(ending) => return ending,
-        };
+    let read = super::resolve_services(&cx.client, cfg, &req.source.id, &mut report).await;
+    let (mut scope, mut services, instances) = match read {
+        Ok(read) => read,
+        Err(stop) => return stop.end(report),
+    };
     for s in &mut services {
         // Railway does not copy domains.
         s.instance.domains = Default::default();
@@ -220,13 +174,12 @@ async fn dry_run_new(
     if let Some(step) = preview_plan::domains(&services) {
         planned.extend(step.describe(&req.name));
     }
-    let (mut plan, _) = match super::plan_resolved(client, cfg, scope, services, &mut report).await
-    {
-        Ok(planned) => planned,
-        Err(ending) => return ending,
+    let supporting = super::supporting::requests(cfg, &instances, &services, true);
+    let plan = super::plan_resolved(cx, cfg, scope, services, supporting, &mut report).await;
+    let plan = match plan {
+        Ok(plan) => plan,
+        Err(stop) => return stop.end(report),
     };
-    let others = super::supporting::step(cfg, &instances, &plan.services, true);
-    super::supporting::insert(&mut plan, others);
     planned.extend(plan.describe());
     report.plan = planned;
     report.preview = Some(PreviewReport {
@@ -234,66 +187,26 @@ async fn dry_run_new(
         source: Some(req.source.name.clone()),
         ..Default::default()
     });
-    dry_run::run(&plan, report).await
+    dry_run::run(cx, &plan, report).await
 }
 
-/// Runs [`Step::PreviewDomains`]: each service gets its domain (a failure is a warning: the
-/// service is deployed without a URL), written into `services` for the health probes.
-async fn give_domains(
-    client: &RailwayClient,
-    environment_id: &str,
-    step: &Step,
-    services: &mut [ServiceTarget],
-    preview: &mut PreviewReport,
-) {
-    let Step::PreviewDomains(reqs) = step else {
-        return;
-    };
-    for req in reqs {
-        match stage::ensure_domain(client, environment_id, req).await {
-            Ok(domain) => {
-                workflow::info(format!(
-                    "Gave `{}` the Railway domain {domain}",
-                    req.service_name
-                ));
-                preview
-                    .domains_created
-                    .push(format!("{}: {domain}", req.service_name));
-                if let Some(s) = services.iter_mut().find(|s| s.service.id == req.service_id) {
-                    let domains = &mut s.instance.domains.service_domains;
-                    domains.push(crate::railway::api::Domain { domain });
-                }
-            }
-            Err(why) => workflow::warning(why),
+/// The domains the domains step gave (each service's URL in the run record, by id) written into
+/// `services`, from which the health probes are built.
+fn adopt_domains(services: &mut [ServiceTarget], report: &RunReport) {
+    for s in services.iter_mut() {
+        if s.instance.domains.primary().is_some() {
+            continue;
         }
-    }
-}
-
-/// The services' URLs in the run record, after they got their domains.
-fn refresh_urls(services: &[ServiceTarget], report: &mut RunReport) {
-    for s in services {
-        if let Some(r) = report
+        let record = report
             .services
-            .iter_mut()
-            .find(|r| r.service_id == s.service.id)
-        {
-            r.url = s.public_url();
+            .iter()
+            .find(|r| r.service_id == s.service.id);
+        let url = record.and_then(|r| r.url.as_deref());
+        if let Some(domain) = url.and_then(|u| u.strip_prefix("https://")) {
+            let domain = Domain {
+                domain: domain.to_string(),
+            };
+            s.instance.domains.service_domains.push(domain);
         }
-    }
-}
-
-/// The ending of a run that could not read or change Railway (recorded in `report`).
-fn failed(mut report: RunReport, why: String) -> Ending {
-    workflow::error_titled("Preview failed", &why);
-    report.status = RunStatus::Failed;
-    report.failure = Some(why);
-    Ending::Finished(Box::new(report))
-}
-
-/// The ending of a preview step that stopped the run.
-fn preview_failed(report: RunReport, e: PreviewError) -> Ending {
-    match e {
-        PreviewError::Input(msg) => Ending::InvalidInput(msg),
-        PreviewError::Failed(why) => failed(report, why),
     }
 }

@@ -4,7 +4,7 @@
 //! and which are kept (with why). A permanent environment is refused here, before any change.
 //! [`describe`] renders the steps for the dry run and the summary.
 
-use crate::config::Config;
+use crate::config::{ChecksMode, Config};
 use crate::github::keyed::{ServiceSet, comment_marker};
 use crate::github::previews::PullState;
 use crate::railway::environments::{EnvironmentInfo, ProjectEnvironments};
@@ -12,27 +12,17 @@ use crate::record::{KeptPreview, PlannedAction};
 use crate::stages::ServiceTarget;
 use crate::stages::preview::{DomainRequest, EnsureRequest, permanent_message, preview_number};
 
-use super::plan::Step;
-
-/// Delete one preview (`environment: None`: it is already gone), make the GitHub Deployments of
-/// its name inactive, and edit its comment on `pull` (a closed pull request).
-#[derive(Clone, Debug)]
-pub struct RemoveRequest {
-    pub project_id: String,
-    pub name: String,
-    pub environment: Option<EnvironmentInfo>,
-    pub pull: Option<u64>,
-    /// The sticky comment's marker (`github::keyed::comment_marker`), with `comment: true`.
-    pub comment_marker: Option<String>,
-    pub sha: Option<String>,
-    /// `github-deployment: true`: its GitHub Deployments are made inactive.
-    pub deactivate: bool,
-}
+use super::plan::{Plan, Step};
+use crate::stages::preview_remove::RemoveRequest;
 
 /// `command: preview`: the environment to create (from `preview-from`, default the staging
 /// environment) or reuse. Err is invalid input: a permanent environment named like the
 /// preview, or a source that does not exist.
-pub fn setup(cfg: &Config, envs: &ProjectEnvironments, name: &str) -> Result<Step, String> {
+pub fn setup(
+    cfg: &Config,
+    envs: &ProjectEnvironments,
+    name: &str,
+) -> Result<EnsureRequest, String> {
     let existing = envs.named(name).cloned();
     if existing.as_ref().is_some_and(|e| !e.is_ephemeral) {
         return Err(permanent_message(name));
@@ -54,12 +44,23 @@ pub fn setup(cfg: &Config, envs: &ProjectEnvironments, name: &str) -> Result<Ste
             "input `preview-from`: `{from}` is the preview itself; copy previews from a permanent environment such as staging"
         ));
     }
-    Ok(Step::PreviewEnvironment(EnsureRequest {
+    Ok(EnsureRequest {
         project_id: envs.project.id.clone(),
         name: name.to_string(),
         source,
         existing,
-    }))
+    })
+}
+
+/// The preview's first phase: the gate (before the first change: no environment is made for a
+/// failing commit; not on a dry run), then the environment `req`, created or reused.
+pub fn setup_plan(cfg: &Config, req: &EnsureRequest) -> Plan {
+    let mut steps = Vec::new();
+    if cfg.wait_for_checks != ChecksMode::Off && !cfg.dry_run {
+        steps.push(Step::Gate(super::plan::gate_request(cfg)));
+    }
+    steps.push(Step::PreviewEnvironment(req.clone()));
+    Plan::of(&req.name, steps)
 }
 
 /// The services deployed to the preview that have no domain yet (`None` when all have one).

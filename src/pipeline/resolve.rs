@@ -13,7 +13,7 @@ use crate::migrate::variable;
 use crate::railway::RailwayClient;
 use crate::railway::api::ServiceInstance;
 use crate::railway::resolve::{self, ResolveError, Scope};
-use crate::record::Ending;
+use crate::record::Stop;
 use crate::secret::Secret;
 use crate::stages::ServiceTarget;
 use crate::stages::in_flight;
@@ -55,9 +55,9 @@ pub async fn promotions(
     cfg: &Config,
     scope: &Scope,
     services: &[ServiceTarget],
-) -> Result<Vec<crate::stages::promote::Promotion>, Ending> {
+) -> Result<Vec<crate::stages::promote::Promotion>, Stop> {
     let from = resolve::find_environment(&scope.project, &cfg.from_environment)
-        .map_err(|e| Ending::InvalidInput(format!("input `from-environment`: {e}")))?
+        .map_err(|e| Stop::Input(format!("input `from-environment`: {e}")))?
         .clone();
     let tagged = matches!(
         cfg.trigger,
@@ -69,8 +69,8 @@ pub async fn promotions(
     let promotions = plan_promotion(client, &scope.project.id, &from, &named, commit, want)
         .await
         .map_err(|e| match e {
-            PromoteError::Refused(msg) => Ending::InvalidInput(msg),
-            PromoteError::Railway(e) => Ending::Broken(format!(
+            PromoteError::Refused(msg) => Stop::Input(msg),
+            PromoteError::Railway(e) => Stop::Broken(format!(
                 "could not read the deployments of `{}` to promote: {e}",
                 from.name
             )),

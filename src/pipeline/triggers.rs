@@ -10,7 +10,7 @@ use crate::context::Trigger;
 use crate::railway::RailwayClient;
 use crate::railway::api::{self, DeploymentTrigger};
 use crate::railway::resolve::Scope;
-use crate::record::Ending;
+use crate::record::Stop;
 use crate::stages::ServiceTarget;
 use crate::workflow;
 
@@ -50,7 +50,7 @@ pub async fn check(
     cfg: &Config,
     scope: &Scope,
     services: &[ServiceTarget],
-) -> Result<(), Ending> {
+) -> Result<(), Stop> {
     let branch = match &cfg.trigger {
         Trigger::BranchPush { branch } => Some(branch.as_str()),
         _ => None,
@@ -65,7 +65,7 @@ pub async fn check(
     let all = match api::deployment_triggers(c, &scope.project.id, &scope.environment.id).await {
         Ok(all) => all,
         Err(e) if railway => {
-            return Err(Ending::Broken(format!(
+            return Err(Stop::Broken(format!(
                 "could not read the deployment triggers of `{env}`: {e}"
             )));
         }
@@ -91,12 +91,12 @@ pub async fn check(
                 "Railway's own autodeploy is on for branch `{on}` of `{name}` in `{env}`, so Railway deploys this commit as well. Choose one: turn the autodeploy off in Railway (service Settings → Source → disconnect the branch), or set `source: railway` to follow Railway's deploy instead of starting one"
             )),
             Autodeploy::WaitsForCi => {
-                return Err(Ending::InvalidInput(format!(
+                return Err(Stop::Input(format!(
                     "`source: railway`: Railway's \"Wait for CI\" is on for branch `{on}` of `{name}` in `{env}`, so Railway waits for this job's checks while this job waits for Railway. Turn \"Wait for CI\" off in Railway (service Settings → Source): this action's own gate (`wait-for-checks`) replaces it"
                 )));
             }
             Autodeploy::Off => {
-                return Err(Ending::InvalidInput(format!(
+                return Err(Stop::Input(format!(
                     "`source: railway`: Railway's autodeploy is not on for branch `{on}` of `{name}` in `{env}`, so Railway makes no deployment of this commit to follow. Connect the branch in Railway (service Settings → Source), or use `source: commit`"
                 )));
             }

@@ -1,7 +1,9 @@
 //! Owns how a run ended, as far as the exit status is concerned (`crate::exit` maps it to 0, 1 or
-//! 2; `main` alone exits).
+//! 2; `main` alone exits), and the one way a step stops a run ([`Stop`], turned into an
+//! [`Ending`] by [`Stop::end`]).
 
-use super::RunReport;
+use super::{RunReport, RunStatus};
+use crate::workflow;
 
 /// How a run ended, as far as the exit status is concerned.
 #[derive(Debug)]
@@ -12,6 +14,56 @@ pub enum Ending {
     InvalidInput(String),
     /// The action itself broke (an unexpected error); treated as a failure.
     Broken(String),
+}
+
+/// Why a step (or a read before the plan) stopped the run. Every stage returns this one type;
+/// [`Stop::end`] is the only place a stop becomes an [`Ending`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stop {
+    /// Bad input, found before any change: exit 2.
+    Input(String),
+    /// The run failed (exit 1): `why` is the record's failure. `title` is the log's error
+    /// headline; `None` when the stage said every cause in the log already.
+    Failed {
+        title: Option<&'static str>,
+        why: String,
+    },
+    /// The action itself broke: exit 1, nothing recorded.
+    Broken(String),
+}
+
+impl Stop {
+    /// A failed run whose cause the log says under `title`.
+    pub fn failed(title: &'static str, why: impl Into<String>) -> Self {
+        Stop::Failed {
+            title: Some(title),
+            why: why.into(),
+        }
+    }
+
+    /// A failed run whose causes the stage has said in the log already.
+    pub fn failed_quietly(why: impl Into<String>) -> Self {
+        Stop::Failed {
+            title: None,
+            why: why.into(),
+        }
+    }
+
+    /// The run's ending: a failure is recorded in `report` (status `failed`, its reason).
+    pub fn end(self, mut report: RunReport) -> Ending {
+        match self {
+            Stop::Input(msg) => Ending::InvalidInput(msg),
+            Stop::Broken(msg) => Ending::Broken(msg),
+            Stop::Failed { title, why } => {
+                if let Some(title) = title {
+                    workflow::error_titled(title, &why);
+                }
+                report.status = RunStatus::Failed;
+                report.failure = Some(why);
+                Ending::Finished(Box::new(report))
+            }
+        }
+    }
 }
 
 /// The signal that ended the run.

@@ -5,7 +5,7 @@ mod ending;
 mod preview;
 mod watch;
 
-pub use ending::{Ending, Signal};
+pub use ending::{Ending, Signal, Stop};
 pub use preview::{KeptPreview, PreviewReport, SupportingDeploy};
 pub use watch::{
     Breach, IntervalCount, MetricsWatch, ProbeTally, ServiceWatch, WatchReport, WatchSignal,

@@ -50,4 +50,7 @@ pub struct PreviewReport {
     pub teardown: bool,
     /// The preview's other services this run deployed as configured, in service order.
     pub supporting: Vec<SupportingDeploy>,
+    /// Why a preview could not be removed, one per preview (the run then fails).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<String>,
 }

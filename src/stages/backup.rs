@@ -1,32 +1,31 @@
 //! The backup stage: before the first migration, backs up the database's Railway volume (the
 //! target resolution found) and records it; with SQL migrations, only when some are pending
 //! (read from the database first). A backup that fails or times out stops the run.
+//! [`BackupStep`] is the request: the backup and the run's SQL migrations, put beside it by the
+//! plan.
 
 use std::time::Instant;
 
 use chrono::Utc;
 
-use super::migrate::{self, SqlRequest, Stop};
+use super::context::Context;
+use super::migrate::{self, SqlRequest};
 use crate::backup::{BackupRequest, backup_name, take};
-use crate::railway::RailwayClient;
-use crate::record::{BackupReport, RunReport, Stage, StageTiming};
+use crate::record::{BackupReport, RunReport, Stage, StageTiming, Stop};
 use crate::workflow;
 
-/// Why the backup stage stopped the run.
-pub enum BackupStop {
-    /// Reading the pending migrations failed (as the migrate stage reports it).
-    Migrate(Stop),
-    /// The backup failed or timed out: the message says what Railway reported.
-    Failed(String),
+/// The backup step's request.
+#[derive(Clone, Debug)]
+pub struct BackupStep {
+    pub backup: BackupRequest,
+    /// The run's SQL migrations, when it has some: whether any is pending decides (with
+    /// [`BackupRequest::only_when_pending`]).
+    pub sql: Option<SqlRequest>,
 }
 
-/// Runs the backup step. `sql`: the run's SQL migrations (their pending files decide).
-pub async fn run(
-    c: &RailwayClient,
-    req: &BackupRequest,
-    sql: Option<&SqlRequest>,
-    report: &mut RunReport,
-) -> Result<(), BackupStop> {
+/// Runs the backup step.
+pub async fn run(cx: &Context<'_>, step: &BackupStep, report: &mut RunReport) -> Result<(), Stop> {
+    let (req, sql) = (&step.backup, step.sql.as_ref());
     let Some(target) = &req.target else {
         if let Some(why) = &req.skipped {
             if req.skipped_warns {
@@ -39,9 +38,7 @@ pub async fn run(
         return Ok(());
     };
     if let (true, Some(sql)) = (req.only_when_pending, sql) {
-        let pending = migrate::pending_sql(sql, &mut report.migrations, &mut report.stages)
-            .await
-            .map_err(BackupStop::Migrate)?;
+        let pending = migrate::pending_sql(sql, &mut report.migrations, &mut report.stages).await?;
         if pending.is_empty() {
             workflow::info("No migration pending: no backup needed");
             return Ok(());
@@ -53,7 +50,7 @@ pub async fn run(
         "Backup of volume `{}` of `{}`",
         target.volume.volume.name, target.service_name
     ));
-    let taken = take::take(c, target, &name, req.timeout).await;
+    let taken = take::take(&cx.client, target, &name, req.timeout).await;
     workflow::group_end();
     let passed = taken.is_ok();
     report.stages.push(StageTiming::ended(
@@ -63,7 +60,7 @@ pub async fn run(
         started,
         passed,
     ));
-    let taken = taken.map_err(BackupStop::Failed)?;
+    let taken = taken.map_err(|why| Stop::failed("Backup failed", why))?;
     workflow::info(format!(
         "Backup `{name}` of volume `{}` complete; restore it from the Backups tab of `{}`: {}",
         target.volume.volume.name,

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
-use super::{ServiceTarget, dashboard};
+use super::{ServiceTarget, dashboard, record_serving};
 use crate::config::Source;
 use crate::deploy::follow::{FollowOptions, Followed};
 use crate::deploy::logs::{self, LogFollower, LogPrinter};
@@ -70,27 +70,25 @@ pub fn rollback_command(scope: &Scope, image: &str, service: &str, deployment_id
 pub fn initial_report(scope: &Scope, image: &str, sp: &ServiceTarget) -> ServiceReport {
     let mut r = ServiceReport::planned(&sp.service.id, &sp.service.name);
     r.url = sp.public_url();
-    if let Some(prev) = &sp.serving {
-        r.previous_deployment_id = Some(prev.id.clone());
-        r.previous_dashboard_url = Some(dashboard(scope, &sp.service.id, &prev.id));
-        r.rollback_command = Some(rollback_command(scope, image, &sp.service.name, &prev.id));
-    }
+    record_serving(scope, image, sp.serving.as_ref(), &mut r);
     r
 }
 
-/// Runs the deploy stage for one service (see [`DeployRequest`]); never fails, the outcome says.
-/// The deployment it starts is recorded in `started` as soon as its id is known.
+/// Runs the deploy stage for one service (see [`DeployRequest`]) over its record `report`
+/// (what serves it now: `previous_deployment_id`); never fails, the outcome says. The
+/// deployment it starts is recorded in `started` as soon as its id is known.
 pub async fn run(
     c: &RailwayClient,
     scope: &Scope,
     req: &DeployRequest,
+    mut report: ServiceReport,
     archives: &crate::upload::source::ArchiveCache,
     printer: &LogPrinter,
     started_deployments: &StartedDeployments,
 ) -> ServiceOutcome {
     let sp = &req.target;
     let label = sp.service.name.as_str();
-    let mut report = initial_report(scope, &req.released_image, sp);
+    let serving_id = report.previous_deployment_id.clone();
     let mut stages = Vec::new();
     let started_at = Utc::now();
     let started = Instant::now();
@@ -102,7 +100,7 @@ pub async fn run(
         current_image: sp.current_image(),
         archives,
         label,
-        serving_id: sp.serving.as_ref().map(|d| d.id.as_str()),
+        serving_id: serving_id.as_deref(),
         timeout: req.timeout,
     };
     // Everything this service prints goes into its own log group (see `logs::with_progress`).

@@ -8,22 +8,35 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use futures_util::future::join_all;
 
-use crate::health::check::{Probe, ServiceHealth, verify_live};
+use super::context::Context;
+use crate::health::check::{ServiceHealth, verify_live};
 use crate::health::rollback::{RollbackResult, RollbackScope, roll_back};
 use crate::railway::RailwayClient;
-use crate::railway::resolve::Scope;
-use crate::record::{RunStatus, ServiceReport, ServiceState, Stage, StageTiming};
+use crate::record::{RunReport, RunStatus, ServiceReport, ServiceState, Stage, StageTiming, Stop};
 use crate::timing::Timing;
 
-/// What happens when a service fails after going live (in the order of the run's services).
+/// What happens when a service fails after going live.
 #[derive(Clone, Debug)]
 pub struct RollbackPolicy {
     /// `rollback-on-failure`.
     pub enabled: bool,
     /// `deploy-timeout`: the time the whole rollback may take.
     pub timeout: Duration,
-    /// Each service's check after its rollback (no body expectation: the old release is back).
-    pub probes: Vec<Probe>,
+    /// Each service's check after its rollback (no body expectation: the old release is back),
+    /// matched to its record by service id.
+    pub probes: Vec<ServiceHealth>,
+}
+
+/// The probe of the service `service_id` among `checks` (matched by id, never by position);
+/// `Err` says why there is none.
+pub fn probe_of<'p>(
+    checks: &'p [ServiceHealth],
+    service_id: &str,
+) -> Result<&'p crate::health::probe::ProbeSpec, &'p str> {
+    match checks.iter().find(|c| c.service_id == service_id) {
+        Some(check) => check.probe.as_result(),
+        None => Err("the service is not in the plan"),
+    }
 }
 
 /// Which services to roll back: when any failed after going live, every one that went live
@@ -64,22 +77,22 @@ pub fn run_status(services: &[ServiceReport]) -> RunStatus {
     }
 }
 
-/// Runs the health stage on every `Deployed` service (`checks` and `services` are in the same
-/// order). Updates each service's state, health and failure, and appends the stage timings.
+/// Runs the health step on every `Deployed` service that has a check (matched by service id).
+/// Updates each service's state, health and failure, and appends the stage timings.
 pub async fn check_health(
-    c: &RailwayClient,
-    http: &reqwest::Client,
-    timing: &Timing,
+    cx: &Context<'_>,
     checks: &[ServiceHealth],
-    services: &mut [ServiceReport],
-    stages: &mut Vec<StageTiming>,
-) {
-    let work = services.iter().zip(checks).map(|(s, check)| {
+    report: &mut RunReport,
+) -> Result<(), Stop> {
+    let (c, http, timing) = (&cx.client, &cx.http, &cx.timing);
+    let (services, stages) = (&mut report.services, &mut report.stages);
+    let work = services.iter().map(|s| {
         let deployment = s.deployment_id.clone();
-        let live = s.state == ServiceState::Deployed && s.service_id == check.service_id;
+        let check = checks.iter().find(|c| c.service_id == s.service_id);
+        let live = s.state == ServiceState::Deployed;
         let name = s.name.clone();
         async move {
-            let (Some(id), true) = (deployment, live) else {
+            let (Some(id), true, Some(check)) = (deployment, live, check) else {
                 return None;
             };
             let started_at = Utc::now();
@@ -111,6 +124,7 @@ pub async fn check_health(
             s.failure = Some(why);
         }
     }
+    Ok(())
 }
 
 /// The services that failed after going live, for messages: "`web`, `worker`".
@@ -123,35 +137,32 @@ fn culprits(services: &[ServiceReport]) -> String {
     names.join(", ")
 }
 
-/// The rollback stage: when a service failed after going live, rolls back every service that
-/// went live (or, with `rollback-on-failure: false`, says how to). `policy.probes` and `services`
-/// are in the same order.
+/// The rollback step: when a service failed after going live, rolls back every service that
+/// went live (or, with `rollback-on-failure: false`, says how to), each checked with its own
+/// probe (by service id).
 pub async fn roll_back_release(
-    c: &RailwayClient,
-    http: &reqwest::Client,
-    timing: &Timing,
-    scope: &Scope,
+    cx: &Context<'_>,
     policy: &RollbackPolicy,
-    services: &mut [ServiceReport],
-    stages: &mut Vec<StageTiming>,
-) {
+    report: &mut RunReport,
+) -> Result<(), Stop> {
+    let (c, http, timing, scope) = (&cx.client, &cx.http, &cx.timing, cx.scope()?);
+    let (services, stages) = (&mut report.services, &mut report.stages);
     let states: Vec<ServiceState> = services.iter().map(|s| s.state).collect();
     let indexes = to_roll_back(&states);
     if indexes.is_empty() {
-        return;
+        return Ok(());
     }
     let culprits = culprits(services);
     if !policy.enabled {
         for i in indexes {
             leave_serving(&mut services[i], &culprits);
         }
-        return;
+        return Ok(());
     }
     let deadline = Instant::now() + policy.timeout;
     let work = indexes.iter().map(|&i| {
         let s = &services[i];
-        let probe = policy.probes.get(i).map(Probe::as_result);
-        let probe = probe.unwrap_or(Err("the service is not in the plan"));
+        let probe = probe_of(&policy.probes, &s.service_id);
         let scope = RollbackScope {
             project_id: &scope.project.id,
             environment_id: &scope.environment.id,
@@ -173,6 +184,7 @@ pub async fn roll_back_release(
         stages.extend(timing);
         record_rollback(&mut services[i], result, &culprits);
     }
+    Ok(())
 }
 
 /// `rollback-on-failure: false`: the failed release keeps serving; the failure says how to roll back.
@@ -259,6 +271,28 @@ mod tests {
             Vec::<usize>::new()
         );
         assert_eq!(to_roll_back(&[FailedLive]), vec![0]);
+    }
+
+    /// The record may list the services in another order than the plan: each still gets its
+    /// own probe after the rollback (matched by id, never by position).
+    #[test]
+    fn each_service_gets_its_own_rollback_probe_whatever_the_order() {
+        let check = |id: &str| ServiceHealth {
+            service_id: id.into(),
+            service_name: id.into(),
+            probe: Probe::Skip(format!("{id}'s probe")),
+        };
+        let plan_order = [check("svc-web"), check("svc-worker")];
+        let record_order = ["svc-worker", "svc-web"];
+        let got: Vec<&str> = record_order
+            .iter()
+            .map(|id| probe_of(&plan_order, id).unwrap_err())
+            .collect();
+        assert_eq!(got, ["svc-worker's probe", "svc-web's probe"]);
+        assert_eq!(
+            probe_of(&plan_order, "svc-db").unwrap_err(),
+            "the service is not in the plan"
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! proceed. Pure: the reads are the pipeline's (`crate::pipeline::order`).
 
 use crate::github::compare::CompareStatus;
+use crate::text::short_sha;
 
 /// A service the order checks hold back: it gets no step and is reported `skipped`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,10 +63,6 @@ pub fn served_commit<'a>(
     }
 }
 
-fn short(sha: &str) -> &str {
-    sha.get(..7).unwrap_or(sha)
-}
-
 /// Why a service is skipped (the notice, and the reason in the summary and the comment).
 /// `by_run`: the workflow run that deployed the served commit, when known.
 pub fn skip_reason(
@@ -87,8 +84,8 @@ pub fn skip_reason(
     };
     format!(
         "commit {} is older than commit {} that `{service}` serves in `{environment}` ({whence}); left as it is, so as not to move back in history. Set `allow-downgrade: true` to deploy an older commit on purpose",
-        short(new),
-        short(served)
+        short_sha(new),
+        short_sha(served)
     )
 }
 
@@ -96,8 +93,8 @@ pub fn skip_reason(
 pub fn downgrade_notice(service: &str, environment: &str, new: &str, served: &str) -> String {
     format!(
         "commit {} is older than commit {} that `{service}` serves in `{environment}`; deploying it anyway (`allow-downgrade: true`)",
-        short(new),
-        short(served)
+        short_sha(new),
+        short_sha(served)
     )
 }
 

@@ -8,11 +8,16 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use futures_util::future::join_all;
+
 use super::ServiceTarget;
+use super::context::Context;
+use super::{record_of, record_serving};
 use crate::railway::RailwayClient;
 use crate::railway::api::{self, Deployment, DeploymentFilter, StatusFilter};
 use crate::railway::resolve::Scope;
 use crate::railway::status::{DeploymentStatus, Phase};
+use crate::record::{RunReport, ServiceState, Stop};
 use crate::timing::{Backoff, Timing};
 use crate::wait::{self, Waited, Waiter};
 use crate::workflow;
@@ -170,6 +175,35 @@ pub async fn settle(
             "could not read the serving deployment again after waiting: {e}; nothing was deployed"
         )),
     }
+}
+
+/// Runs the step that waits for the deployments in flight of every service at once, and
+/// records what each wait found in the service's record (by id): what serves it now, read
+/// again, or, when the wait did not end, the service failed before going live (the deploy
+/// step then leaves it alone).
+pub async fn run(
+    cx: &Context<'_>,
+    reqs: &[InFlightRequest],
+    report: &mut RunReport,
+) -> Result<(), Stop> {
+    let scope = cx.scope()?;
+    let work = reqs.iter().map(|req| async move {
+        let settled = settle(&cx.client, scope, req, &cx.timing).await;
+        (req, settled)
+    });
+    for (req, settled) in join_all(work).await {
+        let record = record_of(report, scope, &cx.released_image, &req.target);
+        match settled {
+            Settled::Ready { serving } => {
+                record_serving(scope, &cx.released_image, serving.as_ref(), record)
+            }
+            Settled::Blocked(why) => {
+                record.state = ServiceState::FailedBeforeLive;
+                record.failure = Some(why);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Polls one deployment until it is no longer on its way (final, or awaiting approval).

@@ -7,10 +7,9 @@ use std::time::Instant;
 use chrono::Utc;
 
 use super::ServiceTarget;
+use super::context::Context;
 use crate::migrate::{predeploy, sql};
-use crate::railway::RailwayClient;
-use crate::railway::resolve::Scope;
-use crate::record::{MigrationReport, ServiceReport, Stage, StageTiming};
+use crate::record::{MigrationReport, RunReport, Stage, StageTiming, Stop};
 use crate::secret::Secret;
 use crate::workflow;
 
@@ -43,20 +42,18 @@ impl PreDeployRequest {
     }
 }
 
-/// Why the migrate stage stopped the run.
-pub enum Stop {
-    /// Bad input (folder, URL, variable not found): exit 2, nothing changed.
-    Input(String),
-    /// A migration failed, or Railway could not be asked: exit 1, nothing deployed.
-    Failed(String),
-}
+/// The log's headline of a migration that stopped the run.
+const FAILED: &str = "Migration failed";
 
-/// Applies (or, on a dry run, lists) the SQL migrations. Records the report and the stage timing.
+/// Runs the SQL migrations step: applies (or, on a dry run, lists) them. Records the report and
+/// the stage timing. Bad input (folder, URL) stops the run with exit 2, a failed migration
+/// with exit 1 (nothing deployed).
 pub async fn run_sql(
+    _cx: &Context<'_>,
     req: &SqlRequest,
-    migrations: &mut Option<MigrationReport>,
-    stages: &mut Vec<StageTiming>,
+    report: &mut RunReport,
 ) -> Result<(), Stop> {
+    let (migrations, stages) = (&mut report.migrations, &mut report.stages);
     let dir = &req.dir;
     let started_at = Utc::now();
     let started = Instant::now();
@@ -138,16 +135,18 @@ fn stop_for(e: &crate::migrate::error::MigrationError) -> Stop {
     if e.is_input_error() {
         Stop::Input(e.to_string())
     } else {
-        Stop::Failed(format!("{e}; nothing was deployed"))
+        Stop::failed(FAILED, format!("{e}; nothing was deployed"))
     }
 }
 
-/// Sets each service's pre-deploy command when it differs from `migrate-command`.
+/// Runs the step that sets each service's pre-deploy command when it differs from
+/// `migrate-command`; one Railway refuses stops the run (nothing deployed).
 pub async fn ensure_pre_deploy(
-    c: &RailwayClient,
-    scope: &Scope,
+    cx: &Context<'_>,
     req: &PreDeployRequest,
+    _report: &mut RunReport,
 ) -> Result<(), Stop> {
+    let (c, scope) = (&cx.client, cx.scope()?);
     let cmd = &req.command;
     for sp in &req.services {
         match predeploy::ensure_pre_deploy_command(c, &sp.instance, &scope.environment.id, cmd)
@@ -162,23 +161,28 @@ pub async fn ensure_pre_deploy(
                 sp.service.name
             )),
             Err(e) => {
-                return Err(Stop::Failed(format!(
-                    "could not set the pre-deploy command of `{}`: {e}; nothing was deployed",
-                    sp.service.name
-                )));
+                return Err(Stop::failed(
+                    FAILED,
+                    format!(
+                        "could not set the pre-deploy command of `{}`: {e}; nothing was deployed",
+                        sp.service.name
+                    ),
+                ));
             }
         }
     }
     Ok(())
 }
 
-/// After the deploy: reads each deployment's `PRE_DEPLOY_COMMAND` step and reports it.
+/// Runs the step after the deploy that reads each deployment's `PRE_DEPLOY_COMMAND` step and
+/// reports it. Never stops the run: a failed migration fails its service.
 pub async fn report_pre_deploy(
-    c: &RailwayClient,
+    cx: &Context<'_>,
     cmd: &str,
-    services: &mut [ServiceReport],
-    migrations: &mut Option<MigrationReport>,
-) {
+    report: &mut RunReport,
+) -> Result<(), Stop> {
+    let c = &cx.client;
+    let (services, migrations) = (&mut report.services, &mut report.migrations);
     let mut combined = MigrationReport {
         kind: "pre-deploy".into(),
         ..Default::default()
@@ -212,4 +216,5 @@ pub async fn report_pre_deploy(
         }
     }
     *migrations = Some(combined);
+    Ok(())
 }

@@ -6,13 +6,18 @@
 
 pub mod backup;
 pub mod changed;
+pub mod context;
 pub mod deploy;
+pub mod deploy_all;
+pub mod gate;
 pub mod health;
 pub mod history;
 pub mod in_flight;
 pub mod migrate;
 pub mod preview;
+pub mod preview_remove;
 pub mod promote;
+pub mod publish;
 pub mod release_guard;
 pub mod rollback;
 pub mod supporting;
@@ -21,6 +26,7 @@ pub mod watch;
 use crate::railway::api::{Deployment, Named, ServiceInstance};
 use crate::railway::dashboard_url;
 use crate::railway::resolve::Scope;
+use crate::record::{RunReport, ServiceReport};
 
 /// One service of the run, as resolution read it from Railway.
 #[derive(Clone, Debug)]
@@ -50,6 +56,38 @@ impl ServiceTarget {
             .as_ref()
             .and_then(|s| s.image.as_deref())
     }
+}
+
+/// The run record of `target`'s service, found by id (added as [`deploy::initial_report`] when
+/// resolution did not record it).
+pub fn record_of<'r>(
+    report: &'r mut RunReport,
+    scope: &Scope,
+    image: &str,
+    target: &ServiceTarget,
+) -> &'r mut ServiceReport {
+    let id = &target.service.id;
+    let at = match report.services.iter().position(|s| &s.service_id == id) {
+        Some(at) => at,
+        None => {
+            let initial = deploy::initial_report(scope, image, target);
+            report.services.push(initial);
+            report.services.len() - 1
+        }
+    };
+    &mut report.services[at]
+}
+
+/// What serves the service of `r` now (`None`: nothing), and how to get back to it.
+pub fn record_serving(
+    scope: &Scope,
+    image: &str,
+    serving: Option<&Deployment>,
+    r: &mut ServiceReport,
+) {
+    r.previous_deployment_id = serving.map(|d| d.id.clone());
+    r.previous_dashboard_url = serving.map(|d| dashboard(scope, &r.service_id, &d.id));
+    r.rollback_command = serving.map(|d| deploy::rollback_command(scope, image, &r.name, &d.id));
 }
 
 /// The dashboard page of a deployment of `service_id` in the run's project and environment.

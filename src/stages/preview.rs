@@ -2,13 +2,17 @@
 //! request's environment as an ephemeral copy (or reusing it; two runs racing end with one),
 //! giving each deployed service a Railway domain, and deleting a preview. A mutation whose answer
 //! was lost is read back, never sent blindly again (a lost create is looked for until Railway
-//! lists it, bounded); only an ephemeral environment is ever deleted.
+//! lists it, bounded); only an ephemeral environment is ever deleted. [`ensure`] and
+//! [`give_domains`] are the preview's steps; removing one is `super::preview_remove`.
 
+use super::context::Context;
 use crate::railway::RailwayClient;
 use crate::railway::api;
 use crate::railway::client::RailwayError;
 use crate::railway::environments::{self, EnvironmentInfo, is_name_taken};
+use crate::record::{RunReport, Stop};
 use crate::wait::{Next, Waiter};
+use crate::workflow;
 
 /// `command: preview`: the environment `name`, created from `source` when `existing` is `None`.
 #[derive(Clone, Debug)]
@@ -26,14 +30,58 @@ pub struct Ensured {
     pub created: bool,
 }
 
-/// Why a preview step stopped the run.
-#[derive(Debug, thiserror::Error)]
-pub enum PreviewError {
-    /// A permanent environment where a preview was expected: invalid input (exit 2).
-    #[error("{0}")]
-    Input(String),
-    #[error("{0}")]
-    Failed(String),
+/// The log's headline of a preview step that stopped the run.
+const FAILED: &str = "Preview failed";
+
+/// Runs the environment step: the preview created or reused, recorded in the run's preview
+/// record. A permanent environment in its place is invalid input; a create that fails stops the
+/// run (failed).
+pub async fn ensure(
+    cx: &Context<'_>,
+    req: &EnsureRequest,
+    report: &mut RunReport,
+) -> Result<(), Stop> {
+    let ensured = ensure_environment(&cx.client, req).await?;
+    let verb = if ensured.created {
+        "Created"
+    } else {
+        "Reusing"
+    };
+    workflow::info(format!("{verb} the preview environment `{}`", req.name));
+    let preview = report.preview.get_or_insert_with(Default::default);
+    preview.name = Some(req.name.clone());
+    preview.created = ensured.created;
+    preview.source = ensured.created.then(|| req.source.name.clone());
+    Ok(())
+}
+
+/// Runs the domains step: each service gets its domain (a failure is a warning: the service is
+/// deployed without a URL), recorded in the preview's record and as the service's URL.
+pub async fn give_domains(
+    cx: &Context<'_>,
+    reqs: &[DomainRequest],
+    report: &mut RunReport,
+) -> Result<(), Stop> {
+    let environment_id = &cx.scope()?.environment.id;
+    for req in reqs {
+        match ensure_domain(&cx.client, environment_id, req).await {
+            Ok(domain) => {
+                let name = &req.service_name;
+                workflow::info(format!("Gave `{name}` the Railway domain {domain}"));
+                let preview = report.preview.get_or_insert_with(Default::default);
+                preview.domains_created.push(format!("{name}: {domain}"));
+                let service = report
+                    .services
+                    .iter_mut()
+                    .find(|s| s.service_id == req.service_id);
+                if let Some(s) = service {
+                    s.url = Some(format!("https://{domain}"));
+                }
+            }
+            Err(why) => workflow::warning(why),
+        }
+    }
+    Ok(())
 }
 
 /// The message for a `preview-name` that names a permanent environment.
@@ -45,10 +93,7 @@ pub fn permanent_message(name: &str) -> String {
 
 /// Finds or creates the preview. On "name taken" (another run created it meanwhile) or a lost
 /// answer, the environment is read back by name; it is created at most once by this run.
-pub async fn ensure_environment(
-    c: &RailwayClient,
-    req: &EnsureRequest,
-) -> Result<Ensured, PreviewError> {
+pub async fn ensure_environment(c: &RailwayClient, req: &EnsureRequest) -> Result<Ensured, Stop> {
     if let Some(e) = &req.existing {
         return Ok(Ensured {
             environment: e.clone(),
@@ -68,21 +113,27 @@ pub async fn ensure_environment(
         };
     let found = read_back(c, req, &err).await?;
     match found {
-        Some(env) if !env.is_ephemeral => Err(PreviewError::Input(permanent_message(&req.name))),
+        Some(env) if !env.is_ephemeral => Err(Stop::Input(permanent_message(&req.name))),
         Some(env) => Ok(Ensured {
             environment: env,
             // A lost answer: ours; a taken name: another run's.
             created: !is_name_taken(&err),
         }),
-        None if is_name_taken(&err) => Err(PreviewError::Failed(format!(
-            "Railway says an environment named `{}` exists, but the project does not list it ({err}); Railway keeps a deleted environment's name reserved for a while: re-run the workflow in a minute",
-            req.name
-        ))),
-        None => Err(PreviewError::Failed(format!(
-            "the answer to creating `{}` was lost ({err}) and the project did not list it within {:.0?}; Railway may still be copying it: re-run the workflow in a few minutes (the next run reuses it if it appears, or creates it)",
-            req.name,
-            READ_BACK_ROUNDS * READ_BACK_EVERY
-        ))),
+        None if is_name_taken(&err) => Err(Stop::failed(
+            FAILED,
+            format!(
+                "Railway says an environment named `{}` exists, but the project does not list it ({err}); Railway keeps a deleted environment's name reserved for a while: re-run the workflow in a minute",
+                req.name
+            ),
+        )),
+        None => Err(Stop::failed(
+            FAILED,
+            format!(
+                "the answer to creating `{}` was lost ({err}) and the project did not list it within {:.0?}; Railway may still be copying it: re-run the workflow in a few minutes (the next run reuses it if it appears, or creates it)",
+                req.name,
+                READ_BACK_ROUNDS * READ_BACK_EVERY
+            ),
+        )),
     }
 }
 
@@ -98,7 +149,7 @@ async fn read_back(
     c: &RailwayClient,
     req: &EnsureRequest,
     err: &RailwayError,
-) -> Result<Option<EnvironmentInfo>, PreviewError> {
+) -> Result<Option<EnvironmentInfo>, Stop> {
     let rounds = if is_name_taken(err) {
         1
     } else {
@@ -124,10 +175,11 @@ async fn read_back(
     }
 }
 
-fn failed(name: &str, e: &RailwayError) -> PreviewError {
-    PreviewError::Failed(format!(
-        "could not create the preview environment `{name}`: {e}"
-    ))
+fn failed(name: &str, e: &RailwayError) -> Stop {
+    Stop::failed(
+        FAILED,
+        format!("could not create the preview environment `{name}`: {e}"),
+    )
 }
 
 /// A service deployed to the preview that has no domain yet.
@@ -179,9 +231,9 @@ pub async fn delete_preview(
     c: &RailwayClient,
     project_id: &str,
     environment: &EnvironmentInfo,
-) -> Result<Deleted, PreviewError> {
+) -> Result<Deleted, Stop> {
     if !environment.is_ephemeral {
-        return Err(PreviewError::Input(permanent_message(&environment.name)));
+        return Err(Stop::Input(permanent_message(&environment.name)));
     }
     let lost = match environments::delete_environment(c, &environment.id).await {
         Ok(()) => return Ok(Deleted::Deleted),
@@ -198,10 +250,13 @@ pub async fn delete_preview(
     Err(delete_failed(&environment.name, &lost))
 }
 
-fn delete_failed(name: &str, e: &RailwayError) -> PreviewError {
-    PreviewError::Failed(format!(
-        "could not delete the preview environment `{name}`: {e}; delete it in Railway's dashboard or re-run the workflow"
-    ))
+fn delete_failed(name: &str, e: &RailwayError) -> Stop {
+    Stop::failed(
+        FAILED,
+        format!(
+            "could not delete the preview environment `{name}`: {e}; delete it in Railway's dashboard or re-run the workflow"
+        ),
+    )
 }
 
 /// The pull request number of a preview named `name` by `template` (`pr-{number}`), if it is one.

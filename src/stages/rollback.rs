@@ -5,7 +5,10 @@
 
 use std::time::{Duration, Instant};
 
-use super::{ServiceTarget, dashboard};
+use futures_util::future::join_all;
+
+use super::context::Context;
+use super::{ServiceTarget, dashboard, record_of};
 use crate::health::check::Probe;
 use crate::health::rollback::{RollbackResult, RollbackScope, roll_back};
 use crate::railway::RailwayClient;
@@ -13,8 +16,7 @@ use crate::railway::RailwayError;
 use crate::railway::api::{self, Deployment, DeploymentFilter};
 use crate::railway::resolve::{ResolveError, Scope};
 use crate::railway::status::DeploymentStatus;
-use crate::record::{ServiceReport, ServiceState};
-use crate::timing::Timing;
+use crate::record::{RunReport, ServiceReport, ServiceState, Stop};
 
 /// `command: rollback` for one service.
 #[derive(Clone, Debug)]
@@ -198,16 +200,40 @@ fn target_deployment(req: &RollbackRequest) -> Result<String, String> {
     })
 }
 
+/// Runs `command: rollback`'s step: every service put back at once, each over its record (by
+/// service id).
+pub async fn run(
+    cx: &Context<'_>,
+    reqs: &[RollbackRequest],
+    report: &mut RunReport,
+) -> Result<(), Stop> {
+    let scope = cx.scope()?;
+    let mut work = Vec::new();
+    for req in reqs {
+        let record = record_of(report, scope, &cx.released_image, &req.target).clone();
+        work.push(rollback_service(cx, scope, req, record));
+    }
+    for done in join_all(work).await {
+        let at = report
+            .services
+            .iter_mut()
+            .find(|s| s.service_id == done.service_id);
+        if let Some(record) = at {
+            *record = done;
+        }
+    }
+    Ok(())
+}
+
 /// Rolls one service back for `command: rollback`. The report reads like a deploy's: the new
 /// serving deployment, the one it replaced, health, and a failure that says what to do.
-pub async fn rollback_service(
-    c: &RailwayClient,
-    http: &reqwest::Client,
-    timing: &Timing,
+async fn rollback_service(
+    cx: &Context<'_>,
     scope: &Scope,
     req: &RollbackRequest,
     mut report: ServiceReport,
 ) -> ServiceReport {
+    let (c, http, timing) = (&cx.client, &cx.http, &cx.timing);
     let sp = &req.target;
     let target = match target_deployment(req) {
         Ok(t) => t,

@@ -14,6 +14,7 @@ use std::time::Duration;
 use futures_util::future::join_all;
 
 use super::ServiceTarget;
+use super::context::Context;
 use super::deploy::{self, DeployRequest};
 use crate::config::Source;
 use crate::deploy::logs::LogPrinter;
@@ -21,8 +22,9 @@ use crate::deploy::started::StartedDeployments;
 use crate::railway::RailwayClient;
 use crate::railway::api::ServiceInstance;
 use crate::railway::resolve::Scope;
-use crate::record::{ServiceState, SupportingDeploy};
+use crate::record::{RunReport, ServiceState, Stop, SupportingDeploy};
 use crate::upload::source::ArchiveCache;
+use crate::workflow;
 
 /// One supporting service to deploy from its configured source.
 #[derive(Clone, Debug)]
@@ -65,10 +67,36 @@ pub fn needed(
         .collect()
 }
 
+/// Runs the supporting deploys' step, recording each in the preview's record; a service that
+/// does not go live stops the run (failed, before anything was migrated or deployed).
+pub async fn run(
+    cx: &Context<'_>,
+    reqs: &[SupportingRequest],
+    report: &mut RunReport,
+) -> Result<(), Stop> {
+    let names: Vec<&str> = reqs
+        .iter()
+        .map(|r| r.target.service.name.as_str())
+        .collect();
+    workflow::info(format!(
+        "Deploying the preview's services never deployed there, as configured: {}",
+        names.join(", ")
+    ));
+    let (done, failed) = deploy_all(&cx.client, cx.scope()?, reqs, &cx.released_image).await;
+    report
+        .preview
+        .get_or_insert_with(Default::default)
+        .supporting = done;
+    match failed {
+        None => Ok(()),
+        Some(why) => Err(Stop::failed("A preview service did not deploy", why)),
+    }
+}
+
 /// Deploys and follows every supporting service at once; returns what became of each, in
 /// order, and the run's failure naming the first that did not go live (the run then stops
 /// before migrating).
-pub async fn deploy_all(
+async fn deploy_all(
     c: &RailwayClient,
     scope: &Scope,
     reqs: &[SupportingRequest],
@@ -89,7 +117,8 @@ pub async fn deploy_all(
             released_image: released_image.to_string(),
         };
         let (archives, printer, started) = (&archives, &printer, &started);
-        async move { deploy::run(c, scope, &req, archives, printer, started).await }
+        let record = deploy::initial_report(scope, released_image, &req.target);
+        async move { deploy::run(c, scope, &req, record, archives, printer, started).await }
     });
     let outcomes = join_all(work).await;
     let done: Vec<SupportingDeploy> = outcomes

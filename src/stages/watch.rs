@@ -6,12 +6,10 @@
 
 use chrono::{DateTime, Utc};
 
+use super::context::Context;
 use crate::health::check::Probe;
-use crate::railway::RailwayClient;
-use crate::railway::resolve::Scope;
-use crate::record::{Breach, RunReport, ServiceReport, ServiceState, Stage, StageTiming};
+use crate::record::{Breach, RunReport, ServiceReport, ServiceState, Stage, StageTiming, Stop};
 use crate::text::duration_as_input as duration;
-use crate::timing::Timing;
 use crate::watch::WatchRequest;
 use crate::watch::run::{Watched, Watcher, watch};
 use crate::workflow;
@@ -19,15 +17,13 @@ use crate::workflow;
 /// Runs the watch when every service that was checked passed (none failed after going live)
 /// and at least one went live; otherwise does nothing (no request).
 pub async fn watch_release(
-    c: &RailwayClient,
-    http: &reqwest::Client,
-    timing: &Timing,
-    scope: &Scope,
+    cx: &Context<'_>,
     req: &WatchRequest,
     report: &mut RunReport,
-) {
+) -> Result<(), Stop> {
+    let (c, http, timing, scope) = (&cx.client, &cx.http, &cx.timing, cx.scope()?);
     let Some(services) = to_watch(req, report) else {
-        return;
+        return Ok(());
     };
     let names: Vec<String> = services.iter().map(|s| format!("`{}`", s.name)).collect();
     workflow::group_start("Watch");
@@ -68,6 +64,7 @@ pub async fn watch_release(
         workflow::info(format!("watch: no breach in {}", duration(req.window)));
     }
     report.watch = Some(outcome.report);
+    Ok(())
 }
 
 /// The services to watch, or `None` when the watch does not run.

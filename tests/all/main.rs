@@ -33,6 +33,7 @@ mod order_changed;
 mod order_history;
 mod order_in_flight;
 mod order_railway;
+mod plan_snapshots;
 mod plan_steps;
 mod preview;
 mod preview_cancel;

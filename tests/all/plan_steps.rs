@@ -119,28 +119,7 @@ fn steps_are_in_the_order_they_execute() {
         ("INPUT_WATCH", "5m"),
     ]);
     let plan = build(&cfg, &[]);
-    let kinds: Vec<&str> = plan
-        .steps
-        .iter()
-        .map(|s| match s {
-            Step::Gate(_) => "gate",
-            Step::Report(_) => "report",
-            Step::Backup(_) => "backup",
-            Step::SqlMigrations(_) => "sql",
-            Step::PreDeployCommand(_) => "pre-deploy",
-            Step::AwaitInFlight(_) => "in-flight",
-            Step::Deploy(_) => "deploy",
-            Step::PreDeployReport(_) => "pre-deploy-report",
-            Step::Health(_) => "health",
-            Step::Watch(_) => "watch",
-            Step::Rollback(_) => "rollback",
-            Step::RollbackCommand(_) => "rollback-command",
-            Step::PreviewEnvironment(_) => "preview-environment",
-            Step::PreviewDomains(_) => "preview-domains",
-            Step::RemovePreview(_) => "remove-preview",
-            Step::SupportingDeploys(_) => "supporting-deploys",
-        })
-        .collect();
+    let kinds: Vec<&str> = plan.steps.iter().map(Step::name).collect();
     assert_eq!(
         kinds,
         [
@@ -310,25 +289,40 @@ fn the_watch_is_planned_only_when_on_and_the_dry_run_says_for_how_long() {
 /// before anything migrates or deploys; those deployed already, and the run's own, are not.
 #[test]
 fn supporting_deploys_come_after_the_report_and_before_everything_else() {
+    use railway_deploy::backup::Lookup;
     use railway_deploy::pipeline::supporting;
     let cfg = config(&[("INPUT_MIGRATE-COMMAND", "npm run migrate")]);
-    let mut plan = build(&cfg, &[]);
+    let services = vec![target("svc-web", "web"), target("svc-worker", "worker")];
     let db = target("svc-db", "postgres").instance;
     let mut cache = target("svc-cache", "redis").instance;
     cache.latest_deployment =
         serde_json::from_value(serde_json::json!({ "id": "d-1", "status": "SUCCESS" })).unwrap();
     let web = target("svc-web", "web").instance;
     let instances = [web, db, cache];
-    let step = supporting::step(&cfg, &instances, &plan.services, false);
-    let Some(Step::SupportingDeploys(reqs)) = &step else {
-        panic!("no supporting step: {step:?}");
-    };
+    let reqs = supporting::requests(&cfg, &instances, &services, false);
     let names: Vec<&str> = reqs
         .iter()
         .map(|r| r.target.service.name.as_str())
         .collect();
     assert_eq!(names, ["postgres"]);
-    supporting::insert(&mut plan, step);
+    let probes = plan::health_probes(&cfg, &services).unwrap();
+    let database = plan::Database {
+        url: None,
+        backup: Lookup::NotNeeded,
+    };
+    let checked = plan::Checked {
+        supporting: reqs,
+        ..Default::default()
+    };
+    let plan = plan::build_ordered(
+        &cfg,
+        scope(),
+        services.clone(),
+        probes,
+        &[],
+        database,
+        checked,
+    );
     let at = |f: fn(&Step) -> bool| plan.steps.iter().position(f).unwrap();
     let supporting_at = at(|s| matches!(s, Step::SupportingDeploys(_)));
     assert_eq!(supporting_at, at(|s| matches!(s, Step::Report(_))) + 1);
@@ -339,10 +333,7 @@ fn supporting_deploys_come_after_the_report_and_before_everything_else() {
         "deploy `postgres` in `production` as configured (never deployed there): image `ghcr.io/acme/old:1`"
     );
     // A fresh preview (a dry run reads the source): every other service, deployed there or not.
-    let fresh = supporting::step(&cfg, &instances, &plan.services, true);
-    let Some(Step::SupportingDeploys(reqs)) = fresh else {
-        panic!("no supporting step");
-    };
-    assert_eq!(reqs.len(), 2);
-    assert!(supporting::step(&cfg, &instances[..1], &plan.services, false).is_none());
+    let fresh = supporting::requests(&cfg, &instances, &services, true);
+    assert_eq!(fresh.len(), 2);
+    assert!(supporting::requests(&cfg, &instances[..1], &services, false).is_empty());
 }

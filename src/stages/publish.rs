@@ -1,0 +1,45 @@
+//! Owns the report step: publishes the run on GitHub (the Deployment `in_progress` and the
+//! "deploying" comment) and arms the cancel guard with it, so that however the run ends, `main`
+//! settles what was published.
+
+use std::time::Duration;
+
+use super::context::Context;
+use crate::record::{RunReport, Stop};
+use crate::report::publish::{PublishOptions, Publisher};
+use crate::workflow;
+
+/// How long publishing the start (the GitHub Deployment, the "deploying" comment) may take in
+/// all. With the gate's 2 s past `checks-timeout` and `crate::cancel::SETTLE_BUDGET` for the final
+/// writes, a GitHub that stalls everywhere adds under a minute to the run's own deadlines.
+pub const START_BUDGET: Duration = Duration::from_secs(25);
+
+/// Runs the report step (`None`: nothing to publish). Never stops the run.
+pub async fn run(
+    cx: &Context<'_>,
+    opts: &Option<PublishOptions>,
+    report: &mut RunReport,
+) -> Result<(), Stop> {
+    cx.guard.arm(publish(cx, opts.as_ref(), report).await);
+    Ok(())
+}
+
+/// Starts the GitHub Deployment and the "deploying" comment, when there is a client and options.
+/// Within [`START_BUDGET`] in all: a GitHub that stalls must not hold the deploy back (each
+/// request is bounded too); the run then goes on unreported on GitHub, with a warning.
+async fn publish(cx: &Context<'_>, opts: Option<&PublishOptions>, report: &RunReport) -> Publisher {
+    let (Some(gh), Some(opts)) = (cx.github.as_ref(), opts) else {
+        return Publisher::disabled();
+    };
+    let start = Publisher::start(gh, opts, report);
+    match tokio::time::timeout(START_BUDGET, start).await {
+        Ok(publisher) => publisher,
+        Err(_) => {
+            workflow::warning(format!(
+                "GitHub did not answer within {}s: the run goes on without a GitHub Deployment or PR comment",
+                START_BUDGET.as_secs()
+            ));
+            Publisher::disabled()
+        }
+    }
+}
