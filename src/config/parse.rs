@@ -267,12 +267,13 @@ pub(super) fn rollback(
     Ok(to)
 }
 
-/// `from-environment`, and the checks `command: promote` makes of the target and the source.
+/// `from-environment`, and the check `command: promote` makes of the target. `source` is not
+/// checked: its `action.yml` default `upload`, which the runner passes whenever a workflow leaves
+/// `source` out, means for promote "what passed in `from-environment`", as no `source` does.
 pub(super) fn from_environment(
     inputs: &Inputs,
     command: CommandKind,
     selection: &Selection,
-    source: &Source,
     staging_environment: &str,
 ) -> Result<String, InputError> {
     let get = |name: &str| inputs.get(name);
@@ -288,12 +289,6 @@ pub(super) fn from_environment(
                 format!(
                     "is `{from_environment}`, the same as the target environment; promote from another environment"
                 ),
-            ));
-        }
-        if matches!(source, Source::Upload { .. }) && get("source").is_some() {
-            return Err(invalid(
-                "source",
-                "`command: promote` redeploys what ran in `from-environment`; use `source: commit` or `source: image`, or leave `source` unset",
             ));
         }
     }
