@@ -3,9 +3,11 @@
 //! inputs, and for a branch push, a stable tag, a pre-release tag and releases, the job's
 //! `environment:` evaluated and compared with the Railway environment the action itself chooses
 //! (`context::trigger::select`), `if:` honoured, and `concurrency` shown to serialise per
-//! environment. The README's workflow blocks must be exactly these files.
+//! environment. The README's workflow blocks must be exactly these files. `run` runs each one's
+//! steps through the binary for each of its triggers.
 
 mod expr;
+mod run;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -386,4 +388,35 @@ fn the_preview_examples_run_on_pull_requests_and_on_a_schedule() {
         "no checkout needed"
     );
     assert_eq!(preview_steps(&wf, &inputs), ["preview-cleanup"]);
+}
+
+/// `deploy.yml` (a stable tag) and `promote.yml` (the release of that tag) both deploy
+/// production: used together, they must run one after the other and neither gate may wait for
+/// the other's job (which waits, queued, in the same concurrency group).
+#[test]
+fn deploy_and_promote_together_never_wait_on_each_other() {
+    let files = examples();
+    let job = |file: &str, name: &str| load(&files[file], file)["jobs"][name].clone();
+    let (deploy, promote) = (job("deploy.yml", "deploy"), job("promote.yml", "promote"));
+    let ignored = |job: &Yaml| -> Vec<String> {
+        let steps = job["steps"].as_vec().cloned().unwrap_or_default();
+        let ours = steps
+            .iter()
+            .find(|s| is_ours(s))
+            .expect("a railway-deploy step");
+        let list = ours["with"]["ignore-checks"].as_str().unwrap_or_default();
+        list.split([',', '\n'])
+            .map(|s| s.trim().to_string())
+            .collect()
+    };
+    assert!(ignored(&deploy).contains(&"promote".to_string()));
+    assert!(ignored(&promote).contains(&"deploy".to_string()));
+    assert_eq!(
+        promote["concurrency"]["group"].as_str(),
+        Some("railway-production")
+    );
+    let stable = &SCENARIOS[1];
+    let ctx = context(stable, &load(&files["deploy.yml"], "deploy.yml")["on"]);
+    let group = deploy["concurrency"]["group"].as_str().unwrap();
+    assert_eq!(interpolate(group, &ctx).unwrap(), "railway-production");
 }

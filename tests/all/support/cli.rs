@@ -31,6 +31,8 @@ pub struct Runner {
     pub dir: tempfile::TempDir,
     pub env: BTreeMap<String, String>,
     pub args: Vec<String>,
+    /// The working directory (the runner's workspace); the test process's when `None`.
+    pub cwd: Option<std::path::PathBuf>,
 }
 
 impl Runner {
@@ -67,6 +69,7 @@ impl Runner {
             dir,
             env,
             args: Vec::new(),
+            cwd: None,
         }
     }
 
@@ -132,6 +135,9 @@ impl Runner {
             .env("GITHUB_OUTPUT", &output_path)
             .env("GITHUB_STEP_SUMMARY", &summary_path)
             .args(&self.args);
+        if let Some(cwd) = &self.cwd {
+            cmd.current_dir(cwd);
+        }
         if let Ok(path) = std::env::var("PATH") {
             cmd.env("PATH", path);
         }
