@@ -323,6 +323,21 @@ fn rollback(out: &mut String, r: &RunReport) {
     );
 }
 
+/// The summary of a run that stopped before it had a report: invalid input (`invalid`: each
+/// message on its own line, nothing was changed) or a broken action. Without it the run's page
+/// would show nothing but the log.
+pub fn stopped_early(invalid: bool, message: &str) -> String {
+    let mut out = if invalid {
+        "### ⛔ railway-deploy: invalid input\n\nNothing was deployed or changed. Fix these inputs and run again (every input is described in the README's \"Inputs\"):\n\n".to_string()
+    } else {
+        "### ❌ railway-deploy failed\n\n".to_string()
+    };
+    for line in message.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let _ = writeln!(out, "- {}", escape_html(line));
+    }
+    out
+}
+
 /// Appends `markdown` to the summary file (`GITHUB_STEP_SUMMARY`), creating it when missing.
 pub fn append_summary(path: &Path, markdown: &str) -> io::Result<()> {
     let mut f = std::fs::OpenOptions::new()

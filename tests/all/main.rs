@@ -19,6 +19,7 @@ mod support;
 
 mod cli_deploy;
 mod cli_github;
+mod cli_messages;
 mod cli_migrate;
 mod cli_rollback;
 mod cli_upload;
