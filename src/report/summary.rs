@@ -112,8 +112,8 @@ fn render_with(r: &RunReport, log_lines: usize) -> String {
 }
 
 fn overview(out: &mut String, r: &RunReport) {
-    let _ = writeln!(out, "| | |\n|---|---|");
-    let _ = writeln!(out, "| Status | `{}` |", r.status.as_str());
+    // The first pair is the table's header: an empty header row would render as a blank row.
+    let _ = writeln!(out, "| Status | `{}` |\n|---|---|", r.status.as_str());
     let _ = writeln!(out, "| Command | `{}` |", cell(&r.command));
     if let Some(p) = r.project_name.as_deref().or(r.project_id.as_deref()) {
         let _ = writeln!(out, "| Project | {} |", cell(p));
@@ -157,17 +157,18 @@ fn more(out: &mut String, total: usize, shown: usize, what: &str) {
 fn services(out: &mut String, r: &RunReport, log_lines: usize) {
     for s in &r.services {
         let _ = writeln!(out, "### Service `{}`\n", cell(&s.name));
-        let _ = writeln!(out, "| | |\n|---|---|");
-        let _ = writeln!(out, "| Status | {} |", state_word(s.state));
+        let _ = writeln!(out, "| Status | {} |\n|---|---|", state_word(s.state));
         if let Some(u) = &s.url {
             let _ = writeln!(out, "| URL | {} |", cell(u));
         }
         if let Some(d) = &s.deployment_id {
-            let status = s
-                .final_status
-                .as_deref()
-                .map(|f| format!(" ({})", cell(f)))
-                .unwrap_or_default();
+            // Railway's `SUCCESS` beside a rolled-back deployment would contradict the row.
+            let status = match (s.state, s.final_status.as_deref()) {
+                (ServiceState::RolledBack, Some("SUCCESS") | None) => " (rolled back)".to_string(),
+                (ServiceState::RolledBack, Some(f)) => format!(" ({}, rolled back)", cell(f)),
+                (_, Some(f)) => format!(" ({})", cell(f)),
+                (_, None) => String::new(),
+            };
             let _ = writeln!(
                 out,
                 "| Deployment | {}{status} |",

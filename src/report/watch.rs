@@ -64,7 +64,7 @@ fn breach(w: &WatchReport, b: &Breach) -> String {
 
 /// No breach, or which service, which signal, when and the evidence.
 fn verdict(w: &WatchReport) -> String {
-    let how = format!("{} rounds, every {}", w.rounds, human(w.interval));
+    let how = format!("{}, every {}", rounds(w.rounds), human(w.interval));
     match &w.breach {
         None => format!("✅ No breach in {} ({how}).", human(w.window)),
         Some(b) => format!("❌ **Breach** of {} ({how}).", breach(w, b)),
@@ -180,14 +180,23 @@ fn clock(d: Duration) -> String {
     }
 }
 
+/// "1 round", "12 rounds".
+fn rounds(n: u32) -> String {
+    if n == 1 {
+        "1 round".to_string()
+    } else {
+        format!("{n} rounds")
+    }
+}
+
 /// The PR comment's line: the window and its verdict, with the breach's evidence.
 pub fn comment_line(r: &RunReport) -> Option<String> {
     let w = r.watch.as_ref()?;
     Some(match &w.breach {
         None => format!(
-            "**Watch:** no breach in {} ({} rounds, every {}).",
+            "**Watch:** no breach in {} ({}, every {}).",
             human(w.window),
-            w.rounds,
+            rounds(w.rounds),
             human(w.interval)
         ),
         Some(b) => format!("**Watch breach:** {}.", breach(w, b)),
