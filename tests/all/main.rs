@@ -46,6 +46,7 @@ mod protect_backup_lookup;
 mod protect_notify;
 mod protect_notify_limits;
 mod readme_examples;
+mod release_workflow;
 mod report_cancel;
 mod report_cli_cancel;
 mod report_cli_promote;
