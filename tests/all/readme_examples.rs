@@ -420,3 +420,43 @@ fn deploy_and_promote_together_never_wait_on_each_other() {
     let group = deploy["concurrency"]["group"].as_str().unwrap();
     assert_eq!(interpolate(group, &ctx).unwrap(), "railway-production");
 }
+
+/// The README is for users: it never sends them to `../shared`, a folder beside the repository
+/// on the maintainers' machines only.
+#[test]
+fn the_readme_names_no_maintainer_only_path() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(!readme.contains("../shared"), "the README names ../shared");
+    assert!(
+        !readme.contains("/work/"),
+        "the README names a machine's path"
+    );
+}
+
+/// The setup advice a newcomer needs: a ten-step first deploy, the monorepo's Root Directory,
+/// and where the account token is kept.
+#[test]
+fn the_readme_gives_the_first_hours_setup_advice() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme
+        .find("## Your first deploy")
+        .expect("a first-deploy checklist");
+    let section = &readme[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
+    let steps = section
+        .lines()
+        .filter(|l| {
+            l.split_once(". ")
+                .is_some_and(|(n, _)| n.parse::<u8>().is_ok())
+        })
+        .count();
+    assert_eq!(steps, 10, "{section}");
+    assert!(
+        readme.contains("Clear the service's\n  Root Directory"),
+        "monorepo advice"
+    );
+    assert!(
+        readme.contains("protected GitHub\n  environment"),
+        "account token advice"
+    );
+}
