@@ -111,6 +111,14 @@ fn render_with(r: &RunReport, log_lines: usize) -> String {
     out
 }
 
+/// Whether the headline's "Failed at" line (the run's failure, shown when the run did not
+/// succeed) already says `text`.
+pub(crate) fn said_above(r: &RunReport, text: &str) -> bool {
+    r.status != RunStatus::Success
+        && !r.dry_run
+        && r.failure.as_deref().is_some_and(|f| f.contains(text))
+}
+
 fn overview(out: &mut String, r: &RunReport) {
     // The first pair is the table's header: an empty header row would render as a blank row.
     let _ = writeln!(out, "| Status | `{}` |\n|---|---|", r.status.as_str());
@@ -192,7 +200,8 @@ fn services(out: &mut String, r: &RunReport, log_lines: usize) {
         if let Some(why) = &s.skipped {
             let _ = writeln!(out, "| Skipped | {} |", cell(why));
         }
-        if let Some(f) = &s.failure {
+        // Said once: the headline's "Failed at" already quotes a failure it contains.
+        if let Some(f) = s.failure.as_deref().filter(|f| !said_above(r, f)) {
             let _ = writeln!(out, "| Failure | {} |", cell(&scrub_credentials(f)));
         }
         out.push('\n');
@@ -277,10 +286,15 @@ fn health(out: &mut String, r: &RunReport) {
             (None, true) => "✅ healthy",
             (None, false) => "❌ unhealthy",
         };
+        // The failure sentence (headline, or the service's row) already carries the error.
+        let error = h
+            .error
+            .as_deref()
+            .filter(|e| !said_above(r, e) && !s.failure.as_deref().is_some_and(|f| f.contains(e)));
         let detail = h
             .skipped_reason
             .as_deref()
-            .or(h.error.as_deref())
+            .or(error)
             .or(h.body_excerpt.as_deref())
             .map(|d| cell(&scrub_credentials(d)))
             .unwrap_or_default();
