@@ -49,3 +49,28 @@ async fn on_a_terminal_runtime_errors_go_to_stderr_and_retries_name_the_operatio
     let retry = retry.unwrap_or_else(|| panic!("no retry line:\n{}", run.log()));
     assert_eq!(retry.matches("ProjectToken").count(), 1, "{retry}");
 }
+
+#[tokio::test]
+async fn a_dry_runs_count_is_the_number_of_lines_it_lists() {
+    let rw = FakeRailway::start(RailwayWorld::standard()).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.js"), "ok").unwrap();
+    let mut r = Runner::new(&rw.api_url());
+    r.input("dry-run", "true")
+        .input("source", "upload")
+        .input("path", dir.path().to_str().unwrap());
+    let run = r.run().await;
+    assert_eq!(run.code, 0, "{}", run.log());
+    let listed = run.stdout.lines().filter(|l| l.starts_with("- ")).count();
+    let notice = run
+        .stdout
+        .lines()
+        .find(|l| l.contains("Dry run: "))
+        .unwrap_or_default();
+    assert!(listed > 1, "{}", run.stdout);
+    assert!(
+        notice.contains(&format!("Dry run: {listed} steps listed above")),
+        "{notice}\n{}",
+        run.stdout
+    );
+}
