@@ -280,17 +280,16 @@ pub(super) fn from_environment(
     let from_environment = get("from-environment")
         .map(str::to_string)
         .unwrap_or_else(|| staging_environment.to_string());
-    if command == CommandKind::Promote {
-        if let Selection::Deploy { environment, .. } = selection
-            && environment == &from_environment
-        {
-            return Err(invalid(
-                "from-environment",
-                format!(
-                    "is `{from_environment}`, the same as the target environment; promote from another environment"
-                ),
-            ));
-        }
+    if command == CommandKind::Promote
+        && let Selection::Deploy { environment, .. } = selection
+        && environment == &from_environment
+    {
+        return Err(invalid(
+            "from-environment",
+            format!(
+                "is `{from_environment}`, the same as the target environment; promote from another environment"
+            ),
+        ));
     }
     Ok(from_environment)
 }
