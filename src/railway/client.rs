@@ -184,10 +184,8 @@ impl RailwayClient {
             idempotency,
             &self.timing,
             |attempt, wait, err: &RailwayError| {
-                crate::workflow::info(format!(
-                    "Railway {}: {err}; retrying in {:.0?} (attempt {attempt})",
-                    op.name, wait
-                ));
+                // `err` names the operation already ("could not reach Railway for X: ...").
+                crate::workflow::info(format!("{err}; retrying in {wait:.0?} (attempt {attempt})"));
             },
             |_| self.attempt(op, &body),
         )

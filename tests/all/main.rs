@@ -19,6 +19,7 @@ mod support;
 
 mod cli_deploy;
 mod cli_github;
+mod cli_messages;
 mod cli_migrate;
 mod cli_rollback;
 mod cli_upload;
@@ -47,6 +48,7 @@ mod protect_backup_lookup;
 mod protect_notify;
 mod protect_notify_limits;
 mod readme_examples;
+mod release_workflow;
 mod report_cancel;
 mod report_cli_cancel;
 mod report_cli_promote;
