@@ -23,6 +23,8 @@ mod cli_migrate;
 mod cli_rollback;
 mod cli_upload;
 mod events;
+mod fidelity_backup;
+mod fidelity_pages;
 mod gate_checks;
 mod health_probe;
 mod health_rollback;
