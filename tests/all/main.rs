@@ -26,6 +26,7 @@ mod events;
 mod fidelity_backup;
 mod fidelity_metrics;
 mod fidelity_pages;
+mod fidelity_preview;
 mod fidelity_upload;
 mod gate_checks;
 mod health_probe;
