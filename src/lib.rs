@@ -23,6 +23,7 @@ pub mod secret;
 pub mod stages;
 pub mod text;
 pub mod timing;
+pub mod trace;
 pub mod upload;
 pub mod wait;
 pub mod watch;

@@ -202,6 +202,11 @@ impl Config {
         clippy::disallowed_methods,
         reason = "the one place that reads the environment"
     )]
+    /// Where the process's exchange trace goes (`--trace`, `RAILWAY_DEPLOY_TRACE`), if anywhere.
+    pub fn trace_path_of_process() -> Option<std::path::PathBuf> {
+        inputs::trace_path(std::env::args(), |k| std::env::var(k).ok())
+    }
+
     pub fn load_process() -> Result<Config, LoadError> {
         Config::load(std::env::args(), |k| std::env::var(k).ok())
     }

@@ -180,7 +180,21 @@ async fn send_once(
     if let Some(len) = body.len {
         req = req.header(reqwest::header::CONTENT_LENGTH, len);
     }
-    let res = match req.body(body.into_reqwest()).send().await {
+    let started = std::time::Instant::now();
+    let sent = req.body(body.into_reqwest()).send().await;
+    crate::trace::record(&crate::trace::Exchange {
+        system: "railway-upload",
+        operation: if chunked {
+            "POST /up (streamed)"
+        } else {
+            "POST /up (with length)"
+        },
+        status: sent.as_ref().ok().map(|r| r.status().as_u16()),
+        duration: started.elapsed(),
+        error: sent.as_ref().err().map(|e| clean(&error_chain(e), token)),
+        ..Default::default()
+    });
+    let res = match sent {
         Ok(res) => res,
         // No connection, so nothing was received: safe to send again.
         Err(e) if e.is_connect() => {

@@ -27,6 +27,7 @@ mod fidelity_backup;
 mod fidelity_metrics;
 mod fidelity_pages;
 mod fidelity_preview;
+mod fidelity_trace;
 mod fidelity_upload;
 mod gate_checks;
 mod health_probe;
