@@ -24,6 +24,7 @@ mod cli_rollback;
 mod cli_upload;
 mod events;
 mod fidelity_backup;
+mod fidelity_logs;
 mod fidelity_metrics;
 mod fidelity_pages;
 mod fidelity_preview;
