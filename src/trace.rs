@@ -61,35 +61,37 @@ pub fn record(e: &Exchange<'_>) {
     let _ = writeln!(file, "{line}");
 }
 
-/// A GitHub attempt's end: `reply` is `(status, body)` or the error; the one call
-/// `github::request` makes for every request it sends.
-pub fn github(
-    method: &str,
+/// Awaits one GitHub attempt (`sent`: the request within its timeout) and traces it: the one
+/// call `github::request` makes for every request it sends.
+pub async fn github_sent<E: std::fmt::Display, T>(
+    method: &impl std::fmt::Display,
     route: &str,
-    started: std::time::Instant,
-    reply: Result<(u16, &[u8]), String>,
-) {
-    if !on() {
-        return;
+    sent: impl Future<Output = Result<Result<crate::github::request::Reply, E>, T>>,
+) -> Result<Result<crate::github::request::Reply, E>, T> {
+    let started = std::time::Instant::now();
+    let result = sent.await;
+    if on() {
+        let operation = format!("{method} {}", route.split('?').next().unwrap_or(route));
+        let (status, text, error) = match &result {
+            Ok(Ok(r)) => (
+                Some(r.status),
+                Some(String::from_utf8_lossy(&r.body).into_owned()),
+                None,
+            ),
+            Ok(Err(e)) => (None, None, Some(e.to_string())),
+            Err(_) => (None, None, Some("timed out".to_string())),
+        };
+        record(&Exchange {
+            system: "github",
+            operation: &operation,
+            status,
+            answer: text.as_deref(),
+            duration: started.elapsed(),
+            error,
+            ..Exchange::default()
+        });
     }
-    let operation = format!("{method} {}", route.split('?').next().unwrap_or(route));
-    let (status, text, error) = match reply {
-        Ok((status, body)) => (
-            Some(status),
-            Some(String::from_utf8_lossy(body).into_owned()),
-            None,
-        ),
-        Err(e) => (None, None, Some(e)),
-    };
-    record(&Exchange {
-        system: "github",
-        operation: &operation,
-        status,
-        answer: text.as_deref(),
-        duration: started.elapsed(),
-        error,
-        ..Exchange::default()
-    });
+    result
 }
 
 fn line(e: &Exchange<'_>) -> Value {

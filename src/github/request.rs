@@ -174,19 +174,13 @@ async fn send_within(
     body: Option<&serde_json::Value>,
     timeout: Duration,
 ) -> Result<Reply, NoReply> {
-    let started = std::time::Instant::now();
-    let sent = tokio::time::timeout(timeout, send_once(octo, method, route, body)).await;
-    crate::trace::github(
-        &method.to_string(),
+    match crate::trace::github_sent(
+        method,
         route,
-        started,
-        match &sent {
-            Ok(Ok(r)) => Ok((r.status, &r.body[..])),
-            Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => Err("timed out".into()),
-        },
-    );
-    match sent {
+        tokio::time::timeout(timeout, send_once(octo, method, route, body)),
+    )
+    .await
+    {
         Ok(reply) => reply.map_err(NoReply::Failed),
         Err(_) => Err(NoReply::TimedOut(timeout)),
     }
