@@ -19,6 +19,14 @@ fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let github = config::process_github_env();
     workflow::set_in_actions(github.actions);
+    if let Some(path) = Config::trace_path_of_process()
+        && let Err(e) = railway_deploy::trace::start(&path)
+    {
+        workflow::warning(format!(
+            "no trace: `{}` could not be written ({e})",
+            path.display()
+        ));
+    }
     let ending = match Config::load_process() {
         Ok(config) => run(&config),
         Err(LoadError::Usage(e)) => {
