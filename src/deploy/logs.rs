@@ -60,6 +60,15 @@ const QUIET: Duration = Duration::from_millis(400);
 /// taken as a quiet build.
 pub const SILENCE: Duration = Duration::from_secs(60);
 
+/// The shortest silence ever said, whatever the time scale: a scaled run (the tests, the sandbox)
+/// would otherwise call the normal gap between two build steps a silent stream.
+const MIN_SILENCE: Duration = Duration::from_secs(2);
+
+/// How long the stream may stay silent before [`SILENCE`]'s warning, at the run's time scale.
+fn silence(timing: &crate::timing::Timing) -> Duration {
+    timing.scaled(SILENCE).max(MIN_SILENCE)
+}
+
 /// What the follower is told when the deployment is final.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Stop {
@@ -190,7 +199,7 @@ impl Follow {
             tail: VecDeque::new(),
         };
         let mut outcome = LogOutcome::default();
-        let silent_at = tokio::time::Instant::now() + self.hub.timing().scaled(SILENCE);
+        let silent_at = tokio::time::Instant::now() + silence(self.hub.timing());
         // No scope before the end (the deployment was never seen): no logs to follow.
         let found = loop {
             tokio::select! {
@@ -295,7 +304,7 @@ impl Follow {
         let quiet_from = |cap: tokio::time::Instant| {
             (tokio::time::Instant::now() + timing.scaled(QUIET)).min(cap)
         };
-        let silence = timing.scaled(SILENCE);
+        let silence = silence(timing);
         let mut silent_at = tokio::time::Instant::now() + silence;
         loop {
             let until = draining.map_or_else(

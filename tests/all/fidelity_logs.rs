@@ -1,5 +1,5 @@
-//! Item 4 of the `fidelity:` issue (the part built): when no log line arrives for a minute (60 ms
-//! at the runner's time scale) while a deployment is followed, a warning says the stream is silent
+//! Item 4 of the `fidelity:` issue (the part built): when no log line arrives for a minute (2 s,
+//! the floor, at the runner's time scale) while a deployment is followed, a warning says the stream is silent
 //! and where to read the logs (contract v3). The fake answers log filters only on Railway's
 //! documented keys, so the snapshot-scoped stream this action subscribes to stays silent.
 
@@ -12,7 +12,8 @@ use fakes::railway::{FakeRailway, RailwayWorld};
 async fn a_silent_log_stream_is_said_with_where_to_read_the_logs() {
     let mut world = RailwayWorld::standard();
     world.log_filters_documented_only = true;
-    world.ws_step = Duration::from_millis(150);
+    // Four status events 700 ms apart: the deployment is followed for longer than the 2 s floor.
+    world.ws_step = Duration::from_millis(700);
     let rw = FakeRailway::start(world).await;
     rw.world()
         .script_logs("svc-web", &["#1 building"], &["listening on :8080"]);
