@@ -157,6 +157,9 @@ pub struct ServiceReport {
     pub dashboard_url: Option<String>,
     pub previous_dashboard_url: Option<String>,
     pub rollback_command: Option<String>,
+    /// After an automatic rollback: the deployment now serving (Railway's rollback makes one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serving_after_rollback: Option<String>,
     /// Why it failed, in a sentence that says what to do.
     pub failure: Option<String>,
     /// The last build/deploy log lines when it failed.
@@ -180,6 +183,7 @@ impl ServiceReport {
             dashboard_url: None,
             previous_dashboard_url: None,
             rollback_command: None,
+            serving_after_rollback: None,
             failure: None,
             log_tail: Vec::new(),
             health: None,

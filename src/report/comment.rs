@@ -118,11 +118,14 @@ fn render_with(r: &RunReport, phase: Phase, run_url: Option<&str>, log_lines: us
                 (Phase::Finished, None) => state_word(s.state).to_string(),
             };
             let url = s.url.as_deref().map(cell).unwrap_or_default();
-            let deployment = s
+            let mut deployment = s
                 .deployment_id
                 .as_deref()
                 .map(|d| link(&format!("`{}`", cell(d)), s.dashboard_url.as_deref()))
                 .unwrap_or_default();
+            if let Some(serving) = crate::report::markdown::now_serving(r, s) {
+                deployment.push_str(&format!(" → now serving {serving}"));
+            }
             let _ = writeln!(
                 out,
                 "| {} | {state} | {url} | {deployment} |",
@@ -233,6 +236,35 @@ fn failure_section(out: &mut String, r: &RunReport, log_lines: usize) {
 mod tests {
     use super::*;
     use crate::record::ServiceReport;
+
+    #[test]
+    fn a_rolled_back_service_links_the_deployment_now_serving() {
+        let mut r = RunReport::new("deploy", "commit", false, chrono::Utc::now());
+        r.environment = Some("staging".into());
+        r.project_id = Some("proj-1".into());
+        r.environment_id = Some("env-stg".into());
+        r.status = RunStatus::RolledBack;
+        let mut web = ServiceReport::planned("svc-web", "web");
+        web.state = crate::record::ServiceState::RolledBack;
+        web.deployment_id = Some("dep-new".into());
+        web.serving_after_rollback = Some("dep-back".into());
+        r.services.push(web);
+        let comment = render_comment(&r, Phase::Finished, None);
+        let page = crate::railway::dashboard_url("proj-1", "svc-web", "env-stg", "dep-back");
+        assert!(
+            comment.contains(&format!("→ now serving [`dep-back`]({page})")),
+            "{comment}"
+        );
+        let summary = crate::report::summary::render_summary(&r);
+        assert!(
+            summary.contains(&format!("| Now serving | [`dep-back`]({page}) |")),
+            "{summary}"
+        );
+        // Without a rollback, no such link.
+        r.services[0].serving_after_rollback = None;
+        let comment = render_comment(&r, Phase::Finished, None);
+        assert!(!comment.contains("now serving ["), "{comment}");
+    }
 
     #[test]
     fn the_failure_sentence_is_said_once_in_the_comment_and_the_summary() {

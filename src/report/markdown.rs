@@ -186,6 +186,21 @@ pub fn log_tail(lines: &[String], max_lines: usize, max_width: usize) -> String 
         .join("\n")
 }
 
+/// After an automatic rollback, the deployment serving now, linked to its dashboard page.
+pub fn now_serving(r: &RunReport, s: &crate::record::ServiceReport) -> Option<String> {
+    let id = s.serving_after_rollback.as_deref()?;
+    let page = match (&r.project_id, &r.environment_id) {
+        (Some(project), Some(environment)) => Some(crate::railway::dashboard_url(
+            project,
+            &s.service_id,
+            environment,
+            id,
+        )),
+        _ => None,
+    };
+    Some(link(&format!("`{}`", cell(id)), page.as_deref()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -184,6 +184,9 @@ fn services(out: &mut String, r: &RunReport, log_lines: usize) {
                 link(&format!("`{}`", cell(d)), s.dashboard_url.as_deref())
             );
         }
+        if let Some(serving) = crate::report::markdown::now_serving(r, s) {
+            let _ = writeln!(out, "| Now serving | {serving} |");
+        }
         if let Some(p) = &s.previous_deployment_id {
             let _ = writeln!(
                 out,

@@ -243,6 +243,7 @@ fn record_rollback(s: &mut ServiceReport, result: RollbackResult, culprits: &str
                 "{why}; rolled back to deployment {} (now serving as {deployment_id})",
                 s.previous_deployment_id.clone().unwrap_or_default()
             ));
+            s.serving_after_rollback = Some(deployment_id);
             if s.health.is_none() {
                 s.health = Some(health);
             }

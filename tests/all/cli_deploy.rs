@@ -408,6 +408,12 @@ async fn a_failed_health_check_rolls_back_to_the_previous_deployment_and_exits_1
         rollback.body_json().unwrap()["variables"]["id"],
         "dep-old-web-stg"
     );
+    // The summary links the deployment serving after the rollback (issue 23, item 8).
+    assert!(
+        run.summary.contains("| Now serving | [`dep-"),
+        "{}",
+        run.summary
+    );
     assert_eq!(
         rw.mutations()
             .iter()
