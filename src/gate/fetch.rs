@@ -125,7 +125,7 @@ async fn statuses(
 }
 
 /// Every job id of workflow run `run_id`, all attempts.
-async fn run_job_ids(
+pub(crate) async fn run_job_ids(
     gh: &GitHub,
     run_id: u64,
     policy: &RetryPolicy,

@@ -47,6 +47,11 @@ pub async fn run(cfg: &Config, guard: &CancelGuard) -> Ending {
     report.version = cfg.version();
     report.rollback_workflow_url = cfg.surroundings.rollback_workflow_url.clone();
 
+    // `command: check` reads only; its checks are `crate::setup_check`'s.
+    if cfg.command == CommandKind::Check {
+        return crate::setup_check::run(cfg, report).await;
+    }
+
     if cfg.command.is_preview() && !matches!(cfg.selection, Selection::Skip { .. }) {
         return preview::run(cfg, guard, report).await;
     }
