@@ -248,3 +248,149 @@ fn branch(cfg: &Config) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::LoadError;
+
+    fn config(extra: &[(&str, &str)]) -> Config {
+        let mut pairs: Vec<(String, String)> = [
+            ("INPUT_COMMAND", "check"),
+            ("INPUT_RAILWAY-TOKEN", "tok"),
+            ("INPUT_SERVICE", "web, worker"),
+            ("INPUT_SOURCE", "commit"),
+            ("GITHUB_EVENT_NAME", "push"),
+            ("GITHUB_REF", "refs/heads/main"),
+            ("GITHUB_SHA", "abc123"),
+            ("GITHUB_REPOSITORY", "acme/shop"),
+            ("INPUT_GITHUB-TOKEN", "ghs"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        for (k, v) in extra {
+            pairs.retain(|(n, _)| n != k);
+            pairs.push((k.to_string(), v.to_string()));
+        }
+        let env = move |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        match Config::load(["railway-deploy".to_string()], env) {
+            Ok(c) => c,
+            Err(LoadError::Input(e)) => panic!("{e}"),
+            Err(LoadError::Usage(e)) => panic!("{e}"),
+        }
+    }
+
+    fn kinds(cfg: &Config) -> Vec<&'static str> {
+        plan(cfg)
+            .iter()
+            .map(|r| match r {
+                CheckRequest::Token(_) => "token",
+                CheckRequest::Scope => "scope",
+                CheckRequest::Service(_) => "service",
+                CheckRequest::Autodeploy(_) => "autodeploy",
+                CheckRequest::AccountToken(r) => r.command.as_str(),
+                CheckRequest::ConfigFile(_) => "config-file",
+                CheckRequest::Backup(_) => "backup",
+                CheckRequest::Metrics => "metrics",
+                CheckRequest::Migrations(_) => "migrations",
+                CheckRequest::GitHubReads(_) => "github",
+                CheckRequest::Permissions(_) => "permissions",
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_check_is_planned_only_when_an_input_needs_it() {
+        let base = config(&[]);
+        assert_eq!(base.command, CommandKind::Check);
+        assert_eq!(
+            kinds(&base),
+            [
+                "token",
+                "scope",
+                "service",
+                "service",
+                "autodeploy",
+                "config-file",
+                "github"
+            ]
+        );
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("1_a.sql"), "SELECT 1;").unwrap();
+        let all = config(&[
+            ("INPUT_MIGRATIONS", dir.path().to_str().unwrap()),
+            ("INPUT_DATABASE-URL", "postgres://u:p@db.example:5432/app"),
+            ("INPUT_WATCH", "5m"),
+            ("INPUT_FROM-ENVIRONMENT", "qa"),
+            ("INPUT_PREVIEW-FROM", "staging"),
+            (
+                "GITHUB_WORKFLOW_REF",
+                "acme/shop/.github/workflows/d.yml@refs/heads/main",
+            ),
+            ("GITHUB_WORKSPACE", "/work"),
+        ]);
+        assert_eq!(
+            kinds(&all),
+            [
+                "token",
+                "scope",
+                "service",
+                "service",
+                "autodeploy",
+                "preview",
+                "promote",
+                "config-file",
+                "backup",
+                "metrics",
+                "migrations",
+                "github",
+                "permissions"
+            ]
+        );
+        let quiet = config(&[
+            ("INPUT_WAIT-FOR-CHECKS", "false"),
+            ("INPUT_GITHUB-DEPLOYMENT", "false"),
+            ("INPUT_COMMENT", "false"),
+            ("INPUT_MIGRATE-COMMAND", "npm run migrate"),
+            ("INPUT_BACKUP", "false"),
+        ]);
+        assert!(!kinds(&quiet).contains(&"github"));
+        assert!(!kinds(&quiet).contains(&"backup"));
+    }
+
+    #[test]
+    fn the_needed_permissions_follow_the_features() {
+        let scopes = |cfg: &Config| -> Vec<&str> { needs(cfg).iter().map(|n| n.scope).collect() };
+        assert_eq!(
+            scopes(&config(&[])),
+            [
+                "deployments",
+                "pull-requests",
+                "checks",
+                "statuses",
+                "actions"
+            ]
+        );
+        let only_comment = config(&[
+            ("INPUT_WAIT-FOR-CHECKS", "false"),
+            ("INPUT_GITHUB-DEPLOYMENT", "false"),
+        ]);
+        assert_eq!(scopes(&only_comment), ["pull-requests"]);
+    }
+
+    #[test]
+    fn a_manual_run_judges_the_autodeploy_of_its_branch() {
+        let dispatch = config(&[
+            ("GITHUB_EVENT_NAME", "workflow_dispatch"),
+            ("GITHUB_REF_NAME", "main"),
+            ("GITHUB_REF_TYPE", "branch"),
+            ("INPUT_ENVIRONMENT", "staging"),
+        ]);
+        let branch = plan(&dispatch).into_iter().find_map(|r| match r {
+            CheckRequest::Autodeploy(a) => Some(a.branch),
+            _ => None,
+        });
+        assert_eq!(branch, Some(Some("main".to_string())));
+    }
+}
