@@ -52,11 +52,8 @@ pub async fn backup(cx: &CheckContext<'_>, req: &BackupRequest) -> Vec<CheckResu
     let Ok(r) = cx.resolved().await else {
         return Vec::new();
     };
-    let url = match cx.database_url().await {
-        Ok(url) => url,
-        // The migrations check reports it; the volume is then found by the variable alone.
-        Err(_) => None,
-    };
+    // Unfound, the migrations check reports it; the volume is then found by the variable alone.
+    let url: Option<&crate::secret::Secret> = cx.database_url().await.unwrap_or_default();
     let wanted = find::Wanted {
         variable: &req.variable,
         url,
