@@ -40,9 +40,13 @@ fn backup_refused(mode: BackupMode, what: &str, e: &RailwayError) -> CheckResult
     }
 }
 
+/// What Railway said, short: the refusal is the finding, not the raw error.
 fn brief(e: &RailwayError) -> String {
     match e {
         RailwayError::GraphQl { messages, .. } => format!("Railway said: {}", messages.join("; ")),
+        RailwayError::Unauthorized { operation, .. } => {
+            format!("Railway answered \"Not Authorized\" to {operation}")
+        }
         other => other.to_string(),
     }
 }

@@ -653,3 +653,78 @@ async fn invalid_input_exits_2_before_any_request() {
     assert!(f.gh.recorder.all().is_empty());
     assert_eq!(run.output("checks"), "[]");
 }
+
+#[tokio::test]
+async fn a_badly_set_up_world_fails_each_broken_check_with_its_fix() {
+    let mut w = good_world();
+    w.instances
+        .get_mut(&("svc-web".to_string(), "env-stg".to_string()))
+        .unwrap()
+        .repo = None;
+    w.instances
+        .get_mut(&("svc-worker".to_string(), "env-stg".to_string()))
+        .unwrap()
+        .healthcheck_path = None;
+    w.add_trigger("svc-worker", "env-stg", "main", false);
+    w.volumes_refused = Some("Not Authorized".into());
+    w.observe.metrics_error = Some("Not Authorized".into());
+    let f = Fakes::start(w).await;
+    f.fail_github("/pulls", 403);
+    let mut r = f.runner();
+    with_workflow(
+        &mut r,
+        "on: push\npermissions:\n  contents: read\n  deployments: write\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps: []\n",
+    );
+    let checkout = r.env["GITHUB_WORKSPACE"].clone();
+    std::fs::write(
+        std::path::Path::new(&checkout).join("railway.toml"),
+        "[deploy]\npreDeployCommand = \"npm run migrate\"\nhealthcheckPath = \"/ready\"\n",
+    )
+    .unwrap();
+    r.input("backup", "true");
+    let run = r.run().await;
+    println!("{}", run.stdout);
+    println!("{}", run.summary);
+    assert_eq!(run.code, 1, "{}", run.log());
+    let failed: Vec<String> = checks(&run)
+        .into_iter()
+        .filter(|(_, r, _)| r == "failed")
+        .map(|(n, _, _)| n)
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            "service `web` source",
+            "backup",
+            "github pull requests",
+            "workflow permissions"
+        ]
+    );
+    let warned: Vec<String> = checks(&run)
+        .into_iter()
+        .filter(|(_, r, _)| r == "warning")
+        .map(|(n, _, _)| n)
+        .collect();
+    assert_eq!(
+        warned,
+        [
+            "service `worker` health check",
+            "service `worker` autodeploy",
+            "service `web` `railway.toml`",
+            "service `worker` `railway.toml`",
+            "service `web` metrics",
+            "service `worker` metrics"
+        ]
+    );
+    assert!(
+        run.summary
+            .starts_with("## ❌ Setup check failed: 4 checks failed, 6 warnings")
+    );
+    let (_, detail) = check(&run, "backup");
+    assert!(detail.contains("this token may not read"), "{detail}");
+    assert!(
+        !detail.contains("Check that the token is valid"),
+        "the finding, not the raw error: {detail}"
+    );
+    f.assert_nothing_written();
+}
