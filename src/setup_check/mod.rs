@@ -20,9 +20,9 @@ use tokio::sync::OnceCell;
 
 use crate::config::Config;
 use crate::github::GitHub;
-use crate::railway::RailwayClient;
-use crate::railway::api::ServiceInstance;
+use crate::railway::api::{ProjectRead, ProjectTokenInfo, ServiceInstance};
 use crate::railway::resolve::{ResolveError, Scope};
+use crate::railway::{RailwayClient, RailwayError};
 use crate::record::{CheckResult, CheckVerdict, Ending, RunReport, RunStatus};
 use crate::report::checks::line;
 use crate::secret::Secret;
@@ -42,7 +42,11 @@ pub struct CheckContext<'a> {
     pub environment: String,
     resolved: OnceCell<Result<Resolved, String>>,
     database_url: OnceCell<Result<Option<Secret>, String>>,
+    project_token: OnceCell<ProjectTokenRead>,
 }
+
+/// What Railway says about a project token (`None` with an account token).
+pub type ProjectTokenRead = Option<Result<(ProjectTokenInfo, ProjectRead), RailwayError>>;
 
 /// The project, environment and services, as the deploy's resolution reads them.
 pub struct Resolved {
@@ -65,7 +69,22 @@ impl<'a> CheckContext<'a> {
             environment,
             resolved: OnceCell::new(),
             database_url: OnceCell::new(),
+            project_token: OnceCell::new(),
         }
+    }
+
+    /// The project token's project and environment, read once.
+    pub async fn project_token(&self) -> &ProjectTokenRead {
+        self.project_token
+            .get_or_init(|| async {
+                match self.railway.token() {
+                    crate::railway::auth::RailwayToken::Project(_) => {
+                        Some(crate::railway::api::project_token(self.railway).await)
+                    }
+                    crate::railway::auth::RailwayToken::Account(_) => None,
+                }
+            })
+            .await
     }
 
     /// The deploy's resolution (`crate::pipeline::resolve::read`), read once; `Err` is the

@@ -9,10 +9,10 @@ use crate::railway::RailwayError;
 use crate::railway::api::{self, DeploymentTrigger};
 use crate::railway::auth::RailwayToken;
 use crate::railway::resolve::{ResolveError, find_environment};
-use crate::record::CheckResult;
+use crate::record::{CheckResult, CheckVerdict};
 
-use super::CheckContext;
 use super::plan::{AccountTokenRequest, AutodeployRequest, ServiceRequest, TokenRequest};
+use super::{CheckContext, ProjectTokenRead};
 
 /// A resolution error in the user's terms: the deploy's own message for what the user named, a
 /// refusal said as what it means for the token.
@@ -33,66 +33,66 @@ fn refused_token(e: &RailwayError) -> String {
 
 /// The token's kind; a project token's project and environment against the selected ones.
 pub async fn token(cx: &CheckContext<'_>, req: &TokenRequest) -> Vec<CheckResult> {
+    vec![judge_token(
+        cx.project_token().await,
+        req.project.as_deref(),
+        &cx.environment,
+    )]
+}
+
+/// What the token read means (pure): `read` is `None` for an account token.
+pub fn judge_token(read: &ProjectTokenRead, project: Option<&str>, env: &str) -> CheckResult {
     const NAME: &str = "railway token";
-    let env = &cx.environment;
-    if let RailwayToken::Account(_) = cx.railway.token() {
-        let detail = match &req.project {
-            Some(p) => {
-                format!("an account or workspace token (`railway-api-token`), for project `{p}`")
-            }
-            None => {
-                return vec![CheckResult::failed(
+    let (info, read) = match read {
+        None => {
+            return match project {
+                Some(p) => CheckResult::ok(
+                    NAME,
+                    format!(
+                        "an account or workspace token (`railway-api-token`), for project `{p}`"
+                    ),
+                ),
+                None => CheckResult::failed(
                     NAME,
                     "an account or workspace token needs input `project` (the project id: Project Settings → General); set it, or use a project token (`railway-token`)",
-                )];
-            }
-        };
-        return vec![CheckResult::ok(NAME, detail)];
-    }
-    let (info, read) = match api::project_token(cx.railway).await {
-        Ok(r) => r,
-        Err(e) => return vec![CheckResult::failed(NAME, refused_token(&e))],
+                ),
+            };
+        }
+        Some(Err(e)) => return CheckResult::failed(NAME, refused_token(e)),
+        Some(Ok(r)) => r,
     };
-    let project = &read.project;
-    let token_env = project
+    let project_read = &read.project;
+    let token_env = project_read
         .environments
         .iter()
         .find(|e| e.id == info.environment_id)
         .map(|e| e.name.clone())
         .unwrap_or_else(|| info.environment_id.clone());
-    if let Some(p) = req.project.as_deref().filter(|p| *p != info.project_id) {
-        return vec![CheckResult::failed(
+    if let Some(p) = project.filter(|p| *p != info.project_id) {
+        return CheckResult::failed(
             NAME,
             format!(
                 "input `project` is `{p}`, but this project token belongs to project `{}` ({}); remove `project` or use a token of that project",
-                project.name, info.project_id
+                project_read.name, info.project_id
             ),
-        )];
+        );
     }
-    let selected = find_environment(project, env).ok();
-    match selected {
-        Some(e) if e.id == info.environment_id => vec![CheckResult::ok(
-            NAME,
-            format!(
-                "a project token of `{}` for environment `{token_env}`, the one this trigger deploys to",
-                project.name
-            ),
-        )],
-        Some(e) => vec![CheckResult::failed(
+    match find_environment(project_read, env).ok() {
+        Some(e) if e.id != info.environment_id => CheckResult::failed(
             NAME,
             format!(
                 "this project token is for environment `{token_env}`, but the trigger selects `{}`: project tokens work in one environment. Give this workflow that environment's token (e.g. a `RAILWAY_TOKEN` secret per GitHub environment), or an account token as `railway-api-token`",
                 e.name
             ),
-        )],
-        // The environment itself is reported by the scope check.
-        None => vec![CheckResult::ok(
+        ),
+        // An unknown environment is reported by the scope check.
+        _ => CheckResult::ok(
             NAME,
             format!(
                 "a project token of `{}` for environment `{token_env}`",
-                project.name
+                project_read.name
             ),
-        )],
+        ),
     }
 }
 
@@ -114,10 +114,22 @@ pub async fn scope(cx: &CheckContext<'_>) -> Vec<CheckResult> {
                 ),
             ]
         }
-        Err(msg) => vec![CheckResult::failed(
-            "project, environment and services",
-            msg,
-        )],
+        Err(msg) => {
+            // A token the token check already failed (refused, or of another project or
+            // environment) is said once, there.
+            let token = judge_token(
+                cx.project_token().await,
+                cx.cfg.project.as_deref(),
+                &cx.environment,
+            );
+            if token.result == CheckVerdict::Failed {
+                return Vec::new();
+            }
+            vec![CheckResult::failed(
+                "project, environment and services",
+                msg,
+            )]
+        }
     }
 }
 
@@ -244,7 +256,7 @@ fn health_result(
         None => CheckResult::warning(
             title,
             format!(
-                "{probed}; no healthcheck path is set in Railway, so Railway sends traffic to a new deployment before it answers (and `railway.json` is no longer read for it): set one in the service (Settings → Deploy → Healthcheck Path)"
+                "{probed}; no healthcheck path is set in Railway, so Railway sends traffic to a new deployment before it answers: set one in the service (Settings → Deploy → Healthcheck Path)"
             ),
         ),
     }

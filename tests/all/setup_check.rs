@@ -210,6 +210,12 @@ async fn a_project_token_of_another_environment_fails_the_token_check() {
         detail.contains("a `RAILWAY_TOKEN` secret per GitHub environment"),
         "{detail}"
     );
+    // Said once: the resolution that fails for the same reason adds no second line.
+    let failed = checks(&run)
+        .into_iter()
+        .filter(|(_, r, _)| r == "failed")
+        .count();
+    assert_eq!(failed, 1, "{:#?}", checks(&run));
     assert!(
         run.summary.contains("| failed | railway token |"),
         "{}",
