@@ -108,6 +108,15 @@ fn checks(run: &Run) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// The check named `name` has `result`, and its detail says each of `texts`.
+fn expect(run: &Run, name: &str, result: &str, texts: &[&str]) {
+    let (got, detail) = check(run, name);
+    assert_eq!(got, result, "{name}: {detail}\n{}", run.log());
+    for t in texts {
+        assert!(detail.contains(t), "{name}: no {t:?} in {detail}");
+    }
+}
+
 /// The one check named `name`; fails the test when there is none.
 fn check(run: &Run, name: &str) -> (String, String) {
     checks(run)
@@ -231,18 +240,23 @@ async fn an_unknown_token_and_an_unknown_service_are_findings() {
     r.input("railway-token", "tok-revoked");
     let run = r.run().await;
     assert_eq!(run.code, 1, "{}", run.log());
-    let (result, detail) = check(&run, "railway token");
-    assert_eq!(result, "failed");
-    assert!(detail.contains("Project Settings → Tokens"), "{detail}");
+    expect(
+        &run,
+        "railway token",
+        "failed",
+        &["Project Settings → Tokens"],
+    );
 
     let mut r = f.runner();
     r.input("service", "web, api");
     let run = r.run().await;
     assert_eq!(run.code, 1, "{}", run.log());
-    let (result, detail) = check(&run, "project, environment and services");
-    assert_eq!(result, "failed");
-    assert!(detail.contains("service `api` not found"), "{detail}");
-    assert!(detail.contains("services: web, worker"), "{detail}");
+    expect(
+        &run,
+        "project, environment and services",
+        "failed",
+        &["service `api` not found", "services: web, worker"],
+    );
     f.assert_nothing_written();
 }
 
@@ -260,10 +274,12 @@ async fn a_service_without_a_domain_or_healthcheck_path_is_reported() {
     r.unset("INPUT_HEALTH-URL");
     let run = r.run().await;
     assert_eq!(run.code, 0, "{}", run.log());
-    let (result, detail) = check(&run, "service `web` health check");
-    assert_eq!(result, "warning");
-    assert!(detail.contains("Settings → Networking"), "{detail}");
-    assert!(detail.contains("`health-url`"), "{detail}");
+    expect(
+        &run,
+        "service `web` health check",
+        "warning",
+        &["Settings → Networking", "`health-url`"],
+    );
     let (result, detail) = check(&run, "service `worker` health check");
     assert_eq!(result, "ok", "{detail}");
     assert!(
@@ -296,10 +312,12 @@ async fn a_commit_source_needs_a_connected_repository() {
     let f = Fakes::start(w).await;
     let run = f.runner().run().await;
     assert_eq!(run.code, 1, "{}", run.log());
-    let (result, detail) = check(&run, "service `web` source");
-    assert_eq!(result, "failed");
-    assert!(detail.contains("connect the repository"), "{detail}");
-    assert!(detail.contains("`source: upload`"), "{detail}");
+    expect(
+        &run,
+        "service `web` source",
+        "failed",
+        &["connect the repository", "`source: upload`"],
+    );
 }
 
 #[tokio::test]
@@ -310,22 +328,30 @@ async fn railways_autodeploy_double_deploys_and_wait_for_ci_deadlocks() {
     // Another source: Railway deploys each push as well (a warning).
     let run = f.runner().run().await;
     assert_eq!(run.code, 0, "{}", run.log());
-    let (result, detail) = check(&run, "service `web` autodeploy");
-    assert_eq!(result, "warning");
-    assert!(detail.contains("deployed twice"), "{detail}");
-    assert!(detail.contains("`source: railway`"), "{detail}");
+    expect(
+        &run,
+        "service `web` autodeploy",
+        "warning",
+        &["deployed twice", "`source: railway`"],
+    );
     // `source: railway` with "Wait for CI": Railway waits for this job (failed), and a service
     // Railway does not autodeploy has nothing to follow (failed).
     let mut r = f.runner();
     r.input("source", "railway");
     let run = r.run().await;
     assert_eq!(run.code, 1, "{}", run.log());
-    let (result, detail) = check(&run, "service `web` autodeploy");
-    assert_eq!(result, "failed");
-    assert!(detail.contains("Turn \"Wait for CI\" off"), "{detail}");
-    let (result, detail) = check(&run, "service `worker` autodeploy");
-    assert_eq!(result, "failed");
-    assert!(detail.contains("Connect the branch"), "{detail}");
+    expect(
+        &run,
+        "service `web` autodeploy",
+        "failed",
+        &["Turn \"Wait for CI\" off"],
+    );
+    expect(
+        &run,
+        "service `worker` autodeploy",
+        "failed",
+        &["Connect the branch"],
+    );
     f.assert_nothing_written();
 }
 
@@ -345,17 +371,22 @@ async fn a_pre_deploy_command_only_in_railway_json_fails_without_migrate_command
         .unset("INPUT_MIGRATE-COMMAND");
     let run = r.run().await;
     assert_eq!(run.code, 1, "{}", run.log());
-    let (result, detail) = check(&run, "service `web` `railway.json`");
-    assert_eq!(result, "failed");
-    assert!(detail.contains("`npx prisma migrate deploy`"), "{detail}");
-    assert!(detail.contains("`migrate-command`"), "{detail}");
+    expect(
+        &run,
+        "service `web` `railway.json`",
+        "failed",
+        &["`npx prisma migrate deploy`", "`migrate-command`"],
+    );
     // With `migrate-command`, only the healthcheck path differs: a warning naming it.
     r.input("migrate-command", "npx prisma migrate deploy");
     let run = r.run().await;
     assert_eq!(run.code, 0, "{}", run.log());
-    let (result, detail) = check(&run, "service `web` `railway.json`");
-    assert_eq!(result, "warning");
-    assert!(detail.contains("healthcheck path `/ready`"), "{detail}");
+    expect(
+        &run,
+        "service `web` `railway.json`",
+        "warning",
+        &["healthcheck path `/ready`"],
+    );
     f.assert_nothing_written();
 }
 
@@ -396,18 +427,14 @@ async fn backups_a_token_may_not_list_and_a_half_full_volume_are_findings() {
     r.input("backup", "true");
     let run = r.run().await;
     assert_eq!(run.code, 1, "{}", run.log());
-    let (result, detail) = check(&run, "backup");
-    assert_eq!(result, "failed");
-    assert!(detail.contains("the volume's backups"), "{detail}");
+    expect(&run, "backup", "failed", &["the volume's backups"]);
 
     let mut w = good_world();
     w.volumes[0].current_size_mb = 700.0;
     let f = Fakes::start(w).await;
     let run = f.runner().run().await;
     assert_eq!(run.code, 1, "{}", run.log());
-    let (result, detail) = check(&run, "backup");
-    assert_eq!(result, "failed");
-    assert!(detail.contains("grow the volume"), "{detail}");
+    expect(&run, "backup", "failed", &["grow the volume"]);
     f.assert_nothing_written();
 }
 
@@ -418,9 +445,12 @@ async fn metrics_a_token_may_not_read_are_a_warning_for_watch() {
     let f = Fakes::start(w).await;
     let run = f.runner().run().await;
     assert_eq!(run.code, 0, "{}", run.log());
-    let (result, detail) = check(&run, "service `web` metrics");
-    assert_eq!(result, "warning");
-    assert!(detail.contains("`watch` will judge only"), "{detail}");
+    expect(
+        &run,
+        "service `web` metrics",
+        "warning",
+        &["`watch` will judge only"],
+    );
     // Without `watch`, metrics are not read at all.
     let mut r = f.runner();
     r.input("watch", "0s");
@@ -437,9 +467,7 @@ async fn previews_and_promote_need_an_account_token() {
         .input("railway-token", "tok-production");
     let run = r.run().await;
     assert_eq!(run.code, 1, "{}", run.log());
-    let (result, detail) = check(&run, "promote token");
-    assert_eq!(result, "failed");
-    assert!(detail.contains("`railway-api-token`"), "{detail}");
+    expect(&run, "promote token", "failed", &["`railway-api-token`"]);
     let mut r = f.runner();
     r.unset("INPUT_RAILWAY-TOKEN")
         .input("railway-api-token", "acct-token")
@@ -457,9 +485,12 @@ async fn previews_and_promote_need_an_account_token() {
     let mut r = f.runner();
     r.input("preview-from", "staging");
     let run = r.run().await;
-    let (result, detail) = check(&run, "preview token");
-    assert_eq!(result, "failed");
-    assert!(detail.contains("cannot create environments"), "{detail}");
+    expect(
+        &run,
+        "preview token",
+        "failed",
+        &["cannot create environments"],
+    );
     f.assert_nothing_written();
 }
 
@@ -532,8 +563,7 @@ async fn the_workflows_permissions_are_checked_against_the_features() {
     )
     .set("GITHUB_JOB", "deploy");
     let run = r.run().await;
-    let (result, detail) = check(&run, "workflow permissions");
-    assert_eq!(result, "ok", "{detail}");
+    expect(&run, "workflow permissions", "ok", &[]);
     // The real rollback example grants only `deployments: write`: a deploy with the gate and
     // comments on lacks the rest.
     let mut r = f.runner();
@@ -581,9 +611,12 @@ async fn the_workflows_permissions_are_checked_against_the_features() {
         "on: push\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps: []\n",
     );
     let run = r.run().await;
-    let (result, detail) = check(&run, "workflow permissions");
-    assert_eq!(result, "warning");
-    assert!(detail.contains("Workflow permissions"), "{detail}");
+    expect(
+        &run,
+        "workflow permissions",
+        "warning",
+        &["Workflow permissions"],
+    );
     f.assert_nothing_written();
 }
 
@@ -599,9 +632,7 @@ async fn migrations_without_a_database_url_fail_the_check() {
         .unset("INPUT_MIGRATE-COMMAND");
     let run = r.run().await;
     assert_eq!(run.code, 1, "{}", run.log());
-    let (result, detail) = check(&run, "migrations");
-    assert_eq!(result, "failed");
-    assert!(detail.contains("NO_SUCH_URL"), "{detail}");
+    expect(&run, "migrations", "failed", &["NO_SUCH_URL"]);
     f.assert_nothing_written();
 }
 
