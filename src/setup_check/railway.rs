@@ -85,8 +85,15 @@ pub fn judge_token(read: &ProjectTokenRead, project: Option<&str>, env: &str) ->
                 e.name
             ),
         ),
+        Some(_) => CheckResult::ok(
+            NAME,
+            format!(
+                "a project token of `{}` for environment `{token_env}`, the one the trigger selects",
+                project_read.name
+            ),
+        ),
         // An unknown environment is reported by the scope check.
-        _ => CheckResult::ok(
+        None => CheckResult::ok(
             NAME,
             format!(
                 "a project token of `{}` for environment `{token_env}`",
