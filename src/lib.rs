@@ -50,6 +50,7 @@ pub mod record;
 pub mod report;
 pub mod retry;
 pub mod secret;
+pub mod setup_check;
 pub mod stages;
 pub mod text;
 pub mod timing;

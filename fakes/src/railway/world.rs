@@ -124,6 +124,9 @@ pub struct RailwayWorld {
     /// `Some(message)`: `EnvironmentVolumes` answers this GraphQL error (Railway's "Not
     /// Authorized" for a token that may not see the volumes).
     pub volumes_refused: Option<String>,
+    /// `Some(message)`: `VolumeInstanceBackupList` answers this GraphQL error (a token that may
+    /// see the volumes but not their backups).
+    pub backups_refused: Option<String>,
 }
 
 pub const STANDARD_SCRIPT: &[&str] = &["QUEUED", "BUILDING", "DEPLOYING", "SUCCESS"];
@@ -174,6 +177,7 @@ impl RailwayWorld {
             volumes: Vec::new(),
             workflows: Vec::new(),
             volumes_refused: None,
+            backups_refused: None,
         };
         for (env_id, env_suffix) in [("env-prod", "prod"), ("env-stg", "stg")] {
             for (svc_id, svc) in [("svc-web", "web"), ("svc-worker", "worker")] {
