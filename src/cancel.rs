@@ -7,7 +7,7 @@
 //! so a cancelled run never leaves a build running, a Deployment `in_progress` or a comment
 //! saying "deploying".
 //!
-//! The guard itself (what to finish) is `crate::pipeline::guard`, re-exported here; this module
+//! The guard itself (what to finish) is `crate::stages::guard`, re-exported here; this module
 //! is the signal handling beside `main`.
 //!
 //! Wiring: the report step (`crate::stages::publish`) calls `guard.arm(publisher)` once it has
@@ -28,9 +28,9 @@ use std::time::Duration;
 
 use futures_util::FutureExt;
 
-pub use crate::pipeline::guard::{CancelGuard, FINAL_WRITES_BUDGET, RAILWAY_CANCEL_BUDGET};
 use crate::record::Ending;
 pub use crate::record::Signal;
+pub use crate::stages::guard::{CancelGuard, FINAL_WRITES_BUDGET, RAILWAY_CANCEL_BUDGET};
 use crate::workflow;
 
 /// How long the final writes of a finished (or crashed) run may take in all: a stalled GitHub

@@ -39,6 +39,11 @@ pub async fn build(
         report.environment_id = Some(r.scope.environment.id.clone());
         report.environment = Some(r.scope.environment.name.clone());
     }
+    steps(environment, checks, reads)
+}
+
+/// The plan (pure): one [`Step::Check`] per check, in order, each with the shared reads.
+pub fn steps(environment: &str, checks: Vec<CheckRequest>, reads: Arc<CheckReads>) -> Plan {
     let steps = checks
         .into_iter()
         .map(|check| {

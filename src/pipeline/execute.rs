@@ -92,13 +92,13 @@ fn finish(mut report: RunReport) -> Ending {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cancel::CancelGuard;
     use crate::config::token::RailwayToken;
     use crate::railway::RailwayClient;
     use crate::railway::api::{Named, Project};
     use crate::railway::resolve::Scope;
     use crate::record::{ServiceReport, ServiceState};
     use crate::secret::Secret;
+    use crate::stages::guard::CancelGuard;
     use crate::stages::health::RollbackPolicy;
     use crate::timing::Timing;
 

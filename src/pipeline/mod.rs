@@ -9,7 +9,6 @@ pub mod check_plan;
 pub mod dry_run;
 pub mod execute;
 pub mod github_run;
-pub mod guard;
 pub mod order;
 pub mod plan;
 pub mod preview;
@@ -31,10 +30,10 @@ use crate::record::{Ending, RunReport, RunStatus, Stage, StageOutcome, StageTimi
 use crate::stages::ServiceTarget;
 use crate::stages::context::Context;
 use crate::stages::deploy::initial_report;
+use crate::stages::guard::CancelGuard;
 use crate::stages::rollback::{check_to, find_previous};
 use crate::workflow;
 use github_run::GitHubRun;
-use guard::CancelGuard;
 
 /// Runs the whole pipeline for `cfg`. Never panics on bad input; every failure ends in the report.
 /// What it publishes on GitHub is armed in `guard`, which main settles however the run ends.

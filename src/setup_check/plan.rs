@@ -38,44 +38,46 @@ impl CheckRequest {
     pub fn describe(&self, environment: &str) -> String {
         match self {
             CheckRequest::Token(_) => {
-                format!("check the Railway token's kind and scope against `{environment}`")
+                format!("the Railway token's kind and scope against `{environment}`")
             }
             CheckRequest::Scope => {
-                format!("check that the project, `{environment}` and the services exist")
+                format!("that the project, `{environment}` and the services exist")
             }
             CheckRequest::Service(r) => format!(
-                "check service `{}`: its source, public domain and healthcheck path",
+                "service `{}`: its source, public domain and healthcheck path",
                 r.name
             ),
             CheckRequest::Autodeploy(r) => format!(
-                "check Railway's autodeploy and \"Wait for CI\" for branch {} (`source: {}`)",
-                r.branch.as_deref().map(|b| format!("`{b}`")).unwrap_or_else(|| "(none)".into()),
+                "Railway's autodeploy and \"Wait for CI\" for branch {} (`source: {}`)",
+                r.branch
+                    .as_deref()
+                    .map(|b| format!("`{b}`"))
+                    .unwrap_or_else(|| "(none)".into()),
                 r.source.as_str()
             ),
             CheckRequest::AccountToken(r) => format!(
-                "check that `command: {}` from `{}` has an account or workspace token",
+                "that `command: {}` from `{}` has an account or workspace token",
                 r.command.as_str(),
                 r.from
             ),
             CheckRequest::ConfigFile(_) => {
-                "check pre-deploy commands and `railway.json`/`railway.toml` settings".into()
+                "pre-deploy commands and `railway.json`/`railway.toml` settings".into()
             }
             CheckRequest::Backup(_) => {
-                "check that the database's volume and its backups can be read".into()
+                "that the database's volume and its backups can be read".into()
             }
-            CheckRequest::Metrics => "check that HTTP metrics can be read (`watch`)".into(),
+            CheckRequest::Metrics => "that HTTP metrics can be read (`watch`)".into(),
             CheckRequest::Migrations(r) => format!(
-                "check the database URL, a read-only connection and the pending migrations of `{}`",
+                "the database URL, a read-only connection and the pending migrations of `{}`",
                 r.dir.display()
             ),
             CheckRequest::GitHubReads(_) => {
-                "check that GitHub's check runs, statuses, deployments and pull requests can be read"
+                "that GitHub's check runs, statuses, deployments and pull requests can be read"
                     .into()
             }
-            CheckRequest::Permissions(r) => format!(
-                "check the `permissions:` of workflow `{}`",
-                r.workflow_ref
-            ),
+            CheckRequest::Permissions(r) => {
+                format!("the `permissions:` of workflow `{}`", r.workflow_ref)
+            }
         }
     }
 }

@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use crate::cancel::CancelGuard;
+use super::guard::CancelGuard;
 use crate::config::Config;
 use crate::github::GitHub;
 use crate::railway::RailwayClient;

@@ -10,6 +10,7 @@ pub mod context;
 pub mod deploy;
 pub mod deploy_all;
 pub mod gate;
+pub mod guard;
 pub mod health;
 pub mod history;
 pub mod in_flight;
