@@ -80,6 +80,7 @@ pub async fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::railway::api::DeploymentTrigger;
 
     fn trigger(branch: &str, check_suites: bool) -> DeploymentTrigger {
         DeploymentTrigger {

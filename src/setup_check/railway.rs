@@ -36,7 +36,7 @@ pub async fn token(cx: &CheckContext<'_>, req: &TokenRequest) -> Vec<CheckResult
     vec![judge_token(
         cx.project_token().await,
         req.project.as_deref(),
-        &cx.environment,
+        cx.environment,
     )]
 }
 
@@ -127,7 +127,7 @@ pub async fn scope(cx: &CheckContext<'_>) -> Vec<CheckResult> {
             let token = judge_token(
                 cx.project_token().await,
                 cx.reads.project.as_deref(),
-                &cx.environment,
+                cx.environment,
             );
             if token.result == CheckVerdict::Failed {
                 return Vec::new();

@@ -257,6 +257,7 @@ fn record_rollback(s: &mut ServiceReport, result: RollbackResult, culprits: &str
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::health::check::Probe;
     use ServiceState::*;
 
     #[test]
