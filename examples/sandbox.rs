@@ -6,9 +6,10 @@
 //! file, `GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY`) for a push to `main` with an open pull request.
 //! `happy` (the default) deploys and passes its health check; `rollback` serves a health check
 //! that fails after the deploy went live, so the run rolls back to the previous deployment (exit
-//! status 1). It prints the log a workflow shows, then writes the job summary, the PR comment and
-//! the GitHub Deployment's statuses to `OUT_DIR` (default `target/sandbox`). Nothing is simulated
-//! outside the fakes.
+//! status 1). It prints the log as a workflow's run page shows it, then writes the job summary,
+//! the PR comment, the GitHub Deployment's statuses and `report.html` (the summary and the comment
+//! rendered as GitHub shows them) to `OUT_DIR` (default `target/sandbox/<scenario>`). Nothing is
+//! simulated outside the fakes.
 //!
 //! The binary is built by an inner `cargo build` of the same profile into the same target
 //! directory as this example, with the variables `cargo run` sets for the example removed: they
@@ -92,10 +93,19 @@ enum Scenario {
     Rollback,
 }
 
+impl Scenario {
+    fn name(self) -> &'static str {
+        match self {
+            Scenario::Happy => "happy",
+            Scenario::Rollback => "rollback",
+        }
+    }
+}
+
 /// `[--scenario happy|rollback] [OUT_DIR]`.
 fn parse_args(args: impl IntoIterator<Item = String>) -> Result<(Scenario, PathBuf), String> {
     let mut scenario = Scenario::Happy;
-    let mut out = PathBuf::from("target/sandbox");
+    let mut out = None;
     let mut args = args.into_iter();
     while let Some(a) = args.next() {
         let value = match a.strip_prefix("--scenario") {
@@ -103,7 +113,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<(Scenario, PathB
             Some(v) if v.starts_with('=') => v[1..].to_string(),
             _ if a.starts_with('-') => return Err(format!("unknown option `{a}`")),
             _ => {
-                out = PathBuf::from(a);
+                out = Some(PathBuf::from(a));
                 continue;
             }
         };
@@ -113,6 +123,8 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<(Scenario, PathB
             other => return Err(format!("unknown scenario `{other}` (happy or rollback)")),
         };
     }
+    // Each scenario its own folder, so running both keeps both.
+    let out = out.unwrap_or_else(|| PathBuf::from("target/sandbox").join(scenario.name()));
     Ok((scenario, out))
 }
 
@@ -160,6 +172,7 @@ fn step_env(
 ) -> Vec<(&'static str, String)> {
     let rollback = scenario == Scenario::Rollback;
     let fixed = [
+        ("GITHUB_ACTIONS", "true"),
         ("GITHUB_EVENT_NAME", "push"),
         ("GITHUB_REF", "refs/heads/main"),
         ("GITHUB_REF_NAME", "main"),
@@ -231,6 +244,9 @@ async fn sandbox(scenario: Scenario, out: &Path) -> Result<i32, String> {
         Scenario::Rollback => "a deploy whose health check fails after going live: it rolls back",
     };
     println!("── railway-deploy, as a workflow step would run it: {what} ──");
+    println!(
+        "   (the log as the run page shows it; the fakes answer at once and poll intervals are 100× shorter, so elapsed times read in seconds, not minutes)\n"
+    );
     let mut cmd = tokio::process::Command::new(&bin);
     cmd.env_clear()
         .envs(env)
@@ -241,18 +257,96 @@ async fn sandbox(scenario: Scenario, out: &Path) -> Result<i32, String> {
     if let Ok(path) = std::env::var("PATH") {
         cmd.env("PATH", path);
     }
-    let status = cmd
-        .status()
+    let output_of = cmd
+        .stdout(std::process::Stdio::piped())
+        .output()
         .await
         .map_err(|e| format!("running {}: {e}", bin.display()))?;
-    let code = status.code().unwrap_or(1);
+    for line in String::from_utf8_lossy(&output_of.stdout).lines() {
+        if let Some(shown) = as_run_page_shows(line) {
+            println!("{shown}");
+        }
+    }
+    let code = output_of.status.code().unwrap_or(1);
     println!("── exit status {code} ──\n");
     println!("Railway mutations: {}", railway.mutations().join(", "));
     write_results(&github, out)?;
     println!("Step outputs:      {}", output.display());
     println!("Job summary:       {}", summary.display());
+    let page = write_page(out, &summary)?;
+    println!(
+        "Open in a browser: {} (the summary and the comment as GitHub shows them)",
+        page.display()
+    );
     Ok(code)
 }
+
+/// A line of the step's stdout as the run page shows it: workflow commands become what GitHub
+/// renders (a group's title, `Error:` ...), `::add-mask::` and `::endgroup::` show nothing.
+fn as_run_page_shows(line: &str) -> Option<String> {
+    let Some(command) = line.strip_prefix("::") else {
+        return Some(line.to_string());
+    };
+    let (head, message) = command.split_once("::").unwrap_or((command, ""));
+    let kind = head.split_whitespace().next().unwrap_or(head);
+    let message = message
+        .replace("%0A", "\n")
+        .replace("%0D", "")
+        .replace("%25", "%");
+    match kind {
+        "add-mask" | "endgroup" => None,
+        "group" => Some(format!("▸ {message}")),
+        "error" => Some(format!("Error: {message}")),
+        "warning" => Some(format!("Warning: {message}")),
+        "notice" => Some(format!("Notice: {message}")),
+        "debug" => None,
+        _ => Some(line.to_string()),
+    }
+}
+
+/// `report.html`: the job summary and the PR comment rendered as GitHub does (GitHub-flavoured
+/// markdown and mermaid, loaded from a CDN by the browser that opens it).
+fn write_page(out: &Path, summary: &Path) -> Result<PathBuf, String> {
+    let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let page = PAGE
+        .replace("{summary}", &escape(&read(summary)))
+        .replace("{comment}", &escape(&read(&out.join("pr_comment.md"))));
+    write(out, "report.html", &page)
+}
+
+const PAGE: &str = r#"<!doctype html><html><head><meta charset="utf-8"><title>railway-deploy sandbox</title>
+<style>
+body{font-family:-apple-system,BlinkMacSystemFont,"Segoe UI","Noto Sans",Helvetica,Arial,sans-serif;font-size:14px;line-height:1.5;color:#1f2328;max-width:900px;margin:24px auto;padding:0 16px}
+.box{border:1px solid #d1d9e0;border-radius:6px;padding:16px 24px;margin:12px 0 32px}
+.label{color:#59636e;font-weight:600}
+table{border-collapse:collapse;display:block;overflow:auto}th,td{border:1px solid #d1d9e0;padding:6px 13px}tr:nth-child(2n){background:#f6f8fa}
+code{background:rgba(129,139,152,.12);border-radius:6px;padding:.2em .4em;font-size:85%;font-family:ui-monospace,SFMono-Regular,Menlo,monospace}
+pre{background:#f6f8fa;border-radius:6px;padding:16px;overflow:auto}pre code{background:none;padding:0}
+blockquote{border-left:.25em solid #d1d9e0;color:#59636e;padding:0 1em;margin:0}
+</style></head><body>
+<p class="label">Job summary (the run's page)</p><div class="box" id="summary"></div>
+<p class="label">Pull request comment</p><div class="box" id="comment"></div>
+<script type="text/markdown" id="summary-md">{summary}</script>
+<script type="text/markdown" id="comment-md">{comment}</script>
+<script src="https://cdn.jsdelivr.net/npm/marked@15/marked.min.js"></script>
+<script type="module">
+import mermaid from "https://cdn.jsdelivr.net/npm/mermaid@11/dist/mermaid.esm.min.mjs";
+const unescape = (t) => t.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+for (const id of ["summary", "comment"]) {
+  const md = unescape(document.getElementById(id + "-md").textContent);
+  document.getElementById(id).innerHTML = marked.parse(md, { gfm: true });
+}
+document.querySelectorAll("code.language-mermaid").forEach((c) => {
+  const pre = c.parentElement; pre.className = "mermaid"; pre.textContent = c.textContent;
+});
+mermaid.initialize({ startOnLoad: false }); await mermaid.run();
+</script></body></html>
+"#;
 
 /// Writes the PR comment and the GitHub Deployments' statuses the fake GitHub received.
 fn write_results(github: &GitHubState, out: &Path) -> Result<(), String> {

@@ -33,7 +33,8 @@
 //!   `upload` (the source archive the Railway client sends).
 //! - Utilities: `text` (wording every layer shares: durations, rates, short SHAs, truncation,
 //!   credential scrubbing), `secret`, `timing`, `retry` (the one retry policy), `wait` (the one
-//!   deadline-and-backoff loop) and `workflow` (the one printer).
+//!   deadline-and-backoff loop), `trace` (`RAILWAY_DEPLOY_TRACE`: one line per exchange, shapes only)
+//!   and `workflow` (the one printer).
 
 pub mod backup;
 pub mod cancel;
@@ -56,6 +57,7 @@ pub mod setup_check;
 pub mod stages;
 pub mod text;
 pub mod timing;
+pub mod trace;
 pub mod upload;
 pub mod wait;
 pub mod watch;

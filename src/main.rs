@@ -11,7 +11,7 @@ use railway_deploy::context::GitHubEnv;
 use railway_deploy::exit;
 use railway_deploy::pipeline::github_run::write_summary_to;
 use railway_deploy::record::{Ending, RunStatus};
-use railway_deploy::report::outputs;
+use railway_deploy::report::{outputs, summary};
 use railway_deploy::{notify, pipeline, secret, workflow};
 
 fn main() {
@@ -19,6 +19,14 @@ fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let github = config::process_github_env();
     workflow::set_in_actions(github.actions);
+    if let Some(path) = Config::trace_path_of_process()
+        && let Err(e) = railway_deploy::trace::start(&path)
+    {
+        workflow::warning(format!(
+            "no trace: `{}` could not be written ({e})",
+            path.display()
+        ));
+    }
     let ending = match Config::load_process() {
         Ok(config) => run(&config),
         Err(LoadError::Usage(e)) => {
@@ -76,13 +84,25 @@ fn report(github: &GitHubEnv, ending: &Ending) {
         }
         Ending::InvalidInput(msg) => {
             report_invalid_input(msg);
+            write_stopped_summary(github, true, msg);
             let _ = outputs::write(output_path, &outputs::failed_outputs(RunStatus::Failed));
             return;
         }
         Ending::Broken(msg) => ("railway-deploy failed", msg),
     };
     workflow::error_titled(title, msg);
+    write_stopped_summary(github, false, msg);
     let _ = outputs::write(output_path, &outputs::failed_outputs(RunStatus::Failed));
+}
+
+/// The job summary of a run that stopped without a report, so the run's page says why.
+fn write_stopped_summary(github: &GitHubEnv, invalid: bool, msg: &str) {
+    if let Some(path) = github.summary_path.as_deref() {
+        let markdown = summary::stopped_early(invalid, msg);
+        if let Err(e) = summary::append_summary(std::path::Path::new(path), &markdown) {
+            workflow::warning(format!("could not write the job summary to {path}: {e}"));
+        }
+    }
 }
 
 /// Every invalid input, one per line: an `::error` annotation each in Actions (on stdout, where

@@ -56,11 +56,22 @@ fn annotation(kind: &str, title: Option<&str>, msg: &str) {
             None => emit(&format!("::{kind}::{}", escape_data(msg))),
         }
     } else {
-        match title {
-            Some(t) => emit(&format!("{kind}: {t}: {msg}")),
-            None => emit(&format!("{kind}: {msg}")),
+        let line = match title {
+            Some(t) => format!("{kind}: {t}: {msg}"),
+            None => format!("{kind}: {msg}"),
+        };
+        // On a terminal, errors and warnings go to stderr, apart from the program's output.
+        match kind {
+            "error" | "warning" => emit_stderr(&line),
+            _ => emit(&line),
         }
     }
+}
+
+fn emit_stderr(line: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{}", crate::secret::redact_registered(line));
+    let _ = err.flush();
 }
 
 pub fn notice(msg: impl AsRef<str>) {

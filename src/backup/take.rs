@@ -2,6 +2,15 @@
 //! is lost, the volume's backups are read back for one of this name), then `workflowStatus`
 //! until Railway reports it complete, failed, or `backup-timeout` passes. Every failure is a
 //! sentence that says what Railway reported and that the database is untouched.
+//!
+//! What the public record says, and what this module does about it:
+//! - A refused `workflowStatus` read is permanent: Railway authorizes it per workflow type and
+//!   "retrying can't heal it" (railwayapp/cli commit fc0331d1, `postgres pitr`). On a refusal the
+//!   volume's backups list is read at once instead of polling the status until the timeout.
+//! - `volumeInstanceBackupList` has no status field, and a backup's `usedMB` is not documented as
+//!   a completion signal (the CLI only prints it). Only `workflowStatus: Complete` confirms a
+//!   backup; a backup that is only listed by name is taken as made, with a warning that Railway
+//!   did not confirm its completion.
 
 use std::time::Duration;
 
@@ -43,18 +52,19 @@ pub async fn take(
     match volumes::create_backup(c, &target.volume.id, name).await {
         Ok(Some(workflow_id)) => {
             workflow::info(format!("Backup `{name}` started (workflow {workflow_id})"));
-            follow(c, target, name, &workflow_id, deadline, timeout)
-                .await
-                .map(|()| Taken { id: None })
-                .map_err(|why| format!("{what} {why}; {UNTOUCHED}"))
+            follow(c, target, name, &workflow_id, deadline, timeout, &what).await
         }
         // No workflow to follow (none given, or the answer was lost): the list says.
-        Ok(None) => read_back(c, target, name, deadline, timeout, &what).await,
+        Ok(None) => {
+            let cause = "Railway gave no workflow to follow and";
+            read_back(c, target, name, deadline, timeout, &what, cause).await
+        }
         Err(e) if e.answer_lost() => {
             workflow::warning(format!(
                 "Railway's answer to the backup request was lost ({e}); reading the volume's backups back instead of asking again"
             ));
-            read_back(c, target, name, deadline, timeout, &what).await
+            let cause = "Railway's answer was lost and";
+            read_back(c, target, name, deadline, timeout, &what, cause).await
         }
         Err(e) => Err(refused(target, &what, &e)),
     }
@@ -74,68 +84,12 @@ fn refused(target: &BackupTarget, what: &str, e: &RailwayError) -> String {
 }
 
 /// Follows the backup's workflow until it completes (`Ok`), fails or the deadline passes
-/// (`Err`: what Railway last reported, to follow "the backup of …").
+/// (`Err`: the run's failure message, with what Railway last reported).
 async fn follow(
     c: &RailwayClient,
     target: &BackupTarget,
     name: &str,
     workflow_id: &str,
-    deadline: Instant,
-    timeout: Duration,
-) -> Result<(), String> {
-    let mut waiter = Waiter::until(deadline, *c.timing());
-    let mut backoff = Backoff::new(Duration::from_secs(2), Duration::from_secs(15));
-    let seen = wait::poll(
-        &mut waiter,
-        |_| backoff.next_delay(),
-        |last: &String, _| workflow::info(format!("Backup: {last}, waiting")),
-        || async {
-            match volumes::workflow_status(c, workflow_id).await {
-                Ok(r) => match r.status {
-                    WorkflowState::Complete => wait::Step::Done(Ok(())),
-                    WorkflowState::Error => wait::Step::Done(Err(format!(
-                        "failed: Railway reported `{}`",
-                        r.error.as_deref().unwrap_or("Error (no detail)")
-                    ))),
-                    // A workflow Railway no longer knows may have finished: the list says.
-                    WorkflowState::NotFound if listed(c, target, name).await => {
-                        wait::Step::Done(Ok(()))
-                    }
-                    // Running, or not known yet: look again until the deadline.
-                    other => wait::Step::Pending(format!("Railway reports {other:?}")),
-                },
-                // The client retried already; a read that still fails is looked at again.
-                Err(e) => wait::Step::Pending(format!("Railway's status could not be read ({e})")),
-            }
-        },
-    )
-    .await;
-    match seen {
-        Waited::Done(r) => r,
-        Waited::StillRunning(last) => Err(format!(
-            "did not complete within `backup-timeout` ({}; {last})",
-            crate::text::duration(timeout)
-        )),
-    }
-}
-
-/// Whether a backup named `name` is among the volume's backups and complete (a failed read:
-/// not known, no).
-async fn listed(c: &RailwayClient, target: &BackupTarget, name: &str) -> bool {
-    volumes::backups(c, &target.volume.id)
-        .await
-        .is_ok_and(|list| {
-            list.iter()
-                .any(|b| b.name.as_deref() == Some(name) && b.complete())
-        })
-}
-
-/// Reads the volume's backups until one named `name` is listed complete (done) or the deadline:
-/// a backup listed but not complete yet is waited on, never taken as done.
-async fn read_back(
-    c: &RailwayClient,
-    target: &BackupTarget,
-    name: &str,
     deadline: Instant,
     timeout: Duration,
     what: &str,
@@ -145,33 +99,106 @@ async fn read_back(
     let seen = wait::poll(
         &mut waiter,
         |_| backoff.next_delay(),
-        |listed: &bool, _| {
-            workflow::info(if *listed {
-                format!("Backup: `{name}` is listed, not complete yet; waiting")
-            } else {
-                format!("Backup: looking for `{name}` among the volume's backups")
-            })
+        |last: &String, _| workflow::info(format!("Backup: {last}, waiting")),
+        || async {
+            match volumes::workflow_status(c, workflow_id).await {
+                Ok(r) => match r.status {
+                    WorkflowState::Complete => wait::Step::Done(Ok(Followed::Complete)),
+                    WorkflowState::Error => wait::Step::Done(Err(format!(
+                        "failed: Railway reported `{}`",
+                        r.error.as_deref().unwrap_or("Error (no detail)")
+                    ))),
+                    // A workflow Railway no longer knows may have finished: the list says.
+                    WorkflowState::NotFound if listed(c, target, name).await => {
+                        wait::Step::Done(Ok(Followed::Complete))
+                    }
+                    // Running, or not known yet: look again until the deadline.
+                    other => wait::Step::Pending(format!("Railway reports {other:?}")),
+                },
+                // A refusal is permanent (railwayapp/cli fc0331d1): the list is read instead.
+                Err(e) if e.is_input_problem() => {
+                    wait::Step::Done(Ok(Followed::StatusRefused(e.to_string())))
+                }
+                // The client retried already; a read that still fails is looked at again.
+                Err(e) => wait::Step::Pending(format!("Railway's status could not be read ({e})")),
+            }
+        },
+    )
+    .await;
+    match seen {
+        Waited::Done(Ok(Followed::Complete)) => Ok(Taken { id: None }),
+        Waited::Done(Ok(Followed::StatusRefused(why))) => {
+            workflow::warning(format!(
+                "Railway would not show this token the backup's progress ({why}); retrying cannot change that, so the volume's backups are read instead"
+            ));
+            let cause = "Railway would not show its progress and";
+            read_back(c, target, name, deadline, timeout, what, cause).await
+        }
+        Waited::Done(Err(why)) => Err(format!("{what} {why}; {UNTOUCHED}")),
+        Waited::StillRunning(last) => Err(format!(
+            "{what} did not complete within `backup-timeout` ({}; {last}); {UNTOUCHED}",
+            crate::text::duration(timeout)
+        )),
+    }
+}
+
+/// How following the workflow ended well.
+enum Followed {
+    /// Railway reported the workflow `Complete`.
+    Complete,
+    /// Railway refused the status read (the error, for the warning).
+    StatusRefused(String),
+}
+
+/// Whether a backup named `name` is among the volume's backups (a failed read: not known, no).
+async fn listed(c: &RailwayClient, target: &BackupTarget, name: &str) -> bool {
+    volumes::backups(c, &target.volume.id)
+        .await
+        .is_ok_and(|list| list.iter().any(|b| b.name.as_deref() == Some(name)))
+}
+
+/// Reads the volume's backups until one named `name` is listed (taken, with a warning that
+/// Railway did not confirm its completion: the list has no status) or the deadline.
+async fn read_back(
+    c: &RailwayClient,
+    target: &BackupTarget,
+    name: &str,
+    deadline: Instant,
+    timeout: Duration,
+    what: &str,
+    cause: &str,
+) -> Result<Taken, String> {
+    let mut waiter = Waiter::until(deadline, *c.timing());
+    let mut backoff = Backoff::new(Duration::from_secs(2), Duration::from_secs(15));
+    let seen = wait::poll(
+        &mut waiter,
+        |_| backoff.next_delay(),
+        |_: &(), _| {
+            workflow::info(format!(
+                "Backup: looking for `{name}` among the volume's backups"
+            ))
         },
         || async {
             match volumes::backups(c, &target.volume.id).await {
                 Ok(list) => match list.iter().find(|b| b.name.as_deref() == Some(name)) {
-                    Some(b) if b.complete() => wait::Step::Done(b.id.clone()),
-                    Some(_) => wait::Step::Pending(true),
-                    None => wait::Step::Pending(false),
+                    Some(b) => wait::Step::Done(b.id.clone()),
+                    None => wait::Step::Pending(()),
                 },
-                Err(_) => wait::Step::Pending(false),
+                Err(_) => wait::Step::Pending(()),
             }
         },
     )
     .await;
     let timeout = crate::text::duration(timeout);
     match seen {
-        Waited::Done(id) => Ok(Taken { id: Some(id) }),
-        Waited::StillRunning(true) => Err(format!(
-            "{what} was not confirmed: Railway's answer was lost, and the backup `{name}` it lists was not complete within `backup-timeout` ({timeout}); {UNTOUCHED}"
-        )),
-        Waited::StillRunning(false) => Err(format!(
-            "{what} was not confirmed: Railway's answer was lost and no backup named `{name}` appeared in the volume's backups within `backup-timeout` ({timeout}); {UNTOUCHED}"
+        Waited::Done(id) => {
+            workflow::warning(format!(
+                "Backup `{name}` ({id}) is listed among the volume's backups; Railway's list gives no completion status, so its completion is not confirmed: check it in Railway before relying on it"
+            ));
+            Ok(Taken { id: Some(id) })
+        }
+        Waited::StillRunning(()) => Err(format!(
+            "{what} was not confirmed: {cause} no backup named `{name}` appeared in the volume's backups within `backup-timeout` ({timeout}); {UNTOUCHED}"
         )),
     }
 }

@@ -38,7 +38,7 @@ impl Target {
             github.git_ref.as_deref(),
             event,
         );
-        let fork_skip = preview::fork_skip(command, event);
+        let fork_skip = preview::fork_skip(command, event, has_token(inputs.0));
         let selection = match (command, preview) {
             _ if fork_skip.is_some() => fork_skip.ok_or_else(|| InputError(String::new())),
             (Some(c), Some(p)) if c.is_preview() => {
@@ -76,15 +76,13 @@ fn from_environment(
     inputs: &Inputs,
     command: Option<CommandKind>,
     target: &Target,
-    source: Option<&Source>,
     errs: &mut Errors,
 ) -> Option<String> {
-    let (command, selection, source) = (command?, target.selection.as_ref()?, source?);
+    let (command, selection) = (command?, target.selection.as_ref()?);
     errs.take(parse::from_environment(
         inputs,
         command,
         selection,
-        source,
         &target.staging,
     ))
 }
@@ -132,6 +130,11 @@ fn railway_needs_sha(source: Option<&Source>, sha: Option<&str>, errs: &mut Erro
     }
 }
 
+/// Whether the run got a Railway token at all (input or env fallback).
+fn has_token(raw: &RawInputs) -> bool {
+    raw.get("railway-token").is_some() || raw.get("railway-api-token").is_some()
+}
+
 /// `railway-api-url`: https, or http to a loopback host.
 fn api_url(inputs: &Inputs) -> Result<url::Url, InputError> {
     parse_secure_url(inputs.get("railway-api-url").unwrap_or(DEFAULT_API_URL))
@@ -150,7 +153,7 @@ impl Config {
         let get = |name: &str| inputs.get(name);
         let mut errs = Errors::default();
         let command = errs.take(parse::command(&inputs));
-        let skipped = preview::fork_skip(command, &event).is_some();
+        let skipped = preview::fork_skip(command, &event, has_token(raw)).is_some();
         let token = errs.take(preview::token(raw, command, skipped));
         let api_url = errs.take(api_url(&inputs));
         let services = errs.take(preview::services(&inputs, command));
@@ -162,8 +165,7 @@ impl Config {
         let migration = parse::migration(&inputs, &mut errs);
         let count = services.as_ref().map_or(0, Vec::len);
         let to = command.and_then(|c| errs.take(parse::rollback(&inputs, c, count)));
-        let from_environment =
-            from_environment(&inputs, command, &target, source.as_ref(), &mut errs);
+        let from_environment = from_environment(&inputs, command, &target, &mut errs);
         let simple = Simple::read(&inputs, &mut errs);
         let guard = protect::Protect::read(&inputs, &mut errs);
         let sha = context::commit_sha(&github, &event);

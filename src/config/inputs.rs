@@ -263,6 +263,14 @@ pub fn command_line() -> clap::Command {
              as GitHub passes action inputs; a flag wins. Durations: 90s, 5m, 1h30m or seconds. \
              Lists: commas or newlines.",
         );
+    // Not an action input: where to write the exchange trace (`crate::trace`).
+    cmd = cmd.arg(
+        clap::Arg::new(TRACE_FLAG)
+            .long(TRACE_FLAG)
+            .value_name("FILE")
+            .help("Write one JSON line per exchange with Railway and GitHub to FILE (names, shapes and statuses, never values), to attach to a bug report; also RAILWAY_DEPLOY_TRACE")
+            .num_args(1),
+    );
     for spec in INPUTS {
         let help = help_text(spec);
         cmd = cmd.arg(
@@ -293,6 +301,25 @@ fn help_text(spec: &InputSpec) -> String {
         help.push_str(&format!(" [default: {}]", spec.default));
     }
     help
+}
+
+/// The flag naming the trace file.
+const TRACE_FLAG: &str = "trace";
+
+/// Where the exchange trace goes: `--trace <file>`, else `RAILWAY_DEPLOY_TRACE`; `None`: off.
+pub fn trace_path(
+    args: impl IntoIterator<Item = String>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Option<std::path::PathBuf> {
+    let matches = command_line()
+        .ignore_errors(true)
+        .try_get_matches_from(args)
+        .ok();
+    matches
+        .and_then(|m| m.get_one::<String>(TRACE_FLAG).cloned())
+        .or_else(|| env("RAILWAY_DEPLOY_TRACE"))
+        .filter(|p| !p.trim().is_empty())
+        .map(std::path::PathBuf::from)
 }
 
 /// Reads flags (from `args`, program name first) and the environment (through `env`).

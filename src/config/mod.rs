@@ -210,6 +210,16 @@ impl Config {
         }
     }
 
+    /// Where the process's exchange trace goes (`--trace`, `RAILWAY_DEPLOY_TRACE`), if anywhere:
+    /// read before the configuration, so that loading it is traced too.
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "config reads the environment; this reads only the trace file's name"
+    )]
+    pub fn trace_path_of_process() -> Option<std::path::PathBuf> {
+        inputs::trace_path(std::env::args(), |k| std::env::var(k).ok())
+    }
+
     /// [`Config::load`] from this process's arguments and environment.
     #[allow(
         clippy::disallowed_methods,

@@ -31,7 +31,7 @@ pub const OUTPUTS: &[(&str, &str)] = &[
     ),
     (
         "deployments",
-        "A JSON array, one object per service, with the fields above",
+        "A JSON array, one object per service, with the fields above: `status` is that service's outcome in the same words (`success`, `failed`, `rolled-back`, `skipped`), Railway's own status word (`SUCCESS`, `CRASHED` ...) is `railway-status`",
     ),
     (
         "removed-environments",

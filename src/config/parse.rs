@@ -268,35 +268,29 @@ pub(super) fn rollback(
     Ok(to)
 }
 
-/// `from-environment`, and the checks `command: promote` makes of the target and the source.
+/// `from-environment`, and the check `command: promote` makes of the target. `source` is not
+/// checked: its `action.yml` default `upload`, which the runner passes whenever a workflow leaves
+/// `source` out, means for promote "what passed in `from-environment`", as no `source` does.
 pub(super) fn from_environment(
     inputs: &Inputs,
     command: CommandKind,
     selection: &Selection,
-    source: &Source,
     staging_environment: &str,
 ) -> Result<String, InputError> {
     let get = |name: &str| inputs.get(name);
     let from_environment = get("from-environment")
         .map(str::to_string)
         .unwrap_or_else(|| staging_environment.to_string());
-    if command == CommandKind::Promote {
-        if let Selection::Deploy { environment, .. } = selection
-            && environment == &from_environment
-        {
-            return Err(invalid(
-                "from-environment",
-                format!(
-                    "is `{from_environment}`, the same as the target environment; promote from another environment"
-                ),
-            ));
-        }
-        if matches!(source, Source::Upload { .. }) && get("source").is_some() {
-            return Err(invalid(
-                "source",
-                "`command: promote` redeploys what ran in `from-environment`; use `source: commit` or `source: image`, or leave `source` unset",
-            ));
-        }
+    if command == CommandKind::Promote
+        && let Selection::Deploy { environment, .. } = selection
+        && environment == &from_environment
+    {
+        return Err(invalid(
+            "from-environment",
+            format!(
+                "is `{from_environment}`, the same as the target environment; promote from another environment"
+            ),
+        ));
     }
     Ok(from_environment)
 }

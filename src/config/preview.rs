@@ -9,16 +9,32 @@ use crate::config::token::RailwayToken;
 use crate::context::{Event, Selection, Trigger};
 use crate::secret::Secret;
 
-/// The pull request's head repository is another one (a fork): the run gets no secrets, so no
-/// preview is made, and `status` is `skipped`.
-pub(super) fn fork_skip(command: Option<CommandKind>, event: &Event) -> Option<Selection> {
+/// A preview run that gets no secrets is skipped (`status: skipped`, exit 0) with a notice: a pull
+/// request from a fork (its head repository is another one), and a pull request whose run got no
+/// Railway token at all (Dependabot's runs get no Actions secrets, so `${{ secrets.… }}` is empty).
+pub(super) fn fork_skip(
+    command: Option<CommandKind>,
+    event: &Event,
+    has_token: bool,
+) -> Option<Selection> {
     let pr = event.pull_request.as_ref()?;
-    (command == Some(CommandKind::Preview) && pr.from_fork).then(|| Selection::Skip {
-        reason: format!(
+    if command != Some(CommandKind::Preview) {
+        return None;
+    }
+    let reason = if pr.from_fork {
+        format!(
             "pull request #{} comes from a fork: its runs get no secrets, so no preview is made (see the README's \"Previews\" on why not `pull_request_target`)",
             pr.number
-        ),
-    })
+        )
+    } else if !has_token {
+        format!(
+            "pull request #{}'s run got no Railway token (Dependabot's runs, and others GitHub gives no secrets, get none), so no preview is made; to preview Dependabot's pull requests, add the token as a Dependabot secret too (Settings → Secrets and variables → Dependabot)",
+            pr.number
+        )
+    } else {
+        return None;
+    };
+    Some(Selection::Skip { reason })
 }
 
 /// The environment of a preview command: `preview-name` for the pull request (`command:
@@ -175,10 +191,22 @@ mod tests {
     fn forks_are_skipped_only_for_previews() {
         let fork = pr_event("opened", true);
         assert!(matches!(
-            fork_skip(Some(CommandKind::Preview), &fork),
+            fork_skip(Some(CommandKind::Preview), &fork, false),
             Some(Selection::Skip { .. })
         ));
-        assert!(fork_skip(Some(CommandKind::Deploy), &fork).is_none());
-        assert!(fork_skip(Some(CommandKind::Preview), &pr_event("opened", false)).is_none());
+        assert!(fork_skip(Some(CommandKind::Deploy), &fork, true).is_none());
+        assert!(fork_skip(Some(CommandKind::Preview), &pr_event("opened", false), true).is_none());
+    }
+
+    #[test]
+    fn a_pull_request_run_without_a_railway_token_is_skipped_like_a_fork() {
+        let own = pr_event("opened", false);
+        let Some(Selection::Skip { reason }) = fork_skip(Some(CommandKind::Preview), &own, false)
+        else {
+            panic!("not skipped");
+        };
+        assert!(reason.contains("no Railway token"), "{reason}");
+        assert!(fork_skip(Some(CommandKind::Deploy), &own, false).is_none());
+        assert!(fork_skip(Some(CommandKind::Preview), &Event::default(), false).is_none());
     }
 }

@@ -54,6 +54,12 @@ const DRAIN: Duration = Duration::from_secs(2);
 /// whole [`DRAIN`] would add 2 s to every deploy. Each late line extends the wait, up to `DRAIN`.
 const QUIET: Duration = Duration::from_millis(400);
 
+/// With no line for this long (scaled) while the deployment is followed, a warning says the log
+/// stream is silent and where to read the logs (contract v3, Promises). Which filter Railway's
+/// `environmentLogs` honours for build lines is not public, so a silent stream is said, never
+/// taken as a quiet build.
+pub const SILENCE: Duration = Duration::from_secs(60);
+
 /// What the follower is told when the deployment is final.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Stop {
@@ -85,6 +91,8 @@ pub struct LogOutcome {
     pub subscriptions: u32,
     /// Why the log stream stopped early, if it did (never affects the verdict).
     pub problem: Option<String>,
+    /// Whether the silent-stream warning was given.
+    pub silence_warned: bool,
 }
 
 struct Stream {
@@ -182,10 +190,16 @@ impl Follow {
             tail: VecDeque::new(),
         };
         let mut outcome = LogOutcome::default();
+        let silent_at = tokio::time::Instant::now() + self.hub.timing().scaled(SILENCE);
         // No scope before the end (the deployment was never seen): no logs to follow.
-        let found = tokio::select! {
-            s = scope.wait_for(Option::is_some) => s.ok().and_then(|s| s.clone()),
-            _ = stop.wait_for(Stop::stopped) => None,
+        let found = loop {
+            tokio::select! {
+                s = scope.wait_for(Option::is_some) => break s.ok().and_then(|s| s.clone()),
+                _ = stop.wait_for(Stop::stopped) => break None,
+                _ = tokio::time::sleep_until(silent_at), if !outcome.silence_warned => {
+                    self.warn_silent(&mut outcome);
+                }
+            }
         };
         if let Some(found) = found {
             self.subscribe(&found, &mut stream, &mut stop, &mut outcome)
@@ -247,6 +261,18 @@ impl Follow {
         }
     }
 
+    /// Says once that no log line came for [`SILENCE`], and where to read the logs.
+    fn warn_silent(&self, outcome: &mut LogOutcome) {
+        outcome.silence_warned = true;
+        crate::workflow::warning(format!(
+            "no build or deploy log line from Railway for `{}` (deployment {}) for {}: the log stream is silent, not necessarily the build; read the logs in Railway's dashboard (the deployment's Build Logs and Deploy Logs) or with `railway logs --build {}`; the deployment is still followed",
+            self.service,
+            self.deployment_id,
+            crate::text::duration(SILENCE),
+            self.deployment_id
+        ));
+    }
+
     fn unavailable(&self, problem: &str) {
         self.printer.line(
             &self.service,
@@ -269,6 +295,8 @@ impl Follow {
         let quiet_from = |cap: tokio::time::Instant| {
             (tokio::time::Instant::now() + timing.scaled(QUIET)).min(cap)
         };
+        let silence = timing.scaled(SILENCE);
+        let mut silent_at = tokio::time::Instant::now() + silence;
         loop {
             let until = draining.map_or_else(
                 || tokio::time::Instant::now() + Duration::from_secs(24 * 3600),
@@ -285,10 +313,21 @@ impl Follow {
                     continue;
                 }
                 _ = tokio::time::sleep_until(until) => return Read::Over,
+                _ = tokio::time::sleep_until(silent_at), if draining.is_none() && !outcome.silence_warned => {
+                    self.warn_silent(outcome);
+                    continue;
+                }
             };
             match ev {
                 Ok(Some(Event::Next { payload, .. })) => {
-                    stream.take(&payload, |m| self.printer.line(&self.service, m));
+                    let mut printed = false;
+                    stream.take(&payload, |m| {
+                        printed = true;
+                        self.printer.line(&self.service, m);
+                    });
+                    if printed {
+                        silent_at = tokio::time::Instant::now() + silence;
+                    }
                     if let Some((cap, _)) = draining {
                         draining = Some((cap, quiet_from(cap)));
                     }

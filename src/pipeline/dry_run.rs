@@ -99,8 +99,11 @@ pub fn print(actions: &[PlannedAction], environment: &str) {
         workflow::info(line);
     }
     workflow::group_end();
+    // The count is of the lines listed above: they include what is only described (the upload's
+    // archive), so "changes" would count more than a reader sees as changes.
+    let lines = render(actions).len();
+    let steps = if lines == 1 { "step" } else { "steps" };
     workflow::notice(format!(
-        "Dry run: {} change(s) planned in `{environment}`; nothing was changed",
-        actions.len()
+        "Dry run: {lines} {steps} listed above for `{environment}`; nothing was changed"
     ));
 }

@@ -25,7 +25,21 @@ pub struct Named {
 #[derive(Clone, Debug, Deserialize)]
 pub(crate) struct Edges<T> {
     pub(crate) edges: Vec<Edge<T>>,
+    /// Selected on connections read with `first:` (a page), absent on the others.
+    #[serde(default, rename = "pageInfo")]
+    pub(crate) page_info: Option<PageInfo>,
 }
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PageInfo {
+    #[serde(default)]
+    pub(crate) has_next_page: bool,
+}
+
+/// The most instances one connection page holds: Railway's CLI reads an environment's service
+/// and volume instances 500 at a time (`controllers/project.rs` in railwayapp/cli 5.43.1).
+pub(crate) const INSTANCE_PAGE: usize = 500;
 
 #[derive(Clone, Debug, Deserialize)]
 pub(crate) struct Edge<T> {
@@ -35,6 +49,20 @@ pub(crate) struct Edge<T> {
 impl<T> Edges<T> {
     pub(crate) fn nodes(self) -> Vec<T> {
         self.edges.into_iter().map(|e| e.node).collect()
+    }
+
+    /// The nodes of a connection read as one page of [`INSTANCE_PAGE`]; an error when Railway
+    /// says there are more (a partial list would hide a service or volume from the run).
+    pub(crate) fn whole_page(self, operation: &str, what: &str) -> Result<Vec<T>, RailwayError> {
+        if self.page_info.as_ref().is_some_and(|p| p.has_next_page) {
+            return Err(RailwayError::Decode {
+                operation: operation.to_string(),
+                detail: format!(
+                    "the environment holds more than {INSTANCE_PAGE} {what}, more than this action reads; open an issue with the run's trace"
+                ),
+            });
+        }
+        Ok(self.nodes())
     }
 }
 
@@ -226,7 +254,12 @@ pub async fn project_token(
     };
     let read = ProjectRead {
         project: t.project.into_project(),
-        instances: vec![(t.environment.id, t.environment.service_instances.nodes())],
+        instances: vec![(
+            t.environment.id,
+            t.environment
+                .service_instances
+                .whole_page(ops::PROJECT_TOKEN.name, "service instances")?,
+        )],
     };
     Ok((info, read))
 }
@@ -260,7 +293,11 @@ pub async fn project(c: &RailwayClient, id: &str) -> Result<ProjectRead, Railway
             id: e.instances.id.clone(),
             name: e.name,
         });
-        instances.push((e.instances.id, e.instances.service_instances.nodes()));
+        let list = e
+            .instances
+            .service_instances
+            .whole_page(ops::PROJECT.name, "service instances")?;
+        instances.push((e.instances.id, list));
     }
     Ok(ProjectRead {
         project: Project {

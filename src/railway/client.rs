@@ -184,10 +184,8 @@ impl RailwayClient {
             idempotency,
             &self.timing,
             |attempt, wait, err: &RailwayError| {
-                crate::workflow::info(format!(
-                    "Railway {}: {err}; retrying in {:.0?} (attempt {attempt})",
-                    op.name, wait
-                ));
+                // `err` names the operation already ("could not reach Railway for X: ...").
+                crate::workflow::info(format!("{err}; retrying in {wait:.0?} (attempt {attempt})"));
             },
             |_| self.attempt(op, &body),
         )
@@ -199,9 +197,35 @@ impl RailwayClient {
         op: &Operation,
         body: &serde_json::Value,
     ) -> Result<R, Verdict<RailwayError>> {
-        let (status, retry_after, text) = self.exchange(op, body).await?;
-        self.check_status(op, status, retry_after, &text)?;
-        self.parse_reply(op, &text)
+        let started = std::time::Instant::now();
+        let exchanged = self.exchange(op, body).await;
+        let traced = |status, answer, error: Option<String>| {
+            crate::trace::record(&crate::trace::Exchange {
+                system: "railway",
+                operation: op.name,
+                variables: body.get("variables"),
+                status,
+                answer,
+                duration: started.elapsed(),
+                error,
+            });
+        };
+        let (status, retry_after, text) = match exchanged {
+            Ok(x) => x,
+            Err(v) => {
+                traced(None, None, Some(verdict_text(&v)));
+                return Err(v);
+            }
+        };
+        let parsed = self
+            .check_status(op, status, retry_after, &text)
+            .and_then(|()| self.parse_reply(op, &text));
+        traced(
+            Some(status),
+            Some(&text),
+            parsed.as_ref().err().map(verdict_text),
+        );
+        parsed
     }
 
     /// Sends one request and reads its reply: (status, `Retry-After`, body). A transport failure
@@ -335,6 +359,13 @@ impl RailwayClient {
             token: self.token.describe(),
             hint,
         }
+    }
+}
+
+/// A failed attempt's error, for the trace.
+fn verdict_text(v: &Verdict<RailwayError>) -> String {
+    match v {
+        Verdict::Fatal(e) | Verdict::Transient { error: e, .. } => e.to_string(),
     }
 }
 

@@ -2,7 +2,8 @@
 //! flag, creating an environment as an ephemeral copy of another, deleting one, and giving a
 //! service a Railway domain. Each call is one request (the listing: one per page of
 //! environments, bounded); what to do when an answer is lost (read back, never send blindly
-//! again) is the caller's (`crate::stages::preview`).
+//! again) is the caller's (`crate::stages::preview`). An environment listed with `deletedAt` set
+//! is left out: it is gone.
 
 use serde::Deserialize;
 use serde_json::json;
@@ -20,6 +21,16 @@ pub struct EnvironmentInfo {
     /// Railway's ephemeral flag: a preview, which Railway (and this action) may delete.
     #[serde(default)]
     pub is_ephemeral: bool,
+}
+
+/// A listed environment node: Railway may list a deleted one with `deletedAt` set.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListedEnvironment {
+    #[serde(flatten)]
+    info: EnvironmentInfo,
+    #[serde(default)]
+    deleted_at: Option<String>,
 }
 
 /// The project's name, environments and services (one request).
@@ -85,7 +96,7 @@ pub async fn project_environments(
     struct Raw {
         id: String,
         name: String,
-        environments: Page<EnvironmentInfo>,
+        environments: Page<ListedEnvironment>,
         services: Edges<Named>,
     }
     #[derive(Deserialize)]
@@ -98,7 +109,14 @@ pub async fn project_environments(
         let vars = json!({ "id": project_id, "first": PAGE_SIZE, "after": after });
         let d: Data = c.execute(&ops::PROJECT_ENVIRONMENTS, &vars).await?;
         let page = d.project.environments;
-        environments.extend(page.edges.into_iter().map(|e| e.node));
+        // A deleted environment is gone, whatever the listing still shows of it.
+        environments.extend(
+            page.edges
+                .into_iter()
+                .map(|e| e.node)
+                .filter(|n| n.deleted_at.is_none())
+                .map(|n| n.info),
+        );
         let next = page
             .page_info
             .end_cursor

@@ -7,6 +7,11 @@
 //! archive; a connection that could not be opened is retried too. Anything else after the body
 //! went out (a reset, a timeout, a 5xx, an unreadable 200) may have created a deployment, so it is
 //! never repeated: the error says to look in Railway before re-running.
+//!
+//! The first attempt streams the archive as it is built, without `Content-Length` (chunked);
+//! Railway's CLI sends a buffered body with its length, so whether Railway takes a chunked body
+//! is not public. When Railway refuses it before accepting it (411, or a 400 about the request's
+//! length or encoding), the spooled archive is sent once more with its length (contract v3).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -171,10 +176,25 @@ async fn send_once(
         .timeout(UPLOAD_TIMEOUT)
         .header(header_name, &header_value)
         .header(reqwest::header::CONTENT_TYPE, "application/gzip");
+    let chunked = body.len.is_none();
     if let Some(len) = body.len {
         req = req.header(reqwest::header::CONTENT_LENGTH, len);
     }
-    let res = match req.body(body.into_reqwest()).send().await {
+    let started = std::time::Instant::now();
+    let sent = req.body(body.into_reqwest()).send().await;
+    crate::trace::record(&crate::trace::Exchange {
+        system: "railway-upload",
+        operation: if chunked {
+            "POST /up (streamed)"
+        } else {
+            "POST /up (with length)"
+        },
+        status: sent.as_ref().ok().map(|r| r.status().as_u16()),
+        duration: started.elapsed(),
+        error: sent.as_ref().err().map(|e| clean(&error_chain(e), token)),
+        ..Default::default()
+    });
+    let res = match sent {
         Ok(res) => res,
         // No connection, so nothing was received: safe to send again.
         Err(e) if e.is_connect() => {
@@ -197,7 +217,36 @@ async fn send_once(
             }));
         }
     };
-    answer(res, token, archive, timing, attempt).await
+    let answered = answer(res, token, archive, timing, attempt).await;
+    match answered {
+        Err(Verdict::Fatal(error)) if chunked && refused_for_length(&error) => {
+            crate::workflow::warning(format!(
+                "Railway refused the streamed upload before accepting it ({error}); sending it once more with its length"
+            ));
+            Err(Verdict::Transient {
+                error,
+                after: Some(Duration::ZERO),
+                may_have_taken_effect: false,
+            })
+        }
+        other => other,
+    }
+}
+
+/// A refusal that says the body needed a length (411) or could not be read as sent (a 400 about
+/// the request's length or encoding): nothing was accepted, and the spooled copy has a length.
+fn refused_for_length(error: &UploadError) -> bool {
+    let about_length = |text: &str| {
+        let text = text.to_ascii_lowercase();
+        ["length", "encoding", "chunked"]
+            .iter()
+            .any(|w| text.contains(w))
+    };
+    match error {
+        UploadError::Status { status: 411, .. } => true,
+        UploadError::Rejected { message } => about_length(message),
+        _ => false,
+    }
 }
 
 /// Turns Railway's HTTP answer into the deployment, or a verdict the retry policy acts on.

@@ -41,16 +41,6 @@ pub struct VolumeBackup {
     pub id: String,
     pub name: Option<String>,
     pub created_at: String,
-    #[serde(rename = "usedMB")]
-    pub used_mb: Option<i64>,
-}
-
-impl VolumeBackup {
-    /// Whether the list shows it complete. `VolumeInstanceBackup` has no status: a backup whose
-    /// size Railway does not give yet is taken as still being made.
-    pub fn complete(&self) -> bool {
-        self.used_mb.is_some()
-    }
 }
 
 /// Railway's `WorkflowStatus`.
@@ -89,7 +79,9 @@ pub async fn environment_volumes(
     let d: Data = c
         .execute(&ENVIRONMENT_VOLUMES, &json!({ "id": environment_id }))
         .await?;
-    Ok(d.environment.volume_instances.nodes())
+    d.environment
+        .volume_instances
+        .whole_page(ENVIRONMENT_VOLUMES.name, "volume instances")
 }
 
 /// Starts a manual backup named `name`; answers the workflow id Railway gave (`None`: Railway

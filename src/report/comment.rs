@@ -97,6 +97,11 @@ fn render_with(r: &RunReport, phase: Phase, run_url: Option<&str>, log_lines: us
         facts.push(format!("version `{}`", escape_html(v)));
     }
     facts.push(format!("source `{}`", escape_html(&r.source)));
+    // When: a comment edited over days (pushes to one pull request) says which run it shows.
+    facts.push(format!(
+        "started {}",
+        r.started_at.format("%Y-%m-%d %H:%M UTC")
+    ));
     if let Some(url) = run_url {
         facts.push(link("workflow run", Some(url)));
     }
@@ -192,13 +197,16 @@ fn failure_section(out: &mut String, r: &RunReport, log_lines: usize) {
         .map(|f| escape_html(&scrub_credentials(f)))
         .unwrap_or_else(|| "see the workflow run".to_string());
     let _ = writeln!(out, "**Failed at `{stage}`:** {reason}\n");
+    // A service's failure that the line above already quotes is not repeated.
+    let said = |f: &str| r.failure.as_deref().is_some_and(|all| all.contains(f));
     for s in &r.services {
-        if let Some(f) = &s.failure {
-            let f = scrub_credentials(f);
-            let _ = writeln!(out, "- **{}**: {}", cell(&s.name), escape_html(&f));
-        }
+        let Some(f) = s.failure.as_deref().filter(|f| !said(f)) else {
+            continue;
+        };
+        let f = scrub_credentials(f);
+        let _ = writeln!(out, "- **{}**: {}", cell(&s.name), escape_html(&f));
         let durations = service_durations(r, &s.name);
-        if !durations.is_empty() && s.failure.is_some() {
+        if !durations.is_empty() {
             let _ = writeln!(out, "  ({durations})");
         }
     }
@@ -225,6 +233,32 @@ fn failure_section(out: &mut String, r: &RunReport, log_lines: usize) {
 mod tests {
     use super::*;
     use crate::record::ServiceReport;
+
+    #[test]
+    fn the_failure_sentence_is_said_once_in_the_comment_and_the_summary() {
+        let sentence = "health check of http://app/healthz did not pass within 2m";
+        let mut r = RunReport::new("deploy", "commit", false, chrono::Utc::now());
+        r.environment = Some("staging".into());
+        r.status = RunStatus::RolledBack;
+        r.failure = Some(format!("web: {sentence}; rolled back"));
+        let mut web = ServiceReport::planned("s", "web");
+        web.state = crate::record::ServiceState::RolledBack;
+        web.failure = Some(sentence.into());
+        web.health = Some(crate::record::HealthReport {
+            error: Some(sentence.into()),
+            ..Default::default()
+        });
+        r.services.push(web);
+        let comment = render_comment(&r, Phase::Finished, None);
+        assert_eq!(comment.matches(sentence).count(), 1, "{comment}");
+        let summary = crate::report::summary::render_summary(&r);
+        assert_eq!(summary.matches(sentence).count(), 1, "{summary}");
+        // A second service's own failure is still listed.
+        let mut worker = ServiceReport::planned("w", "worker");
+        worker.failure = Some("worker crashed".into());
+        r.services.push(worker);
+        assert!(render_comment(&r, Phase::Finished, None).contains("- **worker**: worker crashed"));
+    }
 
     #[test]
     fn no_final_phase_says_deploying() {

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use serde_json::json;
 
-use crate::record::{RunReport, RunStatus};
+use crate::record::{RunReport, RunStatus, ServiceState};
 
 /// The contract's outputs, in order, as (name, value).
 pub fn outputs(r: &RunReport) -> Vec<(&'static str, String)> {
@@ -38,7 +38,21 @@ fn removed_environments(r: &RunReport) -> String {
     json!(removed.unwrap_or_default()).to_string()
 }
 
+/// A service's outcome in the words of the `status` output (contract v3, Outputs): a service this
+/// run did not deploy (skipped on purpose, a dry run, or a run that stopped before its turn) is
+/// `skipped`.
+pub fn service_status(state: ServiceState) -> RunStatus {
+    match state {
+        ServiceState::Deployed => RunStatus::Success,
+        ServiceState::FailedBeforeLive | ServiceState::FailedLive => RunStatus::Failed,
+        ServiceState::RolledBack => RunStatus::RolledBack,
+        ServiceState::Planned | ServiceState::Skipped => RunStatus::Skipped,
+    }
+}
+
 /// The `deployments` output: one object per service (the notification's JSON carries it too).
+/// `status` is the service's outcome in the `status` output's words; Railway's own status word of
+/// the new deployment (`SUCCESS`, `CRASHED` ...) is `railway-status`.
 pub fn deployments(r: &RunReport) -> serde_json::Value {
     let entries: Vec<serde_json::Value> = r
         .services
@@ -48,7 +62,8 @@ pub fn deployments(r: &RunReport) -> serde_json::Value {
                 "service": s.name,
                 "service-id": s.service_id,
                 "state": s.state,
-                "status": s.final_status,
+                "status": service_status(s.state).as_str(),
+                "railway-status": s.final_status,
                 "deployment-id": s.deployment_id,
                 "previous-deployment-id": s.previous_deployment_id,
                 "url": s.url,
@@ -123,6 +138,31 @@ pub fn write(path: Option<&str>, outputs: &[(&str, String)]) -> std::io::Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_deployment_carries_its_outcome_in_the_status_outputs_words() {
+        let mut r = RunReport::new("deploy", "commit", false, chrono::Utc::now());
+        let states = [
+            (ServiceState::Deployed, Some("SUCCESS"), "success"),
+            (ServiceState::FailedLive, Some("CRASHED"), "failed"),
+            (ServiceState::FailedBeforeLive, Some("FAILED"), "failed"),
+            (ServiceState::RolledBack, Some("SUCCESS"), "rolled-back"),
+            (ServiceState::Skipped, None, "skipped"),
+            (ServiceState::Planned, None, "skipped"),
+        ];
+        for (i, (state, railway, _)) in states.iter().enumerate() {
+            let mut s =
+                crate::record::ServiceReport::planned(&format!("svc-{i}"), &format!("s{i}"));
+            s.state = *state;
+            s.final_status = railway.map(str::to_string);
+            r.services.push(s);
+        }
+        let out = deployments(&r);
+        for (i, (_, railway, want)) in states.iter().enumerate() {
+            assert_eq!(out[i]["status"], *want, "{state:?}", state = states[i].0);
+            assert_eq!(out[i]["railway-status"].as_str(), *railway);
+        }
+    }
 
     #[test]
     fn a_run_that_stopped_early_still_writes_parseable_json_arrays() {

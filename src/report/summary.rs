@@ -115,9 +115,17 @@ fn render_with(r: &RunReport, log_lines: usize) -> String {
     out
 }
 
+/// Whether the headline's "Failed at" line (the run's failure, shown when the run did not
+/// succeed) already says `text`.
+pub(crate) fn said_above(r: &RunReport, text: &str) -> bool {
+    r.status != RunStatus::Success
+        && !r.dry_run
+        && r.failure.as_deref().is_some_and(|f| f.contains(text))
+}
+
 fn overview(out: &mut String, r: &RunReport) {
-    let _ = writeln!(out, "| | |\n|---|---|");
-    let _ = writeln!(out, "| Status | `{}` |", r.status.as_str());
+    // The first pair is the table's header: an empty header row would render as a blank row.
+    let _ = writeln!(out, "| Status | `{}` |\n|---|---|", r.status.as_str());
     let _ = writeln!(out, "| Command | `{}` |", cell(&r.command));
     if let Some(p) = r.project_name.as_deref().or(r.project_id.as_deref()) {
         let _ = writeln!(out, "| Project | {} |", cell(p));
@@ -161,17 +169,18 @@ fn more(out: &mut String, total: usize, shown: usize, what: &str) {
 fn services(out: &mut String, r: &RunReport, log_lines: usize) {
     for s in &r.services {
         let _ = writeln!(out, "### Service `{}`\n", cell(&s.name));
-        let _ = writeln!(out, "| | |\n|---|---|");
-        let _ = writeln!(out, "| Status | {} |", state_word(s.state));
+        let _ = writeln!(out, "| Status | {} |\n|---|---|", state_word(s.state));
         if let Some(u) = &s.url {
             let _ = writeln!(out, "| URL | {} |", cell(u));
         }
         if let Some(d) = &s.deployment_id {
-            let status = s
-                .final_status
-                .as_deref()
-                .map(|f| format!(" ({})", cell(f)))
-                .unwrap_or_default();
+            // Railway's `SUCCESS` beside a rolled-back deployment would contradict the row.
+            let status = match (s.state, s.final_status.as_deref()) {
+                (ServiceState::RolledBack, Some("SUCCESS") | None) => " (rolled back)".to_string(),
+                (ServiceState::RolledBack, Some(f)) => format!(" ({}, rolled back)", cell(f)),
+                (_, Some(f)) => format!(" ({})", cell(f)),
+                (_, None) => String::new(),
+            };
             let _ = writeln!(
                 out,
                 "| Deployment | {}{status} |",
@@ -195,7 +204,8 @@ fn services(out: &mut String, r: &RunReport, log_lines: usize) {
         if let Some(why) = &s.skipped {
             let _ = writeln!(out, "| Skipped | {} |", cell(why));
         }
-        if let Some(f) = &s.failure {
+        // Said once: the headline's "Failed at" already quotes a failure it contains.
+        if let Some(f) = s.failure.as_deref().filter(|f| !said_above(r, f)) {
             let _ = writeln!(out, "| Failure | {} |", cell(&scrub_credentials(f)));
         }
         out.push('\n');
@@ -280,10 +290,15 @@ fn health(out: &mut String, r: &RunReport) {
             (None, true) => "✅ healthy",
             (None, false) => "❌ unhealthy",
         };
+        // The failure sentence (headline, or the service's row) already carries the error.
+        let error = h
+            .error
+            .as_deref()
+            .filter(|e| !said_above(r, e) && !s.failure.as_deref().is_some_and(|f| f.contains(e)));
         let detail = h
             .skipped_reason
             .as_deref()
-            .or(h.error.as_deref())
+            .or(error)
             .or(h.body_excerpt.as_deref())
             .map(|d| cell(&scrub_credentials(d)))
             .unwrap_or_default();
@@ -325,6 +340,21 @@ fn rollback(out: &mut String, r: &RunReport) {
     out.push_str(
         &crate::report::markdown::rollback_workflow_line(r).map_or_else(String::new, |l| l + "\n"),
     );
+}
+
+/// The summary of a run that stopped before it had a report: invalid input (`invalid`: each
+/// message on its own line, nothing was changed) or a broken action. Without it the run's page
+/// would show nothing but the log.
+pub fn stopped_early(invalid: bool, message: &str) -> String {
+    let mut out = if invalid {
+        "### ⛔ railway-deploy: invalid input\n\nNothing was deployed or changed. Fix these inputs and run again (every input is described in the README's \"Inputs\"):\n\n".to_string()
+    } else {
+        "### ❌ railway-deploy failed\n\n".to_string()
+    };
+    for line in message.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let _ = writeln!(out, "- {}", escape_html(line));
+    }
+    out
 }
 
 /// Appends `markdown` to the summary file (`GITHUB_STEP_SUMMARY`), creating it when missing.

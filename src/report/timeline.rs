@@ -1,6 +1,9 @@
 //! Owns the job summary's timeline: a mermaid `gantt` chart of the run's stages, one section for
-//! the run and one per service, at millisecond precision (`dateFormat x`: Unix milliseconds), so
-//! stages that last a few hundred milliseconds keep their true widths and order. Passed stages
+//! the run and one per service, at millisecond precision, so stages that last a few hundred
+//! milliseconds keep their true widths and order. Time is plotted since the run's first stage
+//! started (`dateFormat x` with 0 at that start), and the axis prints it with `%s` (seconds since
+//! 0) and `%L`, which d3 formats the same in every time zone: a wall-clock format (`%M:%S`,
+//! `%H:%M`) would print the clock's minute, or the viewer's local hour. Passed stages
 //! are `done` bars, failed ones `crit` bars, and skipped ones `milestone`s named "… skipped".
 //!
 //! Decision (checking that it renders): the chart is checked against mermaid's gantt grammar by
@@ -29,13 +32,12 @@ pub fn task_name(s: &str) -> String {
         .collect()
 }
 
-/// The axis labels' format for a chart spanning `span`: seconds and milliseconds for short runs,
-/// minutes and seconds up to an hour, hours and minutes beyond.
+/// The axis labels' format for a chart spanning `span`: seconds since the start, with
+/// milliseconds for short runs. Both read the same in every viewer's time zone.
 pub fn axis_format(span: Duration) -> &'static str {
     match span.as_secs() {
-        0..10 => "%S.%L s",
-        10..3600 => "%M:%S",
-        _ => "%H:%M",
+        0..10 => "%s.%L s",
+        _ => "%s s",
     }
 }
 
@@ -66,9 +68,9 @@ fn end_of(s: &StageSpan) -> DateTime<Utc> {
     s.start + chrono::Duration::from_std(s.duration).unwrap_or(chrono::Duration::zero())
 }
 
-/// One task line: `name :tag, id, start, end` with Unix-millisecond start and end.
-fn task_line(s: &StageSpan, id: usize, min_bar: Duration) -> String {
-    let start = s.start.timestamp_millis();
+/// One task line: `name :tag, id, start, end`, start and end in milliseconds since `origin`.
+fn task_line(s: &StageSpan, id: usize, min_bar: Duration, origin: DateTime<Utc>) -> String {
+    let start = (s.start - origin).num_milliseconds().max(0);
     let (name, tag, end) = match s.outcome {
         StageOutcome::Skipped => (format!("{} skipped", s.stage.as_str()), "milestone", start),
         outcome => {
@@ -97,6 +99,7 @@ pub fn timeline(out: &mut String, r: &RunReport) {
     let span = (last - first).to_std().unwrap_or(Duration::ZERO);
     let min_bar = (span / MIN_BAR_SHARE).max(Duration::from_millis(1));
     let _ = writeln!(out, "### Timeline\n");
+    let _ = writeln!(out, "Seconds since the run started ({}).\n", duration(span));
     let _ = writeln!(out, "```mermaid\ngantt");
     let _ = writeln!(out, "    dateFormat x");
     let _ = writeln!(out, "    axisFormat {}", axis_format(span));
@@ -106,7 +109,7 @@ pub fn timeline(out: &mut String, r: &RunReport) {
         let _ = writeln!(out, "    section {name}");
         for s in spans {
             id += 1;
-            let _ = writeln!(out, "{}", task_line(s, id, min_bar));
+            let _ = writeln!(out, "{}", task_line(s, id, min_bar, first));
         }
     }
     let _ = writeln!(out, "```\n");
@@ -141,9 +144,9 @@ mod tests {
         ];
         let mut out = String::new();
         timeline(&mut out, &r);
-        let t0 = at_ms(0).timestamp_millis();
+        let t0 = 0;
         assert!(
-            out.contains("    dateFormat x\n    axisFormat %S.%L s\n"),
+            out.contains("    dateFormat x\n    axisFormat %s.%L s\n"),
             "{out}"
         );
         assert!(
@@ -177,20 +180,20 @@ mod tests {
         ];
         let mut out = String::new();
         timeline(&mut out, &r);
-        let t0 = at_ms(0).timestamp_millis();
+        let t0 = 0;
         // 1/200 of the 200 s chart.
         assert!(
             out.contains(&format!("resolve 0ms :done, s1, {t0}, {}\n", t0 + 1000)),
             "{out}"
         );
-        assert!(out.contains("axisFormat %M:%S\n"), "{out}");
+        assert!(out.contains("axisFormat %s s\n"), "{out}");
     }
 
     #[test]
     fn axis_formats_follow_the_chart_span() {
-        assert_eq!(axis_format(Duration::from_millis(900)), "%S.%L s");
-        assert_eq!(axis_format(Duration::from_secs(95)), "%M:%S");
-        assert_eq!(axis_format(Duration::from_secs(5400)), "%H:%M");
+        assert_eq!(axis_format(Duration::from_millis(900)), "%s.%L s");
+        assert_eq!(axis_format(Duration::from_secs(95)), "%s s");
+        assert_eq!(axis_format(Duration::from_secs(5400)), "%s s");
         assert_eq!(task_name("a:b#c;d\ne"), "a b c d e");
     }
 

@@ -42,7 +42,7 @@ pub fn section(out: &mut String, r: &RunReport) {
         if let MetricsWatch::Read { intervals, .. } = &s.metrics
             && !intervals.is_empty()
         {
-            out.push_str(&chart(&s.service, w.interval, intervals));
+            out.push_str(&chart(&s.service, w.interval, w.window, intervals));
         }
     }
 }
@@ -64,8 +64,8 @@ fn breach(w: &WatchReport, b: &Breach) -> String {
 /// No breach, or which service, which signal, when and the evidence.
 fn verdict(w: &WatchReport) -> String {
     let how = format!(
-        "{} rounds, every {}",
-        w.rounds,
+        "{}, every {}",
+        rounds(w.rounds),
         duration_as_input(w.interval)
     );
     match &w.breach {
@@ -129,14 +129,26 @@ fn metric_cells(m: &MetricsWatch) -> (String, String) {
     }
 }
 
-/// A mermaid `xychart-beta`: bars of requests, a line of 5xx, per interval since going live.
-fn chart(service: &str, interval: Duration, intervals: &[crate::record::IntervalCount]) -> String {
+/// A mermaid `xychart-beta`: bars of requests, a line of 5xx, per interval since going live, each
+/// labelled by its end (never past the watch's `window`). xychart has no legend: the title names
+/// the colours the chart's palette gives the bars and the line.
+fn chart(
+    service: &str,
+    interval: Duration,
+    window: Duration,
+    intervals: &[crate::record::IntervalCount],
+) -> String {
     let per = intervals.len().div_ceil(MAX_POINTS).max(1);
     let step = interval * u32::try_from(per).unwrap_or(1);
     let points: Vec<(Duration, u64, u64)> = intervals
         .chunks(per)
         .map(|c| {
             let end = c.last().map_or(Duration::ZERO, |i| i.offset) + interval;
+            let end = if window.is_zero() {
+                end
+            } else {
+                end.min(window)
+            };
             let requests = c.iter().map(|i| i.requests).sum();
             (end, requests, c.iter().map(|i| i.errors).sum())
         })
@@ -155,10 +167,16 @@ fn chart(service: &str, interval: Duration, intervals: &[crate::record::Interval
         .filter(|c| !"\"\n\r`".contains(*c))
         .collect();
     let mut out = String::new();
-    let _ = writeln!(out, "```mermaid\nxychart-beta");
+    let _ = writeln!(out, "```mermaid");
+    // Strong colours (the default palette's first is pale): blue bars, a red 5xx line.
     let _ = writeln!(
         out,
-        "    title \"{name}: requests (bars) and 5xx (line) per {}\"",
+        "%%{{init: {{\"themeVariables\": {{\"xyChart\": {{\"plotColorPalette\": \"#0969da, #cf222e\"}}}}}}}}%%"
+    );
+    let _ = writeln!(out, "xychart-beta");
+    let _ = writeln!(
+        out,
+        "    title \"{name}: requests (blue bars) and 5xx (red line) per {}\"",
         duration_as_input(step)
     );
     let _ = writeln!(
@@ -183,14 +201,23 @@ fn clock(d: Duration) -> String {
     }
 }
 
+/// "1 round", "12 rounds".
+fn rounds(n: u32) -> String {
+    if n == 1 {
+        "1 round".to_string()
+    } else {
+        format!("{n} rounds")
+    }
+}
+
 /// The PR comment's line: the window and its verdict, with the breach's evidence.
 pub fn comment_line(r: &RunReport) -> Option<String> {
     let w = r.watch.as_ref()?;
     Some(match &w.breach {
         None => format!(
-            "**Watch:** no breach in {} ({} rounds, every {}).",
+            "**Watch:** no breach in {} ({}, every {}).",
             duration_as_input(w.window),
-            w.rounds,
+            rounds(w.rounds),
             duration_as_input(w.interval)
         ),
         Some(b) => format!("**Watch breach:** {}.", breach(w, b)),
@@ -221,22 +248,45 @@ mod tests {
                 errors,
             })
             .collect();
-        let c = chart("we\"b`", Duration::from_secs(30), &intervals);
+        let c = chart(
+            "we\"b`",
+            Duration::from_secs(30),
+            Duration::ZERO,
+            &intervals,
+        );
         let lines: Vec<&str> = c.lines().collect();
         assert_eq!(lines[0], "```mermaid");
-        assert_eq!(lines[1], "xychart-beta");
-        assert_eq!(
-            lines[2],
-            "    title \"web: requests (bars) and 5xx (line) per 30s\""
-        );
+        assert!(lines[1].starts_with("%%{init: ") && lines[1].ends_with("}%%"));
+        assert_eq!(lines[2], "xychart-beta");
         assert_eq!(
             lines[3],
+            "    title \"web: requests (blue bars) and 5xx (red line) per 30s\""
+        );
+        assert_eq!(
+            lines[4],
             "    x-axis \"time since going live\" [\"0:30\", \"1:00\", \"1:30\"]"
         );
-        assert_eq!(lines[4], "    y-axis \"requests\" 0 --> 30");
-        assert_eq!(lines[5], "    bar [12, 30, 0]");
-        assert_eq!(lines[6], "    line [0, 1, 0]");
-        assert_eq!(lines[7], "```");
+        assert_eq!(lines[5], "    y-axis \"requests\" 0 --> 30");
+        assert_eq!(lines[6], "    bar [12, 30, 0]");
+        assert_eq!(lines[7], "    line [0, 1, 0]");
+        assert_eq!(lines[8], "```");
+    }
+
+    #[test]
+    fn no_point_is_placed_after_the_watch_ended() {
+        // A 6 s watch read every 12 s: its one interval ends at the window, not at 0:12.
+        let intervals = vec![crate::record::IntervalCount {
+            offset: Duration::ZERO,
+            requests: 3,
+            errors: 0,
+        }];
+        let c = chart(
+            "web",
+            Duration::from_secs(12),
+            Duration::from_secs(6),
+            &intervals,
+        );
+        assert!(c.contains("[\"0:06\"]"), "{c}");
     }
 
     #[test]
@@ -248,7 +298,7 @@ mod tests {
                 errors: 1,
             })
             .collect();
-        let c = chart("web", Duration::from_secs(30), &intervals);
+        let c = chart("web", Duration::from_secs(30), Duration::ZERO, &intervals);
         let bar = c
             .lines()
             .find(|l| l.trim_start().starts_with("bar"))

@@ -122,7 +122,7 @@ pub async fn ensure_environment(c: &RailwayClient, req: &EnsureRequest) -> Resul
         None if is_name_taken(&err) => Err(Stop::failed(
             FAILED,
             format!(
-                "Railway says an environment named `{}` exists, but the project does not list it ({err}); Railway keeps a deleted environment's name reserved for a while: re-run the workflow in a minute",
+                "Railway says an environment named `{}` exists, but the project does not list it as a live environment ({err}); it may have been deleted recently (whether Railway frees a deleted environment's name at once is not known): re-run the workflow in a few minutes, or choose another `preview-name`",
                 req.name
             ),
         )),
@@ -138,7 +138,7 @@ pub async fn ensure_environment(c: &RailwayClient, req: &EnsureRequest) -> Resul
 }
 
 /// How often, and how many times, a create whose answer was lost is looked for: Railway may
-/// list the environment only once it has copied the source (a minute at most, in practice).
+/// list the environment only once it has copied the source (how long that takes is not public).
 const READ_BACK_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 const READ_BACK_ROUNDS: u32 = 12;
 

@@ -60,15 +60,17 @@ impl HealthStreak {
 }
 
 /// Requests and 5xx since going live, and per interval of `step` (the first starting at
-/// `live_since`, Unix seconds). Railway's samples carry their step's start; one before
-/// `live_since` (a step that began earlier) counts in the first interval.
+/// `live_since`, Unix seconds). Railway's samples carry their step's start, and metrics are per
+/// service: a sample whose step began before `live_since` may hold the previous deployment's
+/// requests, so it is never counted. How Railway aligns its steps is not public (the fake aligns
+/// them on the epoch, so the first step usually begins before going live).
 pub fn fold(series: &[StatusSeries], live_since: i64, step: Duration) -> Vec<IntervalCount> {
     let step_secs = i64::try_from(step.as_secs().max(1)).unwrap_or(i64::MAX);
     let mut intervals: Vec<IntervalCount> = Vec::new();
     for s in series {
         let is_error = (500..600).contains(&s.status_code);
-        for sample in &s.samples {
-            let index = (sample.ts - live_since).max(0) / step_secs;
+        for sample in s.samples.iter().filter(|x| x.ts >= live_since) {
+            let index = (sample.ts - live_since) / step_secs;
             let index = usize::try_from(index).unwrap_or(0);
             while intervals.len() <= index {
                 let offset = step * u32::try_from(intervals.len()).unwrap_or(u32::MAX);
@@ -204,8 +206,23 @@ mod tests {
             .iter()
             .map(|i| (i.offset.as_secs(), i.requests, i.errors))
             .collect();
-        assert_eq!(counts, [(0, 45, 0), (30, 3, 2), (60, 34, 4)]);
-        assert_eq!(totals(&got), (82, 6));
+        // The step at 990 began before going live (1000): never counted.
+        assert_eq!(counts, [(0, 40, 0), (30, 3, 2), (60, 34, 4)]);
+        assert_eq!(totals(&got), (77, 6));
+    }
+
+    #[test]
+    fn a_step_that_began_before_going_live_never_counts_the_previous_deployment_errors() {
+        // Epoch-aligned steps of 30 s; live at 1000: the step at 990 holds the old one's 5xx.
+        let got = fold(
+            &[
+                series(503, &[(990, 50.0)]),
+                series(200, &[(990, 1.0), (1020, 50.0)]),
+            ],
+            1000,
+            Duration::from_secs(30),
+        );
+        assert_eq!(totals(&got), (50, 0));
     }
 
     #[test]

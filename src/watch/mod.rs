@@ -79,6 +79,19 @@ pub fn interval_for(window: Duration) -> Duration {
         .min(window.max(Duration::from_secs(1)))
 }
 
+/// The metrics' `stepSeconds` for a watch of `window`: the values Railway's CLI sends, by the
+/// same spans (`compute_sample_rate` in railwayapp/cli 5.43.1, `controllers/metrics.rs`, "matching
+/// the Railway dashboard"). Railway's answer to any other value is not public.
+pub fn metrics_step(window: Duration) -> u32 {
+    match window.as_secs() / 3600 {
+        0..=1 => 30,
+        2..=6 => 60,
+        7..=24 => 240,
+        25..=168 => 3600,
+        _ => 14400,
+    }
+}
+
 /// `window / interval`, rounded up (at least one).
 pub fn rounds(window: Duration, interval: Duration) -> u32 {
     if interval.is_zero() {
@@ -94,6 +107,20 @@ mod tests {
 
     fn secs(s: u64) -> Duration {
         Duration::from_secs(s)
+    }
+
+    #[test]
+    fn the_metrics_step_is_one_railway_s_cli_sends() {
+        for (window, step) in [
+            (secs(60), 30),
+            (secs(300), 30),
+            (secs(3 * 3600), 60),
+            (secs(12 * 3600), 240),
+            (secs(48 * 3600), 3600),
+            (secs(30 * 86400), 14400),
+        ] {
+            assert_eq!(metrics_step(window), step, "{window:?}");
+        }
     }
 
     #[test]

@@ -228,7 +228,7 @@ async fn read_metrics(
         service_id: &t.target.service_id,
         start: t.target.live_since,
         end: Utc::now(),
-        step_seconds: u32::try_from(req.interval.as_secs().max(1)).unwrap_or(60),
+        step_seconds: super::metrics_step(req.window),
     };
     match bounded(observe::http_by_status(w.client, &query)).await {
         Ok(series) => {

@@ -240,8 +240,11 @@ async fn one_failing_service_of_two_fails_the_run() {
     let run = r.run().await;
     assert_eq!(run.code, 1, "{}", run.log());
     let deployments: serde_json::Value = serde_json::from_str(run.output("deployments")).unwrap();
-    assert_eq!(deployments[0]["status"], "SUCCESS");
-    assert_eq!(deployments[1]["status"], "CRASHED");
+    assert_eq!(deployments[0]["railway-status"], "SUCCESS");
+    assert_eq!(deployments[1]["railway-status"], "CRASHED");
+    // Each object's `status` is the service's outcome in the `status` output's words.
+    assert_eq!(deployments[0]["status"], "success");
+    assert_eq!(deployments[1]["status"], "failed");
 }
 
 #[tokio::test]

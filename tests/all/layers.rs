@@ -35,7 +35,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     (
         "utilities",
-        &["retry", "secret", "text", "timing", "wait", "workflow"],
+        &[
+            "retry", "secret", "text", "timing", "trace", "wait", "workflow",
+        ],
     ),
 ];
 

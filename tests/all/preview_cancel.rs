@@ -12,7 +12,7 @@ use fakes::railway::RailwayWorld;
 async fn cancel_when(r: &Runner, f: &PreviewFakes, ready: impl Fn(&PreviewFakes) -> bool) -> i32 {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_railway-deploy"));
     cmd.env_clear()
-        .envs(&r.env)
+        .envs(r.environment())
         .env("GITHUB_OUTPUT", r.dir.path().join("output"))
         .env("GITHUB_STEP_SUMMARY", r.dir.path().join("summary.md"))
         .stdout(std::process::Stdio::null())

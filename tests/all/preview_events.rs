@@ -97,3 +97,32 @@ async fn a_fork_and_a_deleted_fork_are_skipped() {
     }
     assert!(f.rw.requests().is_empty(), "nothing asked of Railway");
 }
+
+/// Dependabot's pull requests are in the same repository (no fork), but their runs get no
+/// Actions secrets: `${{ secrets.RAILWAY_API_TOKEN }}` arrives empty. Skipped like a fork.
+#[tokio::test]
+async fn a_pull_request_run_without_secrets_is_skipped_like_a_fork() {
+    let f = PreviewFakes::start().await;
+    let mut dependabot = octokit("opened");
+    let bot = serde_json::json!({"login": "dependabot[bot]", "id": 49699333, "type": "Bot"});
+    dependabot["pull_request"]["user"] = bot.clone();
+    dependabot["sender"] = bot;
+    for action in ["opened", "closed"] {
+        dependabot["action"] = action.into();
+        let mut r = f.runner("opened.json");
+        r.input("railway-api-token", "")
+            .event("pull_request", &dependabot.to_string());
+        let run = r.run().await;
+        assert_eq!(run.code, 0, "{action}: {}", run.log());
+        assert_eq!(run.output("status"), "skipped", "{action}");
+        assert!(run.log().contains("no Railway token"), "{}", run.log());
+        assert!(run.summary.contains("no Railway token"), "{}", run.summary);
+    }
+    assert!(f.rw.requests().is_empty(), "nothing asked of Railway");
+    // With the token (a Dependabot secret), the same pull request is previewed.
+    dependabot["action"] = "opened".into();
+    let mut r = f.runner("opened.json");
+    r.event("pull_request", &dependabot.to_string());
+    assert_eq!(r.run().await.code, 0);
+    assert!(f.environment_names().contains(&"pr-2".to_string()));
+}

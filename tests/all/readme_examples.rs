@@ -3,9 +3,11 @@
 //! inputs, and for a branch push, a stable tag, a pre-release tag and releases, the job's
 //! `environment:` evaluated and compared with the Railway environment the action itself chooses
 //! (`context::trigger::select`), `if:` honoured, and `concurrency` shown to serialise per
-//! environment. The README's workflow blocks must be exactly these files.
+//! environment. The README's workflow blocks must be exactly these files. `run` runs each one's
+//! steps through the binary for each of its triggers.
 
 mod expr;
+mod run;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -434,4 +436,75 @@ fn the_check_example_runs_the_check_by_hand_with_the_deploy_jobs_permissions() {
     assert!(matches!(d, Declared::Workflow(_)), "{d:?}");
     let r = judge("check.yml", Some("check"), &d, &needs);
     assert_eq!(r.result.as_str(), "ok", "{}", r.detail);
+}
+
+/// `deploy.yml` (a stable tag) and `promote.yml` (the release of that tag) both deploy
+/// production: used together, they must run one after the other and neither gate may wait for
+/// the other's job (which waits, queued, in the same concurrency group).
+#[test]
+fn deploy_and_promote_together_never_wait_on_each_other() {
+    let files = examples();
+    let job = |file: &str, name: &str| load(&files[file], file)["jobs"][name].clone();
+    let (deploy, promote) = (job("deploy.yml", "deploy"), job("promote.yml", "promote"));
+    let ignored = |job: &Yaml| -> Vec<String> {
+        let steps = job["steps"].as_vec().cloned().unwrap_or_default();
+        let ours = steps
+            .iter()
+            .find(|s| is_ours(s))
+            .expect("a railway-deploy step");
+        let list = ours["with"]["ignore-checks"].as_str().unwrap_or_default();
+        list.split([',', '\n'])
+            .map(|s| s.trim().to_string())
+            .collect()
+    };
+    assert!(ignored(&deploy).contains(&"promote".to_string()));
+    assert!(ignored(&promote).contains(&"deploy".to_string()));
+    assert_eq!(
+        promote["concurrency"]["group"].as_str(),
+        Some("railway-production")
+    );
+    let stable = &SCENARIOS[1];
+    let ctx = context(stable, &load(&files["deploy.yml"], "deploy.yml")["on"]);
+    let group = deploy["concurrency"]["group"].as_str().unwrap();
+    assert_eq!(interpolate(group, &ctx).unwrap(), "railway-production");
+}
+
+/// The README is for users: it never sends them to `../shared`, a folder beside the repository
+/// on the maintainers' machines only.
+#[test]
+fn the_readme_names_no_maintainer_only_path() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(!readme.contains("../shared"), "the README names ../shared");
+    assert!(
+        !readme.contains("/work/"),
+        "the README names a machine's path"
+    );
+}
+
+/// The setup advice a newcomer needs: a ten-step first deploy, the monorepo's Root Directory,
+/// and where the account token is kept.
+#[test]
+fn the_readme_gives_the_first_hours_setup_advice() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme
+        .find("## Your first deploy")
+        .expect("a first-deploy checklist");
+    let section = &readme[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
+    let steps = section
+        .lines()
+        .filter(|l| {
+            l.split_once(". ")
+                .is_some_and(|(n, _)| n.parse::<u8>().is_ok())
+        })
+        .count();
+    assert_eq!(steps, 10, "{section}");
+    assert!(
+        readme.contains("Clear the service's\n  Root Directory"),
+        "monorepo advice"
+    );
+    assert!(
+        readme.contains("protected GitHub\n  environment"),
+        "account token advice"
+    );
 }

@@ -237,8 +237,9 @@ async fn an_unreachable_railway_is_the_last_error_line() {
         }
         let run = r.run().await;
         assert_eq!(run.code, 1, "{}", run.log());
-        let last_error = run
-            .stdout
+        // In Actions the runner reads `::error` on stdout; on a terminal errors go to stderr.
+        let stream = if in_actions { &run.stdout } else { &run.stderr };
+        let last_error = stream
             .lines()
             .rfind(|l| l.starts_with("::error") || l.starts_with("error:"))
             .unwrap_or_else(|| panic!("no error line:\n{}", run.log()));

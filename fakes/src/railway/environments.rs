@@ -3,7 +3,9 @@
 //! service instances, variables and a fresh, empty instance of each mounted volume; domains are
 //! not copied; with `skipInitialDeploys` the copy has no deployment, without it every copied
 //! service is deployed), `environmentDelete` (the environment and all it holds), and
-//! `serviceDomainCreate` (a `*.up.railway.app` domain). A name already taken is refused as
+//! `serviceDomainCreate` (a `*.up.railway.app` domain). A deleted environment stays listed with
+//! `deletedAt` set, as Railway may list it (its CLI filters those); whether its name may be taken
+//! again at once is not public, so the fake refuses it (adversarial). A name already taken is refused as
 //! Railway does ("An environment with that name already exists"); project tokens may not create
 //! or delete environments.
 
@@ -36,6 +38,8 @@ pub struct EnvironmentsWorld {
     pub unlisted: HashMap<String, u32>,
     /// `Some(n)`: each environment created is left out of the next `n` listings.
     pub unlisted_after_create: Option<u32>,
+    /// Deleted environments (id, name, deletedAt), still listed with `deletedAt` set.
+    pub deleted: Vec<(String, String, String)>,
     /// `true`: `environmentCreate` is accepted and never answered (a copy that stalls).
     pub stall_create: bool,
 }
@@ -67,12 +71,15 @@ pub(crate) fn handle(
 }
 
 fn project_environments(world: &mut RailwayWorld, vars: &Value) -> Value {
-    let listed: Vec<(String, String)> = world
+    let mut listed: Vec<(String, String, Option<String>)> = world
         .environments
         .iter()
         .filter(|(id, _)| !world.envs.unlisted.contains_key(id))
-        .cloned()
+        .map(|(id, name)| (id.clone(), name.clone(), None))
         .collect();
+    for (id, name, at) in &world.envs.deleted {
+        listed.push((id.clone(), name.clone(), Some(at.clone())));
+    }
     for left in world.envs.unlisted.values_mut() {
         *left = left.saturating_sub(1);
     }
@@ -92,7 +99,7 @@ fn project_environments(world: &mut RailwayWorld, vars: &Value) -> Value {
     let end = start.saturating_add(size).min(listed.len());
     let environments: Vec<Value> = listed[start..end]
         .iter()
-        .map(|(id, name)| json!({ "node": { "id": id, "name": name, "isEphemeral": world.envs.ephemeral.contains(id) } }))
+        .map(|(id, name, deleted_at)| json!({ "node": { "id": id, "name": name, "isEphemeral": world.envs.ephemeral.contains(id) || deleted_at.is_some(), "deletedAt": deleted_at } }))
         .collect();
     let services: Vec<Value> = world
         .services
@@ -118,7 +125,9 @@ fn create(world: &mut RailwayWorld, input: &Value) -> Value {
         world.envs.lose_race = false;
         copy_environment(world, &name, &source, true);
     }
-    if world.environments.iter().any(|(_, n)| *n == name) {
+    if world.environments.iter().any(|(_, n)| *n == name)
+        || world.envs.deleted.iter().any(|(_, n, _)| *n == name)
+    {
         return errors("An environment with that name already exists");
     }
     if !source.is_empty() && !world.environments.iter().any(|(id, _)| *id == source) {
@@ -207,6 +216,10 @@ fn initial_deploys(world: &mut RailwayWorld, environment_id: &str) {
 fn delete(world: &mut RailwayWorld, id: &str) -> Value {
     if !world.environments.iter().any(|(e, _)| e == id) {
         return errors("Environment not found");
+    }
+    if let Some((_, name)) = world.environments.iter().find(|(e, _)| e == id) {
+        let entry = (id.to_string(), name.clone(), super::faults::now_rfc3339());
+        world.envs.deleted.push(entry);
     }
     world.environments.retain(|(e, _)| e != id);
     world.envs.ephemeral.remove(id);

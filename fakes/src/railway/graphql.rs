@@ -156,7 +156,7 @@ pub async fn handle(
             .unwrap_or_default()
             .to_string()
     };
-    let reply = match op.as_str() {
+    let mut reply = match op.as_str() {
         "ProjectToken" => match &who {
             Caller::Project {
                 project_id,
@@ -376,6 +376,11 @@ pub async fn handle(
                 ))
             }),
     };
+    let query = request
+        .get("query")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    super::paging::page_connections(query, &mut reply);
     // The request was processed; its answer may still be lost on the way back.
     if let Some(how) = world.lose_answer.remove(&op) {
         return super::faults::lost_response(how);

@@ -5,6 +5,7 @@ pub mod environments;
 pub mod faults;
 pub mod graphql;
 pub mod observe;
+mod paging;
 pub mod upload;
 pub mod volumes;
 pub mod world;

@@ -2,7 +2,10 @@
 //! script per service of the statuses its new deployment's instance goes through once live, so
 //! an instance can crash after going live; a CRASHED instance makes the deployment CRASHED, as
 //! Railway does once its restarts run out), a service's HTTP requests per status code (a series
-//! scripted per test, one step more visible at each read, as time passes), metrics refused (a
+//! scripted per test, one step more visible at each read, as time passes, in steps aligned on the
+//! epoch: the first scripted step is the first that begins at or after `startDate`, and
+//! `script_http_before_live` fills the step that began before it; a `stepSeconds` that no public
+//! client sends is refused, as Railway's answer to it is not public), metrics refused (a
 //! GraphQL error such as "Not Authorized"), and the deployed app's `/app/health` answers.
 
 use std::collections::{HashMap, VecDeque};
@@ -24,6 +27,9 @@ pub struct ObserveWorld {
     /// Service id → per step, the requests counted per status code in it; the n-th read shows
     /// the first n steps.
     pub http: HashMap<String, Vec<Vec<(u16, f64)>>>,
+    /// Service id → the requests of the epoch-aligned step that began before `startDate` (the
+    /// previous deployment's, as metrics are per service); none by default.
+    pub http_before_live: HashMap<String, Vec<(u16, f64)>>,
     /// Service id → its metrics reads so far.
     pub http_reads: HashMap<String, usize>,
     /// `Some(message)`: the metrics query answers this GraphQL error (Railway's "Not Authorized"
@@ -50,6 +56,13 @@ impl RailwayWorld {
             service_id.into(),
             steps.iter().map(|s| s.to_vec()).collect(),
         );
+    }
+
+    /// The step that began before the deployment went live held these (status code, requests).
+    pub fn script_http_before_live(&mut self, service_id: &str, counts: &[(u16, f64)]) {
+        self.observe
+            .http_before_live
+            .insert(service_id.into(), counts.to_vec());
     }
 
     /// `/app/health` answers these statuses, one per request, then 200 again.
@@ -109,12 +122,21 @@ fn instances(world: &mut RailwayWorld, id: &str) -> Value {
     json!({ "data": { "deployment": { "id": id, "status": status_now, "instances": instances } } })
 }
 
+/// The `stepSeconds` values public clients send (railwayapp/cli 5.43.1, `compute_sample_rate`).
+const PUBLIC_STEPS: &[i64] = &[30, 60, 240, 3600, 14400];
+
 fn http(world: &mut RailwayWorld, service_id: &str, start: &str, vars: &Value) -> Value {
     let step = vars
         .get("stepSeconds")
         .and_then(Value::as_i64)
         .unwrap_or(60);
+    if !PUBLIC_STEPS.contains(&step) {
+        return json!({ "data": null, "errors": [{ "message": format!("Problem processing request: stepSeconds {step} is not supported by the fake") }] });
+    }
     let start = unix_seconds(start).unwrap_or(0);
+    // Epoch-aligned: the first scripted step is the first one that begins at or after `start`.
+    let first = start.div_euclid(step) * step;
+    let first = if first < start { first + step } else { first };
     let reads = world
         .observe
         .http_reads
@@ -129,14 +151,22 @@ fn http(world: &mut RailwayWorld, service_id: &str, start: &str, vars: &Value) -
         .cloned()
         .unwrap_or_default();
     let mut by_code: Vec<(u16, Vec<Value>)> = Vec::new();
+    let mut add = |code: u16, ts: i64, value: f64| {
+        let sample = json!({ "ts": ts, "value": value });
+        match by_code.iter_mut().find(|(c, _)| *c == code) {
+            Some((_, samples)) => samples.push(sample),
+            None => by_code.push((code, vec![sample])),
+        }
+    };
+    if let Some(before) = world.observe.http_before_live.get(service_id) {
+        for &(code, value) in before {
+            add(code, first - step, value);
+        }
+    }
     for (i, counts) in steps.iter().take(shown).enumerate() {
-        let ts = start + step * i as i64;
+        let ts = first + step * i as i64;
         for &(code, value) in counts {
-            let sample = json!({ "ts": ts, "value": value });
-            match by_code.iter_mut().find(|(c, _)| *c == code) {
-                Some((_, samples)) => samples.push(sample),
-                None => by_code.push((code, vec![sample])),
-            }
+            add(code, ts, value);
         }
     }
     let groups: Vec<Value> = by_code

@@ -1,7 +1,9 @@
 //! Fake of Railway's upload endpoint, `POST /project/{projectId}/environment/{environmentId}/up`.
 //! Records every request (bodies kept, or only counted for the benchmark), answers from a script
 //! (200 with a deployment, 400, 413, 429 with Retry-After, any status), and unpacks uploaded
-//! tar.gz bodies so tests can assert on the archive members. Standalone, accepted uploads get ids
+//! tar.gz bodies so tests can assert on the archive members. With `refuse_unsized`, an upload sent
+//! without `Content-Length` (chunked, which no public client sends: the CLI sends a buffered body)
+//! is refused with 411 before its body is read, as a proxy that requires the length answers. Standalone, accepted uploads get ids
 //! `dep-up-N`; backed by a [`RailwayWorld`] (inside `FakeRailway`), the token is checked as the
 //! GraphQL endpoint checks it and an accepted upload starts a deployment in that world.
 
@@ -44,6 +46,7 @@ struct UploadState {
     script: VecDeque<UploadReply>,
     accepted: u32,
     discard_bodies: bool,
+    refuse_unsized: bool,
     body_lens: Vec<u64>,
 }
 
@@ -73,6 +76,11 @@ impl UploadFake {
     pub fn discard_bodies(self) -> Self {
         self.lock().discard_bodies = true;
         self
+    }
+
+    /// Refuses every upload without `Content-Length` with 411 Length Required.
+    pub fn refuse_unsized(&self) {
+        self.lock().refuse_unsized = true;
     }
 
     /// Queues the answer to the next upload; with an empty queue every upload is accepted.
@@ -113,7 +121,15 @@ async fn handle(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let discard = fake.lock().discard_bodies;
+    let (discard, refuse_unsized) = {
+        let st = fake.lock();
+        (st.discard_bodies, st.refuse_unsized)
+    };
+    if refuse_unsized && !headers.contains_key(axum::http::header::CONTENT_LENGTH) {
+        fake.recorder
+            .push(Recorder::from_parts(&method, &uri, &headers, &[]));
+        return (StatusCode::LENGTH_REQUIRED, "411 Length Required").into_response();
+    }
     let mut stream = body.into_data_stream();
     let mut kept = Vec::new();
     let mut len = 0u64;

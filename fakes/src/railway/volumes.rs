@@ -1,10 +1,12 @@
 //! The fake Railway's volumes and their backups: volume instances mounted on services
 //! (`EnvironmentVolumes`), manual backups (`VolumeInstanceBackupCreate`) taken by workflows that
 //! run for a number of reads and then complete, fail or never end (`WorkflowStatus`), the
-//! backups list (`VolumeInstanceBackupList`: a backup is listed from its start, without a size
-//! until it is complete, and leaves the list when it fails), the volume's `VolumeState`, a token
-//! Railway will not show the volumes to, and Railway's documented limit: a manual backup may use
-//! at most half of the volume's size.
+//! backups list (`VolumeInstanceBackupList`: a backup is listed from its start and leaves the
+//! list when it fails; its `usedMB` is not documented as a completion signal, so the fake gives a
+//! size from the start, as a cached size would be), the volume's `VolumeState`, a token Railway
+//! will not show the volumes to, a `workflowStatus` Railway refuses to this token
+//! (`RailwayWorld::workflow_status_refused`), and Railway's documented limit: a manual backup may
+//! use at most half of the volume's size.
 
 use serde_json::{Value, json};
 
@@ -134,8 +136,9 @@ impl RailwayWorld {
             } if reads > *running_reads => {
                 let error = error.clone();
                 // A failed backup leaves the list.
-                v.backups
-                    .retain(|b| b["usedMB"].is_number() || b["name"].as_str() != name.as_deref());
+                if !was_done {
+                    v.backups.retain(|b| b["name"].as_str() != name.as_deref());
+                }
                 ("Error", Some(error))
             }
             _ => ("Running", None),
@@ -203,10 +206,10 @@ pub(crate) fn answer(world: &mut RailwayWorld, op: &str, vars: &Value) -> Option
             if vol.current_size_mb > vol.size_mb as f64 / 2.0 {
                 return Some(errors(HALF_SIZE_REFUSAL));
             }
-            // Listed from the start, without a size until it is complete.
+            // Listed from the start, already with a size (sizes are not a completion signal).
             vol.backups.push(json!({
                 "id": format!("bak-{seq}"), "name": vars.get("name"),
-                "createdAt": super::faults::now_rfc3339(), "usedMB": null,
+                "createdAt": super::faults::now_rfc3339(), "usedMB": 1,
             }));
             world.next_seq += 1;
             let id = format!("wf-backup-{seq}");
@@ -219,6 +222,7 @@ pub(crate) fn answer(world: &mut RailwayWorld, op: &str, vars: &Value) -> Option
             });
             json!({ "data": { "volumeInstanceBackupCreate": { "workflowId": id } } })
         }
+        "WorkflowStatus" if world.workflow_status_refused => errors("Not Authorized"),
         "WorkflowStatus" => match world.step_workflow(&v("workflowId")) {
             Some((status, error)) => {
                 json!({ "data": { "workflowStatus": { "status": status, "error": error } } })

@@ -127,6 +127,14 @@ pub struct RailwayWorld {
     /// `Some(message)`: `VolumeInstanceBackupList` answers this GraphQL error (a token that may
     /// see the volumes but not their backups).
     pub backups_refused: Option<String>,
+    /// `true`: `WorkflowStatus` answers "Not Authorized" for backup workflows, as Railway does
+    /// for workflow types that do not register the queries it authorizes against (railwayapp/cli
+    /// commit fc0331d1); whether backup workflows are among them is not public.
+    pub workflow_status_refused: bool,
+    /// `true`: an `environmentLogs` filter answers only on Railway's documented keys
+    /// (`@service:`, `@level:`, `@deploymentId:`, `replica:`); `@snapshot:` or `@deployment:`
+    /// match nothing, silently, as an unknown custom attribute does.
+    pub log_filters_documented_only: bool,
 }
 
 pub const STANDARD_SCRIPT: &[&str] = &["QUEUED", "BUILDING", "DEPLOYING", "SUCCESS"];
@@ -178,6 +186,8 @@ impl RailwayWorld {
             workflows: Vec::new(),
             volumes_refused: None,
             backups_refused: None,
+            workflow_status_refused: false,
+            log_filters_documented_only: false,
         };
         for (env_id, env_suffix) in [("env-prod", "prod"), ("env-stg", "stg")] {
             for (svc_id, svc) in [("svc-web", "web"), ("svc-worker", "worker")] {

@@ -218,7 +218,10 @@ async fn serve(fake: WsFake, mut socket: WebSocket, authorized: bool) {
 }
 
 async fn run_subscription(fake: WsFake, msg: Value, tx: mpsc::Sender<Out>, authorized: bool) {
-    let sub = Sub::parse(&msg);
+    let mut sub = Sub::parse(&msg);
+    if fake.world().is_some_and(|w| w.log_filters_documented_only) {
+        sub.only_documented_filter_keys();
+    }
     let script = fake.lock().scripts.get(&sub.dep).cloned();
     match (script, fake.world.clone()) {
         (Some(script), _) => scripted_subscription(&fake, &script, &sub, &tx).await,

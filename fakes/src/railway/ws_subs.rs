@@ -50,6 +50,14 @@ impl Sub {
         }
     }
 
+    /// Railway's documented log filter keys are `@service:`, `@level:`, `@deploymentId:` and
+    /// `replica:`; any other `@key:value` is a custom-attribute match, which matches nothing and
+    /// raises no error. `@snapshot:` and `@deployment:` are not documented: nothing is sent.
+    pub(super) fn only_documented_filter_keys(&mut self) {
+        self.wants_build = false;
+        self.wants_deploy = false;
+    }
+
     fn is_status(&self) -> bool {
         self.query.contains("deployment(id")
     }

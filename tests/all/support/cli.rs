@@ -1,6 +1,7 @@
 //! Runs the built `railway-deploy` binary exactly as the Actions runner would: `INPUT_*`
-//! variables, an event file, temp `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY`, and nothing else from
-//! the test process's environment.
+//! variables (every input the test leaves out arriving as its `action.yml` default, as
+//! actions/runner merges the definition's defaults into the step's inputs), an event file, temp
+//! `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY`, and nothing else from the test process's environment.
 
 use std::collections::BTreeMap;
 
@@ -30,6 +31,8 @@ pub struct Runner {
     pub dir: tempfile::TempDir,
     pub env: BTreeMap<String, String>,
     pub args: Vec<String>,
+    /// The working directory (the runner's workspace); the test process's when `None`.
+    pub cwd: Option<std::path::PathBuf>,
 }
 
 impl Runner {
@@ -66,6 +69,7 @@ impl Runner {
             dir,
             env,
             args: Vec::new(),
+            cwd: None,
         }
     }
 
@@ -84,6 +88,8 @@ impl Runner {
         self
     }
 
+    /// Removes `k`; for an input, that is the workflow leaving it out: in Actions it then arrives
+    /// as its `action.yml` default (see [`Runner::environment`]).
     pub fn unset(&mut self, k: &str) -> &mut Self {
         self.env.remove(k);
         self
@@ -107,6 +113,17 @@ impl Runner {
         self.set("GITHUB_EVENT_PATH", &p)
     }
 
+    /// The variables the binary gets: in Actions (`GITHUB_ACTIONS=true`), every input left out
+    /// as its `action.yml` default, then what the test set; on the command line, only the latter.
+    pub fn environment(&self) -> BTreeMap<String, String> {
+        let mut env = BTreeMap::new();
+        if self.env.get("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
+            env = action_defaults();
+        }
+        env.extend(self.env.clone());
+        env
+    }
+
     pub async fn run(&self) -> Run {
         let output_path = self.dir.path().join("output");
         let summary_path = self.dir.path().join("summary.md");
@@ -114,10 +131,13 @@ impl Runner {
         let _ = std::fs::remove_file(&summary_path);
         let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_railway-deploy"));
         cmd.env_clear()
-            .envs(&self.env)
+            .envs(self.environment())
             .env("GITHUB_OUTPUT", &output_path)
             .env("GITHUB_STEP_SUMMARY", &summary_path)
             .args(&self.args);
+        if let Some(cwd) = &self.cwd {
+            cmd.current_dir(cwd);
+        }
         if let Ok(path) = std::env::var("PATH") {
             cmd.env("PATH", path);
         }
@@ -135,6 +155,37 @@ impl Runner {
             output_file,
         }
     }
+}
+
+/// `INPUT_<NAME>` (hyphens kept) = `default:` for every input `action.yml` gives a default, as the
+/// runner passes them for a step whose `with:` leaves them out. `${{ github.token }}` evaluates to
+/// the job's token; these runs have no GitHub unless [`Runner::with_github`] adds one (which sets
+/// the token), so it evaluates to empty here, which the action reads as "not given".
+pub fn action_defaults() -> BTreeMap<String, String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml");
+    let text = std::fs::read_to_string(&path).expect("action.yml");
+    let docs = yaml_rust2::YamlLoader::load_from_str(&text).expect("action.yml is YAML");
+    let inputs = docs[0]["inputs"].as_hash().expect("action.yml has inputs");
+    let mut env = BTreeMap::new();
+    for (name, spec) in inputs {
+        let (Some(name), Some(default)) = (name.as_str(), spec["default"].as_str()) else {
+            continue;
+        };
+        let value = if default == "${{ github.token }}" {
+            ""
+        } else {
+            assert!(
+                !default.contains("${{"),
+                "{name}: evaluate `{default}` here"
+            );
+            default
+        };
+        env.insert(
+            format!("INPUT_{}", name.to_ascii_uppercase()),
+            value.to_string(),
+        );
+    }
+    env
 }
 
 /// Parses the `name<<DELIM\nvalue\nDELIM` format.
