@@ -1,6 +1,6 @@
 //! railway-deploy: takes a commit from "tests passed" to "healthy on Railway" and says so on GitHub.
 //!
-//! Every command (deploy, promote, rollback, preview, preview-cleanup) reads the environment once
+//! Every command (deploy, promote, rollback, preview, preview-cleanup, check) reads the environment once
 //! (`config`), resolves what is there, builds the run as a plan of typed steps, then executes
 //! them (or render them, on a dry run): gate → backup → migrate → deploy →
 //! follow → health → watch → rollback → report. Every stage records what it did in the run record
@@ -13,9 +13,11 @@
 //! - `main.rs`, with `cancel` (signals, and settling the run however it ends) and `exit` (the
 //!   only mapping from an ending to the exit code).
 //! - `pipeline`: resolve (reads) → `plan` (a pure function) → `execute`, or `dry_run`; the
-//!   preview commands' orders; `guard`, what a run must finish however it ends.
+//!   preview commands' orders; `check_plan`, `command: check`'s reads made once and its steps.
 //! - `stages`: one step of a run each, driven by a typed request the plan built (deploy, health,
-//!   watch, rollback, migrate, backup, promote, release guard, previews, the order checks).
+//!   watch, rollback, migrate, backup, promote, release guard, previews, the order checks), the
+//!   run's `context` and `guard` (what a run must finish however it ends); `setup_check`, the
+//!   checks of `command: check` (reads only).
 //! - Telling people: `report` (outputs, job summary, PR comment, GitHub Deployments, all
 //!   rendered from the record) and `notify` (the `notify-webhook` message, in `report`'s words).
 //! - Domain, what one stage does on the outside systems: `gate` (waits for the commit's other
@@ -51,6 +53,7 @@ pub mod record;
 pub mod report;
 pub mod retry;
 pub mod secret;
+pub mod setup_check;
 pub mod stages;
 pub mod text;
 pub mod timing;

@@ -203,6 +203,7 @@ impl Config {
                 rollback_on_failure: simple.rollback_on_failure?,
                 to: to?,
                 from_environment: from_environment?,
+                from_environment_given: get("from-environment").is_some(),
                 preview: preview?,
                 github_token: raw.get("github-token").map(|v| Secret::new(v.trim())),
                 github_deployment: simple.github_deployment?,

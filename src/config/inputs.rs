@@ -27,7 +27,7 @@ pub const INPUTS: &[InputSpec] = &[
     input(
         "command",
         "deploy",
-        "`deploy`, `promote`, `rollback`, `preview` (a pull request's preview environment) or `preview-cleanup` (delete the previews of closed pull requests)",
+        "`deploy`, `promote`, `rollback`, `preview` (a pull request's preview environment) or `preview-cleanup` (delete the previews of closed pull requests) or `check` (check the setup: reads only, changes nothing)",
     ),
     InputSpec {
         name: "railway-token",

@@ -76,6 +76,8 @@ pub enum CommandKind {
     Preview,
     /// Deletes the previews of closed pull requests (e.g. on a schedule).
     PreviewCleanup,
+    /// Checks a setup: every read the other inputs need, and nothing changed (`crate::setup_check`).
+    Check,
 }
 
 impl CommandKind {
@@ -86,6 +88,7 @@ impl CommandKind {
             CommandKind::Rollback => "rollback",
             CommandKind::Preview => "preview",
             CommandKind::PreviewCleanup => "preview-cleanup",
+            CommandKind::Check => "check",
         }
     }
 
@@ -159,6 +162,8 @@ pub struct Config {
     pub rollback_on_failure: bool,
     pub to: Option<String>,
     pub from_environment: String,
+    /// `from-environment` was given (not its default): `command: check` checks what promote needs.
+    pub from_environment_given: bool,
     /// `preview-from`, `preview-name`.
     pub preview: PreviewConfig,
     pub github_token: Option<Secret>,
@@ -185,6 +190,14 @@ impl Config {
         s.extend(self.github_token.iter());
         s.extend(self.notify.iter().map(|n| &n.url));
         s
+    }
+
+    /// Whether the run backs the database up before migrating: something may be migrated (SQL
+    /// migrations, or a `migrate-command`) and `backup` is not `false`.
+    pub fn wants_backup(&self) -> bool {
+        self.backup.mode != BackupMode::Off
+            && self.command != CommandKind::Rollback
+            && (self.migrations.is_some() || self.migrate_command.is_some())
     }
 
     /// The selected version as a string, when the trigger carried one.

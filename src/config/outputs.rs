@@ -37,4 +37,8 @@ pub const OUTPUTS: &[(&str, &str)] = &[
         "removed-environments",
         "`command: preview-cleanup` and a closed pull request's `preview`: a JSON array of the environment names deleted",
     ),
+    (
+        "checks",
+        "`command: check`: a JSON array, one object per check: `name`, `result` (`ok`, `warning` or `failed`), `detail`",
+    ),
 ];

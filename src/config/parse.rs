@@ -49,11 +49,12 @@ pub(super) fn command(inputs: &Inputs) -> Result<CommandKind, InputError> {
             "rollback" => CommandKind::Rollback,
             "preview" => CommandKind::Preview,
             "preview-cleanup" => CommandKind::PreviewCleanup,
+            "check" => CommandKind::Check,
             other => {
                 return Err(invalid(
                     "command",
                     format!(
-                        "`{other}` is not a command; use `deploy`, `promote`, `rollback`, `preview` or `preview-cleanup`"
+                        "`{other}` is not a command; use `deploy`, `promote`, `rollback`, `preview`, `preview-cleanup` or `check`"
                     ),
                 ));
             }

@@ -25,6 +25,9 @@ pub struct Surroundings {
     pub released_image: String,
     /// The Actions page of the repository's `rollback.yml`, when the checkout has one.
     pub rollback_workflow_url: Option<String>,
+    /// The checked-out repository (`GITHUB_WORKSPACE`, else the working directory), where
+    /// `command: check` reads the calling workflow's file.
+    pub checkout: Option<PathBuf>,
 }
 
 impl Default for Surroundings {
@@ -34,6 +37,7 @@ impl Default for Surroundings {
             spool_dirs: vec![std::env::temp_dir()],
             released_image: released_image(BAKED_IMAGE, None, None),
             rollback_workflow_url: None,
+            checkout: None,
         }
     }
 }
@@ -52,7 +56,7 @@ impl Surroundings {
                 [get("RUNNER_TEMP"), get("TMPDIR")].map(|v| v.map(PathBuf::from)),
                 std::env::temp_dir(),
                 get("HOME").map(PathBuf::from),
-                workspace.clone().or(cwd),
+                workspace.clone().or(cwd.clone()),
             ),
             released_image: released_image(
                 BAKED_IMAGE,
@@ -62,6 +66,7 @@ impl Surroundings {
             rollback_workflow_url: workspace
                 .as_deref()
                 .and_then(|w| rollback_workflow_url(github, w)),
+            checkout: workspace.or(cwd),
         }
     }
 }

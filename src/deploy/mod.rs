@@ -3,6 +3,7 @@
 //! run started are recorded for cancellation (`started`).
 
 pub mod adopt;
+pub mod autodeploy;
 pub mod follow;
 pub mod log_scope;
 pub mod logs;

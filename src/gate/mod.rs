@@ -6,9 +6,9 @@
 //! (exit 1, `status: failed`) when the returned report has `passed: false`.
 
 mod evaluate;
-mod fetch;
+pub(crate) mod fetch;
 mod message;
-mod same_run;
+pub(crate) mod same_run;
 
 use std::time::{Duration, Instant};
 

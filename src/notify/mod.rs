@@ -42,6 +42,10 @@ impl Notifier {
     /// what would be sent).
     pub fn from_config(cfg: &Config) -> Option<Notifier> {
         let settings = cfg.notify.clone()?;
+        // `command: check` changes nothing anywhere, and sends nothing either.
+        if cfg.command == crate::config::CommandKind::Check {
+            return None;
+        }
         if cfg.dry_run {
             workflow::notice(dry_run_sentence(&settings));
             return None;

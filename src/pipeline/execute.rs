@@ -9,12 +9,16 @@ use crate::stages::{
     backup, deploy_all, gate, health, in_flight, migrate, preview, preview_remove, publish,
     rollback, supporting, watch,
 };
-use crate::workflow;
+use crate::{setup_check, workflow};
 
 /// Runs every step of `plan` in order, then settles the run's status from what they recorded;
 /// `report` holds what resolution recorded.
 pub async fn execute(cx: &Context<'_>, plan: &Plan, mut report: RunReport) -> Ending {
     match run_steps(cx, plan, &mut report).await {
+        Ok(()) if !report.checks.is_empty() => {
+            setup_check::settle(&mut report, cx.client.requests_sent());
+            Ending::Finished(Box::new(report))
+        }
         Ok(()) => finish(report),
         Err(stop) => stop.end(report),
     }
@@ -50,6 +54,7 @@ async fn run_step(cx: &Context<'_>, step: &Step, report: &mut RunReport) -> Resu
         Step::PreviewEnvironment(req) => preview::ensure(cx, req, report).await,
         Step::PreviewDomains(reqs) => preview::give_domains(cx, reqs, report).await,
         Step::RemovePreview(req) => preview_remove::run(cx, req, report).await,
+        Step::Check(req) => setup_check::run(cx, req, report).await,
     }
 }
 

@@ -5,6 +5,7 @@
 //! [`Config`]: the stages take the plan's typed requests. Nothing here changes Railway or GitHub:
 //! the stages do, as the plan's steps.
 
+pub mod check_plan;
 pub mod dry_run;
 pub mod execute;
 pub mod github_run;
@@ -48,6 +49,11 @@ pub async fn run(cfg: &Config, guard: &CancelGuard) -> Ending {
     report.rollback_workflow_url = cfg.surroundings.rollback_workflow_url.clone();
 
     let environment = match &cfg.selection {
+        Selection::Skip { reason } if cfg.command == CommandKind::Check => {
+            return Ending::InvalidInput(format!(
+                "nothing to check: {reason}; run the check on a branch push, or set `environment`"
+            ));
+        }
         Selection::Skip { reason } => {
             workflow::notice(format!("Nothing deployed: {reason}"));
             report.status = RunStatus::Skipped;
@@ -70,6 +76,11 @@ pub async fn run(cfg: &Config, guard: &CancelGuard) -> Ending {
     };
     if cfg.command.is_preview() {
         return preview::run(cfg, &mut cx, &environment, report).await;
+    }
+    // `command: check` reads only, so its plan runs on a dry run too.
+    if cfg.command == CommandKind::Check {
+        let plan = check_plan::build(&cx.client, cfg, &environment, &mut report).await;
+        return execute::execute(&cx, &plan, report).await;
     }
     let plan = match resolve_and_plan(&mut cx, cfg, &environment, &mut report).await {
         Ok(plan) => plan,

@@ -5,7 +5,7 @@
 
 pub use super::step::Step;
 use crate::backup::{BackupRequest, Lookup};
-use crate::config::{BackupMode, ChecksMode, CommandKind, Config, Source};
+use crate::config::{ChecksMode, CommandKind, Config, Source};
 use crate::gate::GateRequest;
 use crate::health::check::ServiceHealth;
 use crate::health::check::{Probe, probe_spec};
@@ -304,9 +304,7 @@ pub struct Database {
 /// Whether the run backs the database up before migrating: something may be migrated (SQL
 /// migrations, or a `migrate-command`) and `backup` is not `false`.
 pub fn wants_backup(cfg: &Config) -> bool {
-    cfg.backup.mode != BackupMode::Off
-        && cfg.command != CommandKind::Rollback
-        && (cfg.migrations.is_some() || cfg.migrate_command.is_some())
+    cfg.wants_backup()
 }
 
 /// The backup step from what resolution found.

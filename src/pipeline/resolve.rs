@@ -29,6 +29,16 @@ pub async fn read(
     environment: &str,
 ) -> Result<(Scope, Vec<ServiceTarget>, Vec<ServiceInstance>), ResolveError> {
     let (scope, instances) = resolve::scope(c, cfg.project.as_deref(), environment).await?;
+    read_services(c, cfg, scope, instances).await
+}
+
+/// The services of the run in `scope` (the rest of [`read`]), with `instances`.
+pub async fn read_services(
+    c: &RailwayClient,
+    cfg: &Config,
+    scope: Scope,
+    instances: Vec<ServiceInstance>,
+) -> Result<(Scope, Vec<ServiceTarget>, Vec<ServiceInstance>), ResolveError> {
     let named =
         resolve::find_services(&scope.project, &cfg.services).map_err(ResolveError::Input)?;
     let mut services = Vec::new();

@@ -10,6 +10,7 @@ use crate::gate::GateRequest;
 use crate::health::check::ServiceHealth;
 use crate::record::PlannedAction;
 use crate::report::publish::PublishOptions;
+use crate::setup_check::CheckStep;
 use crate::stages::backup::BackupStep;
 use crate::stages::deploy::DeployRequest;
 use crate::stages::health::RollbackPolicy;
@@ -67,6 +68,8 @@ pub enum Step {
     /// A closed pull request or `preview-cleanup`: delete a preview environment, make its GitHub
     /// Deployments inactive and say so in its comment.
     RemovePreview(RemoveRequest),
+    /// `command: check`: one check of the setup (reads only, changes nothing).
+    Check(Box<CheckStep>),
 }
 
 impl Step {
@@ -89,6 +92,7 @@ impl Step {
             Step::SupportingDeploys(_) => "supporting-deploys",
             Step::PreviewDomains(_) => "preview-domains",
             Step::RemovePreview(_) => "remove-preview",
+            Step::Check(_) => "check",
         }
     }
 
@@ -137,6 +141,11 @@ impl Step {
                 super::preview_plan::describe(self, environment)
             }
             Step::SupportingDeploys(reqs) => super::supporting::describe(reqs, environment),
+            // A check changes nothing: its line says what it reads, so the plan lists the checks.
+            Step::Check(step) => vec![PlannedAction {
+                service: None,
+                description: step.check.describe(environment),
+            }],
             Step::Gate(_)
             | Step::Report(_)
             | Step::AwaitInFlight(_)

@@ -8,41 +8,13 @@
 use crate::config::{Config, Source};
 use crate::context::Trigger;
 use crate::railway::RailwayClient;
-use crate::railway::api::{self, DeploymentTrigger};
+use crate::railway::api;
 use crate::railway::resolve::Scope;
 use crate::record::Stop;
 use crate::stages::ServiceTarget;
 use crate::workflow;
 
-/// What the triggers of one service mean for the run (pure).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Autodeploy {
-    /// Nothing to say.
-    Fine,
-    /// Another source, and Railway autodeploys the branch too.
-    Twice,
-    /// `source: railway` and Railway waits for this job's checks first.
-    WaitsForCi,
-    /// `source: railway` and Railway does not autodeploy the branch.
-    Off,
-}
-
-/// Judges a service's triggers for `branch` (`None`: not a branch push).
-pub fn judge(source: &Source, branch: Option<&str>, triggers: &[DeploymentTrigger]) -> Autodeploy {
-    let on_branch: Vec<&DeploymentTrigger> = triggers
-        .iter()
-        .filter(|t| branch.is_some() && t.branch.as_deref() == branch)
-        .collect();
-    match (source, on_branch.is_empty()) {
-        (Source::Railway, true) => Autodeploy::Off,
-        (Source::Railway, false) if on_branch.iter().any(|t| t.check_suites) => {
-            Autodeploy::WaitsForCi
-        }
-        (Source::Railway, false) => Autodeploy::Fine,
-        (_, false) => Autodeploy::Twice,
-        (_, true) => Autodeploy::Fine,
-    }
-}
+pub use crate::deploy::autodeploy::{Autodeploy, judge};
 
 /// Reads each service's triggers when they matter, and refuses or warns (see the module).
 pub async fn check(
@@ -108,6 +80,7 @@ pub async fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::railway::api::DeploymentTrigger;
 
     fn trigger(branch: &str, check_suites: bool) -> DeploymentTrigger {
         DeploymentTrigger {

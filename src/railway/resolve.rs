@@ -77,12 +77,24 @@ pub async fn scope(
     project_input: Option<&str>,
     environment: &str,
 ) -> Result<(Scope, Vec<ServiceInstance>), ResolveError> {
-    let (token_scope, mut read) = match c.token() {
-        RailwayToken::Project(_) => {
-            let (info, read) = api::project_token(c).await?;
-            (Some(info), Some(read))
-        }
-        RailwayToken::Account(_) => (None, None),
+    let token = match c.token() {
+        RailwayToken::Project(_) => Some(api::project_token(c).await?),
+        RailwayToken::Account(_) => None,
+    };
+    scope_from(c, token, project_input, environment).await
+}
+
+/// [`scope`] from a project token's read already made (`None`: an account token), so a caller
+/// that needs that read itself (`command: check`) makes it once.
+pub async fn scope_from(
+    c: &RailwayClient,
+    token: Option<(api::ProjectTokenInfo, api::ProjectRead)>,
+    project_input: Option<&str>,
+    environment: &str,
+) -> Result<(Scope, Vec<ServiceInstance>), ResolveError> {
+    let (token_scope, mut read) = match token {
+        Some((info, read)) => (Some(info), Some(read)),
+        None => (None, None),
     };
     let project_id = match (&token_scope, project_input) {
         (Some(t), Some(p)) if t.project_id != p => {

@@ -1,10 +1,12 @@
 //! The run report: everything the pipeline learned, as plain data. Stages fill it in; reporters
 //! (outputs, job summary, PR comment, GitHub Deployment) only read it, so they agree by design.
 
+mod check;
 mod ending;
 mod preview;
 mod watch;
 
+pub use check::{CheckResult, CheckVerdict};
 pub use ending::{Ending, Signal, Stop};
 pub use preview::{KeptPreview, PreviewReport, SupportingDeploy};
 pub use watch::{
@@ -279,6 +281,9 @@ pub struct RunReport {
     /// `command: preview` and `preview-cleanup`: the preview environments made, reused or removed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub preview: Option<PreviewReport>,
+    /// `command: check`: one result per check, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<CheckResult>,
 }
 
 impl RunReport {
@@ -306,6 +311,7 @@ impl RunReport {
             started_at,
             rollback_workflow_url: None,
             preview: None,
+            checks: Vec::new(),
         }
     }
 }

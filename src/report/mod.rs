@@ -2,6 +2,7 @@
 //! renderers (step outputs, job summary, PR comment, markdown pieces) and publishing (the GitHub
 //! Deployment and the sticky comment, through `crate::github`).
 
+pub mod checks;
 pub mod comment;
 pub mod deployment;
 pub mod markdown;

@@ -27,6 +27,7 @@ pub fn outputs(r: &RunReport) -> Vec<(&'static str, String)> {
         ("rollback-command", field(|s| s.rollback_command.clone())),
         ("deployments", deployments(r).to_string()),
         ("removed-environments", removed_environments(r)),
+        ("checks", json!(r.checks).to_string()),
     ]
 }
 
@@ -92,6 +93,7 @@ pub fn failed_outputs(status: RunStatus) -> Vec<(&'static str, String)> {
         ("deployments", "[]".to_string()),
         // JSON arrays stay parseable (`fromJSON`) whatever the run's end.
         ("removed-environments", "[]".to_string()),
+        ("checks", "[]".to_string()),
     ]
 }
 
@@ -123,7 +125,8 @@ pub fn write(path: Option<&str>, outputs: &[(&str, String)]) -> std::io::Result<
         }
         None => {
             for (name, value) in outputs.iter().filter(|(_, v)| !v.is_empty() && v != "[]") {
-                if *name != "deployments" {
+                // The JSON arrays are printed line by line by their own reporters.
+                if *name != "deployments" && *name != "checks" {
                     crate::workflow::info(format!("{name}: {value}"));
                 }
             }
@@ -164,7 +167,7 @@ mod tests {
     #[test]
     fn a_run_that_stopped_early_still_writes_parseable_json_arrays() {
         let outs = failed_outputs(RunStatus::Failed);
-        for name in ["deployments", "removed-environments"] {
+        for name in ["deployments", "removed-environments", "checks"] {
             let value = outs
                 .iter()
                 .find(|(n, _)| *n == name)
@@ -201,7 +204,8 @@ mod tests {
                 "dashboard-url",
                 "rollback-command",
                 "deployments",
-                "removed-environments"
+                "removed-environments",
+                "checks"
             ]
         );
         let table: Vec<&str> = crate::config::outputs::OUTPUTS

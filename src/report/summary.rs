@@ -51,6 +51,9 @@ fn headline(r: &RunReport) -> String {
 
 /// The job summary for a finished run (or a dry run).
 pub fn render_summary(r: &RunReport) -> String {
+    if r.command == "check" {
+        return crate::report::checks::summary(r);
+    }
     let full = render_with(r, LOG_LINES);
     if full.len() <= MAX_SUMMARY_BYTES {
         return full;

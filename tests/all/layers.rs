@@ -16,7 +16,10 @@ const LAYERS: &[(&str, &[&str])] = &[
         &["cancel", "exit"],
     ),
     ("the run: plans and executes every command", &["pipeline"]),
-    ("stages: one step of a run each", &["stages"]),
+    (
+        "stages: one step of a run each (`command: check`'s checks too)",
+        &["setup_check", "stages"],
+    ),
     (
         "telling people: comment, Deployments, summary, webhook",
         &["notify", "report"],

@@ -70,6 +70,7 @@ mod report_snapshots;
 mod robust_cancel;
 mod robust_lost;
 mod robust_net;
+mod setup_check;
 mod summary_timeline;
 mod upload_archive;
 mod upload_budget;

@@ -1,15 +1,18 @@
 //! Every command's plan, snapshot-tested (insta): each step's name and the sentences it says
 //! (`Plan::outline`), for deploy, promote, rollback, preview (its phases in order), a closed pull
-//! request's teardown and `preview-cleanup`. The dry run, the executor and these snapshots read
+//! request's teardown, `preview-cleanup` and `check`. The dry run, the executor and these snapshots read
 //! the same steps. Update with `INSTA_UPDATE=always`.
 
 use railway_deploy::config::{Config, LoadError, Source};
 use railway_deploy::github::previews::PullState;
 use railway_deploy::pipeline::plan::{self, Checked, Database, Plan};
-use railway_deploy::pipeline::{preview_plan, supporting};
+use std::sync::Arc;
+
+use railway_deploy::pipeline::{check_plan, preview_plan, supporting};
 use railway_deploy::railway::api::{Named, Project, ServiceInstance};
 use railway_deploy::railway::environments::{EnvironmentInfo, ProjectEnvironments};
 use railway_deploy::railway::resolve::Scope;
+use railway_deploy::setup_check::{self, CheckReads};
 use railway_deploy::stages::ServiceTarget;
 use railway_deploy::stages::promote::Promotion;
 
@@ -171,6 +174,33 @@ fn rollback() {
         ..Default::default()
     };
     let plan = build(&cfg, "production", services(), checked);
+    insta::assert_snapshot!(plan.outline().join("\n"));
+}
+
+/// `command: check`: one step per check the inputs need, each line saying what it reads.
+#[test]
+fn check() {
+    let (cfg, _r) = config(
+        &[
+            ("command", "check"),
+            ("watch", "5m"),
+            ("from-environment", "staging"),
+            ("migrate-command", "npm run migrate"),
+        ],
+        None,
+    );
+    let reads = CheckReads {
+        environment: "production".into(),
+        selected_by: "input `environment`".into(),
+        project: None,
+        token: None,
+        resolved: Err("not read in this test".into()),
+        database_url: Ok(None),
+        probes: Vec::new(),
+        health_url: None,
+        health_path: None,
+    };
+    let plan = check_plan::steps("production", setup_check::plan::plan(&cfg), Arc::new(reads));
     insta::assert_snapshot!(plan.outline().join("\n"));
 }
 

@@ -180,6 +180,11 @@ fn is_preview(step: &Yaml) -> bool {
         .is_some_and(|c| c.starts_with("preview"))
 }
 
+/// A step running `command: check`: it deploys nothing (see `the_check_example_*`).
+fn is_check(step: &Yaml) -> bool {
+    step["with"]["command"].as_str() == Some("check")
+}
+
 /// One (workflow, scenario, job) that deploys: its environment and concurrency group.
 #[derive(Debug)]
 struct Run {
@@ -207,7 +212,7 @@ fn check_job(
         .unwrap_or_default();
     let ours: Vec<&Yaml> = steps
         .into_iter()
-        .filter(|s| is_ours(s) && !is_preview(s))
+        .filter(|s| is_ours(s) && !is_preview(s) && !is_check(s))
         .collect();
     if ours.is_empty() {
         return None;
@@ -264,7 +269,10 @@ fn every_example_deploys_to_the_github_environment_of_the_railway_environment() 
     for (file, text) in examples() {
         let these = runs_of(&file, &text, &inputs);
         assert!(
-            !these.is_empty() || !text.contains("/railway-deploy@") || file.starts_with("preview"),
+            !these.is_empty()
+                || !text.contains("/railway-deploy@")
+                || file.starts_with("preview")
+                || file == "check.yml",
             "{file} never deploys"
         );
         runs.extend(these);
@@ -388,6 +396,46 @@ fn the_preview_examples_run_on_pull_requests_and_on_a_schedule() {
         "no checkout needed"
     );
     assert_eq!(preview_steps(&wf, &inputs), ["preview-cleanup"]);
+}
+
+#[test]
+fn the_check_example_runs_the_check_by_hand_with_the_deploy_jobs_permissions() {
+    use railway_deploy::setup_check::permissions::{Declared, declared, judge};
+    use railway_deploy::setup_check::plan::{Access, Need};
+    let inputs = action_inputs();
+    let files = examples();
+    let text = &files["check.yml"];
+    let wf = load(text, "check.yml");
+    assert!(!wf["on"]["workflow_dispatch"].is_badvalue());
+    assert_eq!(preview_steps(&wf, &inputs), ["check"]);
+    // Everything the deploy example grants, the check example grants too.
+    let deploy = load(&files["deploy.yml"], "deploy.yml");
+    for (scope, level) in deploy["permissions"].as_hash().expect("deploy permissions") {
+        assert_eq!(
+            wf["permissions"][scope.as_str().unwrap()],
+            *level,
+            "{scope:?}"
+        );
+    }
+    // The action's own reader of `permissions:` finds them all, for the job `check`.
+    let needs: Vec<Need> = [
+        ("deployments", Access::Write),
+        ("pull-requests", Access::Write),
+        ("checks", Access::Read),
+        ("statuses", Access::Read),
+        ("actions", Access::Read),
+    ]
+    .into_iter()
+    .map(|(scope, access)| Need {
+        scope,
+        access,
+        why: "test",
+    })
+    .collect();
+    let d = declared(text, Some("check")).unwrap();
+    assert!(matches!(d, Declared::Workflow(_)), "{d:?}");
+    let r = judge("check.yml", Some("check"), &d, &needs);
+    assert_eq!(r.result.as_str(), "ok", "{}", r.detail);
 }
 
 /// `deploy.yml` (a stable tag) and `promote.yml` (the release of that tag) both deploy

@@ -232,6 +232,9 @@ pub(crate) fn answer(world: &mut RailwayWorld, op: &str, vars: &Value) -> Option
             }
         },
         "VolumeInstanceBackupList" => {
+            if let Some(message) = &world.backups_refused {
+                return Some(errors(message));
+            }
             let instance = v("volumeInstanceId");
             // Reading the list moves the volume's backups on too (as time would).
             let running: Vec<String> = world

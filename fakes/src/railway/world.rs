@@ -124,6 +124,9 @@ pub struct RailwayWorld {
     /// `Some(message)`: `EnvironmentVolumes` answers this GraphQL error (Railway's "Not
     /// Authorized" for a token that may not see the volumes).
     pub volumes_refused: Option<String>,
+    /// `Some(message)`: `VolumeInstanceBackupList` answers this GraphQL error (a token that may
+    /// see the volumes but not their backups).
+    pub backups_refused: Option<String>,
     /// `true`: `WorkflowStatus` answers "Not Authorized" for backup workflows, as Railway does
     /// for workflow types that do not register the queries it authorizes against (railwayapp/cli
     /// commit fc0331d1); whether backup workflows are among them is not public.
@@ -182,6 +185,7 @@ impl RailwayWorld {
             volumes: Vec::new(),
             workflows: Vec::new(),
             volumes_refused: None,
+            backups_refused: None,
             workflow_status_refused: false,
             log_filters_documented_only: false,
         };

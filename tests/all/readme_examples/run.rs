@@ -390,9 +390,17 @@ async fn rollback_yml_runs_by_hand() {
     assert_eq!(results[0].1, 0, "{results:?}");
 }
 
+#[tokio::test]
+async fn check_yml_runs_by_hand_and_changes_nothing() {
+    let results = run_example("check.yml").await;
+    assert_eq!(results.len(), 1, "{results:?}");
+    assert_eq!(results[0].1, 0, "{results:?}");
+}
+
 #[test]
 fn every_example_is_run() {
     let run_here = [
+        "check.yml",
         "deploy.yml",
         "monorepo.yml",
         "promote.yml",
