@@ -63,6 +63,19 @@ fn annotation(kind: &str, title: Option<&str>, msg: &str) {
     }
 }
 
+/// An annotation on a file and line (`::warning file=…,line=…::`); on a terminal, `kind: file:line: msg`.
+pub fn annotate_at(kind: &str, file: &str, line: usize, msg: &str) {
+    if in_actions() {
+        emit(&format!(
+            "::{kind} file={},line={line}::{}",
+            escape_property(file),
+            escape_data(msg)
+        ));
+    } else {
+        emit(&format!("{kind}: {file}:{line}: {msg}"));
+    }
+}
+
 pub fn notice(msg: impl AsRef<str>) {
     annotation("notice", None, msg.as_ref());
 }

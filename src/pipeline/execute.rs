@@ -83,7 +83,9 @@ pub async fn execute(cx: &Context<'_>, plan: &Plan, mut report: RunReport) -> En
             }
             Step::PreDeployReport(cmd) => {
                 let services = &mut report.services;
-                migrate::report_pre_deploy(c, cmd, services, &mut report.migrations).await;
+                let warnings = &mut report.migration_safety.warnings;
+                migrate::report_pre_deploy(c, cmd, services, &mut report.migrations, warnings)
+                    .await;
                 cx.guard.update(&report);
             }
             Step::Health(checks) => {
@@ -95,6 +97,10 @@ pub async fn execute(cx: &Context<'_>, plan: &Plan, mut report: RunReport) -> En
                 cx.guard.update(&report);
             }
             Step::Rollback(policy) => {
+                // Migration safety: no rollback into a schema the old release cannot read.
+                if crate::migrate::schema_hold::hold(&mut report, policy.after_destructive) {
+                    continue;
+                }
                 let (services, stages) = (&mut report.services, &mut report.stages);
                 health::roll_back_release(c, &http, timing, scope, policy, services, stages).await;
             }

@@ -125,6 +125,10 @@ async fn deploy(
             Ok(planned) => planned,
             Err(ending) => return ending,
         };
+    // Previews own their data: the database is checked before migrating or deploying.
+    if let Err(why) = super::migration_safety::shared_data(client, cfg, &plan, &req.source).await {
+        return failed(report, why);
+    }
     // The gate already ran, before the environment was made.
     plan.steps.retain(|s| !matches!(s, Step::Gate(_)));
     let others = super::supporting::step(cfg, &instances, &plan.services, false);

@@ -32,6 +32,9 @@ pub struct RollbackPolicy {
     pub timeout: Duration,
     /// Each service's check after its rollback (no body expectation: the old release is back).
     pub probes: Vec<Probe>,
+    /// `destructive-migrations: allow`: roll back even after this run applied a destructive
+    /// migration (otherwise `crate::migrate::schema_hold` keeps the release serving).
+    pub after_destructive: bool,
 }
 
 /// Which services to roll back: when any failed after going live, every one that went live

@@ -172,12 +172,14 @@ pub async fn ensure_pre_deploy(
     Ok(())
 }
 
-/// After the deploy: reads each deployment's `PRE_DEPLOY_COMMAND` step and reports it.
+/// After the deploy: reads each deployment's `PRE_DEPLOY_COMMAND` step and reports it. A
+/// deployment that went live without a completed step adds a sentence to `warnings`.
 pub async fn report_pre_deploy(
     c: &RailwayClient,
     cmd: &str,
     services: &mut [ServiceReport],
     migrations: &mut Option<MigrationReport>,
+    warnings: &mut Vec<String>,
 ) {
     let mut combined = MigrationReport {
         kind: "pre-deploy".into(),
@@ -188,6 +190,12 @@ pub async fn report_pre_deploy(
             continue;
         };
         let (report, failure, tail) = predeploy::report_pre_deploy(c, &id, cmd).await;
+        // Migration safety: live without a completed pre-deploy step.
+        let ran = !report.applied.is_empty() || failure.is_some();
+        if let Some(w) = crate::migrate::predeploy_check::not_run(&s.name, &id, s.state, ran) {
+            workflow::warning(&w);
+            warnings.push(w);
+        }
         combined.applied.extend(
             report
                 .applied

@@ -28,6 +28,8 @@ mod health_probe;
 mod health_rollback;
 mod input_errors;
 mod migrate_sql;
+mod migsafe_cli;
+mod migsafe_rules;
 mod order_changed;
 mod order_history;
 mod order_in_flight;
