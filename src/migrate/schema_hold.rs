@@ -60,11 +60,13 @@ pub fn hold(r: &mut RunReport, allowed: bool) -> bool {
         "not rolled back: this run applied destructive migration statement(s), and the previous release may read what they removed: {}. {backup}; or fix forward: deploy a fix that works with the new schema. (`destructive-migrations: allow` rolls back anyway.)",
         statements.join("; ")
     );
+    // The service's line stays short; the whole explanation is the report's Migration safety.
+    let note = "not rolled back: this run applied a destructive migration that the previous release may not read (see Migration safety: restore the backup or fix forward)";
     for s in r.services.iter_mut() {
         if s.state == ServiceState::FailedLive {
             s.failure = Some(match s.failure.take() {
-                Some(f) => format!("{f}; {why}"),
-                None => format!("failed after going live; {why}"),
+                Some(f) => format!("{f}; {note}"),
+                None => format!("failed after going live; {note}"),
             });
         }
     }

@@ -450,3 +450,48 @@ async fn a_preview_sharing_its_sources_database_is_neither_migrated_nor_deployed
     }
     assert_not_shown(&[external, "s3cret-external"], &run_places(&run));
 }
+
+#[tokio::test]
+#[cfg_attr(
+    rd_no_postgres,
+    ignore = "needs PostgreSQL: initdb and pg_ctl in /usr/lib/postgresql/15/bin or $RAILWAY_DEPLOY_TEST_PG_BIN"
+)]
+async fn a_staging_runs_pull_request_comment_lists_the_findings_and_why_it_did_not_roll_back() {
+    let pg = TestPostgres::start();
+    let url = pg.fresh_database().await;
+    let rw = FakeRailway::start(RailwayWorld::standard()).await;
+    let (gh, gh_server) = github().await;
+    gh.world
+        .lock()
+        .unwrap()
+        .comments
+        .pulls_by_sha
+        .insert(SHA.into(), vec![12]);
+    let mut r = Runner::new(&rw.api_url());
+    let dir = migrations(&r, &[("1_users.sql", USERS), ("2_drop.sql", DROP_NAME)]);
+    r.with_github(&gh_server.url())
+        .input("wait-for-checks", "false")
+        .input("migrations", &dir)
+        .input("database-url", &url);
+    failing_health(&mut r);
+    let run = r.run().await;
+    assert_eq!(run.code, 1, "{}", run.log());
+    let bodies: Vec<String> = {
+        let w = gh.world.lock().unwrap();
+        w.comments
+            .on_issue(12)
+            .iter()
+            .map(|c| c.body.clone())
+            .collect()
+    };
+    assert_eq!(bodies.len(), 1, "one sticky comment");
+    let body = bodies[0].clone();
+    eprintln!("---- comment ----\n{body}\n---- end ----");
+    assert!(body.contains("#### Migration safety"), "{body}");
+    assert!(body.contains("`ban-drop-column`"), "{body}");
+    assert!(
+        body.contains("not rolled back: this run applied destructive"),
+        "{body}"
+    );
+    assert_not_shown(&[url.as_str()], &run_places(&run));
+}

@@ -154,10 +154,10 @@ fn operation(op: &AlterTableOperation) -> Vec<&'static str> {
                 Vec::new()
             }
         }
-        AlterTableOperation::AddConstraint { constraint, .. } => match constraint {
-            TableConstraint::ForeignKey(_) => vec!["adding-foreign-key-constraint"],
-            _ => Vec::new(),
-        },
+        AlterTableOperation::AddConstraint {
+            constraint: TableConstraint::ForeignKey(_),
+            ..
+        } => vec!["adding-foreign-key-constraint"],
         _ => Vec::new(),
     }
 }
