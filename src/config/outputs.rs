@@ -37,4 +37,8 @@ pub const OUTPUTS: &[(&str, &str)] = &[
         "removed-environments",
         "`command: preview-cleanup` and a closed pull request's `preview`: a JSON array of the environment names deleted",
     ),
+    (
+        "migration-findings",
+        "A JSON array, one object per flagged migration statement: `file`, `line`, `rule` (squawk's name), `class` (`destructive` or `locking`), `statement` (its first 200 characters)",
+    ),
 ];

@@ -25,6 +25,9 @@ pub struct Surroundings {
     pub released_image: String,
     /// The Actions page of the repository's `rollback.yml`, when the checkout has one.
     pub rollback_workflow_url: Option<String>,
+    /// The checkout (`GITHUB_WORKSPACE`), where the changed migration files of `migrate-command`
+    /// are read; `None`: the working directory.
+    pub workspace: Option<PathBuf>,
 }
 
 impl Default for Surroundings {
@@ -34,6 +37,7 @@ impl Default for Surroundings {
             spool_dirs: vec![std::env::temp_dir()],
             released_image: released_image(BAKED_IMAGE, None, None),
             rollback_workflow_url: None,
+            workspace: None,
         }
     }
 }
@@ -62,6 +66,7 @@ impl Surroundings {
             rollback_workflow_url: workspace
                 .as_deref()
                 .and_then(|w| rollback_workflow_url(github, w)),
+            workspace,
         }
     }
 }

@@ -5,6 +5,7 @@
 pub mod comment;
 pub mod deployment;
 pub mod markdown;
+pub mod migration_safety;
 pub mod outputs;
 pub mod preview;
 pub mod publish;

@@ -27,6 +27,7 @@ pub fn outputs(r: &RunReport) -> Vec<(&'static str, String)> {
         ("rollback-command", field(|s| s.rollback_command.clone())),
         ("deployments", deployments(r).to_string()),
         ("removed-environments", removed_environments(r)),
+        ("migration-findings", migration_findings(r)),
     ]
 }
 
@@ -47,6 +48,14 @@ pub fn service_status(state: ServiceState) -> RunStatus {
         ServiceState::RolledBack => RunStatus::RolledBack,
         ServiceState::Planned | ServiceState::Skipped => RunStatus::Skipped,
     }
+}
+
+/// `migration-findings`: the statements flagged before any change, as a JSON array (`[]` when
+/// none, or when no SQL was read).
+fn migration_findings(r: &RunReport) -> String {
+    serde_json::to_value(&r.migration_safety.findings)
+        .unwrap_or_else(|_| json!([]))
+        .to_string()
 }
 
 /// The `deployments` output: one object per service (the notification's JSON carries it too).
@@ -92,6 +101,7 @@ pub fn failed_outputs(status: RunStatus) -> Vec<(&'static str, String)> {
         ("deployments", "[]".to_string()),
         // JSON arrays stay parseable (`fromJSON`) whatever the run's end.
         ("removed-environments", "[]".to_string()),
+        ("migration-findings", "[]".to_string()),
     ]
 }
 
@@ -164,7 +174,7 @@ mod tests {
     #[test]
     fn a_run_that_stopped_early_still_writes_parseable_json_arrays() {
         let outs = failed_outputs(RunStatus::Failed);
-        for name in ["deployments", "removed-environments"] {
+        for name in ["deployments", "removed-environments", "migration-findings"] {
             let value = outs
                 .iter()
                 .find(|(n, _)| *n == name)
@@ -201,7 +211,8 @@ mod tests {
                 "dashboard-url",
                 "rollback-command",
                 "deployments",
-                "removed-environments"
+                "removed-environments",
+                "migration-findings"
             ]
         );
         let table: Vec<&str> = crate::config::outputs::OUTPUTS
