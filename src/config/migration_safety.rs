@@ -2,6 +2,8 @@
 //! destructive migration does to the run, and which changed files hold the SQL that
 //! `migrate-command` runs.
 
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+
 use super::parse::Inputs;
 use super::{InputError, invalid};
 
@@ -78,8 +80,19 @@ pub(super) fn read(inputs: &Inputs) -> Result<MigrationSafety, InputError> {
     } else {
         files
     };
-    if let Err(e) = crate::migrate::lint::files::matcher(&files) {
+    if let Err(e) = matcher(&files) {
         return Err(invalid("migration-files", e));
     }
     Ok(MigrationSafety { destructive, files })
+}
+
+/// The `migration-files` globs as one matcher; `Err` names a pattern that does not parse.
+pub fn matcher(patterns: &[String]) -> Result<Gitignore, String> {
+    let mut b = GitignoreBuilder::new("/");
+    for p in patterns.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
+        b.add_line(None, p)
+            .map_err(|e| format!("pattern `{p}` does not parse: {e}"))?;
+    }
+    b.build()
+        .map_err(|e| format!("the patterns do not parse: {e}"))
 }

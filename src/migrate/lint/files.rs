@@ -2,7 +2,10 @@
 //! dbmate file after `-- migrate:down`); with `migrate-command`, the changed files matching
 //! `migration-files` (gitignore-style globs from the repository root).
 
-use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use ignore::gitignore::Gitignore;
+
+/// The `migration-files` globs as one matcher (checked with the inputs, in `config`).
+pub use crate::config::migration_safety::matcher;
 
 /// Whether `path` is a down migration by its name.
 pub fn is_down_file(path: &str) -> bool {
@@ -23,17 +26,6 @@ pub fn up_part(text: &str) -> &str {
         at += line.len();
     }
     text
-}
-
-/// The `migration-files` globs as one matcher; `Err` names a pattern that does not parse.
-pub fn matcher(patterns: &[String]) -> Result<Gitignore, String> {
-    let mut b = GitignoreBuilder::new("/");
-    for p in patterns.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
-        b.add_line(None, p)
-            .map_err(|e| format!("pattern `{p}` does not parse: {e}"))?;
-    }
-    b.build()
-        .map_err(|e| format!("the patterns do not parse: {e}"))
 }
 
 /// The changed files (repository-relative) that hold migrations to read, in order.
