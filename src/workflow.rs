@@ -74,6 +74,24 @@ fn emit_stderr(line: &str) {
     let _ = err.flush();
 }
 
+/// An annotation on a file and line (`::warning file=…,line=…::`); on a terminal,
+/// `kind: file:line: msg` (errors and warnings on stderr, as [`annotation`]'s).
+pub fn annotate_at(kind: &str, file: &str, line: usize, msg: &str) {
+    if in_actions() {
+        emit(&format!(
+            "::{kind} file={},line={line}::{}",
+            escape_property(file),
+            escape_data(msg)
+        ));
+    } else {
+        let line = format!("{kind}: {file}:{line}: {msg}");
+        match kind {
+            "error" | "warning" => emit_stderr(&line),
+            _ => emit(&line),
+        }
+    }
+}
+
 pub fn notice(msg: impl AsRef<str>) {
     annotation("notice", None, msg.as_ref());
 }

@@ -163,6 +163,7 @@ impl Config {
         let target = Target::read(&inputs, &github, &event, command, p, &mut errs);
         let health = parse::health_target(&inputs, &mut errs);
         let migration = parse::migration(&inputs, &mut errs);
+        let migration_safety = errs.take(super::migration_safety::read(&inputs));
         let count = services.as_ref().map_or(0, Vec::len);
         let to = command.and_then(|c| errs.take(parse::rollback(&inputs, c, count)));
         let from_environment = from_environment(&inputs, command, &target, &mut errs);
@@ -193,6 +194,7 @@ impl Config {
                 database_url: migration.database_url,
                 database_url_variable: inputs
                     .string_or("database-url-variable", "DATABASE_PUBLIC_URL"),
+                migration_safety: migration_safety?,
                 backup: guard.backup,
                 health: HealthConfig {
                     timeout: simple.health_timeout?,

@@ -129,6 +129,16 @@ pub const INPUTS: &[InputSpec] = &[
         "Railway variable read for the database URL when `database-url` is empty",
     ),
     input(
+        "destructive-migrations",
+        "warn",
+        "What a migration that removes, renames or retypes something does (read before any change, with squawk's rules): `warn` (a warning each), `refuse` (invalid input before any change) or `allow` (listed only; a failed release may then still be rolled back)",
+    ),
+    input(
+        "migration-files",
+        "**/migrations/**/*.sql, **/migration/**/*.sql, drizzle/**/*.sql",
+        "With `migrate-command`: the files, among those changed since the commit a service serves, that hold its SQL migrations (gitignore-style globs from the repository root; down migrations are never read)",
+    ),
+    input(
         "backup",
         "auto",
         "Before migrating (`migrations` with pending files, or `migrate-command`): back up the database service's Railway volume. `auto`: when there is one; `true`: required (none found is invalid input); `false`: never",

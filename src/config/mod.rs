@@ -7,6 +7,7 @@ mod assemble;
 pub mod checks;
 pub mod database_url;
 pub mod inputs;
+pub mod migration_safety;
 pub mod migrations;
 pub mod outputs;
 mod parse;
@@ -153,6 +154,8 @@ pub struct Config {
     pub migrations: Option<PathBuf>,
     pub database_url: Option<Secret>,
     pub database_url_variable: String,
+    /// `destructive-migrations`, `migration-files`.
+    pub migration_safety: migration_safety::MigrationSafety,
     /// `backup`, `backup-timeout`: the database volume's backup before migrating.
     pub backup: BackupConfig,
     pub health: HealthConfig,

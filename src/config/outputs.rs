@@ -38,6 +38,10 @@ pub const OUTPUTS: &[(&str, &str)] = &[
         "`command: preview-cleanup` and a closed pull request's `preview`: a JSON array of the environment names deleted",
     ),
     (
+        "migration-findings",
+        "A JSON array, one object per flagged migration statement: `file`, `line`, `rule` (squawk's name), `class` (`destructive` or `locking`), `statement` (its first 200 characters)",
+    ),
+    (
         "checks",
         "`command: check`: a JSON array, one object per check: `name`, `result` (`ok`, `warning` or `failed`), `detail`",
     ),

@@ -26,7 +26,8 @@ pub struct Surroundings {
     /// The Actions page of the repository's `rollback.yml`, when the checkout has one.
     pub rollback_workflow_url: Option<String>,
     /// The checked-out repository (`GITHUB_WORKSPACE`, else the working directory), where
-    /// `command: check` reads the calling workflow's file.
+    /// `command: check` reads the calling workflow's file and `migrate-command`'s changed
+    /// migration files are read.
     pub checkout: Option<PathBuf>,
 }
 

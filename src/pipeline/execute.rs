@@ -143,6 +143,7 @@ mod tests {
             enabled: false,
             timeout: std::time::Duration::from_secs(1),
             probes: Vec::new(),
+            after_destructive: false,
         };
         let plan = Plan::of("production", vec![Step::Rollback(policy)]);
         run_steps(&cx, &plan, &mut report).await.unwrap();

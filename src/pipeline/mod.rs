@@ -9,6 +9,7 @@ pub mod check_plan;
 pub mod dry_run;
 pub mod execute;
 pub mod github_run;
+pub mod migration_safety;
 pub mod order;
 pub mod plan;
 pub mod preview;
@@ -173,6 +174,17 @@ async fn plan_resolved(
     // Order: a service is not moved back in history (one compare per served commit).
     let held = order::check(cx.github.as_ref(), cfg, &scope, &services, &promotions).await;
     mark_held(report, &held);
+    // Migration safety: `railway.json` settings no longer read, then the SQL about to be
+    // migrated (`destructive-migrations`), both before any change.
+    migration_safety::cliff(cfg, &services, report)?;
+    migration_safety::check(
+        cx.github.as_ref(),
+        cfg,
+        &services,
+        database_url.as_ref(),
+        report,
+    )
+    .await?;
     let plan = plan::build_ordered(
         cfg,
         scope,

@@ -258,6 +258,8 @@ fn release_steps(
         enabled: cfg.rollback_on_failure,
         timeout: cfg.deploy_timeout,
         probes: rollback_probes,
+        after_destructive: cfg.migration_safety.destructive
+            == crate::config::migration_safety::DestructivePolicy::Allow,
     }));
     steps
 }

@@ -15,7 +15,7 @@ use crate::config::{CommandKind, Config};
 use crate::context::Trigger;
 use crate::railway::RailwayClient;
 use crate::railway::api::{Domain, Named, Project};
-use crate::railway::environments::{self, ProjectEnvironments};
+use crate::railway::environments::{self, EnvironmentInfo, ProjectEnvironments};
 use crate::record::{Ending, PlannedAction, PreviewReport, RunReport, Stop};
 use crate::stages::ServiceTarget;
 use crate::stages::context::Context;
@@ -88,7 +88,7 @@ async fn deploy(
     if cfg.dry_run && req.existing.is_none() {
         return dry_run_new(cfg, cx, &req, planned, report).await;
     }
-    match in_preview(cfg, cx, &setup, name, planned, &mut report).await {
+    match in_preview(cfg, cx, (&setup, &req.source), name, planned, &mut report).await {
         Ok(plan) if cfg.dry_run => dry_run::run(cx, &plan, report).await,
         Ok(plan) => execute::execute(cx, &plan, report).await,
         Err(stop) => stop.end(report),
@@ -97,11 +97,12 @@ async fn deploy(
 
 /// Runs the first phase (`setup`), reads the preview, gives its services their domains, and
 /// returns the plan of the rest of the run; `planned` (the first phase's changes) and the
-/// plan's own are the run's plan.
+/// plan's own are the run's plan. The preview's database is checked against `source`'s before
+/// the plan runs: a preview never migrates or deploys over its source's data.
 async fn in_preview(
     cfg: &Config,
     cx: &mut Context<'_>,
-    setup: &Plan,
+    (setup, source): (&Plan, &EnvironmentInfo),
     name: &str,
     mut planned: Vec<PlannedAction>,
     report: &mut RunReport,
@@ -120,6 +121,8 @@ async fn in_preview(
     }
     let supporting = super::supporting::requests(cfg, &instances, &services, false);
     let plan = super::plan_resolved(cx, cfg, scope, services, supporting, report).await?;
+    // Previews own their data: checked before migrating or deploying.
+    super::migration_safety::shared_data(cx, cfg, &plan, source).await?;
     planned.extend(plan.describe());
     report.plan = planned;
     Ok(plan)

@@ -113,6 +113,9 @@ pub struct ServiceInstance {
     pub healthcheck_path: Option<String>,
     /// Railway stores it as JSON: a string or a list of strings.
     pub pre_deploy_command: Option<serde_json::Value>,
+    /// The custom start command (`None`: the image's own); compared with `railway.json`.
+    #[serde(default)]
+    pub start_command: Option<String>,
     pub source: Option<InstanceSource>,
     #[serde(default)]
     pub domains: Domains,

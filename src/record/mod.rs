@@ -3,11 +3,13 @@
 
 mod check;
 mod ending;
+mod migration_safety;
 mod preview;
 mod watch;
 
 pub use check::{CheckResult, CheckVerdict};
 pub use ending::{Ending, Signal, Stop};
+pub use migration_safety::{Class, Finding, MigrationSafetyReport};
 pub use preview::{KeptPreview, PreviewReport, SupportingDeploy};
 pub use watch::{
     Breach, IntervalCount, MetricsWatch, ProbeTally, ServiceWatch, WatchReport, WatchSignal,
@@ -263,6 +265,8 @@ pub struct RunReport {
     pub stages: Vec<StageTiming>,
     pub gate: Option<GateReport>,
     pub migrations: Option<MigrationReport>,
+    /// What reading the migrations before any change found (`destructive-migrations`).
+    pub migration_safety: MigrationSafetyReport,
     /// The watch after going live (`watch`), when it ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub watch: Option<WatchReport>,
@@ -303,6 +307,7 @@ impl RunReport {
             stages: Vec::new(),
             gate: None,
             migrations: None,
+            migration_safety: MigrationSafetyReport::default(),
             watch: None,
             backup: None,
             plan: Vec::new(),

@@ -145,6 +145,7 @@ fn render_with(r: &RunReport, phase: Phase, run_url: Option<&str>, log_lines: us
     if let Some(line) = crate::report::watch::comment_line(r) {
         let _ = writeln!(out, "{line}\n");
     }
+    crate::report::migration_safety::section(&mut out, r, "####");
 
     match phase {
         Phase::Deploying => {

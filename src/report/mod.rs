@@ -6,6 +6,7 @@ pub mod checks;
 pub mod comment;
 pub mod deployment;
 pub mod markdown;
+pub mod migration_safety;
 pub mod outputs;
 pub mod preview;
 pub mod publish;

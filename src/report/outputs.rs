@@ -27,6 +27,7 @@ pub fn outputs(r: &RunReport) -> Vec<(&'static str, String)> {
         ("rollback-command", field(|s| s.rollback_command.clone())),
         ("deployments", deployments(r).to_string()),
         ("removed-environments", removed_environments(r)),
+        ("migration-findings", migration_findings(r)),
         ("checks", json!(r.checks).to_string()),
     ]
 }
@@ -48,6 +49,14 @@ pub fn service_status(state: ServiceState) -> RunStatus {
         ServiceState::RolledBack => RunStatus::RolledBack,
         ServiceState::Planned | ServiceState::Skipped => RunStatus::Skipped,
     }
+}
+
+/// `migration-findings`: the statements flagged before any change, as a JSON array (`[]` when
+/// none, or when no SQL was read).
+fn migration_findings(r: &RunReport) -> String {
+    serde_json::to_value(&r.migration_safety.findings)
+        .unwrap_or_else(|_| json!([]))
+        .to_string()
 }
 
 /// The `deployments` output: one object per service (the notification's JSON carries it too).
@@ -93,6 +102,7 @@ pub fn failed_outputs(status: RunStatus) -> Vec<(&'static str, String)> {
         ("deployments", "[]".to_string()),
         // JSON arrays stay parseable (`fromJSON`) whatever the run's end.
         ("removed-environments", "[]".to_string()),
+        ("migration-findings", "[]".to_string()),
         ("checks", "[]".to_string()),
     ]
 }
@@ -167,7 +177,12 @@ mod tests {
     #[test]
     fn a_run_that_stopped_early_still_writes_parseable_json_arrays() {
         let outs = failed_outputs(RunStatus::Failed);
-        for name in ["deployments", "removed-environments", "checks"] {
+        for name in [
+            "deployments",
+            "removed-environments",
+            "migration-findings",
+            "checks",
+        ] {
             let value = outs
                 .iter()
                 .find(|(n, _)| *n == name)
@@ -205,6 +220,7 @@ mod tests {
                 "rollback-command",
                 "deployments",
                 "removed-environments",
+                "migration-findings",
                 "checks"
             ]
         );

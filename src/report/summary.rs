@@ -106,6 +106,7 @@ fn render_with(r: &RunReport, log_lines: usize) -> String {
         let _ = writeln!(out, "### Backup\n\n{line}\n");
     }
     migrations(&mut out, r);
+    crate::report::migration_safety::section(&mut out, r, "###");
     health(&mut out, r);
     crate::report::watch::section(&mut out, r);
     if !r.dry_run {

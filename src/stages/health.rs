@@ -25,6 +25,9 @@ pub struct RollbackPolicy {
     /// Each service's check after its rollback (no body expectation: the old release is back),
     /// matched to its record by service id.
     pub probes: Vec<ServiceHealth>,
+    /// `destructive-migrations: allow`: roll back even after this run applied a destructive
+    /// migration (otherwise `crate::migrate::schema_hold` keeps the release serving).
+    pub after_destructive: bool,
 }
 
 /// The probe of the service `service_id` among `checks` (matched by id, never by position);
@@ -145,6 +148,10 @@ pub async fn roll_back_release(
     policy: &RollbackPolicy,
     report: &mut RunReport,
 ) -> Result<(), Stop> {
+    // Migration safety: no rollback into a schema the old release cannot read.
+    if crate::migrate::schema_hold::hold(report, policy.after_destructive) {
+        return Ok(());
+    }
     let (c, http, timing, scope) = (&cx.client, &cx.http, &cx.timing, cx.scope()?);
     let (services, stages) = (&mut report.services, &mut report.stages);
     let states: Vec<ServiceState> = services.iter().map(|s| s.state).collect();

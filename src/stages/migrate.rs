@@ -175,7 +175,8 @@ pub async fn ensure_pre_deploy(
 }
 
 /// Runs the step after the deploy that reads each deployment's `PRE_DEPLOY_COMMAND` step and
-/// reports it. Never stops the run: a failed migration fails its service.
+/// reports it. Never stops the run: a failed migration fails its service. A deployment that went
+/// live without a completed step adds a sentence to the record's migration-safety warnings.
 pub async fn report_pre_deploy(
     cx: &Context<'_>,
     cmd: &str,
@@ -183,6 +184,7 @@ pub async fn report_pre_deploy(
 ) -> Result<(), Stop> {
     let c = &cx.client;
     let (services, migrations) = (&mut report.services, &mut report.migrations);
+    let warnings = &mut report.migration_safety.warnings;
     let mut combined = MigrationReport {
         kind: "pre-deploy".into(),
         ..Default::default()
@@ -192,6 +194,12 @@ pub async fn report_pre_deploy(
             continue;
         };
         let (report, failure, tail) = predeploy::report_pre_deploy(c, &id, cmd).await;
+        // Migration safety: live without a completed pre-deploy step.
+        let ran = !report.applied.is_empty() || failure.is_some();
+        if let Some(w) = crate::migrate::predeploy_check::not_run(&s.name, &id, s.state, ran) {
+            workflow::warning(&w);
+            warnings.push(w);
+        }
         combined.applied.extend(
             report
                 .applied

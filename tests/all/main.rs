@@ -37,6 +37,8 @@ mod health_rollback;
 mod input_errors;
 mod layers;
 mod migrate_sql;
+mod migsafe_cli;
+mod migsafe_rules;
 mod order_changed;
 mod order_history;
 mod order_in_flight;

@@ -170,7 +170,8 @@ async fn a_service_given_by_id_keeps_one_comment() {
 async fn a_preview_backs_up_its_own_volume_never_the_source() {
     let mut world = RailwayWorld::standard();
     world.services.push(("svc-pg".into(), "Postgres".into()));
-    let url = "postgresql://postgres:pw@db.example.com:5432/railway";
+    // A reference Railway renders per environment: the preview's copy is its own database.
+    let url = "postgresql://postgres:pw@${{RAILWAY_ENVIRONMENT_NAME}}.example.com:5432/railway";
     world.set_variable("svc-pg", "env-stg", "DATABASE_PUBLIC_URL", url);
     let source = world.add_volume("svc-pg", "env-stg", "pg-data", 100.0, 1000);
     let f = PreviewFakes::with_world(world).await;

@@ -130,11 +130,12 @@ async fn a_push_to_the_pull_request_sends_no_supporting_deploy() {
 async fn a_supporting_service_that_fails_stops_the_run_before_migrating() {
     let mut world = with_database();
     world.script("svc-db", &["QUEUED", "DEPLOYING", "CRASHED"]);
+    // A reference Railway renders per environment: the preview's copy is its own database.
     world.set_variable(
         "svc-web",
         "env-stg",
         "DATABASE_PUBLIC_URL",
-        "postgres://app:pw@127.0.0.1:9/app",
+        "postgres://app:pw@${{RAILWAY_ENVIRONMENT_NAME}}.localhost:9/app",
     );
     let f = PreviewFakes::with_world(world).await;
     let dir = tempfile::tempdir().unwrap();

@@ -84,6 +84,7 @@ fn instances_json(world: &RailwayWorld, environment_id: &str) -> Value {
                 "rootDirectory": i.root_directory,
                 "watchPatterns": i.watch_patterns,
                 "preDeployCommand": i.pre_deploy_command,
+                "startCommand": i.start_command,
                 "source": { "image": i.image, "repo": i.repo },
                 "latestDeployment": latest_json(world, service_id, environment_id),
                 "domains": { "customDomains": domains(&i.custom_domains), "serviceDomains": domains(&i.service_domains) },
@@ -212,6 +213,7 @@ pub async fn handle(
                     "serviceName": name,
                     "healthcheckPath": i.healthcheck_path,
                     "preDeployCommand": i.pre_deploy_command,
+                "startCommand": i.start_command,
                     "rootDirectory": i.root_directory,
                     "watchPatterns": i.watch_patterns,
                     "source": { "image": i.image, "repo": i.repo },
@@ -333,6 +335,25 @@ pub async fn handle(
                 .get(&(v("serviceId"), v("environmentId")))
                 .cloned()
                 .unwrap_or_default();
+            // Railway renders references: `${{RAILWAY_ENVIRONMENT_NAME}}` is the environment's
+            // name, so a copied value that references it differs per environment (a preview's
+            // own database), while a literal value is the same everywhere.
+            let env_name = world
+                .environments
+                .iter()
+                .find(|(id, _)| *id == v("environmentId"))
+                .map(|(_, n)| n.clone())
+                .unwrap_or_default();
+            let vars_of: serde_json::Map<String, Value> = vars_of
+                .into_iter()
+                .map(|(k, val)| match val.as_str() {
+                    Some(s) => (
+                        k,
+                        json!(s.replace("${{RAILWAY_ENVIRONMENT_NAME}}", &env_name)),
+                    ),
+                    None => (k, val),
+                })
+                .collect();
             json!({ "data": { "variables": vars_of } })
         }
         "DeploymentRollback" => {

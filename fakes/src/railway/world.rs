@@ -12,6 +12,8 @@ use serde_json::{Value, json};
 pub struct Instance {
     pub healthcheck_path: Option<String>,
     pub pre_deploy_command: Value,
+    /// The custom start command (`startCommand`; `None`: the image's own).
+    pub start_command: Option<String>,
     pub image: Option<String>,
     pub repo: Option<String>,
     pub custom_domains: Vec<String>,
@@ -196,6 +198,7 @@ impl RailwayWorld {
                     Instance {
                         healthcheck_path: None,
                         pre_deploy_command: Value::Null,
+                        start_command: None,
                         image: None,
                         repo: Some("acme/shop".into()),
                         custom_domains: vec![],
@@ -334,6 +337,18 @@ impl RailwayWorld {
         self.logs.entry(service_id.into()).or_default().events = events;
     }
 
+    /// The events of a deployment that built, ran its pre-deploy command, then deployed.
+    pub fn passed_pre_deploy_events() -> Vec<Value> {
+        vec![
+            json!({"id": "ev-1", "step": "BUILD_IMAGE", "createdAt": "2026-11-22T08:00:00.000Z",
+                   "completedAt": "2026-11-22T08:00:40.000Z", "payload": {"durationMs": 40000, "error": null, "reason": null, "skipped": false, "attempt": 1, "maxAttempts": 1}}),
+            json!({"id": "ev-2", "step": "PRE_DEPLOY_COMMAND", "createdAt": "2026-11-22T08:00:41.000Z",
+                   "completedAt": "2026-11-22T08:00:45.000Z", "payload": {"durationMs": 4000, "error": null, "reason": null, "skipped": false, "attempt": 1, "maxAttempts": 1}}),
+            json!({"id": "ev-3", "step": "DEPLOY", "createdAt": "2026-11-22T08:00:46.000Z",
+                   "completedAt": null, "payload": {"durationMs": null, "error": null, "reason": null, "skipped": false, "attempt": 1, "maxAttempts": 1}}),
+        ]
+    }
+
     /// The events of a deployment that built, then failed `step` with `error`.
     pub fn failed_step_events(step: &str, error: &str) -> Vec<Value> {
         vec![
@@ -399,7 +414,18 @@ impl RailwayWorld {
             .find(|(i, _)| i == environment_id)
             .map(|(_, n)| n.clone())
             .unwrap_or_default();
-        let logs = self.logs.get(service_id).cloned().unwrap_or_default();
+        let mut logs = self.logs.get(service_id).cloned().unwrap_or_default();
+        // Unscripted: a service with a pre-deploy command reports its step, as Railway does
+        // (a scripted list, even one without that step, is what the test wants Railway to say).
+        let command_set = self
+            .instances
+            .get(&(service_id.to_string(), environment_id.to_string()))
+            .is_some_and(|i| {
+                !matches!(&i.pre_deploy_command, Value::Null) && i.pre_deploy_command != json!([])
+            });
+        if logs.events.is_empty() && command_set {
+            logs.events = Self::passed_pre_deploy_events();
+        }
         self.deployments.push(FakeDeployment {
             id: id.clone(),
             service_id: service_id.into(),
