@@ -4,7 +4,6 @@
 
 pub mod adopt;
 pub mod follow;
-pub mod log_scope;
 pub mod logs;
 pub mod printer;
 pub mod readback;
