@@ -32,6 +32,14 @@ async fn build_and_deploy_lines_come_from_the_clis_two_log_streams() {
     assert_eq!(run.code, 0, "{}", run.log());
     assert!(run.stdout.contains("#1 building"), "{}", run.log());
     assert!(run.stdout.contains("listening on :8080"), "{}", run.log());
+    eprintln!(
+        "single-service upload deploy: {} HTTP requests ({} upload, {} websocket, GraphQL {:?}); subscriptions {:?}",
+        rw.requests().len(),
+        rw.uploads().len(),
+        rw.upgrades().len(),
+        rw.operations(),
+        rw.subscriptions()
+    );
     let mut subs = rw.subscriptions();
     subs.sort();
     assert_eq!(subs, ["buildLogs", "deployment", "deploymentLogs"]);
