@@ -39,22 +39,9 @@ pub struct FollowOptions<'a> {
     /// Set to the moment the deployment was first seen past its build (deploying or final after
     /// a build), so the report can time the build and deploy stages apart.
     pub deploying_since: Option<&'a std::sync::OnceLock<Instant>>,
-    /// Told where the deployment's logs live as soon as a status event or a poll says it.
-    pub log_scope: Option<&'a super::log_scope::ScopeSender>,
 }
 
 impl FollowOptions<'_> {
-    /// Hands on the log scope of `deployment` (as a poll read it).
-    pub fn offer_scope_of(&self, deployment: &api::Deployment) {
-        if let (Some(tx), Some(env)) = (self.log_scope, &deployment.environment_id) {
-            let scope = super::log_scope::LogScope {
-                environment_id: env.clone(),
-                snapshot_id: deployment.snapshot_id.clone(),
-            };
-            super::log_scope::offer_scope(tx, Some(scope));
-        }
-    }
-
     /// Records that `status` was seen now.
     pub fn note(&self, status: &DeploymentStatus) {
         let past_build = matches!(
@@ -240,7 +227,6 @@ impl Poller {
                 Ok(d) => d,
                 Err(e) => return Polled::Done(Followed::Error(e)),
             };
-            opts.offer_scope_of(&d);
             let status = d.status.clone();
             self.saw(deployment_id, &status, opts);
             if matches!(status.phase(), Phase::Live | Phase::Failed(_)) {

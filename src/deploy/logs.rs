@@ -1,17 +1,18 @@
 //! Owns a deployment's build and deploy logs in the workflow log, and the failure explanation.
 //!
-//! - [`LogFollower`] streams the build and the deploy logs in ONE subscription on the run's shared
-//!   socket (`railway::socket::Hub`) until the caller says the deployment is final, resubscribing
+//! - [`LogFollower`] streams the build and the deploy logs the way Railway's released CLI
+//!   (5.43.1) reads them: a `buildLogs(deploymentId)` and a `deploymentLogs(deploymentId)`
+//!   subscription on the run's shared socket (`railway::socket::Hub`), from the moment the
+//!   deployment exists (its id is all they need: no scope is waited for, so a status event without
+//!   `snapshotId` loses no line), until the caller says the deployment is final, each resubscribing
 //!   a few times when the socket drops. Railway replays history on each new subscription, so lines
-//!   are de-duplicated by (timestamp, message). A log stream that fails is noted and dropped: it
-//!   never changes the verdict.
-//! - Why one subscription, not `buildLogs` + `deploymentLogs`: the goal of issue 14 is at most two
-//!   subscriptions per deployment (as Railway's CLI), and the status one must stay (the final
-//!   status is seen at once from it, never guessed from logs). Railway's `environmentLogs` carries
-//!   both kinds when its filter names the build snapshot and the deployment
-//!   (`@snapshot:<id> OR @deployment:<id>`: the dashboard's and the CLI's way), so the follower
-//!   waits for the [`LogScope`] (environment and snapshot) the status subscription's first event,
-//!   or the first poll, carries. History replay makes that short wait lose no line.
+//!   are de-duplicated by (stream, timestamp, message). A log stream that fails is noted and
+//!   dropped: it never changes the verdict.
+//! - With the status subscription that makes three subscriptions per deployment (the `fidelity:`
+//!   issue: one more than before is fine; the old single `environmentLogs` stream relied on a
+//!   filter no public client uses).
+//! - With no line from either stream for [`SILENCE`], a warning says the stream is silent and
+//!   where to read the logs (contract v3).
 //! - Lines are printed through [`super::printer::LogPrinter`] (one group per service), re-exported
 //!   here for the stages.
 //! - [`fetch_failure_reason`] reads `deploymentEvents` (the failing step and its error),
@@ -22,52 +23,47 @@
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
 use crate::railway::RailwayClient;
 use crate::railway::events::{DeploymentEvent, EventPayload};
 use crate::railway::socket::{Feed, Hub};
 
-pub use super::log_scope::{LogScope, ScopeSender, offer_scope};
 use crate::railway::status::DeploymentStatus;
 use crate::railway::subscription::Event;
 use crate::timing::Backoff;
 
 pub use super::printer::{LogPrinter, defuse, progress, report_failure, with_progress};
 
-pub use crate::railway::ops::ENVIRONMENT_LOGS_SUBSCRIPTION;
+pub use crate::railway::ops::{BUILD_LOGS_SUBSCRIPTION, DEPLOYMENT_LOGS_SUBSCRIPTION};
 
 /// Lines kept for the failure tail.
 pub const TAIL_LINES: usize = 50;
 /// History replayed by each (re)subscription.
 const REPLAY_LIMIT: u64 = 500;
-/// New subscriptions after the first one fails.
+/// New subscriptions after the first one fails (per stream).
 const MAX_RECONNECTS: u32 = 3;
 /// After the final status, how long late lines may still arrive at most (scaled).
 const DRAIN: Duration = Duration::from_secs(2);
-/// ... and how long a quiet stream is waited on within it (scaled): the one `environmentLogs`
-/// stream never ends by itself (the old build- and deploy-log subscriptions did), so waiting the
-/// whole [`DRAIN`] would add 2 s to every deploy. Each late line extends the wait, up to `DRAIN`.
+/// ... and how long a quiet stream is waited on within it (scaled): whether Railway ends a log
+/// subscription by itself is not public, so waiting the whole [`DRAIN`] would add 2 s to every
+/// deploy. Each late line extends the wait, up to `DRAIN`.
 const QUIET: Duration = Duration::from_millis(400);
 
 /// With no line for this long (scaled) while the deployment is followed, a warning says the log
-/// stream is silent and where to read the logs (contract v3, Promises). Which filter Railway's
-/// `environmentLogs` honours for build lines is not public, so a silent stream is said, never
-/// taken as a quiet build.
+/// stream is silent and where to read the logs (contract v3, Promises): a silent stream is said,
+/// never taken as a quiet build.
 pub const SILENCE: Duration = Duration::from_secs(60);
 
 /// The shortest silence ever said, whatever the time scale: a scaled run (the tests, the sandbox)
 /// would otherwise call the normal gap between two build steps a silent stream.
 const MIN_SILENCE: Duration = Duration::from_secs(2);
-
-/// How long the stream may stay silent before [`SILENCE`]'s warning, at the run's time scale.
-fn silence(timing: &crate::timing::Timing) -> Duration {
-    timing.scaled(SILENCE).max(MIN_SILENCE)
-}
 
 /// What the follower is told when the deployment is final.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,6 +81,37 @@ impl Stop {
     }
 }
 
+/// One of a deployment's two log streams.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Kind {
+    Build,
+    Deploy,
+}
+
+impl Kind {
+    fn document(self) -> &'static str {
+        match self {
+            Kind::Build => BUILD_LOGS_SUBSCRIPTION,
+            Kind::Deploy => DEPLOYMENT_LOGS_SUBSCRIPTION,
+        }
+    }
+
+    /// The field each event's lines arrive in.
+    fn field(self) -> &'static str {
+        match self {
+            Kind::Build => "/data/buildLogs",
+            Kind::Deploy => "/data/deploymentLogs",
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Build => "build",
+            Kind::Deploy => "deploy",
+        }
+    }
+}
+
 /// Streams one deployment's logs in the background.
 pub struct LogFollower {
     stop: watch::Sender<Stop>,
@@ -96,25 +123,27 @@ pub struct LogFollower {
 pub struct LogOutcome {
     /// The last [`TAIL_LINES`] lines (build and deploy, in arrival order).
     pub tail: Vec<String>,
-    /// Log subscriptions made (on the shared socket; after a drop, on a new one).
+    /// Log subscriptions made, both streams together (on the shared socket; after a drop, on a
+    /// new one).
     pub subscriptions: u32,
-    /// Why the log stream stopped early, if it did (never affects the verdict).
+    /// Why a log stream stopped early, if one did (never affects the verdict).
     pub problem: Option<String>,
     /// Whether the silent-stream warning was given.
     pub silence_warned: bool,
 }
 
-struct Stream {
+/// What both streams share: the lines seen, the tail, when the last line came.
+struct Shared {
     seen: HashSet<u64>,
     tail: VecDeque<String>,
+    last_line: Instant,
+    outcome: LogOutcome,
 }
 
-impl Stream {
-    fn take(&mut self, payload: &Value, mut print: impl FnMut(&str)) {
-        let Some(lines) = payload
-            .pointer("/data/environmentLogs")
-            .and_then(Value::as_array)
-        else {
+impl Shared {
+    /// Takes one event's new lines, printing each.
+    fn take(&mut self, kind: Kind, payload: &Value, mut print: impl FnMut(&str)) {
+        let Some(lines) = payload.pointer(kind.field()).and_then(Value::as_array) else {
             return;
         };
         for l in lines {
@@ -124,11 +153,12 @@ impl Stream {
                 .and_then(Value::as_str)
                 .unwrap_or_default();
             let mut h = DefaultHasher::new();
-            (ts, msg).hash(&mut h);
+            (kind, ts, msg).hash(&mut h);
             if !self.seen.insert(h.finish()) {
                 continue;
             }
             print(msg);
+            self.last_line = Instant::now();
             if self.tail.len() == TAIL_LINES {
                 self.tail.pop_front();
             }
@@ -138,14 +168,8 @@ impl Stream {
 }
 
 impl LogFollower {
-    /// Follows `deployment_id`'s logs on `hub` once `scope` says where they are.
-    pub fn start(
-        hub: Hub,
-        deployment_id: String,
-        service: String,
-        printer: LogPrinter,
-        scope: watch::Receiver<Option<LogScope>>,
-    ) -> Self {
+    /// Follows `deployment_id`'s build and deploy logs on `hub` at once.
+    pub fn start(hub: Hub, deployment_id: String, service: String, printer: LogPrinter) -> Self {
         let (stop, stop_rx) = watch::channel(Stop::Running);
         let follow = Follow {
             hub,
@@ -153,7 +177,7 @@ impl LogFollower {
             service,
             printer,
         };
-        let task = tokio::spawn(follow.run(scope, stop_rx));
+        let task = tokio::spawn(follow.run(stop_rx));
         LogFollower { stop, task }
     }
 
@@ -169,6 +193,12 @@ impl LogFollower {
             ..Default::default()
         })
     }
+}
+
+/// How a stream waits for the socket: the first one tells whether it opened, the other waits.
+enum Gate {
+    Opens(watch::Sender<Option<bool>>),
+    After(watch::Receiver<Option<bool>>),
 }
 
 /// How reading one subscription ended.
@@ -189,79 +219,122 @@ struct Follow {
 }
 
 impl Follow {
-    async fn run(
-        self,
-        mut scope: watch::Receiver<Option<LogScope>>,
-        mut stop: watch::Receiver<Stop>,
-    ) -> LogOutcome {
-        let mut stream = Stream {
+    async fn run(self, stop: watch::Receiver<Stop>) -> LogOutcome {
+        let shared = Mutex::new(Shared {
             seen: HashSet::new(),
             tail: VecDeque::new(),
-        };
-        let mut outcome = LogOutcome::default();
-        let silent_at = tokio::time::Instant::now() + silence(self.hub.timing());
-        // No scope before the end (the deployment was never seen): no logs to follow.
-        let found = loop {
-            tokio::select! {
-                s = scope.wait_for(Option::is_some) => break s.ok().and_then(|s| s.clone()),
-                _ = stop.wait_for(Stop::stopped) => break None,
-                _ = tokio::time::sleep_until(silent_at), if !outcome.silence_warned => {
-                    self.warn_silent(&mut outcome);
-                }
-            }
-        };
-        if let Some(found) = found {
-            self.subscribe(&found, &mut stream, &mut stop, &mut outcome)
-                .await;
-        }
+            last_line: Instant::now(),
+            outcome: LogOutcome::default(),
+        });
+        self.follow(&shared, stop).await;
         self.printer.finish(&self.service);
-        outcome.tail = stream.tail.into_iter().collect();
-        outcome
+        let s = shared.into_inner().unwrap_or_else(|e| e.into_inner());
+        LogOutcome {
+            tail: s.tail.into_iter().collect(),
+            ..s.outcome
+        }
     }
 
-    /// Subscribes (again after drops) until the stream is over, printing why it gave up.
+    /// Runs both streams until they are over, warning once when neither says anything for
+    /// [`SILENCE`] before the caller stops.
+    async fn follow(&self, shared: &Mutex<Shared>, stop: watch::Receiver<Stop>) {
+        // The deploy stream subscribes once the build stream's first try is answered: on a
+        // socket that never opens, one try is enough for both (one line, one upgrade request).
+        let (opened, opened_rx) = watch::channel(None);
+        let streams = async {
+            tokio::join!(
+                self.subscribe(Kind::Build, shared, stop.clone(), Gate::Opens(opened)),
+                self.subscribe(Kind::Deploy, shared, stop.clone(), Gate::After(opened_rx)),
+            )
+        };
+        tokio::pin!(streams);
+        let silence = self.hub.timing().scaled(SILENCE).max(MIN_SILENCE);
+        let mut stop_rx = stop.clone();
+        let mut stopped = false;
+        loop {
+            let warn_at = {
+                let s = lock(shared);
+                (!stopped && !s.outcome.silence_warned).then(|| s.last_line + silence)
+            };
+            tokio::select! {
+                _ = &mut streams => break,
+                _ = stop_rx.wait_for(Stop::stopped), if !stopped => stopped = true,
+                _ = tokio::time::sleep_until(warn_at.unwrap_or_else(Instant::now)), if warn_at.is_some() => {
+                    let mut s = lock(shared);
+                    if s.last_line + silence <= Instant::now() {
+                        s.outcome.silence_warned = true;
+                        drop(s);
+                        self.warn_silent();
+                    }
+                }
+            }
+        }
+    }
+
+    /// Subscribes to one stream (again after drops) until it is over, printing why it gave up.
     async fn subscribe(
         &self,
-        scope: &LogScope,
-        stream: &mut Stream,
-        stop: &mut watch::Receiver<Stop>,
-        outcome: &mut LogOutcome,
+        kind: Kind,
+        shared: &Mutex<Shared>,
+        mut stop: watch::Receiver<Stop>,
+        gate: Gate,
     ) {
+        let opens = match gate {
+            Gate::Opens(tx) => Some(tx),
+            Gate::After(mut rx) => {
+                tokio::select! {
+                    r = rx.wait_for(Option::is_some) => {
+                        if r.map_or(true, |o| *o == Some(false)) {
+                            return;
+                        }
+                    }
+                    _ = stop.wait_for(Stop::stopped) => return,
+                }
+                None
+            }
+        };
         let timing = *self.hub.timing();
         let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(8));
         let vars = json!({
-            "environmentId": scope.environment_id,
-            "filter": scope.filter(&self.deployment_id),
-            "beforeLimit": REPLAY_LIMIT,
+            "deploymentId": self.deployment_id,
+            "limit": REPLAY_LIMIT,
         });
+        let mut attempts = 0;
         let mut failures = 0;
         loop {
             if stop.borrow().stopped() {
                 return;
             }
-            outcome.subscriptions += 1;
-            match self
-                .hub
-                .subscribe(ENVIRONMENT_LOGS_SUBSCRIPTION, vars.clone())
-                .await
-            {
+            attempts += 1;
+            lock(shared).outcome.subscriptions += 1;
+            let sub = self.hub.subscribe(kind.document(), vars.clone()).await;
+            if let Some(tx) = &opens {
+                tx.send_if_modified(|o| {
+                    let first = o.is_none();
+                    if first {
+                        *o = Some(!matches!(&sub, Err(e) if e.never_opened()));
+                    }
+                    first
+                });
+            }
+            match sub {
                 Ok(feed) => {
-                    if self.read(feed, stream, stop, outcome).await == Read::Over {
+                    if self.read(kind, feed, shared, &mut stop).await == Read::Over {
                         return;
                     }
                 }
                 // A socket that never opened (websockets blocked by a proxy, refused upgrade)
                 // will not open on a retry either: give up at once and keep the request budget
                 // for status polling. Resubscribing is for sockets that worked and then dropped.
-                Err(e) if e.never_opened() && outcome.subscriptions == 1 => {
-                    return self.unavailable(&e.to_string());
+                Err(e) if e.never_opened() && attempts == 1 => {
+                    return self.unavailable(kind, &e.to_string());
                 }
-                Err(e) => outcome.problem = Some(e.to_string()),
+                Err(e) => lock(shared).outcome.problem = Some(e.to_string()),
             }
             failures += 1;
             if failures > MAX_RECONNECTS {
-                let p = outcome.problem.clone().unwrap_or_default();
-                return self.unavailable(&p);
+                let p = lock(shared).outcome.problem.clone().unwrap_or_default();
+                return self.unavailable(kind, &p);
             }
             tokio::select! {
                 _ = timing.sleep(backoff.next_delay()) => {}
@@ -271,8 +344,7 @@ impl Follow {
     }
 
     /// Says once that no log line came for [`SILENCE`], and where to read the logs.
-    fn warn_silent(&self, outcome: &mut LogOutcome) {
-        outcome.silence_warned = true;
+    fn warn_silent(&self) {
         crate::workflow::warning(format!(
             "no build or deploy log line from Railway for `{}` (deployment {}) for {}: the log stream is silent, not necessarily the build; read the logs in Railway's dashboard (the deployment's Build Logs and Deploy Logs) or with `railway logs --build {}`; the deployment is still followed",
             self.service,
@@ -282,10 +354,13 @@ impl Follow {
         ));
     }
 
-    fn unavailable(&self, problem: &str) {
+    fn unavailable(&self, kind: Kind, problem: &str) {
         self.printer.line(
             &self.service,
-            &format!("(log stream unavailable: {problem}; the deployment is still followed)"),
+            &format!(
+                "(log stream unavailable: {} logs: {problem}; the deployment is still followed)",
+                kind.name()
+            ),
         );
     }
 
@@ -293,22 +368,18 @@ impl Follow {
     /// late lines), or the socket drops.
     async fn read(
         &self,
+        kind: Kind,
         mut feed: Feed,
-        stream: &mut Stream,
+        shared: &Mutex<Shared>,
         stop: &mut watch::Receiver<Stop>,
-        outcome: &mut LogOutcome,
     ) -> Read {
         let timing = self.hub.timing();
         // While draining: (the cap, when a quiet stream is given up).
-        let mut draining: Option<(tokio::time::Instant, tokio::time::Instant)> = None;
-        let quiet_from = |cap: tokio::time::Instant| {
-            (tokio::time::Instant::now() + timing.scaled(QUIET)).min(cap)
-        };
-        let silence = silence(timing);
-        let mut silent_at = tokio::time::Instant::now() + silence;
+        let mut draining: Option<(Instant, Instant)> = None;
+        let quiet_from = |cap: Instant| (Instant::now() + timing.scaled(QUIET)).min(cap);
         loop {
             let until = draining.map_or_else(
-                || tokio::time::Instant::now() + Duration::from_secs(24 * 3600),
+                || Instant::now() + Duration::from_secs(24 * 3600),
                 |(_, quiet)| quiet,
             );
             let ev = tokio::select! {
@@ -317,45 +388,35 @@ impl Follow {
                     if *stop.borrow() == Stop::Now {
                         return Read::Over;
                     }
-                    let cap = tokio::time::Instant::now() + timing.scaled(DRAIN);
+                    let cap = Instant::now() + timing.scaled(DRAIN);
                     draining = Some((cap, quiet_from(cap)));
                     continue;
                 }
                 _ = tokio::time::sleep_until(until) => return Read::Over,
-                _ = tokio::time::sleep_until(silent_at), if draining.is_none() && !outcome.silence_warned => {
-                    self.warn_silent(outcome);
-                    continue;
-                }
             };
             match ev {
                 Ok(Some(Event::Next { payload, .. })) => {
-                    let mut printed = false;
-                    stream.take(&payload, |m| {
-                        printed = true;
-                        self.printer.line(&self.service, m);
-                    });
-                    if printed {
-                        silent_at = tokio::time::Instant::now() + silence;
-                    }
+                    lock(shared).take(kind, &payload, |m| self.printer.line(&self.service, m));
                     if let Some((cap, _)) = draining {
                         draining = Some((cap, quiet_from(cap)));
                     }
                 }
                 Ok(Some(Event::Error { errors, .. })) => {
-                    outcome.problem = Some(format!(
-                        "log subscription refused: {}",
+                    lock(shared).outcome.problem = Some(format!(
+                        "{} log subscription refused: {}",
+                        kind.name(),
                         crate::railway::subscription::messages(&errors)
                     ));
                     break;
                 }
                 Ok(Some(Event::Complete { .. })) => break,
                 Ok(None) => {
-                    outcome.problem = Some("the log socket closed".into());
-                    return self.dropped(draining);
+                    lock(shared).outcome.problem = Some("the log socket closed".into());
+                    return dropped(draining);
                 }
                 Err(e) => {
-                    outcome.problem = Some(e.to_string());
-                    return self.dropped(draining);
+                    lock(shared).outcome.problem = Some(e.to_string());
+                    return dropped(draining);
                 }
             }
         }
@@ -364,14 +425,18 @@ impl Follow {
         let _ = stop.wait_for(Stop::stopped).await;
         Read::Over
     }
+}
 
-    fn dropped(&self, draining: Option<(tokio::time::Instant, tokio::time::Instant)>) -> Read {
-        if draining.is_some() {
-            Read::Over
-        } else {
-            Read::Dropped
-        }
+fn dropped(draining: Option<(Instant, Instant)>) -> Read {
+    if draining.is_some() {
+        Read::Over
+    } else {
+        Read::Dropped
     }
+}
+
+fn lock(shared: &Mutex<Shared>) -> std::sync::MutexGuard<'_, Shared> {
+    shared.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Reads `deploymentEvents` (one request, only when a deployment failed) and picks the failing

@@ -5,7 +5,6 @@
 pub mod adopt;
 pub mod autodeploy;
 pub mod follow;
-pub mod log_scope;
 pub mod logs;
 pub mod printer;
 pub mod readback;

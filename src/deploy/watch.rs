@@ -1,7 +1,6 @@
 //! Owns following one deployment's status over Railway's `deployment(id)` subscription, on the
 //! run's shared socket (`railway::socket::Hub`, one HTTP request for the whole run) instead of a
-//! poll every few seconds. Its events also carry where the deployment's logs live (environment,
-//! build snapshot), handed to the log follower: the deployment's second and last subscription. It never
+//! poll every few seconds (the logs' two subscriptions ride beside it, `deploy::logs`). It never
 //! decides the verdict itself: each status string goes to the caller, and `is_final` (the
 //! pipeline's `DeploymentStatus` mapping) says when to stop. When the socket cannot open, fails,
 //! or closes before a final status, it hands back the last status seen so the caller continues
@@ -16,7 +15,6 @@ use tokio::time::Instant;
 use std::time::Duration;
 
 use super::follow::{self, FollowOptions, Followed, Polled, Poller};
-use super::log_scope::{LogScope, ScopeSender, offer_scope};
 use crate::railway::RailwayClient;
 use crate::railway::api::Deployment;
 use crate::railway::socket::Hub;
@@ -48,8 +46,6 @@ pub struct WatchRequest<'a> {
     pub deployment_id: &'a str,
     /// `deploy-timeout` from the start of the deploy (never scaled).
     pub deadline: Instant,
-    /// Told where the deployment's logs live, from the first event that says it.
-    pub log_scope: Option<&'a ScopeSender>,
 }
 
 /// Follows the deployment over the subscription. `on_status` sees every new status (for progress
@@ -112,9 +108,6 @@ async fn watch(
         };
         if let Some(errors) = payload.get("errors").filter(|e| !e.is_null()) {
             return fallback(last, format!("subscription error: {}", messages(errors)));
-        }
-        if let (Some(tx), Some(d)) = (req.log_scope, payload.pointer("/data/deployment")) {
-            offer_scope(tx, LogScope::of(d));
         }
         let Some(status) = in_subscription_event(&payload) else {
             continue;
@@ -230,7 +223,6 @@ async fn subscribe(
         hub: c.hub(),
         deployment_id,
         deadline: Instant::from_std(opts.deadline),
-        log_scope: opts.log_scope,
     };
     watch(
         req,

@@ -73,7 +73,6 @@ pub async fn roll_back(
         deadline,
         progress_every: Duration::from_secs(15),
         deploying_since: None,
-        log_scope: None,
     };
     match follow::poll(c, &followed_id, &opts).await {
         Followed::Final { status, .. } => match status.phase() {

@@ -189,9 +189,11 @@ pub const DEPLOYMENT_STATUS_SUBSCRIPTION: &str = concat!(
     "\n",
     include_str!("ops/deployment_fields.graphql")
 );
-/// A deployment's build and deploy logs in one subscription (see the file for the filter).
-pub const ENVIRONMENT_LOGS_SUBSCRIPTION: &str =
-    include_str!("ops/environment_logs.subscription.graphql");
+/// A deployment's build logs, as Railway's CLI streams them.
+pub const BUILD_LOGS_SUBSCRIPTION: &str = include_str!("ops/build_logs.subscription.graphql");
+/// A deployment's deploy logs, as Railway's CLI streams them.
+pub const DEPLOYMENT_LOGS_SUBSCRIPTION: &str =
+    include_str!("ops/deployment_logs.subscription.graphql");
 
 #[cfg(test)]
 mod tests {

@@ -135,7 +135,6 @@ pub async fn run(
         deadline: started + req.timeout,
         progress_every: Duration::from_secs(15),
         deploying_since: Some(&deploying_since),
-        log_scope: None,
     };
     let (followed, log) = follow_with_logs(c, printer, &id, &opts, started_deployments).await;
     let deployment = judge(c, printer, label, &id, followed, &log.tail, &mut report).await;
@@ -159,7 +158,7 @@ pub async fn run(
 }
 
 /// Follows the deployment to a final state while its logs stream beside it (both subscriptions
-/// on the run's one socket; the status tells the logs where they live); however the logs end,
+/// on the run's one socket); however the logs end,
 /// the verdict comes only from the deployment's status (recorded in `started` at once, so a
 /// signal never cancels a deployment already live).
 async fn follow_with_logs(
@@ -170,22 +169,16 @@ async fn follow_with_logs(
     started: &StartedDeployments,
 ) -> (Followed, logs::LogOutcome) {
     let label = opts.label;
-    let (scope, scope_rx) = tokio::sync::watch::channel(None);
     let follower = LogFollower::start(
         c.hub().clone(),
         id.to_string(),
         label.to_string(),
         printer.clone(),
-        scope_rx,
     );
-    let opts = FollowOptions {
-        log_scope: Some(&scope),
-        ..*opts
-    };
     let followed = logs::with_progress(
         printer.clone(),
         label.to_string(),
-        crate::deploy::watch::follow_deployment(c, id, &opts),
+        crate::deploy::watch::follow_deployment(c, id, opts),
     )
     .await;
     if let Followed::Final { status, .. } = &followed {

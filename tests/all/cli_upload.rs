@@ -263,9 +263,11 @@ async fn over_the_websocket_a_ten_minute_deploy_costs_at_most_10_requests() {
     );
     let http = rw.requests().len() - rw.upgrades().len();
     assert!(http <= 5, "{http} HTTP requests besides the sockets");
-    // Issue 14: two subscriptions on one socket, the status and one stream of both logs.
     assert_eq!(rw.upgrades().len(), 1);
-    assert_eq!(rw.subscriptions(), ["deployment", "environmentLogs"]);
+    // Issue 20 (`fidelity:`): the status and the CLI's two log streams (was 2).
+    let mut subs = rw.subscriptions();
+    subs.sort();
+    assert_eq!(subs, ["buildLogs", "deployment", "deploymentLogs"]);
     assert_no_token(&run);
 }
 
@@ -325,7 +327,7 @@ async fn two_services_with_one_path_get_identical_archives_and_their_own_groups(
     assert_eq!(uploads[0].body, uploads[1].body, "byte-identical archives");
     // Proportional budget (issue 14): one resolution request and one trigger read (a branch push,
     // issue 11) for both, then per service the serving deployment, the upload and the read after
-    // the health check; one socket for both, two subscriptions each (issue 14).
+    // the health check; one socket for both, three subscriptions each (issue 20).
     let ops = rw.operations();
     assert_eq!(ops.iter().filter(|o| *o == "ProjectToken").count(), 1);
     assert_eq!(ops.iter().filter(|o| *o == "DeploymentTriggers").count(), 1);
@@ -333,7 +335,8 @@ async fn two_services_with_one_path_get_identical_archives_and_their_own_groups(
     assert!(http <= 2 + 3 * 2, "{http} HTTP requests: {ops:?}");
     assert!(rw.upgrades().len() <= 2 * 2, "{}", rw.upgrades().len());
     assert_eq!(rw.upgrades().len(), 1);
-    assert_eq!(rw.subscriptions().len(), 2 * 2, "{:?}", rw.subscriptions());
+    // Issue 20 (`fidelity:`): three per service (was two).
+    assert_eq!(rw.subscriptions().len(), 3 * 2, "{:?}", rw.subscriptions());
     assert_eq!(run.stdout.matches("uploaded ").count(), 2, "{}", run.stdout);
     for svc in ["web", "worker"] {
         let title = format!("Railway logs: {svc}");

@@ -12,7 +12,7 @@ use fakes::railway::upload::{UploadFake, upload_routes};
 use fakes::railway::ws::{DeploymentScript, WsFake, ws_get};
 use fakes::railway::{RailwayState, RailwayWorld, graphql};
 use railway_deploy::deploy::follow::{FollowOptions, Followed};
-use railway_deploy::deploy::logs::{LogFollower, LogPrinter, ScopeSender};
+use railway_deploy::deploy::logs::{LogFollower, LogPrinter};
 use railway_deploy::deploy::watch::follow_deployment;
 use railway_deploy::railway::RailwayClient;
 use railway_deploy::railway::auth::RailwayToken;
@@ -74,19 +74,15 @@ async fn world_at(scale: f64) -> World {
 }
 
 impl World {
-    /// The log stream the pipeline runs beside the status (on the same socket), and where the
-    /// status tells it the logs are.
-    fn logs(&self, id: &str) -> (LogFollower, ScopeSender) {
+    /// The log streams the pipeline runs beside the status (on the same socket).
+    fn logs(&self, id: &str) -> LogFollower {
         let sink = Arc::new(|_: &str| {});
-        let (scope, scope_rx) = tokio::sync::watch::channel(None);
-        let follower = LogFollower::start(
+        LogFollower::start(
             self.client.hub().clone(),
             id.to_string(),
             "web".into(),
             LogPrinter::with_sink(false, sink),
-            scope_rx,
-        );
-        (follower, scope)
+        )
     }
 
     fn http_requests(&self) -> usize {
@@ -132,7 +128,6 @@ fn opts(label: &str) -> FollowOptions<'_> {
         deadline: Instant::now() + Duration::from_secs(20),
         progress_every: Duration::from_secs(15),
         deploying_since: None,
-        log_scope: None,
     }
 }
 
@@ -152,11 +147,8 @@ async fn while_the_subscription_works_a_ten_minute_deploy_costs_at_most_10_reque
         },
     );
     let started = Instant::now();
-    let (logs, scope) = w.logs(&id);
-    let o = FollowOptions {
-        log_scope: Some(&scope),
-        ..opts("web")
-    };
+    let logs = w.logs(&id);
+    let o = opts("web");
     let followed = follow_deployment(&w.client, &id, &o).await;
     logs.finish(true).await;
     assert!(started.elapsed() >= TEN_MINUTES.mul_f64(0.9));
@@ -174,8 +166,12 @@ async fn while_the_subscription_works_a_ten_minute_deploy_costs_at_most_10_reque
     // (this script's events carry only the status).
     assert_eq!(n, 3, "{n} requests");
     assert!(n <= 10);
-    // Issue 14: two subscriptions in all, on that one socket.
-    assert_eq!(w.ws.subscriptions(), ["deployment", "environmentLogs"]);
+    // Issue 20 (`fidelity:`): three subscriptions in all, on that one socket: the status and
+    // the CLI's two log streams (issue 14's two, with one `environmentLogs` stream, relied on a
+    // filter no public client uses).
+    let mut subs = w.ws.subscriptions();
+    subs.sort();
+    assert_eq!(subs, ["buildLogs", "deployment", "deploymentLogs"]);
 }
 
 #[tokio::test]
@@ -183,10 +179,9 @@ async fn when_websockets_are_refused_a_ten_minute_deploy_costs_at_most_40_reques
     let w = world().await;
     let id = w.upload(&["BUILDING"; 400]).await;
     w.ws.refuse_upgrades(true);
-    let (logs, scope) = w.logs(&id);
+    let logs = w.logs(&id);
     let o = FollowOptions {
         deadline: Instant::now() + TEN_MINUTES,
-        log_scope: Some(&scope),
         ..opts("web")
     };
     let followed = follow_deployment(&w.client, &id, &o).await;

@@ -9,8 +9,8 @@ use axum::Router;
 use axum::routing::post;
 use fakes::Server;
 use fakes::railway::upload::{UploadFake, upload_routes};
-use fakes::railway::ws::{DeploymentScript, SCRIPTED_ENVIRONMENT, WsFake, snapshot_of, ws_get};
-use railway_deploy::deploy::logs::{LogFollower, LogPrinter, LogScope};
+use fakes::railway::ws::{DeploymentScript, WsFake, ws_get};
+use railway_deploy::deploy::logs::{LogFollower, LogPrinter};
 use railway_deploy::deploy::watch::{WatchEnd, WatchRequest, follow, watch_status};
 use railway_deploy::railway::auth::RailwayToken;
 use railway_deploy::railway::socket::Hub;
@@ -101,15 +101,6 @@ fn request<'a>(w: &'a World, id: &'static str) -> WatchRequest<'a> {
         hub: &w.hub,
         deployment_id: id,
         deadline: Instant::now() + Duration::from_secs(30),
-        log_scope: None,
-    }
-}
-
-/// Where a scripted deployment's logs live (what its status events say).
-fn scripted_scope(id: &str) -> LogScope {
-    LogScope {
-        environment_id: SCRIPTED_ENVIRONMENT.into(),
-        snapshot_id: Some(snapshot_of(id)),
     }
 }
 
@@ -137,21 +128,17 @@ async fn a_ten_minute_upload_deploy_costs_few_requests_over_the_subscription() {
         .await
         .unwrap();
     let (printer, out) = capture();
-    // The status subscription tells the log follower where the logs are.
-    let (scope, scope_rx) = tokio::sync::watch::channel(None);
     let logs = LogFollower::start(
         w.hub.clone(),
         dep.deployment_id.clone(),
         "api".into(),
         printer,
-        scope_rx,
     );
     let mut seen = Vec::new();
     let started = std::time::Instant::now();
     let end = watch_status(
         WatchRequest {
             deployment_id: "dep-up-1",
-            log_scope: Some(&scope),
             ..request(&w, "dep-up-1")
         },
         is_final,
@@ -183,14 +170,16 @@ async fn a_ten_minute_upload_deploy_costs_few_requests_over_the_subscription() {
         "{printed:?}"
     );
     assert_eq!(logs.tail.len(), 7);
-    // The budget: ≤ 10 HTTP requests per service while the subscription works; issue 14: one
-    // socket carries both subscriptions, the status and one stream of build and deploy logs.
+    // The budget: ≤ 10 HTTP requests per service while the subscription works; one socket
+    // carries the status and (issue 20, `fidelity:`) the CLI's two log streams.
     let upgrades = w.ws.upgrades();
     let http_requests = w.upload.requests().len() + upgrades.len();
     assert_eq!(http_requests, 2, "upload + one socket");
     assert!(http_requests <= 10);
-    assert_eq!(w.ws.subscriptions(), ["deployment", "environmentLogs"]);
-    assert_eq!((w.hub.connections(), w.hub.subscriptions()), (1, 2));
+    let mut subs = w.ws.subscriptions();
+    subs.sort();
+    assert_eq!(subs, ["buildLogs", "deployment", "deploymentLogs"]);
+    assert_eq!((w.hub.connections(), w.hub.subscriptions()), (1, 3));
     for u in &upgrades {
         assert_eq!(u.header("project-access-token"), Some(TOKEN));
         assert_eq!(
@@ -297,14 +286,7 @@ async fn build_logs_are_deduplicated_across_reconnects_and_never_decide_anything
     s.drop_logs_after = Some(3);
     w.ws.script("dep-1", s);
     let (printer, out) = capture();
-    let (_scope, scope_rx) = tokio::sync::watch::channel(Some(scripted_scope("dep-1")));
-    let logs = LogFollower::start(
-        w.hub.clone(),
-        "dep-1".into(),
-        "api".into(),
-        printer,
-        scope_rx,
-    );
+    let logs = LogFollower::start(w.hub.clone(), "dep-1".into(), "api".into(), printer);
     // Wait until every line has arrived over the second socket.
     for _ in 0..200 {
         if out.lock().unwrap().iter().any(|l| l == "step 6/6") {
@@ -321,7 +303,9 @@ async fn build_logs_are_deduplicated_across_reconnects_and_never_decide_anything
             "step 1/6", "step 2/6", "step 3/6", "step 4/6", "step 5/6", "step 6/6"
         ]
     );
-    assert_eq!(outcome.subscriptions, 2);
+    // Issue 20 (`fidelity:`): the drop ends both log streams (build and deploy, the CLI's way)
+    // on that socket, and each subscribes once more on the next one.
+    assert_eq!(outcome.subscriptions, 4);
     assert_eq!(w.ws.upgrades().len(), 2);
 }
 
@@ -330,14 +314,7 @@ async fn an_unreachable_log_stream_gives_up_quietly() {
     let w = world().await;
     w.ws.refuse_upgrades(true);
     let (printer, out) = capture();
-    let (_scope, scope_rx) = tokio::sync::watch::channel(Some(scripted_scope("dep-1")));
-    let logs = LogFollower::start(
-        w.hub.clone(),
-        "dep-1".into(),
-        "api".into(),
-        printer,
-        scope_rx,
-    );
+    let logs = LogFollower::start(w.hub.clone(), "dep-1".into(), "api".into(), printer);
     tokio::time::sleep(Duration::from_millis(100)).await;
     let outcome = logs.finish(true).await;
     assert_eq!(outcome.subscriptions, 1, "a refused upgrade is not retried");
@@ -351,15 +328,10 @@ async fn an_unreachable_log_stream_gives_up_quietly() {
 
 #[tokio::test]
 async fn subscriptions_share_one_socket_and_a_new_one_opens_after_it_lingered_out() {
-    use railway_deploy::railway::ops::{
-        DEPLOYMENT_STATUS_SUBSCRIPTION, ENVIRONMENT_LOGS_SUBSCRIPTION,
-    };
+    use railway_deploy::railway::ops::{BUILD_LOGS_SUBSCRIPTION, DEPLOYMENT_STATUS_SUBSCRIPTION};
     let w = world().await;
     w.ws.script("dep-1", script(1, &["BUILDING"]));
-    let logs_vars = serde_json::json!({
-        "environmentId": SCRIPTED_ENVIRONMENT,
-        "filter": scripted_scope("dep-1").filter("dep-1"),
-    });
+    let logs_vars = serde_json::json!({"deploymentId": "dep-1"});
     let status = serde_json::json!({"id": "dep-1"});
     let mut a = w
         .hub
@@ -368,12 +340,12 @@ async fn subscriptions_share_one_socket_and_a_new_one_opens_after_it_lingered_ou
         .unwrap();
     let b = w
         .hub
-        .subscribe(ENVIRONMENT_LOGS_SUBSCRIPTION, logs_vars)
+        .subscribe(BUILD_LOGS_SUBSCRIPTION, logs_vars)
         .await
         .unwrap();
     assert!(matches!(a.next().await, Ok(Some(_))), "the status arrives");
     assert_eq!(w.ws.upgrades().len(), 1, "both on one socket");
-    assert_eq!(w.ws.subscriptions(), ["deployment", "environmentLogs"]);
+    assert_eq!(w.ws.subscriptions(), ["deployment", "buildLogs"]);
     // Dropping a feed ends its subscription on Railway's side.
     drop((a, b));
     for _ in 0..100 {

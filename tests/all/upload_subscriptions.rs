@@ -1,6 +1,6 @@
-//! Issue 14's subscription budget through the built binary: a deploy costs two websocket
-//! subscriptions per service (the status, and one stream carrying both the build and the deploy
-//! logs), every one on the run's single socket, for one service and for three; and the user still
+//! The subscription budget through the built binary: a deploy costs three websocket
+//! subscriptions per service (the status, and the build and deploy log streams the way Railway's
+//! CLI reads them; issue 20 `fidelity:` made it three, issue 14 had two), every one on the run's single socket, for one service and for three; and the user still
 //! sees both kinds of lines in the service's group.
 
 use std::fs;
@@ -51,13 +51,17 @@ fn group<'a>(stdout: &'a str, title: &str) -> Vec<&'a str> {
 }
 
 #[tokio::test]
-async fn one_service_costs_two_subscriptions_on_one_socket_and_shows_both_logs() {
+async fn one_service_costs_three_subscriptions_on_one_socket_and_shows_both_logs() {
     let rw = fake().await;
     let dir = tempfile::tempdir().unwrap();
     let run = runner(&rw, dir.path(), "web").run().await;
     assert_eq!(run.code, 0, "{}", run.log());
     assert_eq!(rw.upgrades().len(), 1, "one websocket connection");
-    assert_eq!(rw.subscriptions(), ["deployment", "environmentLogs"]);
+    // Issue 20 (`fidelity:`): the status and the CLI's two log streams (was 2: one
+    // `environmentLogs` stream on a filter no public client uses).
+    let mut subs = rw.subscriptions();
+    subs.sort();
+    assert_eq!(subs, ["buildLogs", "deployment", "deploymentLogs"]);
     let http = rw.requests().len() - rw.upgrades().len();
     assert!(http <= 5, "{http} HTTP requests: {:?}", rw.operations());
     let logs = group(&run.stdout, "Railway logs: web");
@@ -73,7 +77,7 @@ async fn one_service_costs_two_subscriptions_on_one_socket_and_shows_both_logs()
 }
 
 #[tokio::test]
-async fn three_services_cost_six_subscriptions_on_one_socket() {
+async fn three_services_cost_nine_subscriptions_on_one_socket() {
     let rw = fake().await;
     let dir = tempfile::tempdir().unwrap();
     let run = runner(&rw, dir.path(), "web\nworker\napi").run().await;
@@ -85,8 +89,9 @@ async fn three_services_cost_six_subscriptions_on_one_socket() {
         "one websocket connection for all three"
     );
     let subs = rw.subscriptions();
-    assert_eq!(subs.len(), 2 * 3, "{subs:?}");
-    for field in ["deployment", "environmentLogs"] {
+    // Issue 20 (`fidelity:`): three per service (was two).
+    assert_eq!(subs.len(), 3 * 3, "{subs:?}");
+    for field in ["deployment", "buildLogs", "deploymentLogs"] {
         assert_eq!(subs.iter().filter(|s| *s == field).count(), 3, "{subs:?}");
     }
     // Proportionally: one resolution and one trigger read for all, then per service the

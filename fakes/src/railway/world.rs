@@ -133,10 +133,6 @@ pub struct RailwayWorld {
     /// for workflow types that do not register the queries it authorizes against (railwayapp/cli
     /// commit fc0331d1); whether backup workflows are among them is not public.
     pub workflow_status_refused: bool,
-    /// `true`: an `environmentLogs` filter answers only on Railway's documented keys
-    /// (`@service:`, `@level:`, `@deploymentId:`, `replica:`); `@snapshot:` or `@deployment:`
-    /// match nothing, silently, as an unknown custom attribute does.
-    pub log_filters_documented_only: bool,
 }
 
 pub const STANDARD_SCRIPT: &[&str] = &["QUEUED", "BUILDING", "DEPLOYING", "SUCCESS"];
@@ -189,7 +185,6 @@ impl RailwayWorld {
             volumes_refused: None,
             backups_refused: None,
             workflow_status_refused: false,
-            log_filters_documented_only: false,
         };
         for (env_id, env_suffix) in [("env-prod", "prod"), ("env-stg", "stg")] {
             for (svc_id, svc) in [("svc-web", "web"), ("svc-worker", "worker")] {

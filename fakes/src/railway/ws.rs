@@ -1,8 +1,8 @@
 //! Fake of Railway's websocket endpoint (`GET /graphql/v2` upgraded, `graphql-transport-ws`):
 //! acknowledges `connection_init`, answers pings, and serves scripted `deployment(id)` statuses
-//! and `environmentLogs` lines (a deployment's build lines when the filter names its snapshot
-//! `@snapshot:snap-<deployment id>`, its deploy lines when it names `@deployment:<id>`), any
-//! number of subscriptions per socket (served by `ws_subs`). It counts connections (upgrades),
+//! (the first one without its build snapshot) and log lines the way Railway's released CLI reads
+//! them (`buildLogs(deploymentId)`, `deploymentLogs(deploymentId)`; an `environmentLogs` filter on
+//! undocumented keys answers nothing, silently), any number of subscriptions per socket (served by `ws_subs`). It counts connections (upgrades),
 //! `subscribe` and `complete` messages. It can drop a socket early (status or logs) to test
 //! fallbacks and reconnects; log subscriptions replay every line from the start on each new
 //! connection, as Railway's history replay does, so clients must de-duplicate. Every upgrade
@@ -10,7 +10,7 @@
 //!
 //! Backed by a [`RailwayWorld`] (inside `FakeRailway`), deployments without a script are served
 //! from the world: `deployment(id)` moves the deployment's status script on every `ws_step` and
-//! sends each change, `environmentLogs` replays the deployment's scripted lines, the
+//! sends each change, the log subscriptions replay the deployment's scripted lines, the
 //! token on the upgrade request is checked, and `world.websockets = false` refuses upgrades.
 
 use std::collections::HashMap;
@@ -59,6 +59,7 @@ pub struct DeploymentScript {
 pub(super) struct WsState {
     scripts: HashMap<String, DeploymentScript>,
     pub(super) status_sockets: HashMap<String, usize>,
+    /// Keyed by "<deployment> <stream field>".
     pub(super) log_sockets: HashMap<String, usize>,
     refuse_upgrade: bool,
     /// The root field of every `subscribe` message received, in order.
@@ -218,10 +219,7 @@ async fn serve(fake: WsFake, mut socket: WebSocket, authorized: bool) {
 }
 
 async fn run_subscription(fake: WsFake, msg: Value, tx: mpsc::Sender<Out>, authorized: bool) {
-    let mut sub = Sub::parse(&msg);
-    if fake.world().is_some_and(|w| w.log_filters_documented_only) {
-        sub.only_documented_filter_keys();
-    }
+    let sub = Sub::parse(&msg);
     let script = fake.lock().scripts.get(&sub.dep).cloned();
     match (script, fake.world.clone()) {
         (Some(script), _) => scripted_subscription(&fake, &script, &sub, &tx).await,

@@ -11,15 +11,15 @@ use super::graphql::log_lines;
 use super::world::RailwayWorld;
 use super::ws::{DeploymentScript, Out, WsFake};
 
-/// One `subscribe` message: its id, document, the deployment it is about, and (for logs) which
-/// lines its filter asks for.
+/// One `subscribe` message: its id, document, root field, and the deployment it is about.
 pub(super) struct Sub {
     id: String,
-    query: String,
+    /// The root field (`deployment`, `buildLogs`, `deploymentLogs`, `environmentLogs` ...).
+    field: String,
     pub(super) dep: String,
-    /// Build lines: the filter names the deployment's snapshot (`@snapshot:snap-<id>`).
+    /// Build lines: `buildLogs(deploymentId)`, as Railway's released CLI reads them.
     wants_build: bool,
-    /// Deploy lines: the filter names the deployment (`@deployment:<id>`).
+    /// Deploy lines: `deploymentLogs(deploymentId)`, as Railway's released CLI reads them.
     wants_deploy: bool,
 }
 
@@ -30,40 +30,36 @@ impl Sub {
             .pointer("/payload/variables")
             .cloned()
             .unwrap_or(Value::Null);
-        let filter = vars
-            .get("filter")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
         let dep = vars
             .get("id")
             .or_else(|| vars.get("deploymentId"))
             .and_then(Value::as_str)
-            .or_else(|| filtered(filter, "@deployment:"))
             .unwrap_or_default()
             .to_string();
+        let query = text(msg.pointer("/payload/query"));
+        let field = root_field(&query);
         Sub {
             id: text(msg.get("id")),
-            query: text(msg.pointer("/payload/query")),
-            wants_build: filtered(filter, "@snapshot:") == Some(snapshot_of(&dep).as_str()),
-            wants_deploy: filtered(filter, "@deployment:").is_some(),
+            // `environmentLogs` is filtered on Railway's documented keys only (`@service:`,
+            // `@level:`, `@deploymentId:` for HTTP logs, `replica:`); any other `@key:value`
+            // (`@snapshot:`, `@deployment:`) is a custom-attribute match, which matches nothing
+            // and raises no error: this fake answers it with nothing, silently.
+            wants_build: field == "buildLogs",
+            wants_deploy: field == "deploymentLogs",
+            field,
             dep,
         }
     }
 
-    /// Railway's documented log filter keys are `@service:`, `@level:`, `@deploymentId:` and
-    /// `replica:`; any other `@key:value` is a custom-attribute match, which matches nothing and
-    /// raises no error. `@snapshot:` and `@deployment:` are not documented: nothing is sent.
-    pub(super) fn only_documented_filter_keys(&mut self) {
-        self.wants_build = false;
-        self.wants_deploy = false;
-    }
-
     fn is_status(&self) -> bool {
-        self.query.contains("deployment(id")
+        self.field == "deployment"
     }
 
     fn is_logs(&self) -> bool {
-        self.query.contains("environmentLogs(")
+        matches!(
+            self.field.as_str(),
+            "buildLogs" | "deploymentLogs" | "environmentLogs"
+        )
     }
 
     fn next(&self, data: Value) -> Out {
@@ -86,7 +82,9 @@ pub(super) async fn scripted_subscription(
     let nth =
         |count: fn(&mut super::ws::WsState) -> &mut std::collections::HashMap<String, usize>| {
             let mut st = fake.lock();
-            let n = count(&mut st).entry(sub.dep.clone()).or_default();
+            // Per deployment and stream: each log stream's first socket is the scripted one.
+            let key = format!("{} {}", sub.dep, sub.field);
+            let n = count(&mut st).entry(key).or_default();
             *n += 1;
             *n
         };
@@ -102,7 +100,12 @@ pub(super) async fn scripted_subscription(
                 return;
             }
             tokio::time::sleep(*delay).await;
-            let d = json!({"deployment": scripted_status(fake, &sub.dep, status)});
+            let mut fields = scripted_status(fake, &sub.dep, status);
+            if i == 0 {
+                // Railway's first status events may come before the build snapshot is set.
+                fields["snapshotId"] = Value::Null;
+            }
+            let d = json!({ "deployment": fields });
             if tx.send(sub.next(d)).await.is_err() {
                 return;
             }
@@ -119,7 +122,7 @@ pub(super) async fn scripted_subscription(
             tokio::time::sleep(script.log_gap).await;
             let line = json!({"timestamp": ts, "message": message, "severity": "info"});
             if tx
-                .send(sub.next(json!({ "environmentLogs": [line] })))
+                .send(sub.next(json!({ sub.field.as_str(): [line] })))
                 .await
                 .is_err()
             {
@@ -162,7 +165,9 @@ pub(super) async fn world_subscription(
             }
             // Railway replays history in one batch, then streams new lines (none here).
             Some(lines) if !lines.is_empty() => {
-                let _ = tx.send(sub.next(json!({ "environmentLogs": lines }))).await;
+                let _ = tx
+                    .send(sub.next(json!({ sub.field.as_str(): lines })))
+                    .await;
             }
             Some(_) => {}
         }
@@ -207,12 +212,6 @@ pub fn snapshot_of(id: &str) -> String {
     format!("snap-{id}")
 }
 
-/// The value after `key` in a log filter (`@deployment:dep-1 OR ...` → `dep-1`).
-fn filtered<'a>(filter: &'a str, key: &str) -> Option<&'a str> {
-    let rest = &filter[filter.find(key)? + key.len()..];
-    rest.split_whitespace().next()
-}
-
 /// The root field a subscription document selects (`deployment`, `environmentLogs` ...).
 pub(super) fn root_field(query: &str) -> String {
     let body = query.split_once('{').map(|(_, b)| b).unwrap_or_default();
@@ -225,7 +224,7 @@ pub(super) fn root_field(query: &str) -> String {
 
 /// The world's `deployment(id)` subscription: each status change, one step every `ws_step`, until
 /// final. When the deployment has log lines, it waits (up to a second) after the first event
-/// (which tells the client where the logs are) for a log subscription, so a fast scripted deploy
+/// (without its build snapshot yet) for a log subscription, so a fast scripted deploy
 /// cannot finish before its logs are watched.
 async fn world_status(
     world: &Mutex<RailwayWorld>,
@@ -236,7 +235,7 @@ async fn world_status(
 ) {
     let lock = || world.lock().unwrap_or_else(|e| e.into_inner());
     // Railway sends the current state on subscribing; a deployment with logs sends it before
-    // moving on, then waits for the log subscription that state's scope allows.
+    // moving on, then waits for a log subscription.
     let first = lock().deployment(dep).map(|d| {
         let has_logs = !(d.build_logs.is_empty() && d.deploy_logs.is_empty());
         (has_logs && d.log_watchers == 0)
@@ -248,8 +247,11 @@ async fn world_status(
     };
     let mut last: Option<String> = None;
     if let Some((status, fields)) = first {
+        // Railway's first status event may come before the build snapshot is set.
+        let mut fields = with_status_time(fields);
+        fields["snapshotId"] = Value::Null;
         if tx
-            .send(next(json!({"deployment": with_status_time(fields)})))
+            .send(next(json!({ "deployment": fields })))
             .await
             .is_err()
         {
