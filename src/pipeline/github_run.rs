@@ -1,7 +1,7 @@
 //! Owns the glue between the run's [`Config`] and its GitHub reporting, so the pipeline wires it
 //! with a few calls: [`GitHubRun::new`] once, [`GitHubRun::guard_release`] before any change,
-//! [`GitHubRun::start`] when the run starts changing things, `Publisher::finish` at the end, and
-//! [`write_summary`] last. Without a GitHub token or repository (a local CLI run) the GitHub parts
+//! [`publish_options`] for the report step (`crate::stages::publish`, which publishes), and
+//! [`write_summary`] last. Nothing here writes to GitHub. Without a GitHub token or repository (a local CLI run) the GitHub parts
 //! are skipped quietly and the summary goes wherever `GITHUB_STEP_SUMMARY` points, if anywhere.
 
 use std::path::Path;
@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::context::Trigger;
 use crate::github::GitHub;
 use crate::record::RunReport;
-use crate::report::publish::{PublishOptions, Publisher};
+use crate::report::publish::PublishOptions;
 use crate::report::summary::{append_summary, render_summary};
 use crate::stages::release_guard::check_release;
 use crate::workflow;
@@ -90,25 +90,13 @@ impl GitHubRun {
         }
     }
 
-    /// The options for [`Publisher::start`] from the config and the resolved environment name.
+    /// The options for `Publisher::start` from the config and the resolved environment name.
     pub fn publish_options(&self, cfg: &Config, environment: &str) -> Option<PublishOptions> {
         publish_options(cfg, environment)
     }
-
-    /// Starts the GitHub Deployment and the "deploying" comment (after the gate, before the first
-    /// change). Publishes nothing without a client, a sha or an environment, or on a dry run.
-    pub async fn start(&self, cfg: &Config, report: &RunReport) -> Publisher {
-        let (Some(gh), Some(env)) = (&self.gh, report.environment.as_deref()) else {
-            return Publisher::disabled();
-        };
-        let Some(opts) = publish_options(cfg, env) else {
-            return Publisher::disabled();
-        };
-        Publisher::start(gh, &opts, report).await
-    }
 }
 
-/// The options for [`Publisher::start`] from the config and the resolved environment name.
+/// The options for `Publisher::start` from the config and the resolved environment name.
 pub fn publish_options(cfg: &Config, environment: &str) -> Option<PublishOptions> {
     let sha = cfg.sha.clone()?;
     let run_url = cfg.github.run_url();

@@ -1,9 +1,6 @@
 //! The built binary, cancelled by SIGTERM in the middle of a deploy (as the runner cancels a job),
 //! leaves the GitHub Deployment `error` (never `in_progress`) and the PR comment "cancelled"
-//! (never "deploying"), and exits 1.
-//!
-//! Ignored until `main` races the pipeline against signals with `report::cancel::until_signal`
-//! and the pipeline arms the `CancelGuard` after `GitHubRun::start`; then remove the `ignore`.
+//! (never "deploying"), and exits 1. The report step (`stages::publish`) arms the `CancelGuard`.
 
 use std::time::{Duration, Instant};
 

@@ -5,8 +5,10 @@
 use fakes::Server;
 use fakes::github::GitHubState;
 use railway_deploy::config::{Config, LoadError};
-use railway_deploy::pipeline::github_run::{GitHubRun, write_summary};
+use railway_deploy::github::GitHub;
+use railway_deploy::pipeline::github_run::{GitHubRun, publish_options, write_summary};
 use railway_deploy::record::{RunReport, RunStatus};
+use railway_deploy::report::publish::Publisher;
 use serde_json::json;
 
 fn config(api: &str, extra: &[(&str, &str)]) -> Config {
@@ -121,7 +123,16 @@ async fn a_started_run_records_a_deployment_and_the_summary_is_appended() {
     let mut report = RunReport::new("deploy", "commit", false, chrono::Utc::now());
     report.environment = Some("production".into());
     report.version = cfg.version();
-    let publisher = GitHubRun::new(&cfg).start(&cfg, &report).await;
+    // What the report step (`stages::publish`) does with the run's GitHub client.
+    let gh = GitHub::new(
+        &cfg.github.api_url,
+        cfg.github_token.as_ref().unwrap(),
+        cfg.github.repository.as_deref().unwrap(),
+        cfg.timing,
+    )
+    .unwrap();
+    let opts = publish_options(&cfg, "production").unwrap();
+    let publisher = Publisher::start(&gh, &opts, &report).await;
     assert!(publisher.deployment_id().is_some());
     report.status = RunStatus::Success;
     publisher.finish(&report).await;
