@@ -13,109 +13,18 @@ use crate::record::CheckResult;
 use super::CheckContext;
 use super::plan::ConfigFileRequest;
 
-/// The deploy settings a config file declares.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct FileSettings {
-    pub file: String,
-    pub pre_deploy_command: Option<String>,
-    pub healthcheck_path: Option<String>,
-    pub start_command: Option<String>,
-}
+/// The deploy settings a config file declares: the migration-safety reader's (`crate::migrate::cliff`).
+pub use crate::migrate::cliff::Declared as FileSettings;
 
 /// The config file in `dir`, `railway.json` before `railway.toml`; `Err` when one is there but
-/// cannot be read as its format.
+/// cannot be read as its format (and no other one is).
 pub fn read(dir: &Path) -> Result<Option<FileSettings>, String> {
-    let json = dir.join("railway.json");
-    if let Ok(text) = std::fs::read_to_string(&json) {
-        return parse_json(&text)
-            .map(|s| {
-                Some(FileSettings {
-                    file: json.display().to_string(),
-                    ..s
-                })
-            })
-            .map_err(|e| format!("`{}` is not valid JSON: {e}", json.display()));
+    let (found, problems) = crate::migrate::cliff::read_dir(dir);
+    match (found.into_iter().next(), problems.into_iter().next()) {
+        (Some(file), _) => Ok(Some(file)),
+        (None, Some(problem)) => Err(problem),
+        (None, None) => Ok(None),
     }
-    let toml = dir.join("railway.toml");
-    if let Ok(text) = std::fs::read_to_string(&toml) {
-        return Ok(Some(FileSettings {
-            file: toml.display().to_string(),
-            ..parse_toml(&text)
-        }));
-    }
-    Ok(None)
-}
-
-fn command_text(v: &serde_json::Value) -> Option<String> {
-    match v {
-        serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
-        serde_json::Value::Array(items) => {
-            let parts: Vec<&str> = items.iter().filter_map(|v| v.as_str()).collect();
-            (!parts.is_empty()).then(|| parts.join(" "))
-        }
-        _ => None,
-    }
-}
-
-pub fn parse_json(text: &str) -> Result<FileSettings, serde_json::Error> {
-    let v: serde_json::Value = serde_json::from_str(text)?;
-    let deploy = &v["deploy"];
-    Ok(FileSettings {
-        file: String::new(),
-        pre_deploy_command: command_text(&deploy["preDeployCommand"]),
-        healthcheck_path: command_text(&deploy["healthcheckPath"]),
-        start_command: command_text(&deploy["startCommand"]),
-    })
-}
-
-/// The three keys of TOML's `[deploy]` table: `key = "text"`, `'text'` or `["a", "b"]`.
-pub fn parse_toml(text: &str) -> FileSettings {
-    let mut out = FileSettings::default();
-    let mut in_deploy = false;
-    for line in text.lines().map(str::trim) {
-        if line.starts_with('[') {
-            in_deploy = line.trim_start_matches('[').trim_end_matches(']').trim() == "deploy";
-            continue;
-        }
-        let Some((key, value)) = line.split_once('=') else {
-            continue;
-        };
-        let (key, value) = (key.trim(), toml_value(value.trim()));
-        let key = if in_deploy {
-            key
-        } else {
-            match key.strip_prefix("deploy.") {
-                Some(k) => k,
-                None => continue,
-            }
-        };
-        match key {
-            "preDeployCommand" => out.pre_deploy_command = value,
-            "healthcheckPath" => out.healthcheck_path = value,
-            "startCommand" => out.start_command = value,
-            _ => {}
-        }
-    }
-    out
-}
-
-fn toml_value(v: &str) -> Option<String> {
-    let unquote = |s: &str| {
-        let s = s.trim();
-        let inner = s
-            .strip_prefix('"')
-            .and_then(|s| s.strip_suffix('"'))
-            .or_else(|| s.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')))?;
-        Some(inner.replace("\\\"", "\""))
-    };
-    let text = match v.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
-        Some(list) => {
-            let parts: Vec<String> = list.split(',').filter_map(unquote).collect();
-            parts.join(" ")
-        }
-        None => unquote(v.split(" #").next().unwrap_or(v))?,
-    };
-    (!text.trim().is_empty()).then(|| text.trim().to_string())
 }
 
 /// What the file declares against the live settings (pure): the results for one service.
@@ -234,11 +143,13 @@ mod tests {
 
     #[test]
     fn both_formats_yield_the_three_settings() {
-        let j = parse_json(
+        let j = crate::migrate::cliff::from_json(
+            "",
             r#"{"deploy": {"preDeployCommand": ["npm run migrate"], "healthcheckPath": "/health", "startCommand": "node ."}}"#,
         )
         .unwrap();
-        let t = parse_toml(
+        let t = crate::migrate::cliff::from_toml(
+            "",
             "[build]\nbuilder = \"NIXPACKS\"\n\n[deploy]\npreDeployCommand = [\"npm run migrate\"]\nhealthcheckPath = \"/health\" # probe\nstartCommand = 'node .'\n",
         );
         for s in [j, t] {
@@ -247,7 +158,7 @@ mod tests {
             assert_eq!(s.start_command.as_deref(), Some("node ."));
         }
         assert_eq!(
-            parse_toml("[build]\nstartCommand = \"x\"\n"),
+            crate::migrate::cliff::from_toml("", "[build]\nstartCommand = \"x\"\n"),
             FileSettings::default()
         );
     }
