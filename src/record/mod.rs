@@ -48,6 +48,9 @@ impl RunStatus {
 pub enum Stage {
     Resolve,
     Gate,
+    /// `command: preview`: its environment created or reused, and its other services deployed
+    /// there for the first time (minutes on Railway).
+    Preview,
     /// The database volume's backup before migrating.
     Backup,
     Migrate,
@@ -64,6 +67,7 @@ impl Stage {
         match self {
             Stage::Resolve => "resolve",
             Stage::Gate => "gate",
+            Stage::Preview => "preview",
             Stage::Backup => "backup",
             Stage::Migrate => "migrate",
             Stage::Build => "build",

@@ -10,9 +10,10 @@ use crate::record::{RunReport, ServiceState, Stage, StageOutcome, StageTiming};
 use crate::text::{duration, scrub_credentials};
 
 /// Every stage, in pipeline order.
-pub const STAGE_ORDER: [Stage; 9] = [
+pub const STAGE_ORDER: [Stage; 10] = [
     Stage::Resolve,
     Stage::Gate,
+    Stage::Preview,
     Stage::Backup,
     Stage::Migrate,
     Stage::Build,

@@ -10,7 +10,7 @@ use crate::railway::RailwayClient;
 use crate::railway::api;
 use crate::railway::client::RailwayError;
 use crate::railway::environments::{self, EnvironmentInfo, is_name_taken};
-use crate::record::{RunReport, Stop};
+use crate::record::{RunReport, Stage, StageTiming, Stop};
 use crate::wait::{Next, Waiter};
 use crate::workflow;
 
@@ -41,7 +41,11 @@ pub async fn ensure(
     req: &EnsureRequest,
     report: &mut RunReport,
 ) -> Result<(), Stop> {
-    let ensured = ensure_environment(&cx.client, req).await?;
+    let (started_at, started) = (chrono::Utc::now(), std::time::Instant::now());
+    let ensured = ensure_environment(&cx.client, req).await;
+    let timing = StageTiming::ended(Stage::Preview, None, started_at, started, ensured.is_ok());
+    report.stages.push(timing);
+    let ensured = ensured?;
     let verb = if ensured.created {
         "Created"
     } else {

@@ -22,7 +22,7 @@ use crate::deploy::started::StartedDeployments;
 use crate::railway::RailwayClient;
 use crate::railway::api::ServiceInstance;
 use crate::railway::resolve::Scope;
-use crate::record::{RunReport, ServiceState, Stop, SupportingDeploy};
+use crate::record::{RunReport, ServiceState, Stage, StageTiming, Stop, SupportingDeploy};
 use crate::upload::source::ArchiveCache;
 use crate::workflow;
 
@@ -82,7 +82,11 @@ pub async fn run(
         "Deploying the preview's services never deployed there, as configured: {}",
         names.join(", ")
     ));
+    let (started_at, started) = (chrono::Utc::now(), std::time::Instant::now());
     let (done, failed) = deploy_all(&cx.client, cx.scope()?, reqs, &cx.released_image).await;
+    let ok = failed.is_none();
+    let timing = StageTiming::ended(Stage::Preview, None, started_at, started, ok);
+    report.stages.push(timing);
     report
         .preview
         .get_or_insert_with(Default::default)

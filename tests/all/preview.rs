@@ -88,6 +88,8 @@ async fn an_opened_pull_request_gets_its_preview() {
         "{}",
         run.summary
     );
+    // The timeline has a bar for making the environment (issue 23, item 8: it was a blank gap).
+    assert!(run.summary.contains("    preview "), "{}", run.summary);
 }
 
 #[tokio::test]
