@@ -165,7 +165,7 @@ pub struct ServiceReport {
     pub dashboard_url: Option<String>,
     pub previous_dashboard_url: Option<String>,
     pub rollback_command: Option<String>,
-    /// After an automatic rollback: the deployment now serving (Railway's rollback makes one).
+    /// After an automatic rollback: the deployment now serving (the one the rollback followed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub serving_after_rollback: Option<String>,
     /// Why it failed, in a sentence that says what to do.
