@@ -425,7 +425,9 @@ impl RailwayWorld {
             id: id.clone(),
             service_id: service_id.into(),
             environment_id: environment_id.into(),
-            status: "INITIALIZING".into(),
+            // A new deployment waits in the queue first (the order the tests model: QUEUED,
+            // INITIALIZING, BUILDING ...); it used to print INITIALIZING before QUEUED.
+            status: "QUEUED".into(),
             script,
             can_rollback: true,
             meta,
