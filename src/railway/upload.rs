@@ -327,16 +327,11 @@ fn fatal(e: UploadError) -> Result<UploadedDeployment, Verdict<UploadError>> {
     Err(Verdict::Fatal(e))
 }
 
-/// `Retry-After` in seconds (the form Railway sends); an HTTP date is not used by Railway.
+/// `Retry-After`, in either form HTTP allows (delay-seconds or an HTTP date): which one Railway
+/// sends is not documented, so both are read (one parser for every client: `crate::retry`).
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    crate::retry::parse_retry_after(value, chrono::Utc::now())
 }
 
 fn excerpt(text: &str) -> String {
