@@ -1,6 +1,6 @@
 //! Migration safety's rules on real databases: for each rule, a statement the database accepts
 //! is flagged under squawk's name (positive) and its near miss is not (negative); PostgreSQL
-//! through squawk's linter, MariaDB (where MySQL has the case) through sqlparser's MySQL grammar.
+//! through squawk's linter, MariaDB (where MySQL has the case) through the action's own MySQL lexer.
 //! Each statement is executed first, so no case is SQL the database would refuse anyway.
 
 use crate::support::postgres::{TestPostgres, unavailable};
@@ -146,10 +146,58 @@ const MYSQL: &[(&str, &str, &str)] = &[
         "ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES p (id);",
         "ALTER TABLE t ADD INDEX ia (a);",
     ),
+    // Near misses the MySQL lexer must not be fooled by: strings, comments, names that are
+    // keywords, backticked names with spaces, and the clauses that look like the flagged ones.
+    (
+        "ban-drop-table",
+        "/*!40101 DROP TABLE t */;",
+        "SELECT 'DROP TABLE t;', \"DROP TABLE t;\"; -- DROP TABLE t;\n# DROP TABLE t;\n/* DROP TABLE t; */",
+    ),
+    (
+        "ban-drop-column",
+        "ALTER TABLE `my table` DROP `modify`;",
+        "ALTER TABLE t ADD INDEX ia (a); ALTER TABLE t DROP INDEX ia;",
+    ),
+    (
+        "changing-column-type",
+        "ALTER TABLE `my table` MODIFY `modify` bigint;",
+        "ALTER TABLE `my table` ADD COLUMN `change` int NULL;",
+    ),
+    (
+        "renaming-column",
+        "ALTER TABLE `my table` CHANGE `my col` `my  col` int;",
+        "ALTER TABLE `my table` CHANGE `my col` `MY COL` bigint;",
+    ),
+    (
+        "renaming-table",
+        "ALTER TABLE t RENAME AS t2;",
+        "ALTER TABLE t ADD INDEX ia (a); ALTER TABLE t RENAME INDEX ia TO ib;",
+    ),
+    (
+        "adding-required-field",
+        "ALTER TABLE t ADD (b int NOT NULL, c int);",
+        "ALTER TABLE t ADD COLUMN x INT NOT NULL DEFAULT 0;",
+    ),
+    (
+        "adding-required-field",
+        "ALTER TABLE t ADD COLUMN `not null` int NOT NULL COMMENT 'x';",
+        "ALTER TABLE t ADD COLUMN x INT NOT NULL AUTO_INCREMENT PRIMARY KEY, ADD y int AS (a + 1) VIRTUAL;",
+    ),
+    (
+        "adding-not-nullable-field",
+        "ALTER TABLE t MODIFY COLUMN a enum('x', 'y') NOT NULL;",
+        "ALTER TABLE t MODIFY a int NULL CHECK (a IS NOT NULL);",
+    ),
+    (
+        "ban-truncate",
+        "TRUNCATE t;",
+        "INSERT INTO t (a) VALUES (1); -- TRUNCATE t;",
+    ),
 ];
 
 const MYSQL_SETUP: &[&str] = &[
-    "DROP TABLE IF EXISTS t, t2, u, p",
+    "DROP TABLE IF EXISTS t, t2, u, p, `my table`",
+    "CREATE TABLE `my table` (`my col` int, `modify` int) ENGINE=InnoDB",
     "CREATE TABLE p (id int PRIMARY KEY) ENGINE=InnoDB",
     "CREATE TABLE t (a int, z int) ENGINE=InnoDB",
 ];
@@ -255,7 +303,7 @@ async fn each_mysql_rule_flags_its_statement_and_not_its_near_miss() {
             "`{negative}` flagged {rule}: {near:?}"
         );
     }
-    for s in ["DROP TABLE IF EXISTS t, t2, u, p"] {
+    for s in ["DROP TABLE IF EXISTS t, t2, u, p, `my table`"] {
         sqlx::raw_sql(sqlx::AssertSqlSafe(s.to_string()))
             .execute(&mut c)
             .await

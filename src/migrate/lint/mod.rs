@@ -1,6 +1,6 @@
 //! Owns reading the SQL a run is about to migrate before any change (contract: Migration
 //! safety): each statement classified with squawk's rules and names (`rules`), PostgreSQL by
-//! squawk's own linter (`postgres`), MySQL/MariaDB by `sqlparser`'s MySQL grammar (`mysql`);
+//! squawk's own linter (`postgres`), MySQL/MariaDB by a small MySQL lexer of our own (`mysql`);
 //! down migrations are never read (`files`); SQL that does not parse is a warning naming the
 //! file, never a finding. Pure: text in, findings and warnings out.
 
