@@ -57,7 +57,7 @@ pub struct Exchange<'a> {
     pub shape: Option<&'a [String]>,
     pub duration: Duration,
     pub error: Option<String>,
-    /// How a subscription ended (`completed`, `error`, `closed`, `failed`, `given up`,
+    /// How a subscription ended (`completed`, `error`, `closed`, `failed`, `stopped`,
     /// `not started`); written only when set.
     pub ended: Option<&'a str>,
     /// How many events a subscription carried; written only when set.

@@ -26,6 +26,7 @@ const WORDS: &[&str] = &[
     "pulls",
     "issues",
     "comments",
+    "user",
 ];
 
 /// Awaits one attempt (`sent`: the request within its timeout; `Err` when it timed out) and
@@ -157,6 +158,7 @@ mod tests {
             t("/repos/status/comments/pulls/3"),
             "/repos/{owner}/{repo}/pulls/{pull_number}"
         );
+        assert_eq!(t("/user"), "/user");
         // A segment no route of this action has is never kept.
         assert_eq!(
             t("/repos/o/r/secret-thing/x"),

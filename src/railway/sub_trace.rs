@@ -1,7 +1,7 @@
 //! What the exchange trace (`crate::trace`) writes for one websocket subscription, one line when
 //! it ends: the operation's name, the names of its variables, how it ended (`completed` by
-//! Railway, refused with an `error`, socket `closed`, socket `failed`, `given up` by this action,
-//! or `not started`), how many events it carried, the shape of the first event's payload, the
+//! Railway, refused with an `error`, socket `closed`, socket `failed`, `stopped` by this action
+//! (it had what it needed, or gave up waiting), or `not started`), how many events it carried, the shape of the first event's payload, the
 //! time from the subscription to its end and the error text (redacted by `crate::trace`). It only
 //! watches what `railway::socket::Feed` hands on; it never changes a delivery.
 
@@ -68,9 +68,9 @@ impl SubTrace {
         self.ended = Some((ended, Instant::now()));
     }
 
-    /// Writes the line: the subscription ended as observed, or this action gave it up.
+    /// Writes the line: the subscription ended as observed, or this action stopped it.
     pub fn finish(self) {
-        let (ended, at) = self.ended.unwrap_or(("given up", Instant::now()));
+        let (ended, at) = self.ended.unwrap_or(("stopped", Instant::now()));
         crate::trace::record(&crate::trace::Exchange {
             system: "railway-ws",
             operation: &self.operation,
