@@ -173,7 +173,7 @@ pub struct Feed {
     id: String,
     events: mpsc::UnboundedReceiver<Delivery>,
     cmds: mpsc::UnboundedSender<Command>,
-    /// Its trace line, written on drop (`None` when tracing is off).
+    /// Its trace line, written when it drops with the feed (`None` when tracing is off).
     trace: Option<SubTrace>,
 }
 
@@ -192,9 +192,6 @@ impl Drop for Feed {
     fn drop(&mut self) {
         // The pump may be gone already (socket closed): then there is nothing to end.
         let _ = self.cmds.send(Command::End(self.id.clone()));
-        if let Some(t) = self.trace.take() {
-            t.finish();
-        }
     }
 }
 

@@ -3,7 +3,8 @@
 //! Railway, refused with an `error`, socket `closed`, socket `failed`, `stopped` by this action
 //! (it had what it needed, or gave up waiting), or `not started`), how many events it carried, the shape of the first event's payload, the
 //! time from the subscription to its end and the error text (redacted by `crate::trace`). It only
-//! watches what `railway::socket::Feed` hands on; it never changes a delivery.
+//! watches what `railway::socket::Feed` hands on; it never changes a delivery. The line is written
+//! when the trace is dropped, so a subscription abandoned before it started is traced too.
 
 use std::time::Instant;
 
@@ -68,28 +69,33 @@ impl SubTrace {
         self.ended = Some((ended, Instant::now()));
     }
 
-    /// Writes the line: the subscription ended as observed, or this action stopped it.
-    pub fn finish(self) {
-        let (ended, at) = self.ended.unwrap_or(("stopped", Instant::now()));
+    /// Ends the trace of a subscription that never started (the socket did not open, or the
+    /// `subscribe` message could not be sent); its line is written now.
+    pub fn not_started(mut self, error: &SubscriptionError) {
+        self.error = Some(error.to_string());
+        self.ended = Some(("not started", Instant::now()));
+    }
+
+    /// How it ended: as observed, else this action stopped it (now).
+    fn ending(&self) -> (&'static str, Instant) {
+        self.ended.unwrap_or(("stopped", Instant::now()))
+    }
+}
+
+impl Drop for SubTrace {
+    fn drop(&mut self) {
+        let (ended, at) = self.ending();
         crate::trace::record(&crate::trace::Exchange {
             system: "railway-ws",
             operation: &self.operation,
             variables: Some(&self.variables),
             shape: self.first_shape.as_deref(),
             duration: at.duration_since(self.started),
-            error: self.error,
+            error: self.error.take(),
             ended: Some(ended),
             events: Some(self.events),
             ..crate::trace::Exchange::default()
         });
-    }
-
-    /// Writes the line of a subscription that never started (the socket did not open, or the
-    /// `subscribe` message could not be sent).
-    pub fn not_started(mut self, error: &SubscriptionError) {
-        self.error = Some(error.to_string());
-        self.ended = Some(("not started", Instant::now()));
-        self.finish();
     }
 }
 
@@ -127,6 +133,62 @@ mod tests {
     use crate::railway::ops::{
         BUILD_LOGS_SUBSCRIPTION, DEPLOYMENT_LOGS_SUBSCRIPTION, DEPLOYMENT_STATUS_SUBSCRIPTION,
     };
+
+    fn trace() -> SubTrace {
+        SubTrace {
+            operation: "BuildLogs".into(),
+            variables: names_only(&serde_json::json!({"deploymentId": "dep-secret"})),
+            started: Instant::now(),
+            events: 0,
+            first_shape: None,
+            ended: None,
+            error: None,
+        }
+    }
+
+    fn next(payload: Value) -> Result<Option<Event>, SubscriptionError> {
+        Ok(Some(Event::Next {
+            id: "1".into(),
+            payload,
+        }))
+    }
+
+    #[test]
+    fn the_first_ending_counts_and_events_before_it_are_counted() {
+        let cases: [(Result<Option<Event>, SubscriptionError>, &str); 4] = [
+            (Ok(Some(Event::Complete { id: "1".into() })), "completed"),
+            (
+                Ok(Some(Event::Error {
+                    id: "1".into(),
+                    errors: serde_json::json!([{"message": "Not Authorized"}]),
+                })),
+                "error",
+            ),
+            (Ok(None), "closed"),
+            (Err(SubscriptionError::Idle), "failed"),
+        ];
+        for (end, label) in cases {
+            let mut t = trace();
+            t.observe(&next(
+                serde_json::json!({"data": {"buildLogs": [{"message": "x"}]}}),
+            ));
+            t.observe(&next(serde_json::json!({"data": {"other": 1}})));
+            t.observe(&end);
+            t.observe(&Ok(None));
+            t.observe(&next(serde_json::json!({})));
+            assert_eq!(t.ending().0, label);
+            assert_eq!(t.events, 2, "{label}");
+            assert_eq!(
+                t.first_shape.as_deref().unwrap(),
+                ["data.buildLogs: array", "data.buildLogs[].message: string"]
+            );
+        }
+        let mut t = trace();
+        assert_eq!(t.ending().0, "stopped");
+        assert_eq!(t.variables, serde_json::json!({"deploymentId": null}));
+        t.observe(&next(serde_json::json!({"errors": [{"message": "boom"}]})));
+        assert_eq!(t.error.as_deref(), Some("boom"));
+    }
 
     #[test]
     fn each_subscription_is_named_as_in_its_file() {
