@@ -2,13 +2,16 @@
 //! `--trace <file>`), one JSON line per exchange with Railway or GitHub: the system, the operation
 //! or route, the names of the variables sent, the shape of the answer (key paths and JSON types,
 //! never values), the HTTP status, the duration and the error text, redacted against
-//! `crate::secret`'s registry. It is how a difference between the fakes and the real service
-//! becomes a test. Writing it never fails a run: a trace that cannot be written is dropped.
+//! `crate::secret`'s registry. A websocket subscription is one line when it ends: how it ended,
+//! how many events it carried and the shape of the first. It is how a difference between the
+//! fakes and the real service becomes a test. Writing it never fails a run: a trace that cannot be
+//! written is a warning (once), and tracing stops.
 
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::Write;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
@@ -16,6 +19,8 @@ use serde_json::{Value, json};
 
 /// The open trace file, when tracing is on.
 static TRACE: OnceLock<Mutex<File>> = OnceLock::new();
+/// Set once a write failed: the warning is given once and nothing more is written.
+static BROKEN: AtomicBool = AtomicBool::new(false);
 
 /// The most key paths one answer's shape lists (a long list answer repeats the same paths).
 const MAX_PATHS: usize = 200;
@@ -32,7 +37,7 @@ pub fn start(path: &Path) -> std::io::Result<()> {
 
 /// Whether exchanges are traced.
 pub fn on() -> bool {
-    TRACE.get().is_some()
+    TRACE.get().is_some() && !BROKEN.load(Ordering::Relaxed)
 }
 
 /// One exchange, as the trace records it.
@@ -47,8 +52,16 @@ pub struct Exchange<'a> {
     pub status: Option<u16>,
     /// The answer's text (only its shape is written).
     pub answer: Option<&'a str>,
+    /// The answer's shape when the caller has it already (a subscription's first event);
+    /// written instead of `answer`'s.
+    pub shape: Option<&'a [String]>,
     pub duration: Duration,
     pub error: Option<String>,
+    /// How a subscription ended (`completed`, `error`, `closed`, `failed`, `stopped`,
+    /// `not started`); written only when set.
+    pub ended: Option<&'a str>,
+    /// How many events a subscription carried; written only when set.
+    pub events: Option<u64>,
 }
 
 /// Writes one exchange (nothing when tracing is off).
@@ -56,9 +69,20 @@ pub fn record(e: &Exchange<'_>) {
     let Some(file) = TRACE.get() else {
         return;
     };
-    let line = line(e);
+    if BROKEN.load(Ordering::Relaxed) {
+        return;
+    }
+    // One write per line: lines of concurrent exchanges never interleave.
+    let mut text = line(e).to_string();
+    text.push('\n');
     let mut file = file.lock().unwrap_or_else(|p| p.into_inner());
-    let _ = writeln!(file, "{line}");
+    if let Err(err) = file.write_all(text.as_bytes())
+        && !BROKEN.swap(true, Ordering::Relaxed)
+    {
+        crate::workflow::warning(format!(
+            "the trace stopped: a line could not be written ({err}); the run goes on without it"
+        ));
+    }
 }
 
 fn line(e: &Exchange<'_>) -> Value {
@@ -67,17 +91,19 @@ fn line(e: &Exchange<'_>) -> Value {
         .and_then(Value::as_object)
         .map(|m| m.keys().collect())
         .unwrap_or_default();
-    let shape = e
-        .answer
-        .map(|text| match serde_json::from_str::<Value>(text) {
+    let shape = match (e.shape, e.answer) {
+        (Some(paths), _) => Some(json!(paths)),
+        (None, Some(text)) => Some(match serde_json::from_str::<Value>(text) {
             Ok(v) => json!(shape(&v)),
             Err(_) => json!(format!("not JSON ({} bytes)", text.len())),
-        });
+        }),
+        (None, None) => None,
+    };
     let error = e.error.as_deref().map(|t| {
         let t = crate::secret::redact_registered(t);
         crate::text::excerpt(&t, MAX_ERROR)
     });
-    json!({
+    let mut line = json!({
         "system": e.system,
         "operation": e.operation,
         "variables": variables,
@@ -85,7 +111,16 @@ fn line(e: &Exchange<'_>) -> Value {
         "ms": e.duration.as_millis() as u64,
         "shape": shape,
         "error": error,
-    })
+    });
+    if let Some(map) = line.as_object_mut() {
+        if let Some(ended) = e.ended {
+            map.insert("ended".into(), json!(ended));
+        }
+        if let Some(events) = e.events {
+            map.insert("events".into(), json!(events));
+        }
+    }
+    line
 }
 
 /// `value`'s key paths with their JSON types (`data.project.id: string`, arrays as `[]`), each

@@ -9,6 +9,7 @@ pub mod client;
 pub mod pages;
 pub mod rate_limit;
 pub mod request;
+mod traced;
 
 pub use client::GitHub;
 pub mod checks;

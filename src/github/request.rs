@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 
 use crate::github::GitHub;
 use crate::github::rate_limit::{rate_limit_wait, secondary_rate_limit_without_headers};
+use crate::github::traced::traced;
 use crate::retry::{Idempotency, Verdict, retry};
 use crate::timing::Timing;
 
@@ -205,6 +206,7 @@ async fn send_within(
     match traced(
         method,
         route,
+        body,
         tokio::time::timeout(timeout, send_once(octo, method, route, body)),
     )
     .await
@@ -372,39 +374,6 @@ pub(super) async fn get_json<T: DeserializeOwned>(
     send(gh, Method::Get, route, None, |_| false)
         .await?
         .json(route)
-}
-
-/// Awaits one GitHub attempt (`sent`: the request within its timeout) and traces it
-/// (`crate::trace`): every request this module sends goes through here.
-async fn traced<E: std::fmt::Display, T>(
-    method: &impl std::fmt::Display,
-    route: &str,
-    sent: impl Future<Output = Result<Result<Reply, E>, T>>,
-) -> Result<Result<Reply, E>, T> {
-    let started = std::time::Instant::now();
-    let result = sent.await;
-    if crate::trace::on() {
-        let operation = format!("{method} {}", route.split('?').next().unwrap_or(route));
-        let (status, text, error) = match &result {
-            Ok(Ok(r)) => (
-                Some(r.status),
-                Some(String::from_utf8_lossy(&r.body).into_owned()),
-                None,
-            ),
-            Ok(Err(e)) => (None, None, Some(e.to_string())),
-            Err(_) => (None, None, Some("timed out".to_string())),
-        };
-        crate::trace::record(&crate::trace::Exchange {
-            system: "github",
-            operation: &operation,
-            status,
-            answer: text.as_deref(),
-            duration: started.elapsed(),
-            error,
-            ..crate::trace::Exchange::default()
-        });
-    }
-    result
 }
 
 #[cfg(test)]

@@ -208,6 +208,7 @@ impl RailwayClient {
                 answer,
                 duration: started.elapsed(),
                 error,
+                ..Default::default()
             });
         };
         let (status, retry_after, text) = match exchanged {

@@ -14,6 +14,7 @@ pub mod resolve;
 pub mod rollback;
 pub mod socket;
 pub mod status;
+pub mod sub_trace;
 pub mod subscription;
 pub mod upload;
 pub mod variables;

@@ -8,6 +8,7 @@
 //! finds it open), and opens anew on the next subscription after it closed or died. When it dies,
 //! every feed on it sees the error and its owner decides what next (the status falls back to
 //! polling, the logs resubscribe). The hub counts connections and subscriptions for the budget.
+//! Each feed is traced (`railway::sub_trace`): one line when it ends or is dropped.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::auth::RailwayToken;
+use super::sub_trace::SubTrace;
 use super::subscription::{Event, SubscriptionError, Subscriptions};
 use crate::timing::Timing;
 
@@ -92,6 +94,27 @@ impl Hub {
         query: &str,
         variables: Value,
     ) -> Result<Feed, SubscriptionError> {
+        let trace = SubTrace::start(query, &variables);
+        let started = self.start(query, variables).await;
+        match started {
+            Ok((id, events, cmds)) => Ok(Feed {
+                id,
+                events,
+                cmds,
+                trace,
+            }),
+            Err(e) => {
+                if let Some(t) = trace {
+                    t.not_started(&e);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Sends the `subscribe` command: the subscription's id, its event queue and the socket's
+    /// command queue.
+    async fn start(&self, query: &str, variables: Value) -> Result<Started, SubscriptionError> {
         // A socket may end (linger over, dropped) between the check and the command: then the
         // acknowledgement never comes, and one new socket is tried.
         for _ in 0..2 {
@@ -107,7 +130,7 @@ impl Hub {
             match (sent, acked.await) {
                 (Ok(()), Ok(Ok(id))) => {
                     self.shared.subscriptions.fetch_add(1, Ordering::Relaxed);
-                    return Ok(Feed { id, events, cmds });
+                    return Ok((id, events, cmds));
                 }
                 (Ok(()), Ok(Err(e))) => return Err(e),
                 _ if fresh => break,
@@ -138,17 +161,30 @@ impl Hub {
     }
 }
 
+/// A started subscription: its id, its events, the socket's command queue.
+type Started = (
+    String,
+    mpsc::UnboundedReceiver<Delivery>,
+    mpsc::UnboundedSender<Command>,
+);
+
 /// One subscription's events.
 pub struct Feed {
     id: String,
     events: mpsc::UnboundedReceiver<Delivery>,
     cmds: mpsc::UnboundedSender<Command>,
+    /// Its trace line, written when it drops with the feed (`None` when tracing is off).
+    trace: Option<SubTrace>,
 }
 
 impl Feed {
     /// The next event. `Ok(None)`: the server closed the socket normally (nothing more comes).
     pub async fn next(&mut self) -> Result<Option<Event>, SubscriptionError> {
-        self.events.recv().await.unwrap_or(Ok(None))
+        let delivery = self.events.recv().await.unwrap_or(Ok(None));
+        if let Some(t) = self.trace.as_mut() {
+            t.observe(&delivery);
+        }
+        delivery
     }
 }
 

@@ -77,3 +77,44 @@ async fn the_trace_flag_names_the_file_too() {
     assert_eq!(run.code, 0, "{}", run.log());
     assert!(!lines(&trace).is_empty());
 }
+
+#[tokio::test]
+async fn a_trace_file_that_cannot_be_created_is_a_warning_and_the_run_goes_on() {
+    let rw = FakeRailway::start(RailwayWorld::standard()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("no-such-dir").join("t.jsonl");
+    let mut r = Runner::new(&rw.api_url());
+    r.set("RAILWAY_DEPLOY_TRACE", trace.to_str().unwrap());
+    let run = r.run().await;
+    assert_eq!(run.code, 0, "{}", run.log());
+    let warnings: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::warning") && l.contains("no trace"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", run.log());
+    assert!(!trace.exists());
+}
+
+#[tokio::test]
+async fn a_trace_write_that_fails_is_one_warning_and_the_run_goes_on() {
+    // Writing to /dev/full fails with "no space left on device" (Linux).
+    let full = std::path::Path::new("/dev/full");
+    if !full.exists() {
+        eprintln!("skipped: this system has no /dev/full");
+        return;
+    }
+    let rw = FakeRailway::start(RailwayWorld::standard()).await;
+    let mut r = Runner::new(&rw.api_url());
+    r.set("RAILWAY_DEPLOY_TRACE", "/dev/full");
+    let run = r.run().await;
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert_eq!(run.output("status"), "success");
+    let warnings: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::warning") && l.contains("trace"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", run.log());
+    assert!(warnings[0].contains("the trace stopped"), "{}", run.log());
+}

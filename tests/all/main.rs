@@ -30,6 +30,8 @@ mod fidelity_metrics;
 mod fidelity_pages;
 mod fidelity_preview;
 mod fidelity_trace;
+mod fidelity_trace_github;
+mod fidelity_trace_ws;
 mod fidelity_upload;
 mod gate_checks;
 mod health_probe;
