@@ -21,7 +21,7 @@ const READ_EVERY: Duration = Duration::from_secs(3);
 /// Railway's clock and the runner's may disagree by this much.
 const CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
 /// Newest deployments read each time.
-const NEWEST: u32 = 10;
+pub(crate) const NEWEST: u32 = 10;
 
 /// What the lost request should have created.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -33,3 +33,69 @@ async fn a_deleted_preview_still_listed_is_not_reused() {
         run.log()
     );
 }
+
+/// Item 2: `serviceInstanceDeployV2` without `commitSha` redeploys the commit already associated
+/// with the service (Railway's docs), which for a copy never deployed is not known (the fake
+/// associates it with an old commit). A preview's supporting service is deployed with
+/// `serviceInstanceDeploy(latestCommit: true)` (Railway's CLI, `redeploy --from-source`), its
+/// deployment read back, and the plan and report say what was deployed.
+#[tokio::test]
+async fn a_supporting_service_is_deployed_at_its_branchs_latest_commit() {
+    use fakes::railway::{MAIN_HEAD, STALE_COMMIT};
+    let mut world = RailwayWorld::standard();
+    world.add_trigger("svc-worker", "env-stg", "main", false);
+    let f = PreviewFakes::with_world(world).await;
+    let mut dry = f.runner("opened.json");
+    dry.input("dry-run", "true");
+    let planned = dry.run().await;
+    assert_eq!(planned.code, 0, "{}", planned.log());
+    assert!(
+        planned.log().contains(
+            "deploy `worker` in `pr-2` as configured (never deployed there): the latest commit of branch `main` of `acme/shop`"
+        ),
+        "{}",
+        planned.log()
+    );
+    f.take_operations();
+
+    let run = f.runner("opened.json").run().await;
+    assert_eq!(run.code, 0, "{}", run.log());
+    let env = f.environment_id("pr-2").expect("the preview exists");
+    let requests = f.rw.requests();
+    let latest =
+        crate::support::requests::operation_bodies(&requests, "ServiceInstanceDeployLatestCommit");
+    assert_eq!(latest.len(), 1, "one request, never resent: {latest:?}");
+    assert_eq!(
+        latest[0]["variables"],
+        serde_json::json!({ "serviceId": "svc-worker", "environmentId": env })
+    );
+    let query = latest[0]["query"].as_str().unwrap_or_default();
+    assert!(
+        query.contains("serviceInstanceDeploy(") && query.contains("latestCommit: true"),
+        "{query}"
+    );
+    let v2 = crate::support::requests::operation_bodies(&requests, "ServiceInstanceDeployV2");
+    assert!(
+        v2.iter()
+            .all(|b| b["variables"]["serviceId"] != "svc-worker"),
+        "{v2:?}"
+    );
+    let w = f.rw.world();
+    let worker: Vec<_> = w
+        .deployments
+        .iter()
+        .filter(|d| d.service_id == "svc-worker" && d.environment_id == env)
+        .collect();
+    assert_eq!(worker.len(), 1);
+    assert_eq!(worker[0].status, "SUCCESS");
+    assert_eq!(worker[0].meta["commitHash"], MAIN_HEAD);
+    assert_ne!(worker[0].meta["commitHash"], STALE_COMMIT);
+    drop(w);
+    assert!(
+        run.summary.contains(
+            "Service `worker`: deployed as configured (never deployed there): SUCCESS, the latest commit of the branch `acme/shop` is connected to: commit `4eadc0d` of branch `main`"
+        ),
+        "{}",
+        run.summary
+    );
+}

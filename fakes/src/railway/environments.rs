@@ -166,6 +166,11 @@ fn copy_environment(world: &mut RailwayWorld, name: &str, source: &str, ephemera
     for (svc, mut instance) in instances {
         instance.custom_domains.clear();
         instance.service_domains.clear();
+        // What a copy is "associated with" before its first deploy is not public: not the
+        // branch's latest (adversarial; `serviceInstanceDeployV2` without a commit deploys it).
+        if instance.repo.is_some() {
+            instance.associated_commit = Some(super::world::STALE_COMMIT.to_string());
+        }
         world.instances.insert((svc.clone(), id.clone()), instance);
         if world
             .envs

@@ -297,20 +297,52 @@ pub async fn handle(
             }
         },
         "ServiceInstanceDeployV2" => {
-            if !world
-                .instances
-                .contains_key(&(v("serviceId"), v("environmentId")))
-            {
-                errors("ServiceInstance not found")
-            } else {
-                let meta = match vars.get("commitSha").and_then(Value::as_str) {
-                    Some(sha) => json!({ "commitHash": sha }),
-                    None => {
-                        json!({ "image": world.instances[&(v("serviceId"), v("environmentId"))].image })
+            let key = (v("serviceId"), v("environmentId"));
+            match world.instances.get(&key) {
+                None => errors("ServiceInstance not found"),
+                Some(i) => {
+                    // Without a commit: the instance's image, else the commit already
+                    // associated with the service (Railway's docs), not its branch's latest.
+                    let meta = match (vars.get("commitSha").and_then(Value::as_str), &i.image) {
+                        (Some(sha), _) => json!({ "commitHash": sha }),
+                        (None, Some(image)) => json!({ "image": image }),
+                        (None, None) => {
+                            let head = world.branch_head(i);
+                            let sha = i.associated_commit.clone().or(head);
+                            json!({ "commitHash": sha, "branch": i.branch, "repo": i.repo })
+                        }
+                    };
+                    let id = world.start_deployment(&key.0, &key.1, meta);
+                    json!({ "data": { "serviceInstanceDeployV2": id } })
+                }
+            }
+        }
+        "ServiceInstanceDeployLatestCommit" => {
+            let query = request.get("query").and_then(Value::as_str).unwrap_or("");
+            let key = (v("serviceId"), v("environmentId"));
+            match world.instances.get(&key) {
+                _ if !query.replace(' ', "").contains("latestCommit:true") => {
+                    errors("the fake answers serviceInstanceDeploy only with `latestCommit: true`")
+                }
+                None => errors("ServiceInstance not found"),
+                Some(i) => {
+                    // The latest commit of the connected branch, or the image pulled again
+                    // (railwayapp/cli e5a2096c); the answer is only `true`.
+                    let meta = match (&i.image, world.branch_head(i)) {
+                        (Some(image), _) => Some(json!({ "image": image })),
+                        (None, Some(sha)) => {
+                            Some(json!({ "commitHash": sha, "branch": i.branch, "repo": i.repo }))
+                        }
+                        (None, None) => None,
+                    };
+                    match meta {
+                        None => errors("Service has no source to deploy"),
+                        Some(meta) => {
+                            world.start_deployment(&key.0, &key.1, meta);
+                            json!({ "data": { "serviceInstanceDeploy": true } })
+                        }
                     }
-                };
-                let id = world.start_deployment(&v("serviceId"), &v("environmentId"), meta);
-                json!({ "data": { "serviceInstanceDeployV2": id } })
+                }
             }
         }
         "ServiceInstanceUpdate" => match world
