@@ -16,6 +16,7 @@ pub mod history;
 pub mod in_flight;
 pub mod migrate;
 pub mod preview;
+pub mod preview_copy;
 pub mod preview_remove;
 pub mod promote;
 pub mod publish;

@@ -1,9 +1,14 @@
-//! Item 5 of the `fidelity:` issue: Railway may list a deleted environment with `deletedAt` set
-//! (Railway's CLI selects `deletedAt` and treats such an environment as gone); a preview is never
-//! reused from one. The fake keeps deleted environments listed, and refuses their names
-//! (whether Railway frees a deleted name at once is not public).
+//! Items 2 and 5 of the `fidelity:` issue. Railway may list a deleted environment with
+//! `deletedAt` set (Railway's CLI selects `deletedAt` and treats such an environment as gone); a
+//! preview is never reused from one. The fake keeps deleted environments listed, and refuses
+//! their names (whether Railway frees a deleted name at once is not public). Railway may list a
+//! new environment before its copy is complete (railwayapp/cli PRs #663, #784, issue #923): the
+//! fake lists a copy's instances only after some reads, and the run waits for its services
+//! (bounded by `deploy-timeout`) before deploying. A supporting service is deployed with
+//! Railway's CLI's latest-commit operation (item 2).
 
 use crate::support::preview::PreviewFakes;
+use crate::support::requests::operation_names;
 use fakes::railway::RailwayWorld;
 
 #[tokio::test]
@@ -98,4 +103,59 @@ async fn a_supporting_service_is_deployed_at_its_branchs_latest_commit() {
         "{}",
         run.summary
     );
+}
+
+/// Item 5: an environment listed before its copy is complete (the run's services not yet in it)
+/// is waited for, not deployed to: here the copy lists its instances from the fourth read on.
+#[tokio::test]
+async fn a_copy_listed_before_its_services_are_in_it_is_waited_for() {
+    let mut world = RailwayWorld::standard();
+    world.envs.copy_reads = 3;
+    let f = PreviewFakes::with_world(world).await;
+    let run = f.runner("opened.json").run().await;
+    assert_eq!(run.code, 0, "{}", run.log());
+    let ops = operation_names(&f.rw.requests());
+    let create = ops.iter().position(|o| o == "EnvironmentCreate").unwrap();
+    let resolve = ops.iter().position(|o| o == "Project").unwrap();
+    let between: Vec<&str> = ops[create + 1..resolve]
+        .iter()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        between, ["EnvironmentServiceInstances"; 4],
+        "read until `web` is listed, before resolving: {ops:?}"
+    );
+    assert!(
+        run.stdout
+            .contains("Railway lists `pr-2` but not yet `web` in it (still copying `staging`)"),
+        "{}",
+        run.log()
+    );
+    assert_eq!(run.output("url"), "https://web-pr-2.up.railway.app");
+}
+
+/// Item 5: a copy that never completes within `deploy-timeout` fails the run (exit 1) naming
+/// the missing service and what to do, with nothing deployed.
+#[tokio::test]
+async fn a_copy_that_never_completes_fails_before_anything_is_deployed() {
+    let mut world = RailwayWorld::standard();
+    world.envs.copy_reads = u32::MAX;
+    let f = PreviewFakes::with_world(world).await;
+    let mut r = f.runner("opened.json");
+    r.input("deploy-timeout", "1s");
+    let run = r.run().await;
+    assert_eq!(run.code, 1, "{}", run.log());
+    assert_eq!(run.output("status"), "failed");
+    let log = run.log();
+    assert!(
+        log.contains("Railway lists the preview `pr-2`, but not `web` in it after")
+            && log.contains("(`deploy-timeout`)")
+            && log.contains("nothing was deployed")
+            && log.contains("Re-run the workflow in a few minutes"),
+        "{log}"
+    );
+    let mutations = f.rw.mutations();
+    assert_eq!(mutations, ["EnvironmentCreate"], "{mutations:?}");
+    let w = f.rw.world();
+    assert!(w.deployments.iter().all(|d| d.id.starts_with("dep-old")));
 }

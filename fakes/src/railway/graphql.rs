@@ -187,14 +187,36 @@ pub async fn handle(
                 errors("Project not found")
             } else {
                 let mut project = project_json(&world);
+                let ids: Vec<String> = world
+                    .environments
+                    .iter()
+                    .map(|(id, _)| id.clone())
+                    .collect();
+                let copying: Vec<bool> = ids
+                    .iter()
+                    .map(|id| super::environments::still_copying(&mut world, id))
+                    .collect();
                 let environments: Vec<Value> = world
                     .environments
                     .iter()
-                    .map(|(id, name)| json!({ "node": { "id": id, "name": name, "serviceInstances": instances_json(&world, id) } }))
+                    .zip(copying)
+                    .map(|((id, name), copying)| {
+                        let instances = if copying {
+                            json!({ "edges": [] })
+                        } else {
+                            instances_json(&world, id)
+                        };
+                        json!({ "node": { "id": id, "name": name, "serviceInstances": instances } })
+                    })
                     .collect();
                 project["environments"] = json!({ "edges": environments });
                 json!({ "data": { "project": project } })
             }
+        }
+        "ServiceInstance"
+            if super::environments::still_copying(&mut world, &v("environmentId")) =>
+        {
+            errors("ServiceInstance not found")
         }
         "ServiceInstance" => match world.instances.get(&(v("serviceId"), v("environmentId"))) {
             None => errors("ServiceInstance not found"),

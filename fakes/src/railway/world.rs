@@ -205,6 +205,9 @@ impl RailwayWorld {
                 MAIN_HEAD.to_string(),
             )]),
         };
+        // A created environment's instances are listed from the second read on (its copy
+        // completes after it is listed; adversarial by default).
+        w.envs.copy_reads = 1;
         for (env_id, env_suffix) in [("env-prod", "prod"), ("env-stg", "stg")] {
             for (svc_id, svc) in [("svc-web", "web"), ("svc-worker", "worker")] {
                 w.instances.insert(
