@@ -3,6 +3,7 @@
 //! although its id never arrived. Instead of sending again (never), the service's deployments are
 //! read until the one this run caused appears: created after the request was sent (allowing for
 //! clock skew), not one that served before, and matching the commit or image that was deployed.
+//! A deploy whose answer carries no id at all (`super::latest`) is found the same way.
 //! The wait is bounded ([`READBACK_WAIT`], scaled by `RAILWAY_DEPLOY_TIME_SCALE`) and goes
 //! through the one wait primitive (`crate::wait`); each read through the client's retry policy.
 

@@ -8,10 +8,12 @@
 //! Why: the preview is created with `skipInitialDeploys: true`, so the run's own services are
 //! deployed once, at the pull request's commit, instead of also being built from the source's
 //! branch. That also leaves every other copied service (the database the migrations reach, a
-//! cache, workers) undeployed; those are deployed here from their configured source, as Railway's
-//! initial deploys would have, but only when they were never deployed in the preview (a fresh
-//! copy, or a run that stopped between creating and deploying): a push to the pull request finds
-//! them deployed and sends nothing.
+//! cache, workers) undeployed; those are deployed from their configured source (the latest
+//! commit of their branch, or their image: `crate::deploy::latest`), as Railway's initial deploys
+//! would have, but only when they were never deployed in the preview (a fresh copy, or a run that
+//! stopped between creating and deploying): a push to the pull request finds them deployed and
+//! sends nothing. The plan names what each deploys: the image, or the branch the environment's
+//! deployment trigger names ([`with_branches`], one read).
 
 use crate::config::Config;
 use crate::railway::RailwayClient;
