@@ -159,3 +159,46 @@ async fn a_copy_that_never_completes_fails_before_anything_is_deployed() {
     let w = f.rw.world();
     assert!(w.deployments.iter().all(|d| d.id.starts_with("dep-old")));
 }
+
+/// Item 2: the latest-commit deploy answers only `true`; a deployment listed late is read back
+/// (the request is never sent again), and one that never appears fails the run within the
+/// read-back's bound, before anything of the run's own is deployed.
+#[tokio::test]
+async fn a_supporting_deployment_listed_late_is_read_back_and_one_never_listed_fails() {
+    let mut world = RailwayWorld::standard();
+    world.latest_deploy_reads = 3;
+    let f = PreviewFakes::with_world(world).await;
+    let run = f.runner("opened.json").run().await;
+    assert_eq!(run.code, 0, "{}", run.log());
+    let sent = |f: &PreviewFakes| {
+        crate::support::requests::operation_bodies(
+            &f.rw.requests(),
+            "ServiceInstanceDeployLatestCommit",
+        )
+        .len()
+    };
+    assert_eq!(sent(&f), 1, "sent once");
+    assert!(
+        run.summary.contains(
+            "the latest commit of the branch `acme/shop` is connected to: commit `4eadc0d`"
+        ),
+        "{}",
+        run.summary
+    );
+
+    let mut world = RailwayWorld::standard();
+    world.latest_deploy_reads = u32::MAX;
+    let f = PreviewFakes::with_world(world).await;
+    let run = f.runner("opened.json").run().await;
+    assert_eq!(run.code, 1, "{}", run.log());
+    assert_eq!(sent(&f), 1, "sent once");
+    let log = run.log();
+    assert!(
+        log.contains("`worker` did not deploy")
+            && log.contains("Railway accepted the deploy request (its answer names no deployment), but no new deployment of the service appeared"),
+        "{log}"
+    );
+    let web =
+        crate::support::requests::operation_bodies(&f.rw.requests(), "ServiceInstanceDeployV2");
+    assert!(web.is_empty(), "nothing of the run's own: {web:?}");
+}

@@ -357,9 +357,14 @@ pub async fn handle(
                         }
                         (None, None) => None,
                     };
-                    match meta {
-                        None => errors("Service has no source to deploy"),
-                        Some(meta) => {
+                    let late = world.latest_deploy_reads;
+                    match (meta, world.branch_head(i)) {
+                        (None, _) => errors("Service has no source to deploy"),
+                        (Some(_), Some(sha)) if late > 0 && i.image.is_none() => {
+                            world.autodeploy_after(&key.0, &key.1, &sha, late);
+                            json!({ "data": { "serviceInstanceDeploy": true } })
+                        }
+                        (Some(meta), _) => {
                             world.start_deployment(&key.0, &key.1, meta);
                             json!({ "data": { "serviceInstanceDeploy": true } })
                         }

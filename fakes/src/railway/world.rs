@@ -148,6 +148,11 @@ pub struct RailwayWorld {
     pub workflow_status_refused: bool,
     /// (repository, branch) → the branch's latest commit.
     pub branch_heads: HashMap<(String, String), String>,
+    /// How many listings of a service's deployments pass before the deployment a
+    /// `serviceInstanceDeploy(latestCommit: true)` of a repository started is listed (0: at
+    /// once; its answer is only `true`, so when it appears is Railway's). Such a late deployment's
+    /// `meta` names the commit but no branch.
+    pub latest_deploy_reads: u32,
 }
 
 pub const STANDARD_SCRIPT: &[&str] = &["QUEUED", "BUILDING", "DEPLOYING", "SUCCESS"];
@@ -204,6 +209,7 @@ impl RailwayWorld {
                 ("acme/shop".to_string(), "main".to_string()),
                 MAIN_HEAD.to_string(),
             )]),
+            latest_deploy_reads: 0,
         };
         // A created environment's instances are listed from the second read on (its copy
         // completes after it is listed; adversarial by default).
