@@ -1,10 +1,12 @@
 //! Owns starting Railway deployments for each source and following them to a final state. A
-//! start whose answer was lost is read back (`readback`), never sent again; the deployments the
-//! run started are recorded for cancellation (`started`).
+//! start whose answer was lost is read back (`readback`), never sent again; a deploy from the
+//! instance's configured source answers no id and is read back too (`latest`); the deployments
+//! the run started are recorded for cancellation (`started`).
 
 pub mod adopt;
 pub mod autodeploy;
 pub mod follow;
+pub mod latest;
 pub mod logs;
 pub mod printer;
 pub mod readback;
@@ -54,6 +56,10 @@ pub enum StartError {
     },
     #[error("{0}")]
     Adopt(#[from] adopt::AdoptError),
+    /// Railway accepted a deploy whose answer names no deployment (`latest`), and the read-back
+    /// found none this run caused.
+    #[error("Railway accepted the deploy request (its answer names no deployment), but {why}")]
+    Unseen { why: readback::ReadbackError },
 }
 
 impl StartError {

@@ -3,6 +3,7 @@
 //! although its id never arrived. Instead of sending again (never), the service's deployments are
 //! read until the one this run caused appears: created after the request was sent (allowing for
 //! clock skew), not one that served before, and matching the commit or image that was deployed.
+//! A deploy whose answer carries no id at all (`super::latest`) is found the same way.
 //! The wait is bounded ([`READBACK_WAIT`], scaled by `RAILWAY_DEPLOY_TIME_SCALE`) and goes
 //! through the one wait primitive (`crate::wait`); each read through the client's retry policy.
 
@@ -21,7 +22,7 @@ const READ_EVERY: Duration = Duration::from_secs(3);
 /// Railway's clock and the runner's may disagree by this much.
 const CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
 /// Newest deployments read each time.
-const NEWEST: u32 = 10;
+pub(crate) const NEWEST: u32 = 10;
 
 /// What the lost request should have created.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

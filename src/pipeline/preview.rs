@@ -119,7 +119,8 @@ async fn in_preview(
             adopt_domains(&mut services, report);
         }
     }
-    let supporting = super::supporting::requests(cfg, &instances, &services, false);
+    let mut supporting = super::supporting::requests(cfg, &instances, &services, false);
+    super::supporting::with_branches(&cx.client, &scope, &mut supporting).await;
     let plan = super::plan_resolved(cx, cfg, scope, services, supporting, report).await?;
     // Previews own their data: checked before migrating or deploying.
     super::migration_safety::shared_data(cx, cfg, &plan, source).await?;
@@ -177,7 +178,8 @@ async fn dry_run_new(
     if let Some(step) = preview_plan::domains(&services) {
         planned.extend(step.describe(&req.name));
     }
-    let supporting = super::supporting::requests(cfg, &instances, &services, true);
+    let mut supporting = super::supporting::requests(cfg, &instances, &services, true);
+    super::supporting::with_branches(&cx.client, &scope, &mut supporting).await;
     let plan = super::plan_resolved(cx, cfg, scope, services, supporting, &mut report).await;
     let plan = match plan {
         Ok(plan) => plan,

@@ -44,11 +44,20 @@ pub fn setup(
             "input `preview-from`: `{from}` is the preview itself; copy previews from a permanent environment such as staging"
         ));
     }
+    let project = crate::railway::api::Project {
+        id: envs.project.id.clone(),
+        name: envs.project.name.clone(),
+        environments: Vec::new(),
+        services: envs.services.clone(),
+    };
+    let services = crate::railway::resolve::find_services(&project, &cfg.services)?;
     Ok(EnsureRequest {
         project_id: envs.project.id.clone(),
         name: name.to_string(),
         source,
         existing,
+        services,
+        copy_timeout: cfg.deploy_timeout,
     })
 }
 

@@ -378,6 +378,35 @@ pub async fn deploy_service_instance(
     Ok(d.service_instance_deploy_v2)
 }
 
+/// Starts a deployment of the service instance from its configured source: the latest commit of
+/// its connected branch, or its image pulled again (`serviceInstanceDeploy(latestCommit: true)`,
+/// as Railway's CLI sends it). Railway answers only `true`: the caller reads the deployment back.
+pub async fn deploy_latest_commit(
+    c: &RailwayClient,
+    service_id: &str,
+    environment_id: &str,
+) -> Result<(), RailwayError> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Data {
+        service_instance_deploy: bool,
+    }
+    let vars = json!({ "serviceId": service_id, "environmentId": environment_id });
+    let d: Data = c
+        .execute(&ops::SERVICE_INSTANCE_DEPLOY_LATEST, &vars)
+        .await?;
+    if d.service_instance_deploy {
+        Ok(())
+    } else {
+        Err(RailwayError::GraphQl {
+            operation: ops::SERVICE_INSTANCE_DEPLOY_LATEST.name.into(),
+            messages: vec![
+                "serviceInstanceDeploy returned false: no deployment was started".into(),
+            ],
+        })
+    }
+}
+
 /// Updates a service instance's settings; `input` is a `ServiceInstanceUpdateInput`.
 pub async fn update_service_instance(
     c: &RailwayClient,

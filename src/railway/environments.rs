@@ -1,5 +1,6 @@
 //! Owns the Railway operations previews use: the project's environments with their ephemeral
-//! flag, creating an environment as an ephemeral copy of another, deleting one, and giving a
+//! flag, creating an environment as an ephemeral copy of another, which services an environment
+//! lists an instance of (a copy may be listed before it is complete), deleting one, and giving a
 //! service a Railway domain. Each call is one request (the listing: one per page of
 //! environments, bounded); what to do when an answer is lost (read back, never send blindly
 //! again) is the caller's (`crate::stages::preview`). An environment listed with `deletedAt` set
@@ -175,6 +176,38 @@ pub async fn create_ephemeral(
         .execute(&ops::ENVIRONMENT_CREATE, &json!({ "input": input }))
         .await?;
     Ok(d.environment_create)
+}
+
+/// The ids of the services `environment_id` lists an instance of (one request, 500 at most: an
+/// environment with more is an error rather than a partial list).
+pub async fn service_ids_in(
+    c: &RailwayClient,
+    project_id: &str,
+    environment_id: &str,
+) -> Result<Vec<String>, RailwayError> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Node {
+        service_id: String,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Environment {
+        service_instances: Edges<Node>,
+    }
+    #[derive(Deserialize)]
+    struct Data {
+        environment: Environment,
+    }
+    let vars = json!({ "environmentId": environment_id, "projectId": project_id });
+    let d: Data = c
+        .execute(&ops::ENVIRONMENT_SERVICE_INSTANCES, &vars)
+        .await?;
+    let nodes = d
+        .environment
+        .service_instances
+        .whole_page(ops::ENVIRONMENT_SERVICE_INSTANCES.name, "service instances")?;
+    Ok(nodes.into_iter().map(|n| n.service_id).collect())
 }
 
 /// Deletes the environment `id`.

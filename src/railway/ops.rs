@@ -75,6 +75,12 @@ op!(
     "service_instance_deploy.graphql"
 );
 op!(
+    SERVICE_INSTANCE_DEPLOY_LATEST,
+    "ServiceInstanceDeployLatestCommit",
+    Mutation,
+    "service_instance_deploy_latest_commit.graphql"
+);
+op!(
     SERVICE_INSTANCE_UPDATE,
     "ServiceInstanceUpdate",
     Mutation,
@@ -128,6 +134,12 @@ op!(
     "EnvironmentCreate",
     Mutation,
     "environment_create.graphql"
+);
+op!(
+    ENVIRONMENT_SERVICE_INSTANCES,
+    "EnvironmentServiceInstances",
+    Query,
+    "environment_service_instances.graphql"
 );
 op!(
     ENVIRONMENT_DELETE,
@@ -214,6 +226,7 @@ mod tests {
             DEPLOYMENTS,
             DEPLOYMENT,
             SERVICE_INSTANCE_DEPLOY,
+            SERVICE_INSTANCE_DEPLOY_LATEST,
             SERVICE_INSTANCE_UPDATE,
             DEPLOYMENT_EVENTS,
             DEPLOYMENT_LOGS,
@@ -224,6 +237,7 @@ mod tests {
             HTTP_METRICS_BY_STATUS,
             PROJECT_ENVIRONMENTS,
             ENVIRONMENT_CREATE,
+            ENVIRONMENT_SERVICE_INSTANCES,
             ENVIRONMENT_DELETE,
             SERVICE_DOMAIN_CREATE,
             ENVIRONMENT_VOLUMES,

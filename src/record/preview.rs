@@ -19,6 +19,9 @@ pub struct KeptPreview {
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct SupportingDeploy {
     pub service: String,
+    /// What was deployed: the image, or the latest commit of its branch (with the commit and
+    /// branch its deployment names, once read back).
+    pub deployed: String,
     /// The deployment started (`None`: it could not be started).
     pub deployment_id: Option<String>,
     /// Railway's last status of it (`SUCCESS`, `FAILED`, ...), when one was seen.

@@ -33,8 +33,15 @@ pub fn summary_section(out: &mut String, r: &RunReport) {
     for s in &p.supporting {
         let status = s.status.as_deref().unwrap_or("not started");
         let how = match &s.failure {
-            None => format!("deployed as configured (never deployed there): {status}"),
-            Some(why) => format!("❌ did not deploy ({status}): {}", cell(why)),
+            None => format!(
+                "deployed as configured (never deployed there): {status}, {}",
+                cell(&s.deployed)
+            ),
+            Some(why) => format!(
+                "❌ did not deploy ({status}): {} (deploying {})",
+                cell(why),
+                cell(&s.deployed)
+            ),
         };
         let _ = writeln!(out, "- Service `{}`: {how}", cell(&s.service));
     }

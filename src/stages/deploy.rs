@@ -81,17 +81,13 @@ pub async fn run(
     c: &RailwayClient,
     scope: &Scope,
     req: &DeployRequest,
-    mut report: ServiceReport,
+    report: ServiceReport,
     archives: &crate::upload::source::ArchiveCache,
     printer: &LogPrinter,
     started_deployments: &StartedDeployments,
 ) -> ServiceOutcome {
     let sp = &req.target;
-    let label = sp.service.name.as_str();
     let serving_id = report.previous_deployment_id.clone();
-    let mut stages = Vec::new();
-    let started_at = Utc::now();
-    let started = Instant::now();
     let request = StartRequest {
         project_id: &scope.project.id,
         service_id: &sp.service.id,
@@ -99,17 +95,32 @@ pub async fn run(
         commit_sha: req.commit_sha.as_deref(),
         current_image: sp.current_image(),
         archives,
-        label,
+        label: &sp.service.name,
         serving_id: serving_id.as_deref(),
         timeout: req.timeout,
     };
+    let start = deploy::start(c, &req.source, &request);
+    run_with(c, scope, req, report, printer, started_deployments, start).await
+}
+
+/// [`run`] with the deployment started by `start` (which yields its id): the stage's timing,
+/// log group, recording and following are the same whatever started it.
+pub async fn run_with(
+    c: &RailwayClient,
+    scope: &Scope,
+    req: &DeployRequest,
+    mut report: ServiceReport,
+    printer: &LogPrinter,
+    started_deployments: &StartedDeployments,
+    start: impl std::future::Future<Output = Result<String, StartError>>,
+) -> ServiceOutcome {
+    let sp = &req.target;
+    let label = sp.service.name.as_str();
+    let mut stages = Vec::new();
+    let started_at = Utc::now();
+    let started = Instant::now();
     // Everything this service prints goes into its own log group (see `logs::with_progress`).
-    let started_deploy = logs::with_progress(
-        printer.clone(),
-        label.to_string(),
-        deploy::start(c, &req.source, &request),
-    )
-    .await;
+    let started_deploy = logs::with_progress(printer.clone(), label.to_string(), start).await;
     let id = match started_deploy {
         Ok(id) => id,
         Err(e) => return not_started(e, report, label, started_at, started, printer),
@@ -209,7 +220,7 @@ fn not_started(
         StartError::Railway(e) => format!(
             "could not start the deployment: {e}. If the request reached Railway a deployment may exist anyway: check the service's Deployments tab before re-running"
         ),
-        e @ StartError::Lost { .. } => format!(
+        e @ (StartError::Lost { .. } | StartError::Unseen { .. }) => format!(
             "{e}. Nothing was sent twice: check the service's Deployments tab in Railway before re-running"
         ),
     });

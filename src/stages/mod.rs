@@ -1,7 +1,8 @@
 //! Owns the stages of a run, each driven by a typed request that the plan (`crate::pipeline::plan`)
 //! built: migrate, deploy (start, follow, logs), health, the watch after going live and automatic
 //! rollback, `command: rollback`, promotion (what passed in `from-environment`) and the release
-//! guard, and a preview's supporting services never deployed there (`supporting`). The gate is
+//! guard, a preview's environment, the wait for its copy to hold the run's services
+//! (`preview_copy`) and its supporting services never deployed there (`supporting`). The gate is
 //! the stage in `crate::gate`. Nothing here reads the configuration.
 
 pub mod backup;
@@ -16,6 +17,7 @@ pub mod history;
 pub mod in_flight;
 pub mod migrate;
 pub mod preview;
+pub mod preview_copy;
 pub mod preview_remove;
 pub mod promote;
 pub mod publish;

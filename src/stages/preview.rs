@@ -2,7 +2,9 @@
 //! request's environment as an ephemeral copy (or reusing it; two runs racing end with one),
 //! giving each deployed service a Railway domain, and deleting a preview. A mutation whose answer
 //! was lost is read back, never sent blindly again (a lost create is looked for until Railway
-//! lists it, bounded); only an ephemeral environment is ever deleted. [`ensure`] and
+//! lists it, bounded); the run's services are waited for in it before anything is deployed
+//! (`super::preview_copy`: Railway may list a copy before it is complete); only an ephemeral
+//! environment is ever deleted. [`ensure`] and
 //! [`give_domains`] are the preview's steps; removing one is `super::preview_remove`.
 
 use super::context::Context;
@@ -14,13 +16,16 @@ use crate::record::{RunReport, Stage, StageTiming, Stop};
 use crate::wait::{Next, Waiter};
 use crate::workflow;
 
-/// `command: preview`: the environment `name`, created from `source` when `existing` is `None`.
+/// `command: preview`: the environment `name`, created from `source` when `existing` is `None`,
+/// holding the run's `services` (waited for within `copy_timeout`, `deploy-timeout`).
 #[derive(Clone, Debug)]
 pub struct EnsureRequest {
     pub project_id: String,
     pub name: String,
     pub source: EnvironmentInfo,
     pub existing: Option<EnvironmentInfo>,
+    pub services: Vec<api::Named>,
+    pub copy_timeout: std::time::Duration,
 }
 
 /// The preview environment and whether this run created it.
@@ -31,11 +36,12 @@ pub struct Ensured {
 }
 
 /// The log's headline of a preview step that stopped the run.
-const FAILED: &str = "Preview failed";
+pub(crate) const FAILED: &str = "Preview failed";
 
 /// Runs the environment step: the preview created or reused, recorded in the run's preview
-/// record. A permanent environment in its place is invalid input; a create that fails stops the
-/// run (failed).
+/// record, once the run's services are listed in it. A permanent environment in its place is
+/// invalid input; a create that fails, or a copy not complete within `deploy-timeout`, stops
+/// the run (failed).
 pub async fn ensure(
     cx: &Context<'_>,
     req: &EnsureRequest,
@@ -43,9 +49,29 @@ pub async fn ensure(
 ) -> Result<(), Stop> {
     let (started_at, started) = (chrono::Utc::now(), std::time::Instant::now());
     let ensured = ensure_environment(&cx.client, req).await;
-    let timing = StageTiming::ended(Stage::Preview, None, started_at, started, ensured.is_ok());
+    let copied = match &ensured {
+        Ok(e) => {
+            record_ensured(req, e, report);
+            let copy = super::preview_copy::CopyWait {
+                project_id: &req.project_id,
+                environment: &e.environment,
+                source: &req.source.name,
+                services: &req.services,
+                timeout: req.copy_timeout,
+            };
+            super::preview_copy::wait(&cx.client, &copy).await
+        }
+        Err(_) => Ok(()),
+    };
+    let ok = ensured.is_ok() && copied.is_ok();
+    let timing = StageTiming::ended(Stage::Preview, None, started_at, started, ok);
     report.stages.push(timing);
-    let ensured = ensured?;
+    ensured?;
+    copied
+}
+
+/// The preview created or reused, said in the log and the run's preview record.
+fn record_ensured(req: &EnsureRequest, ensured: &Ensured, report: &mut RunReport) {
     let verb = if ensured.created {
         "Created"
     } else {
@@ -56,7 +82,6 @@ pub async fn ensure(
     preview.name = Some(req.name.clone());
     preview.created = ensured.created;
     preview.source = ensured.created.then(|| req.source.name.clone());
-    Ok(())
 }
 
 /// Runs the domains step: each service gets its domain (a failure is a warning: the service is

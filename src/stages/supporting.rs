@@ -2,12 +2,14 @@
 //! not the run's own (its database, a cache, workers) and were never deployed there. The preview
 //! is created with `skipInitialDeploys` (the run's services are deployed at the pull request's
 //! commit, not built once more from the source's branch), so without this nothing would run
-//! them. Each is deployed as Railway would have: `serviceInstanceDeployV2` without a commit
-//! deploys the instance's configured source (its image, or the latest commit of its branch), and
-//! followed to a final state within `deploy-timeout` by the deploy stage's own machinery (start
-//! with a read-back of a lost answer, never a resend; follow over the socket or by polling). A
-//! run cancelled meanwhile leaves them deploying: they are the preview's, as Railway's own
-//! initial deploys would have been.
+//! them. Each is deployed from its configured source with the operation Railway's released CLI
+//! uses for that (`serviceInstanceDeploy(latestCommit: true)`: the latest commit of its connected
+//! branch, or its image pulled again; `crate::deploy::latest`), its deployment read back (the
+//! answer is only `true`; a lost one is read back too, never resent), and followed to a final
+//! state within `deploy-timeout` by the deploy stage's own machinery (over the socket or by
+//! polling). The record says what was deployed: the image, or the commit (and branch) the
+//! deployment names. A run cancelled meanwhile leaves them deploying: they are the preview's, as
+//! Railway's own initial deploys would have been.
 
 use std::time::Duration;
 
@@ -17,13 +19,13 @@ use super::ServiceTarget;
 use super::context::Context;
 use super::deploy::{self, DeployRequest};
 use crate::config::Source;
+use crate::deploy::latest::{self, LatestRequest};
 use crate::deploy::logs::LogPrinter;
 use crate::deploy::started::StartedDeployments;
 use crate::railway::RailwayClient;
 use crate::railway::api::ServiceInstance;
 use crate::railway::resolve::Scope;
 use crate::record::{RunReport, ServiceState, Stage, StageTiming, Stop, SupportingDeploy};
-use crate::upload::source::ArchiveCache;
 use crate::workflow;
 
 /// One supporting service to deploy from its configured source.
@@ -32,14 +34,36 @@ pub struct SupportingRequest {
     pub target: ServiceTarget,
     /// `deploy-timeout`: how long it may take to reach a final state.
     pub timeout: Duration,
+    /// The branch its deployment trigger names (a repository source), when one does.
+    pub branch: Option<String>,
 }
 
 impl SupportingRequest {
     /// What it deploys: the instance's image, else the latest commit of its branch.
     pub fn what(&self) -> String {
-        match self.target.current_image() {
-            Some(image) => format!("image `{image}`"),
-            None => "the latest commit of its branch".to_string(),
+        let source = self.target.instance.source.as_ref();
+        let repo = source.and_then(|s| s.repo.as_deref());
+        match (self.target.current_image(), repo, &self.branch) {
+            (Some(image), _, _) => format!("image `{image}`"),
+            (None, Some(repo), Some(branch)) => {
+                format!("the latest commit of branch `{branch}` of `{repo}`")
+            }
+            (None, Some(repo), None) => {
+                format!("the latest commit of the branch `{repo}` is connected to")
+            }
+            (None, None, _) => "the latest commit of its branch".to_string(),
+        }
+    }
+
+    /// What its deployment `d` shows was deployed: the image, or the commit (and branch) its
+    /// meta names; what was asked for when the deployment names no commit.
+    fn deployed(&self, d: Option<&crate::railway::api::Deployment>) -> String {
+        if self.target.current_image().is_some() {
+            return self.what();
+        }
+        match latest::commit_deployed(d.and_then(|d| d.meta.as_ref())) {
+            Some(commit) => format!("{}: {commit}", self.what()),
+            None => self.what(),
         }
     }
 }
@@ -106,29 +130,41 @@ async fn deploy_all(
     reqs: &[SupportingRequest],
     released_image: &str,
 ) -> (Vec<SupportingDeploy>, Option<String>) {
-    // Nothing is uploaded (the source is the instance's own), so the cache stays empty.
-    let archives = ArchiveCache::spooling_in(Default::default(), Vec::new());
     let printer = LogPrinter::new(reqs.len() > 1);
     // Not the run's record of what it started: a signal must not cancel the preview's database.
     let started = StartedDeployments::default();
     let work = reqs.iter().map(|r| {
         let req = DeployRequest {
             target: r.target.clone(),
-            // `source: commit` without a commit: the instance's configured source.
+            // Not sent (the start below is the latest-commit operation): what is deployed is
+            // the instance's own configured source.
             source: Source::Commit,
             commit_sha: None,
             timeout: r.timeout,
             released_image: released_image.to_string(),
         };
-        let (archives, printer, started) = (&archives, &printer, &started);
+        let (printer, started) = (&printer, &started);
         let record = deploy::initial_report(scope, released_image, &req.target);
-        async move { deploy::run(c, scope, &req, record, archives, printer, started).await }
+        async move {
+            let target = &req.target;
+            let latest = LatestRequest {
+                project_id: &scope.project.id,
+                service_id: &target.service.id,
+                environment_id: &scope.environment.id,
+                image: target.current_image(),
+                label: &target.service.name,
+            };
+            let start = latest::start(c, &latest);
+            deploy::run_with(c, scope, &req, record, printer, started, start).await
+        }
     });
     let outcomes = join_all(work).await;
     let done: Vec<SupportingDeploy> = outcomes
         .into_iter()
-        .map(|o| SupportingDeploy {
+        .zip(reqs)
+        .map(|(o, r)| SupportingDeploy {
             service: o.report.name.clone(),
+            deployed: r.deployed(o.deployment.as_ref()),
             deployment_id: o.report.deployment_id.clone(),
             status: o.report.final_status.clone(),
             failure: match o.report.state {
@@ -197,6 +233,7 @@ mod tests {
     fn a_failure_names_the_service_and_the_status() {
         let d = SupportingDeploy {
             service: "postgres".into(),
+            deployed: "image `postgres:16`".into(),
             deployment_id: Some("d-9".into()),
             status: Some("CRASHED".into()),
             failure: Some("deployment d-9 crashed".into()),

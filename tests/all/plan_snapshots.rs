@@ -221,7 +221,13 @@ fn envs() -> ProjectEnvironments {
             env("env-3", "pr-3", true),
             env("env-9", "pr-9", false),
         ],
-        services: vec![],
+        // The configuration's `service: web, worker` (a preview waits for them in its copy).
+        services: ["web", "worker"]
+            .map(|n| Named {
+                id: format!("svc-{n}"),
+                name: n.into(),
+            })
+            .to_vec(),
     }
 }
 

@@ -47,12 +47,13 @@ async fn an_opened_pull_request_gets_its_preview() {
         let web = deployed("svc-web");
         assert_eq!(web.len(), 1, "the run's service: the pull request's commit");
         assert_eq!(web[0].meta["commitHash"], HEAD);
-        // The other copied service, never deployed in the copy, is deployed as configured (no
-        // commit) before it: `preview_supporting`.
+        // The other copied service, never deployed in the copy, is deployed as configured (the
+        // latest commit of its branch) before it: `preview_supporting`, `fidelity_preview`.
         let worker = deployed("svc-worker");
         assert_eq!(worker.len(), 1, "the supporting service, once");
-        assert!(
-            worker[0].meta.get("commitHash").is_none(),
+        assert_eq!(
+            worker[0].meta["commitHash"],
+            fakes::railway::MAIN_HEAD,
             "{:?}",
             worker[0].meta
         );

@@ -187,17 +187,27 @@ async fn the_requests_of_a_preview_life() {
     let first = [
         "ProjectEnvironments",
         "EnvironmentCreate",
+        // The copy waited for until `web` is listed in it (the fake lists a copy's instances
+        // from the second read on): `fidelity_preview`.
+        "EnvironmentServiceInstances",
+        "EnvironmentServiceInstances",
         "Project",
         "Deployments",
         "ServiceDomainCreate",
-        // `worker`, never deployed in the fresh copy, as configured (followed over the socket):
-        // `preview_supporting`.
-        "ServiceInstanceDeployV2",
+        // `worker`, never deployed in the fresh copy, from its configured source: the branch
+        // its trigger names (for the plan's sentence), the deployments before, the
+        // latest-commit deploy, its deployment read back (then followed over the socket):
+        // `preview_supporting`, `fidelity_preview`.
+        "DeploymentTriggers",
+        "Deployments",
+        "ServiceInstanceDeployLatestCommit",
+        "Deployments",
         "ServiceInstanceDeployV2",
         "Deployment",
     ];
     let again = [
         "ProjectEnvironments",
+        "EnvironmentServiceInstances",
         "Project",
         "Deployments",
         "ServiceInstanceDeployV2",

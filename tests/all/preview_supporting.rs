@@ -1,7 +1,8 @@
 //! A preview's supporting services (issue 12's follow-up): the preview is copied with
 //! `skipInitialDeploys`, so its other services (here `postgres` and `worker`) have no deployment;
-//! the run deploys each from its configured source and follows it to SUCCESS before anything of
-//! its own, a push finds them deployed and sends nothing, a failure stops the run before the
+//! the run deploys each from its configured source (`serviceInstanceDeploy(latestCommit: true)`,
+//! as Railway's CLI does; the `fidelity:` issue, item 2) and follows it to SUCCESS before
+//! anything of its own, a push finds them deployed and sends nothing, a failure stops the run before the
 //! migrations with exit 1 (the GitHub Deployment `failure`), a lost answer is read back, and the
 //! dry run lists them.
 
@@ -29,10 +30,16 @@ fn with_database() -> RailwayWorld {
     w
 }
 
-/// The `ServiceInstanceDeployV2` requests sent: (service id, commit sha or null), in order.
+/// The deploy requests sent (`ServiceInstanceDeployV2`, and `ServiceInstanceDeployLatestCommit`
+/// as a null commit: the configured source): (service id, commit sha or null), in order.
 fn deploys(f: &PreviewFakes) -> Vec<(String, Value)> {
-    operation_bodies(&f.rw.requests(), "ServiceInstanceDeployV2")
+    f.rw.requests()
         .iter()
+        .filter_map(fakes::Recorded::body_json)
+        .filter(|b| {
+            b["operationName"] == "ServiceInstanceDeployV2"
+                || b["operationName"] == "ServiceInstanceDeployLatestCommit"
+        })
         .map(|b| {
             let v = &b["variables"];
             (
@@ -88,7 +95,7 @@ async fn a_fresh_preview_deploys_its_database_before_the_run_services() {
         .unwrap();
     let first_deploy = ops
         .iter()
-        .position(|o| o == "ServiceInstanceDeployV2")
+        .position(|o| o == "ServiceInstanceDeployLatestCommit")
         .unwrap();
     assert!(first_deploy < web_deploy, "{ops:?}");
     assert!(
@@ -178,9 +185,10 @@ async fn a_lost_supporting_deploy_is_read_back_not_resent() {
     let mut world = with_database();
     world.services.retain(|(id, _)| id != "svc-worker");
     world.instances.retain(|(svc, _), _| svc != "svc-worker");
-    world
-        .lose_answer
-        .insert("ServiceInstanceDeployV2".into(), LostAnswer::BadGateway);
+    world.lose_answer.insert(
+        "ServiceInstanceDeployLatestCommit".into(),
+        LostAnswer::BadGateway,
+    );
     let f = PreviewFakes::with_world(world).await;
     let run = f.runner("opened.json").run().await;
     assert_eq!(run.code, 0, "{}", run.log());

@@ -3,7 +3,10 @@
 //! service instances, variables and a fresh, empty instance of each mounted volume; domains are
 //! not copied; with `skipInitialDeploys` the copy has no deployment, without it every copied
 //! service is deployed), `environmentDelete` (the environment and all it holds), and
-//! `serviceDomainCreate` (a `*.up.railway.app` domain). A deleted environment stays listed with
+//! `serviceDomainCreate` (a `*.up.railway.app` domain). Railway may list a new environment
+//! before its copy is complete (railwayapp/cli PRs #663, #784, issue #923): by default each
+//! environment created lists no service instance for its first read of them (`copy_reads`;
+//! `EnvironmentServiceInstances`, `Project`, `ServiceInstance` each count). A deleted environment stays listed with
 //! `deletedAt` set, as Railway may list it (its CLI filters those); whether its name may be taken
 //! again at once is not public, so the fake refuses it (adversarial). A name already taken is refused as
 //! Railway does ("An environment with that name already exists"); project tokens may not create
@@ -42,6 +45,24 @@ pub struct EnvironmentsWorld {
     pub deleted: Vec<(String, String, String)>,
     /// `true`: `environmentCreate` is accepted and never answered (a copy that stalls).
     pub stall_create: bool,
+    /// How many reads of a created environment's service instances find none yet (its copy
+    /// still running); the standard world sets 1.
+    pub copy_reads: u32,
+    /// Environment id → reads of its instances left before they are listed.
+    pub copying: HashMap<String, u32>,
+}
+
+/// True when `environment_id`'s copy is still running for this read of its instances (the
+/// read is counted).
+pub fn still_copying(world: &mut RailwayWorld, environment_id: &str) -> bool {
+    let Some(left) = world.envs.copying.get_mut(environment_id) else {
+        return false;
+    };
+    *left = left.saturating_sub(1);
+    if *left == 0 {
+        world.envs.copying.remove(environment_id);
+    }
+    true
 }
 
 fn errors(message: &str) -> Value {
@@ -65,6 +86,7 @@ pub(crate) fn handle(
         "ProjectEnvironments" => project_environments(world, vars),
         "EnvironmentCreate" => create(world, vars.get("input").unwrap_or(&Value::Null)),
         "EnvironmentDelete" => delete(world, s("id")),
+        "EnvironmentServiceInstances" => service_instances(world, s("environmentId")),
         "ServiceDomainCreate" => domain(world, vars.get("input").unwrap_or(&Value::Null)),
         _ => return None,
     })
@@ -115,6 +137,29 @@ fn project_environments(world: &mut RailwayWorld, vars: &Value) -> Value {
     } } })
 }
 
+fn service_instances(world: &mut RailwayWorld, environment_id: &str) -> Value {
+    if !world
+        .environments
+        .iter()
+        .any(|(id, _)| id == environment_id)
+    {
+        return errors("Environment not found");
+    }
+    let copying = still_copying(world, environment_id);
+    let mut ids: Vec<&String> = world
+        .instances
+        .keys()
+        .filter(|(_, e)| e == environment_id && !copying)
+        .map(|(svc, _)| svc)
+        .collect();
+    ids.sort();
+    let edges: Vec<Value> = ids
+        .into_iter()
+        .map(|id| json!({ "node": { "serviceId": id } }))
+        .collect();
+    json!({ "data": { "environment": { "serviceInstances": { "edges": edges } } } })
+}
+
 fn create(world: &mut RailwayWorld, input: &Value) -> Value {
     let s = |k: &str| input.get(k).and_then(Value::as_str).unwrap_or_default();
     let (name, source) = (s("name").to_string(), s("sourceEnvironmentId").to_string());
@@ -145,6 +190,10 @@ fn create(world: &mut RailwayWorld, input: &Value) -> Value {
     if let Some(n) = world.envs.unlisted_after_create {
         world.envs.unlisted.insert(id.clone(), n);
     }
+    if world.envs.copy_reads > 0 {
+        let reads = world.envs.copy_reads;
+        world.envs.copying.insert(id.clone(), reads);
+    }
     json!({ "data": { "environmentCreate": { "id": id, "name": name, "isEphemeral": ephemeral } } })
 }
 
@@ -166,6 +215,11 @@ fn copy_environment(world: &mut RailwayWorld, name: &str, source: &str, ephemera
     for (svc, mut instance) in instances {
         instance.custom_domains.clear();
         instance.service_domains.clear();
+        // What a copy is "associated with" before its first deploy is not public: not the
+        // branch's latest (adversarial; `serviceInstanceDeployV2` without a commit deploys it).
+        if instance.repo.is_some() {
+            instance.associated_commit = Some(super::world::STALE_COMMIT.to_string());
+        }
         world.instances.insert((svc.clone(), id.clone()), instance);
         if world
             .envs

@@ -187,14 +187,36 @@ pub async fn handle(
                 errors("Project not found")
             } else {
                 let mut project = project_json(&world);
+                let ids: Vec<String> = world
+                    .environments
+                    .iter()
+                    .map(|(id, _)| id.clone())
+                    .collect();
+                let copying: Vec<bool> = ids
+                    .iter()
+                    .map(|id| super::environments::still_copying(&mut world, id))
+                    .collect();
                 let environments: Vec<Value> = world
                     .environments
                     .iter()
-                    .map(|(id, name)| json!({ "node": { "id": id, "name": name, "serviceInstances": instances_json(&world, id) } }))
+                    .zip(copying)
+                    .map(|((id, name), copying)| {
+                        let instances = if copying {
+                            json!({ "edges": [] })
+                        } else {
+                            instances_json(&world, id)
+                        };
+                        json!({ "node": { "id": id, "name": name, "serviceInstances": instances } })
+                    })
                     .collect();
                 project["environments"] = json!({ "edges": environments });
                 json!({ "data": { "project": project } })
             }
+        }
+        "ServiceInstance"
+            if super::environments::still_copying(&mut world, &v("environmentId")) =>
+        {
+            errors("ServiceInstance not found")
         }
         "ServiceInstance" => match world.instances.get(&(v("serviceId"), v("environmentId"))) {
             None => errors("ServiceInstance not found"),
@@ -297,20 +319,57 @@ pub async fn handle(
             }
         },
         "ServiceInstanceDeployV2" => {
-            if !world
-                .instances
-                .contains_key(&(v("serviceId"), v("environmentId")))
-            {
-                errors("ServiceInstance not found")
-            } else {
-                let meta = match vars.get("commitSha").and_then(Value::as_str) {
-                    Some(sha) => json!({ "commitHash": sha }),
-                    None => {
-                        json!({ "image": world.instances[&(v("serviceId"), v("environmentId"))].image })
+            let key = (v("serviceId"), v("environmentId"));
+            match world.instances.get(&key) {
+                None => errors("ServiceInstance not found"),
+                Some(i) => {
+                    // Without a commit: the instance's image, else the commit already
+                    // associated with the service (Railway's docs), not its branch's latest.
+                    let meta = match (vars.get("commitSha").and_then(Value::as_str), &i.image) {
+                        (Some(sha), _) => json!({ "commitHash": sha }),
+                        (None, Some(image)) => json!({ "image": image }),
+                        (None, None) => {
+                            let head = world.branch_head(i);
+                            let sha = i.associated_commit.clone().or(head);
+                            json!({ "commitHash": sha, "branch": i.branch, "repo": i.repo })
+                        }
+                    };
+                    let id = world.start_deployment(&key.0, &key.1, meta);
+                    json!({ "data": { "serviceInstanceDeployV2": id } })
+                }
+            }
+        }
+        "ServiceInstanceDeployLatestCommit" => {
+            let query = request.get("query").and_then(Value::as_str).unwrap_or("");
+            let key = (v("serviceId"), v("environmentId"));
+            match world.instances.get(&key) {
+                _ if !query.replace(' ', "").contains("latestCommit:true") => {
+                    errors("the fake answers serviceInstanceDeploy only with `latestCommit: true`")
+                }
+                None => errors("ServiceInstance not found"),
+                Some(i) => {
+                    // The latest commit of the connected branch, or the image pulled again
+                    // (railwayapp/cli e5a2096c); the answer is only `true`.
+                    let meta = match (&i.image, world.branch_head(i)) {
+                        (Some(image), _) => Some(json!({ "image": image })),
+                        (None, Some(sha)) => {
+                            Some(json!({ "commitHash": sha, "branch": i.branch, "repo": i.repo }))
+                        }
+                        (None, None) => None,
+                    };
+                    let late = world.latest_deploy_reads;
+                    match (meta, world.branch_head(i)) {
+                        (None, _) => errors("Service has no source to deploy"),
+                        (Some(_), Some(sha)) if late > 0 && i.image.is_none() => {
+                            world.autodeploy_after(&key.0, &key.1, &sha, late);
+                            json!({ "data": { "serviceInstanceDeploy": true } })
+                        }
+                        (Some(meta), _) => {
+                            world.start_deployment(&key.0, &key.1, meta);
+                            json!({ "data": { "serviceInstanceDeploy": true } })
+                        }
                     }
-                };
-                let id = world.start_deployment(&v("serviceId"), &v("environmentId"), meta);
-                json!({ "data": { "serviceInstanceDeployV2": id } })
+                }
             }
         }
         "ServiceInstanceUpdate" => match world

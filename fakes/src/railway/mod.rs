@@ -21,7 +21,7 @@ use crate::{Recorded, Recorder, Server};
 pub use faults::LostAnswer;
 use upload::UploadFake;
 pub use volumes::{BackupBehaviour, HALF_SIZE_REFUSAL};
-pub use world::{FakeDeployment, Instance, RailwayWorld, ServiceLogs};
+pub use world::{FakeDeployment, Instance, MAIN_HEAD, RailwayWorld, STALE_COMMIT, ServiceLogs};
 use ws::WsFake;
 
 #[derive(Clone)]

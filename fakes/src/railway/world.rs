@@ -16,11 +16,24 @@ pub struct Instance {
     pub start_command: Option<String>,
     pub image: Option<String>,
     pub repo: Option<String>,
+    /// The branch of `repo` the instance is connected to.
+    pub branch: Option<String>,
+    /// The commit "already associated with the service" that `serviceInstanceDeployV2` without
+    /// `commitSha` deploys (Railway's docs); `None`: the branch's latest. What a copy made with
+    /// `skipInitialDeploys` and never deployed is associated with is not public: the fake
+    /// gives it [`STALE_COMMIT`] (adversarial), never the branch's latest.
+    pub associated_commit: Option<String>,
     pub custom_domains: Vec<String>,
     pub service_domains: Vec<String>,
     pub root_directory: Option<String>,
     pub watch_patterns: Vec<String>,
 }
+
+/// The commit a copied, never-deployed repository instance is associated with: not the latest
+/// of its branch.
+pub const STALE_COMMIT: &str = "5a1e5a1e5a1e5a1e5a1e5a1e5a1e5a1e5a1e5a1e";
+/// The latest commit of `main` of `acme/shop` in the standard world.
+pub const MAIN_HEAD: &str = "4eadc0de4eadc0de4eadc0de4eadc0de4eadc0de";
 
 #[derive(Clone, Debug)]
 pub struct FakeDeployment {
@@ -133,6 +146,13 @@ pub struct RailwayWorld {
     /// for workflow types that do not register the queries it authorizes against (railwayapp/cli
     /// commit fc0331d1); whether backup workflows are among them is not public.
     pub workflow_status_refused: bool,
+    /// (repository, branch) → the branch's latest commit.
+    pub branch_heads: HashMap<(String, String), String>,
+    /// How many listings of a service's deployments pass before the deployment a
+    /// `serviceInstanceDeploy(latestCommit: true)` of a repository started is listed (0: at
+    /// once; its answer is only `true`, so when it appears is Railway's). Such a late deployment's
+    /// `meta` names the commit but no branch.
+    pub latest_deploy_reads: u32,
 }
 
 pub const STANDARD_SCRIPT: &[&str] = &["QUEUED", "BUILDING", "DEPLOYING", "SUCCESS"];
@@ -185,7 +205,15 @@ impl RailwayWorld {
             volumes_refused: None,
             backups_refused: None,
             workflow_status_refused: false,
+            branch_heads: HashMap::from([(
+                ("acme/shop".to_string(), "main".to_string()),
+                MAIN_HEAD.to_string(),
+            )]),
+            latest_deploy_reads: 0,
         };
+        // A created environment's instances are listed from the second read on (its copy
+        // completes after it is listed; adversarial by default).
+        w.envs.copy_reads = 1;
         for (env_id, env_suffix) in [("env-prod", "prod"), ("env-stg", "stg")] {
             for (svc_id, svc) in [("svc-web", "web"), ("svc-worker", "worker")] {
                 w.instances.insert(
@@ -196,6 +224,8 @@ impl RailwayWorld {
                         start_command: None,
                         image: None,
                         repo: Some("acme/shop".into()),
+                        branch: Some("main".into()),
+                        associated_commit: None,
                         custom_domains: vec![],
                         service_domains: vec![format!("{svc}-{env_suffix}.up.railway.app")],
                         root_directory: None,
@@ -207,6 +237,12 @@ impl RailwayWorld {
             }
         }
         w
+    }
+
+    /// The latest commit of the branch `i` is connected to, when the world knows one.
+    pub fn branch_head(&self, i: &Instance) -> Option<String> {
+        let key = (i.repo.clone()?, i.branch.clone()?);
+        self.branch_heads.get(&key).cloned()
     }
 
     /// Sets a variable of a service in an environment.
