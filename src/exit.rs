@@ -14,7 +14,7 @@ pub fn code(ending: &Ending) -> i32 {
             RunStatus::Success | RunStatus::Skipped => SUCCESS,
             RunStatus::Failed | RunStatus::RolledBack => FAILURE,
         },
-        Ending::InvalidInput(_) => INVALID_INPUT,
+        Ending::InvalidInput(_) | Ending::InvalidAfterReading { .. } => INVALID_INPUT,
         Ending::Broken(_) => FAILURE,
     }
 }
