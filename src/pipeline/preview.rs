@@ -1,7 +1,8 @@
 //! Owns the order of a preview run (`command: preview`, `preview-cleanup`): read the project's
 //! environments (every check before any change), then one of three paths, each a plan run by the
 //! one executor. A pull request's preview runs in phases: the gate and its environment, created
-//! or reused (`Step::PreviewEnvironment`); the usual resolution in it; a domain for each
+//! or reused (`Step::PreviewEnvironment`), after the migration-safety checks that must come
+//! before any change (`super::preview_checks`); the usual resolution in it; a domain for each
 //! deployed service without one (`Step::PreviewDomains`); then the usual plan, with the
 //! preview's never-deployed other services deployed first (`Step::SupportingDeploys`). A
 //! closed pull request, and `preview-cleanup`: plans of removals (`super::preview_remove`). On a
@@ -81,6 +82,11 @@ async fn deploy(
         return Ending::InvalidInput(msg);
     }
     if let Err(stop) = super::needs_github(cfg, cx) {
+        return stop.end(report);
+    }
+    // Migration safety (the `railway.json` cliff, the SQL to migrate) before any change: read
+    // where the preview's services come from, before the environment is made.
+    if let Err(stop) = super::preview_checks::before_change(cfg, cx, &req, &mut report).await {
         return stop.end(report);
     }
     let setup = preview_plan::setup_plan(cfg, &req);
