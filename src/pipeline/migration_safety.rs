@@ -53,6 +53,11 @@ pub async fn check(at: &Reading<'_>, cfg: &Config, report: &mut RunReport) -> Re
         }
         _ => return Ok(()),
     };
+    judge(linted, cfg, report)
+}
+
+/// Applies `destructive-migrations` to what was read and records it; `Err` is the refusal.
+pub fn judge(linted: Linted, cfg: &Config, report: &mut RunReport) -> Result<(), Stop> {
     let verdict = policy::judge(&linted, cfg.migration_safety.destructive);
     let record = &mut report.migration_safety;
     record.policy = Some(cfg.migration_safety.destructive.as_str().to_string());
@@ -185,13 +190,17 @@ pub fn cliff(cfg: &Config, services: &[ServiceTarget], report: &mut RunReport) -
 }
 
 /// `command: preview`: the preview's database must not be `preview-from`'s (checked before
-/// migrating or deploying). `Err` is a failed run (exit 1) that says how to give previews their
-/// own database.
+/// migrating or deploying). `theirs`: the URL `preview-from` holds, when the checks before the
+/// preview was made read it already. `Err` is a failed run (exit 1) that says how to give
+/// previews their own database.
 pub async fn shared_data(
     cx: &crate::stages::context::Context<'_>,
     cfg: &Config,
     plan: &super::plan::Plan,
-    source: &crate::railway::environments::EnvironmentInfo,
+    (source, theirs): (
+        &crate::railway::environments::EnvironmentInfo,
+        Option<&Secret>,
+    ),
 ) -> Result<(), Stop> {
     if cfg.migrations.is_none() && cfg.migrate_command.is_none() {
         return Ok(());
@@ -223,7 +232,7 @@ pub async fn shared_data(
         &at,
         (&env.id, &env.name),
         (&source.id, &source.name),
-        url,
+        (url, theirs),
     )
     .await
     .map_err(|why| Stop::failed("Preview failed", why))

@@ -18,6 +18,7 @@ use crate::railway::RailwayClient;
 use crate::railway::api::{Domain, Named, Project};
 use crate::railway::environments::{self, EnvironmentInfo, ProjectEnvironments};
 use crate::record::{Ending, PlannedAction, PreviewReport, RunReport, Stop};
+use crate::secret::Secret;
 use crate::stages::ServiceTarget;
 use crate::stages::context::Context;
 use crate::stages::preview::EnsureRequest;
@@ -86,15 +87,18 @@ async fn deploy(
     }
     // Migration safety (the `railway.json` cliff, the SQL to migrate) before any change: read
     // where the preview's services come from, before the environment is made.
-    if let Err(stop) = super::preview_checks::before_change(cfg, cx, &req, &mut report).await {
-        return stop.end(report);
-    }
+    let checked = match super::preview_checks::before_change(cfg, cx, envs, &req, &mut report).await
+    {
+        Ok(checked) => checked,
+        Err(stop) => return stop.end(report),
+    };
     let setup = preview_plan::setup_plan(cfg, &req);
     let planned = setup.describe();
     if cfg.dry_run && req.existing.is_none() {
         return dry_run_new(cfg, cx, &req, planned, report).await;
     }
-    match in_preview(cfg, cx, (&setup, &req.source), name, planned, &mut report).await {
+    let source = (&req.source, checked.source_url.as_ref());
+    match in_preview(cfg, cx, (&setup, source), name, planned, &mut report).await {
         Ok(plan) if cfg.dry_run => dry_run::run(cx, &plan, report).await,
         Ok(plan) => execute::execute(cx, &plan, report).await,
         Err(stop) => stop.end(report),
@@ -108,7 +112,7 @@ async fn deploy(
 async fn in_preview(
     cfg: &Config,
     cx: &mut Context<'_>,
-    (setup, source): (&Plan, &EnvironmentInfo),
+    (setup, source): (&Plan, (&EnvironmentInfo, Option<&Secret>)),
     name: &str,
     mut planned: Vec<PlannedAction>,
     report: &mut RunReport,

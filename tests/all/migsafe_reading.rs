@@ -270,3 +270,48 @@ async fn promote_reads_the_migrations_between_the_served_and_the_promoted_commit
         run.log()
     );
 }
+
+#[tokio::test]
+async fn a_new_preview_reads_every_migration_before_it_is_made() {
+    // A reference Railway renders per environment: the copy gets a new, empty database.
+    let url = "postgres://app:pw@${{RAILWAY_ENVIRONMENT_NAME}}.localhost:9/app";
+    let mut world = RailwayWorld::standard();
+    world.set_variable("svc-web", "env-stg", "DATABASE_PUBLIC_URL", url);
+    let f = PreviewFakes::with_world(world).await;
+    let mut r = f.runner("opened.json");
+    let dir = r.dir.path().join("migrations");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("1_users.sql"),
+        "CREATE TABLE users (id int, name text);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("2_drop.sql"),
+        "ALTER TABLE users DROP COLUMN name;\n",
+    )
+    .unwrap();
+    r.input("migrations", &dir.to_string_lossy())
+        .input("destructive-migrations", "refuse");
+    let before = f.environment_names();
+    let run = r.run().await;
+    assert_eq!(run.code, 2, "{}", run.log());
+    assert!(
+        run.log().contains("2_drop.sql:1` ban-drop-column"),
+        "{}",
+        run.log()
+    );
+    assert!(f.rw.mutations().is_empty(), "{:?}", f.rw.mutations());
+    assert_eq!(f.environment_names(), before, "no preview environment made");
+    assert!(
+        github_writes(&f.gh).is_empty(),
+        "{:?}",
+        github_writes(&f.gh)
+    );
+    assert_eq!(
+        findings(&run).len(),
+        1,
+        "{}",
+        run.output("migration-findings")
+    );
+}

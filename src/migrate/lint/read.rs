@@ -63,6 +63,32 @@ pub async fn pending(dir: &Path, url: &Secret) -> Linted {
     out
 }
 
+/// Every migration of `dir` (down files left out), in order, as `engine`'s SQL: what a new,
+/// empty database would apply (a new preview's, read before the preview exists).
+pub fn every_file(dir: &Path, engine: Engine) -> Linted {
+    let mut out = Linted::default();
+    let listed = match crate::config::migrations::scan(dir) {
+        Ok(l) => l,
+        Err(e) => {
+            out.warnings.push(format!(
+                "the migrations could not be listed before the run ({e}), so their SQL was not read"
+            ));
+            return out;
+        }
+    };
+    for name in listed.files.values().filter(|n| !files::is_down_file(n)) {
+        let path = dir.join(name);
+        let shown = path.display().to_string();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => out.extend(lint_sql(&shown, &text, engine)),
+            Err(e) => out.warnings.push(format!(
+                "`{shown}` could not be read ({e}); its SQL was not checked"
+            )),
+        }
+    }
+    out
+}
+
 /// `migrate-command`: the changed files matching `patterns` in each range (one comparison per
 /// distinct `base...head`, none when the range's is [`Range::known`]).
 pub async fn changed_files(
