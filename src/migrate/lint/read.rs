@@ -114,7 +114,8 @@ pub async fn changed_files(
             )),
             (Some(base), Some(head)) => {
                 if !pairs.iter().any(|(b, h, _)| *b == base && *h == head) {
-                    let known = r.known.as_ref().filter(|c| c.files.is_some());
+                    // Asked without its files (or not at all): compared here, with them.
+                    let known = (r.known.as_ref()).filter(|c| c.files.is_some() || c.cut_short);
                     pairs.push((base, head, known));
                 }
             }
