@@ -149,11 +149,13 @@ async fn a_preview_with_a_pre_deploy_command_only_in_railway_json_changes_nothin
     );
 }
 
-#[tokio::test]
-async fn migrate_commands_sql_is_read_as_mysql_when_the_database_url_says_mysql() {
-    let mysql = "mysql://app:s3cret-mysql@mysql.railway.internal:3306/railway";
-    let mut world = RailwayWorld::standard();
-    world.set_variable("svc-web", "env-stg", "DATABASE_PUBLIC_URL", mysql);
+/// A push deploying `web` (serving [`SERVED`]) with `migrate-command`, whose change GitHub lists
+/// as the migration `file` (holding `sql` in the checkout).
+async fn deploy_changing(
+    world: RailwayWorld,
+    file: &str,
+    sql: &str,
+) -> (FakeRailway, GitHubState, Run) {
     let rw = FakeRailway::start(world).await;
     serves(&rw, "dep-old-web-stg", SERVED);
     let (gh, gh_server) = github().await;
@@ -161,19 +163,23 @@ async fn migrate_commands_sql_is_read_as_mysql_when_the_database_url_says_mysql(
         .lock()
         .unwrap()
         .compare
-        .script(SERVED, SHA, "ahead", &["db/migrations/8_age.sql"]);
+        .script(SERVED, SHA, "ahead", &[file]);
     let mut r = Runner::new(&rw.api_url());
-    checkout(
-        &mut r,
-        &[(
-            "db/migrations/8_age.sql",
-            "ALTER TABLE `users` MODIFY COLUMN `age` bigint;\n",
-        )],
-    );
+    checkout(&mut r, &[(file, sql)]);
     r.set("GITHUB_API_URL", &gh_server.url())
         .input("github-token", GITHUB_TOKEN)
         .input("migrate-command", "npm run migrate");
     let run = r.run().await;
+    (rw, gh, run)
+}
+
+#[tokio::test]
+async fn migrate_commands_sql_is_read_as_mysql_when_the_database_url_says_mysql() {
+    let mysql = "mysql://app:s3cret-mysql@mysql.railway.internal:3306/railway";
+    let mut world = RailwayWorld::standard();
+    world.set_variable("svc-web", "env-stg", "DATABASE_PUBLIC_URL", mysql);
+    let sql = "ALTER TABLE `users` MODIFY COLUMN `age` bigint;\n";
+    let (_rw, _gh, run) = deploy_changing(world, "db/migrations/8_age.sql", sql).await;
     assert_eq!(run.code, 0, "{}", run.log());
     let found = findings(&run);
     assert_eq!(found.len(), 1, "{}", run.log());
@@ -181,30 +187,21 @@ async fn migrate_commands_sql_is_read_as_mysql_when_the_database_url_says_mysql(
     assert!(!run.log().contains("does not parse"), "{}", run.log());
     assert!(run.log().contains("read as MySQL/MariaDB"), "{}", run.log());
     assert_not_shown(&[mysql, "s3cret-mysql"], &run_places(&run));
+
+    // No service has the variable: read as PostgreSQL, which does not parse MySQL's backticks.
+    let world = RailwayWorld::standard();
+    let (_rw, _gh, run) = deploy_changing(world, "db/migrations/8_age.sql", sql).await;
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert!(findings(&run).is_empty(), "{}", run.log());
+    assert!(run.log().contains("read as PostgreSQL"), "{}", run.log());
+    assert!(run.log().contains("does not parse"), "{}", run.log());
 }
 
 #[tokio::test]
 async fn migrate_command_reads_the_comparison_the_order_checks_made() {
-    let rw = FakeRailway::start(RailwayWorld::standard()).await;
-    serves(&rw, "dep-old-web-stg", SERVED);
-    let (gh, gh_server) = github().await;
-    gh.world
-        .lock()
-        .unwrap()
-        .compare
-        .script(SERVED, SHA, "ahead", &["db/migrations/9_rename.sql"]);
-    let mut r = Runner::new(&rw.api_url());
-    checkout(
-        &mut r,
-        &[(
-            "db/migrations/9_rename.sql",
-            "ALTER TABLE users RENAME TO members;\n",
-        )],
-    );
-    r.set("GITHUB_API_URL", &gh_server.url())
-        .input("github-token", GITHUB_TOKEN)
-        .input("migrate-command", "npm run migrate");
-    let run = r.run().await;
+    let sql = "ALTER TABLE users RENAME TO members;\n";
+    let world = RailwayWorld::standard();
+    let (_rw, gh, run) = deploy_changing(world, "db/migrations/9_rename.sql", sql).await;
     assert_eq!(run.code, 0, "{}", run.log());
     assert_eq!(findings(&run)[0]["rule"], "renaming-table", "{}", run.log());
     assert_eq!(

@@ -50,16 +50,7 @@ pub async fn pending(dir: &Path, url: &Secret) -> Linted {
             return out;
         }
     };
-    for name in names.iter().filter(|n| !files::is_down_file(n)) {
-        let path = dir.join(name);
-        let shown = path.display().to_string();
-        match std::fs::read_to_string(&path) {
-            Ok(text) => out.extend(lint_sql(&shown, &text, engine)),
-            Err(e) => out.warnings.push(format!(
-                "`{shown}` could not be read ({e}); its SQL was not checked"
-            )),
-        }
-    }
+    out.extend(folder_files(dir, names.iter(), engine));
     out
 }
 
@@ -76,7 +67,14 @@ pub fn every_file(dir: &Path, engine: Engine) -> Linted {
             return out;
         }
     };
-    for name in listed.files.values().filter(|n| !files::is_down_file(n)) {
+    out.extend(folder_files(dir, listed.files.values(), engine));
+    out
+}
+
+/// Reads and classifies the files `names` of the folder `dir` (down files left out).
+fn folder_files<'a>(dir: &Path, names: impl Iterator<Item = &'a String>, engine: Engine) -> Linted {
+    let mut out = Linted::default();
+    for name in names.filter(|n| !files::is_down_file(n)) {
         let path = dir.join(name);
         let shown = path.display().to_string();
         match std::fs::read_to_string(&path) {
