@@ -71,6 +71,19 @@ fn serves(rw: &FakeRailway, deployment: &str, commit: &str) {
     }
 }
 
+/// Runs the preview `r`, which must be refused as invalid input with nothing changed: no
+/// Railway mutation (no environment made), no GitHub write.
+async fn refused_before_any_change(f: &PreviewFakes, r: &Runner) -> Run {
+    let before = f.environment_names();
+    let run = r.run().await;
+    assert_eq!(run.code, 2, "{}", run.log());
+    assert!(f.rw.mutations().is_empty(), "{:?}", f.rw.mutations());
+    assert_eq!(f.environment_names(), before, "no preview environment made");
+    let writes = github_writes(&f.gh);
+    assert!(writes.is_empty(), "{writes:?}");
+    run
+}
+
 #[tokio::test]
 async fn a_preview_refusing_its_migrations_changes_nothing_before_its_environment_is_made() {
     let f = PreviewFakes::start().await;
@@ -91,21 +104,12 @@ async fn a_preview_refusing_its_migrations_changes_nothing_before_its_environmen
     );
     r.input("migrate-command", "npm run migrate")
         .input("destructive-migrations", "refuse");
-    let before = f.environment_names();
-    let run = r.run().await;
-    assert_eq!(run.code, 2, "{}", run.log());
+    let run = refused_before_any_change(&f, &r).await;
     assert!(
         run.log()
             .contains("`db/migrations/7_drop.sql:1` ban-drop-column"),
         "{}",
         run.log()
-    );
-    assert!(f.rw.mutations().is_empty(), "{:?}", f.rw.mutations());
-    assert_eq!(f.environment_names(), before, "no preview environment made");
-    assert!(
-        github_writes(&f.gh).is_empty(),
-        "{:?}",
-        github_writes(&f.gh)
     );
     // Read between what `preview-from` serves and the pull request's head.
     assert_eq!(
@@ -131,21 +135,12 @@ async fn a_preview_with_a_pre_deploy_command_only_in_railway_json_changes_nothin
             r#"{"deploy": {"preDeployCommand": "npm run migrate"}}"#,
         )],
     );
-    let before = f.environment_names();
-    let run = r.run().await;
-    assert_eq!(run.code, 2, "{}", run.log());
+    let run = refused_before_any_change(&f, &r).await;
     assert!(
         run.log()
             .contains("every deploy from now on would skip the migrations"),
         "{}",
         run.log()
-    );
-    assert!(f.rw.mutations().is_empty(), "{:?}", f.rw.mutations());
-    assert_eq!(f.environment_names(), before, "no preview environment made");
-    assert!(
-        github_writes(&f.gh).is_empty(),
-        "{:?}",
-        github_writes(&f.gh)
     );
 }
 
@@ -290,20 +285,11 @@ async fn a_new_preview_reads_every_migration_before_it_is_made() {
     .unwrap();
     r.input("migrations", &dir.to_string_lossy())
         .input("destructive-migrations", "refuse");
-    let before = f.environment_names();
-    let run = r.run().await;
-    assert_eq!(run.code, 2, "{}", run.log());
+    let run = refused_before_any_change(&f, &r).await;
     assert!(
         run.log().contains("2_drop.sql:1` ban-drop-column"),
         "{}",
         run.log()
-    );
-    assert!(f.rw.mutations().is_empty(), "{:?}", f.rw.mutations());
-    assert_eq!(f.environment_names(), before, "no preview environment made");
-    assert!(
-        github_writes(&f.gh).is_empty(),
-        "{:?}",
-        github_writes(&f.gh)
     );
     assert_eq!(
         findings(&run).len(),
