@@ -36,6 +36,11 @@ mod tests {
             assert_eq!(code(&Ending::Finished(Box::new(r.clone()))), want);
         }
         assert_eq!(code(&Ending::InvalidInput("x".into())), 2);
+        let refused = Ending::InvalidAfterReading {
+            message: "x".into(),
+            read: Box::default(),
+        };
+        assert_eq!(code(&refused), 2);
         assert_eq!(code(&Ending::Broken("x".into())), 1);
     }
 }
