@@ -1,7 +1,11 @@
 //! Resolution's migration-safety checks (reads only, before any change): the SQL the run is
 //! about to migrate, read and classified (`crate::migrate::lint`), with `destructive-migrations`
 //! applied; and the `railway.json` / `railway.toml` cliff (`crate::migrate::cliff`). Both record
-//! what they found in the run record; `Err` is invalid input (exit 2), before any write.
+//! what they found in the run record; `Err` is invalid input (exit 2), before any write. With
+//! `migrate-command`, the changed files come from the order checks' comparisons when they cover
+//! the range (`super::order`), and are read in the dialect the database URL in
+//! `database-url-variable` says. A preview runs them before its environment is made
+//! (`super::preview_checks`); its shared-data check ([`shared_data`]) runs once it exists.
 
 use crate::config::{CommandKind, Config, Source};
 use crate::github::GitHub;
