@@ -14,7 +14,7 @@ pub fn code(ending: &Ending) -> i32 {
             RunStatus::Success | RunStatus::Skipped => SUCCESS,
             RunStatus::Failed | RunStatus::RolledBack => FAILURE,
         },
-        Ending::InvalidInput(_) => INVALID_INPUT,
+        Ending::InvalidInput(_) | Ending::InvalidAfterReading { .. } => INVALID_INPUT,
         Ending::Broken(_) => FAILURE,
     }
 }
@@ -36,6 +36,11 @@ mod tests {
             assert_eq!(code(&Ending::Finished(Box::new(r.clone()))), want);
         }
         assert_eq!(code(&Ending::InvalidInput("x".into())), 2);
+        let refused = Ending::InvalidAfterReading {
+            message: "x".into(),
+            read: Box::default(),
+        };
+        assert_eq!(code(&refused), 2);
         assert_eq!(code(&Ending::Broken("x".into())), 1);
     }
 }

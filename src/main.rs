@@ -10,8 +10,8 @@ use railway_deploy::config::{self, Config, LoadError};
 use railway_deploy::context::GitHubEnv;
 use railway_deploy::exit;
 use railway_deploy::pipeline::github_run::write_summary_to;
-use railway_deploy::record::{Ending, RunStatus};
-use railway_deploy::report::{outputs, summary};
+use railway_deploy::record::{Ending, MigrationSafetyReport, RunStatus};
+use railway_deploy::report::{migration_safety, outputs, summary};
 use railway_deploy::{notify, pipeline, secret, workflow};
 
 fn main() {
@@ -84,21 +84,39 @@ fn report(github: &GitHubEnv, ending: &Ending) {
         }
         Ending::InvalidInput(msg) => {
             report_invalid_input(msg);
-            write_stopped_summary(github, true, msg);
+            write_stopped_summary(github, true, msg, None);
             let _ = outputs::write(output_path, &outputs::failed_outputs(RunStatus::Failed));
+            return;
+        }
+        // `destructive-migrations: refuse`: the outputs and the summary carry the findings.
+        Ending::InvalidAfterReading { message, read } => {
+            report_invalid_input(message);
+            write_stopped_summary(github, true, message, Some(read));
+            let refused = outputs::refused_outputs(&read.findings);
+            let _ = outputs::write(output_path, &refused);
             return;
         }
         Ending::Broken(msg) => ("railway-deploy failed", msg),
     };
     workflow::error_titled(title, msg);
-    write_stopped_summary(github, false, msg);
+    write_stopped_summary(github, false, msg, None);
     let _ = outputs::write(output_path, &outputs::failed_outputs(RunStatus::Failed));
 }
 
-/// The job summary of a run that stopped without a report, so the run's page says why.
-fn write_stopped_summary(github: &GitHubEnv, invalid: bool, msg: &str) {
+/// The job summary of a run that stopped without a report, so the run's page says why (with
+/// what reading the migrations found, when they were read).
+fn write_stopped_summary(
+    github: &GitHubEnv,
+    invalid: bool,
+    msg: &str,
+    read: Option<&MigrationSafetyReport>,
+) {
     if let Some(path) = github.summary_path.as_deref() {
-        let markdown = summary::stopped_early(invalid, msg);
+        let mut markdown = summary::stopped_early(invalid, msg);
+        if let Some(read) = read {
+            markdown.push('\n');
+            migration_safety::section_of(&mut markdown, read, "###");
+        }
         if let Err(e) = summary::append_summary(std::path::Path::new(path), &markdown) {
             workflow::warning(format!("could not write the job summary to {path}: {e}"));
         }

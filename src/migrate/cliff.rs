@@ -62,6 +62,29 @@ pub fn read_dir(dir: &Path) -> (Vec<Declared>, Vec<String>) {
     (found, problems)
 }
 
+/// Entries of a checkout looked at, at most, by [`any_below`]; past them, one may be there.
+const MAX_WALKED: usize = 20_000;
+
+/// Whether `root` may hold a `railway.json` or `railway.toml` (the checkout's ignored and
+/// hidden files left out): a preview's services are only read for the cliff when one of their
+/// root directories may hold one. A checkout too large to look through says yes.
+pub fn any_below(root: &Path) -> bool {
+    let mut walked = 0usize;
+    for entry in ignore::WalkBuilder::new(root).build().flatten() {
+        walked += 1;
+        if walked > MAX_WALKED {
+            return true;
+        }
+        let name = entry.file_name().to_str();
+        if matches!(name, Some("railway.json" | "railway.toml"))
+            && entry.file_type().is_some_and(|t| t.is_file())
+        {
+            return true;
+        }
+    }
+    false
+}
+
 fn text_of(v: &serde_json::Value) -> Option<String> {
     match v {
         serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
@@ -193,6 +216,16 @@ mod tests {
             "preDeployCommand": pre.map(|p| vec![p]), "startCommand": start, "source": null
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn finds_a_config_file_in_a_subdirectory_and_none_elsewhere() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("apps/web")).unwrap();
+        std::fs::write(dir.path().join("apps/web/index.js"), "").unwrap();
+        assert!(!any_below(dir.path()));
+        std::fs::write(dir.path().join("apps/web/railway.toml"), "[deploy]\n").unwrap();
+        assert!(any_below(dir.path()));
     }
 
     #[test]

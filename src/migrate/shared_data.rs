@@ -41,13 +41,14 @@ async fn find(
 
 /// `Err` is the failure sentence when the preview would migrate the source's database. `url` is
 /// what the preview migrates when already known (`migrations`); else the variable is read in the
-/// preview. A variable found in neither is no evidence of sharing.
+/// preview. `theirs` is the source's, when already read (else it is read now). A variable found
+/// in neither is no evidence of sharing.
 pub async fn check(
     c: &RailwayClient,
     at: &Lookup<'_>,
     preview: (&str, &str),
     source: (&str, &str),
-    url: Option<&Secret>,
+    (url, theirs): (Option<&Secret>, Option<&Secret>),
 ) -> Result<(), String> {
     let read_error = |e: RailwayError| {
         format!(
@@ -62,7 +63,10 @@ pub async fn check(
     let Some(own) = own else {
         return Ok(());
     };
-    let theirs = find(c, at, source.0).await.map_err(read_error)?;
+    let theirs = match theirs {
+        Some(t) => Some(t.clone()),
+        None => find(c, at, source.0).await.map_err(read_error)?,
+    };
     match theirs {
         Some(t) if same(&own, &t) => Err(message(preview.1, source.1, at.variable)),
         _ => Ok(()),

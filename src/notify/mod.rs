@@ -110,7 +110,7 @@ impl Notifier {
     pub fn notice_for(&self, ending: &Ending, last: Option<RunReport>) -> Option<Notice> {
         let mut report = match ending {
             Ending::Finished(r) => (**r).clone(),
-            Ending::InvalidInput(_) => return None,
+            Ending::InvalidInput(_) | Ending::InvalidAfterReading { .. } => return None,
             Ending::Broken(why) => {
                 let mut r = last.unwrap_or_else(|| self.fallback.clone());
                 r.status = RunStatus::Failed;

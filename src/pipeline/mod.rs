@@ -13,6 +13,7 @@ pub mod migration_safety;
 pub mod order;
 pub mod plan;
 pub mod preview;
+pub mod preview_checks;
 pub mod preview_plan;
 pub mod preview_remove;
 pub mod resolve;
@@ -172,19 +173,25 @@ async fn plan_resolved(
     // Railway's own autodeploy: refused with `source: railway` when it cannot work, else a warning.
     triggers::check(client, cfg, &scope, &services).await?;
     // Order: a service is not moved back in history (one compare per served commit).
-    let held = order::check(cx.github.as_ref(), cfg, &scope, &services, &promotions).await;
+    let ordered = order::check(cx.github.as_ref(), cfg, &scope, &services, &promotions).await;
+    let held = ordered.held;
     mark_held(report, &held);
     // Migration safety: `railway.json` settings no longer read, then the SQL about to be
-    // migrated (`destructive-migrations`), both before any change.
-    migration_safety::cliff(cfg, &services, report)?;
-    migration_safety::check(
-        cx.github.as_ref(),
-        cfg,
-        &services,
-        database_url.as_ref(),
-        report,
-    )
-    .await?;
+    // migrated (`destructive-migrations`), both before any change (a preview's ran before its
+    // environment was made: `preview::deploy`).
+    if !cfg.command.is_preview() {
+        migration_safety::cliff(cfg, &services, report)?;
+        let reading = migration_safety::Reading {
+            client,
+            github: cx.github.as_ref(),
+            scope: &scope,
+            services: &services,
+            promotions: &promotions,
+            compared: &ordered.compared,
+            database_url: database_url.as_ref(),
+        };
+        migration_safety::check(&reading, cfg, report).await?;
+    }
     let plan = plan::build_ordered(
         cfg,
         scope,

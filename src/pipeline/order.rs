@@ -1,9 +1,11 @@
 //! Resolution's order checks (reads only, before any change): for each service, the commit it
 //! serves and GitHub's comparison of that commit with the one this run deploys: one compare per
 //! distinct served commit (usually one per run), read once and used by the history check
-//! (`crate::stages::history`) and by `only-changed` (`crate::stages::changed`, from the same
-//! comparison's files). What they decide is handed to the plan as the services it holds
-//! back. GitHub unreadable (no token, an outage): a warning, and every service proceeds.
+//! (`crate::stages::history`), by `only-changed` (`crate::stages::changed`, from the same
+//! comparison's files) and, with `migrate-command`, by the migration files read before any
+//! change (`super::migration_safety`, handed [`Ordered::compared`]). What they decide is handed
+//! to the plan as the services it holds back. GitHub unreadable (no token, an outage): a
+//! warning, and every service proceeds.
 
 use crate::config::{CommandKind, Config, Source};
 use crate::github::GitHub;
@@ -26,7 +28,11 @@ struct Commits {
 
 /// The commit this run deploys to `target`: its promotion's, else the run's (`source: image`
 /// deploys no commit).
-fn new_commit(cfg: &Config, target: &ServiceTarget, promotions: &[Promotion]) -> Option<String> {
+pub(super) fn new_commit(
+    cfg: &Config,
+    target: &ServiceTarget,
+    promotions: &[Promotion],
+) -> Option<String> {
     match promotions
         .iter()
         .find(|p| p.service_id == target.service.id)
@@ -53,11 +59,14 @@ impl Compared {
         if let Some((_, _, found)) = self.0.iter().find(|(b, h, _)| b == served && h == new) {
             return Ok(found.clone());
         }
+        // The files come in the same one request: asked for when `only-changed` or the
+        // migration files of `migrate-command` need them.
+        let with_files = cfg.only_changed || reads_migration_files(cfg);
         let found = gh
-            .compare(served, new, cfg.only_changed)
+            .compare(served, new, with_files)
             .await
             .map_err(|e| e.to_string())?;
-        if found.as_ref().is_some_and(|c| c.cut_short) {
+        if cfg.only_changed && found.as_ref().is_some_and(|c| c.cut_short) {
             workflow::notice(format!(
                 "`only-changed`: GitHub lists at most {MAX_COMPARE_FILES} changed files and the comparison of {} with {} reached that limit, so the list may be cut short: every service serving {} is deployed",
                 short_sha(served),
@@ -70,16 +79,33 @@ impl Compared {
     }
 }
 
-/// Runs the order checks; the services they hold back, with the reason (noticed here).
+/// Whether the run reads, before any change, the migration files changed since the served
+/// commit (`migrate-command`, a source with a commit).
+fn reads_migration_files(cfg: &Config) -> bool {
+    cfg.migrate_command.is_some() && !matches!(cfg.source, Source::Image { .. })
+}
+
+/// What the order checks decided and read.
+#[derive(Clone, Debug, Default)]
+pub struct Ordered {
+    /// The services held back, with the reason (noticed here).
+    pub held: Vec<Held>,
+    /// Each compared service's range: the commit it serves, the one this run deploys to it,
+    /// and GitHub's comparison of the two (with the files when they were asked for).
+    pub compared: Vec<crate::migrate::lint::read::Range>,
+}
+
+/// Runs the order checks.
 pub async fn check(
     gh: Option<&GitHub>,
     cfg: &Config,
     scope: &Scope,
     services: &[ServiceTarget],
     promotions: &[Promotion],
-) -> Vec<Held> {
+) -> Ordered {
+    let mut ordered = Ordered::default();
     if !matches!(cfg.command, CommandKind::Deploy | CommandKind::Promote) {
-        return Vec::new();
+        return ordered;
     }
     let commits: Vec<Commits> = services
         .iter()
@@ -89,18 +115,17 @@ pub async fn check(
         })
         .collect();
     if commits.iter().all(|c| c.new.is_none()) && !cfg.only_changed {
-        return Vec::new();
+        return ordered;
     }
     let Some(gh) = gh else {
         workflow::warning(
             "no GitHub token: the served commit cannot be compared with this one, so a deploy of an older commit would not be noticed (and `only-changed` deploys every service). Pass `github-token`",
         );
-        return Vec::new();
+        return ordered;
     };
     let environment = scope.environment.name.as_str();
     let fallback = github_served(gh, environment, &commits).await;
     let mut compared = Compared::default();
-    let mut held = Vec::new();
     for c in &commits {
         let comparison = match (c.new.as_deref(), &c.target.serving) {
             // Nothing serves, or no commit is deployed: nothing to compare.
@@ -130,10 +155,18 @@ pub async fn check(
         };
         if let Some(h) = judge_service(cfg, environment, &c.target, comparison.as_ref()) {
             workflow::notice(&h.reason);
-            held.push(h);
+            ordered.held.push(h);
+        }
+        if let Some(s) = comparison {
+            ordered.compared.push(crate::migrate::lint::read::Range {
+                service: c.target.service.name.clone(),
+                base: Some(s.served),
+                head: Some(s.new),
+                known: s.found,
+            });
         }
     }
-    held
+    ordered
 }
 
 /// A service's served commit and its comparison with the new one.

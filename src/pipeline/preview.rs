@@ -1,7 +1,8 @@
 //! Owns the order of a preview run (`command: preview`, `preview-cleanup`): read the project's
 //! environments (every check before any change), then one of three paths, each a plan run by the
 //! one executor. A pull request's preview runs in phases: the gate and its environment, created
-//! or reused (`Step::PreviewEnvironment`); the usual resolution in it; a domain for each
+//! or reused (`Step::PreviewEnvironment`), after the migration-safety checks that must come
+//! before any change (`super::preview_checks`); the usual resolution in it; a domain for each
 //! deployed service without one (`Step::PreviewDomains`); then the usual plan, with the
 //! preview's never-deployed other services deployed first (`Step::SupportingDeploys`). A
 //! closed pull request, and `preview-cleanup`: plans of removals (`super::preview_remove`). On a
@@ -17,6 +18,7 @@ use crate::railway::RailwayClient;
 use crate::railway::api::{Domain, Named, Project};
 use crate::railway::environments::{self, EnvironmentInfo, ProjectEnvironments};
 use crate::record::{Ending, PlannedAction, PreviewReport, RunReport, Stop};
+use crate::secret::Secret;
 use crate::stages::ServiceTarget;
 use crate::stages::context::Context;
 use crate::stages::preview::EnsureRequest;
@@ -83,12 +85,20 @@ async fn deploy(
     if let Err(stop) = super::needs_github(cfg, cx) {
         return stop.end(report);
     }
+    // Migration safety (the `railway.json` cliff, the SQL to migrate) before any change: read
+    // where the preview's services come from, before the environment is made.
+    let checked = match super::preview_checks::before_change(cfg, cx, envs, &req, &mut report).await
+    {
+        Ok(checked) => checked,
+        Err(stop) => return stop.end(report),
+    };
     let setup = preview_plan::setup_plan(cfg, &req);
     let planned = setup.describe();
     if cfg.dry_run && req.existing.is_none() {
         return dry_run_new(cfg, cx, &req, planned, report).await;
     }
-    match in_preview(cfg, cx, (&setup, &req.source), name, planned, &mut report).await {
+    let source = (&req.source, checked.source_url.as_ref());
+    match in_preview(cfg, cx, (&setup, source), name, planned, &mut report).await {
         Ok(plan) if cfg.dry_run => dry_run::run(cx, &plan, report).await,
         Ok(plan) => execute::execute(cx, &plan, report).await,
         Err(stop) => stop.end(report),
@@ -102,7 +112,7 @@ async fn deploy(
 async fn in_preview(
     cfg: &Config,
     cx: &mut Context<'_>,
-    (setup, source): (&Plan, &EnvironmentInfo),
+    (setup, source): (&Plan, (&EnvironmentInfo, Option<&Secret>)),
     name: &str,
     mut planned: Vec<PlannedAction>,
     report: &mut RunReport,

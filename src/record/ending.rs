@@ -2,7 +2,7 @@
 //! 2; `main` alone exits), and the one way a step stops a run ([`Stop`], turned into an
 //! [`Ending`] by [`Stop::end`]).
 
-use super::{RunReport, RunStatus};
+use super::{MigrationSafetyReport, RunReport, RunStatus};
 use crate::workflow;
 
 /// How a run ended, as far as the exit status is concerned.
@@ -12,6 +12,13 @@ pub enum Ending {
     Finished(Box<RunReport>),
     /// Invalid input, detected before any change.
     InvalidInput(String),
+    /// Invalid input found once the migrations' SQL had been read (`destructive-migrations:
+    /// refuse`): detected before any change like [`Ending::InvalidInput`] (exit 2), with what
+    /// the reading found, which the `migration-findings` output and the summary carry.
+    InvalidAfterReading {
+        message: String,
+        read: Box<MigrationSafetyReport>,
+    },
     /// The action itself broke (an unexpected error); treated as a failure.
     Broken(String),
 }
@@ -52,6 +59,12 @@ impl Stop {
     /// The run's ending: a failure is recorded in `report` (status `failed`, its reason).
     pub fn end(self, mut report: RunReport) -> Ending {
         match self {
+            Stop::Input(message) if !report.migration_safety.findings.is_empty() => {
+                Ending::InvalidAfterReading {
+                    message,
+                    read: Box::new(report.migration_safety),
+                }
+            }
             Stop::Input(msg) => Ending::InvalidInput(msg),
             Stop::Broken(msg) => Ending::Broken(msg),
             Stop::Failed { title, why } => {
@@ -62,6 +75,18 @@ impl Stop {
                 report.failure = Some(why);
                 Ending::Finished(Box::new(report))
             }
+        }
+    }
+}
+
+impl Ending {
+    /// The message of invalid input (either kind), `None` for other endings.
+    pub fn invalid_input(&self) -> Option<&str> {
+        match self {
+            Ending::InvalidInput(message) | Ending::InvalidAfterReading { message, .. } => {
+                Some(message)
+            }
+            _ => None,
         }
     }
 }

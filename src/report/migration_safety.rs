@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use super::markdown::{cell, escape_html};
-use crate::record::RunReport;
+use crate::record::{MigrationSafetyReport, RunReport};
 use crate::text::scrub_credentials;
 
 /// Findings listed at most (the `migration-findings` output has them all).
@@ -15,7 +15,12 @@ const MAX_FINDINGS: usize = 20;
 /// The section (`###` heading in the summary, `####` in the comment); nothing when there is
 /// nothing to say.
 pub fn section(out: &mut String, r: &RunReport, heading: &str) {
-    let m = &r.migration_safety;
+    section_of(out, &r.migration_safety, heading);
+}
+
+/// [`section`] from the migration-safety record alone (a run refused as invalid input has no
+/// report, only what reading the SQL found).
+pub fn section_of(out: &mut String, m: &MigrationSafetyReport, heading: &str) {
     if m.findings.is_empty() && m.warnings.is_empty() && m.rollback_held.is_none() {
         return;
     }

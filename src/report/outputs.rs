@@ -107,6 +107,20 @@ pub fn failed_outputs(status: RunStatus) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// Outputs for a run refused as invalid input once the migrations' SQL was read
+/// (`destructive-migrations: refuse`): those of any invalid input, with `migration-findings`
+/// carrying what caused the refusal.
+pub fn refused_outputs(findings: &[crate::record::Finding]) -> Vec<(&'static str, String)> {
+    let mut out = failed_outputs(RunStatus::Failed);
+    let found = serde_json::to_value(findings).unwrap_or_else(|_| json!([]));
+    for (name, value) in out.iter_mut() {
+        if *name == "migration-findings" {
+            *value = found.to_string();
+        }
+    }
+    out
+}
+
 /// Formats outputs as `GITHUB_OUTPUT` expects; the delimiter never occurs in a value.
 pub fn format(outputs: &[(&str, String)]) -> String {
     let mut out = String::new();

@@ -89,7 +89,9 @@ impl CancelGuard {
             let Some(publisher) = publisher else { return };
             match ending {
                 Ending::Finished(report) => publisher.finish(report).await,
-                Ending::InvalidInput(msg) | Ending::Broken(msg) => {
+                Ending::InvalidInput(msg)
+                | Ending::InvalidAfterReading { message: msg, .. }
+                | Ending::Broken(msg) => {
                     let report = last.unwrap_or_else(|| {
                         RunReport::new("deploy", "unknown", false, chrono::Utc::now())
                     });

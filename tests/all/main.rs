@@ -40,6 +40,7 @@ mod input_errors;
 mod layers;
 mod migrate_sql;
 mod migsafe_cli;
+mod migsafe_reading;
 mod migsafe_rules;
 mod order_changed;
 mod order_history;

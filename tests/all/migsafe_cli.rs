@@ -92,6 +92,18 @@ async fn refuse_stops_a_destructive_migration_before_anything_is_written() {
         run.stdout
     );
     assert!(rw.mutations().is_empty(), "{:?}", rw.mutations());
+    // The outputs are written on failure too: those of an input error, with the findings that
+    // caused the refusal.
+    let found = findings(&run);
+    assert_eq!(found.len(), 1, "{}", run.output("migration-findings"));
+    assert_eq!(found[0]["rule"], "ban-drop-column");
+    assert_eq!(found[0]["class"], "destructive");
+    assert_eq!(found[0]["line"], 2);
+    assert_eq!(found[0]["statement"], "ALTER TABLE users DROP COLUMN name;");
+    assert_eq!(run.output("status"), "failed");
+    assert_eq!(run.output("deployments"), "[]");
+    assert!(run.summary.contains("invalid input"), "{}", run.summary);
+    assert!(run.summary.contains("`ban-drop-column`"), "{}", run.summary);
     let writes: Vec<String> = gh
         .recorder
         .all()
