@@ -29,6 +29,9 @@ pub struct Surroundings {
     /// `command: check` reads the calling workflow's file and `migrate-command`'s changed
     /// migration files are read.
     pub checkout: Option<PathBuf>,
+    /// The commit the checkout holds: the run's `GITHUB_SHA`, which `actions/checkout` checks
+    /// out unless told another `ref` (a pull request's test-merge commit, not its head).
+    pub checkout_commit: Option<String>,
 }
 
 impl Default for Surroundings {
@@ -39,6 +42,7 @@ impl Default for Surroundings {
             released_image: released_image(BAKED_IMAGE, None, None),
             rollback_workflow_url: None,
             checkout: None,
+            checkout_commit: None,
         }
     }
 }
@@ -68,6 +72,7 @@ impl Surroundings {
                 .as_deref()
                 .and_then(|w| rollback_workflow_url(github, w)),
             checkout: workspace.or(cwd),
+            checkout_commit: github.sha.clone(),
         }
     }
 }

@@ -17,5 +17,6 @@ pub mod comments;
 pub mod compare;
 pub mod deployment_list;
 pub mod deployments;
+pub mod git_data;
 pub mod keyed;
 pub mod previews;

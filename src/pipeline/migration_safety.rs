@@ -3,7 +3,9 @@
 //! applied; and the `railway.json` / `railway.toml` cliff (`crate::migrate::cliff`). Both record
 //! what they found in the run record; `Err` is invalid input (exit 2), before any write. With
 //! `migrate-command`, the changed files come from the order checks' comparisons when they cover
-//! the range (`super::order`), and are read in the dialect the database URL in
+//! the range (`super::order`), or from both commits' trees when that list may be cut short or
+//! the checkout (`GITHUB_SHA`) holds another commit than the one deployed, and are read in the
+//! dialect the database URL in
 //! `database-url-variable` says. A preview runs them before its environment is made
 //! (`super::preview_checks`); its shared-data check ([`shared_data`]) runs once it exists.
 
@@ -48,12 +50,13 @@ pub async fn check(at: &Reading<'_>, cfg: &Config, report: &mut RunReport) -> Re
         (None, _, Some(_)) if !matches!(cfg.source, Source::Image { .. }) => {
             let ranges = ranges(cfg, at);
             let patterns = &cfg.migration_safety.files;
-            let changed = read::changed_files(at.github, patterns, &ranges).await;
-            let engine = match changed.files.is_empty() {
-                true => Engine::Postgres,
-                false => engine(at, &cfg.database_url_variable).await,
+            let checkout = cfg.surroundings.checkout_commit.as_deref();
+            let changed = read::changed_files(at.github, patterns, &ranges, checkout).await;
+            let engine = match changed.any() {
+                false => Engine::Postgres,
+                true => engine(at, &cfg.database_url_variable).await,
             };
-            read::lint_changed(changed, &root, cfg.sha.as_deref(), engine)
+            read::lint_changed(changed, at.github, &root, checkout, engine).await
         }
         _ => return Ok(()),
     };
@@ -67,6 +70,7 @@ pub fn judge(linted: Linted, cfg: &Config, report: &mut RunReport) -> Result<(),
     record.policy = Some(cfg.migration_safety.destructive.as_str().to_string());
     record.findings = linted.findings;
     record.warnings.extend(linted.warnings);
+    record.warnings.extend(linted.unchecked);
     verdict.map_err(Stop::Input)
 }
 

@@ -39,6 +39,7 @@ mod health_rollback;
 mod input_errors;
 mod layers;
 mod migrate_sql;
+mod migsafe_at_commit;
 mod migsafe_cli;
 mod migsafe_reading;
 mod migsafe_rules;

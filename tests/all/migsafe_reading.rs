@@ -3,7 +3,7 @@
 //! dialect of `migrate-command`'s SQL is the database's (a `mysql://` URL reads MySQL), and the
 //! changed migration files come from the comparison the order checks already made, between the
 //! commit the service serves and the one deployed to it (on `command: promote`, the promoted
-//! commit, not the run's own).
+//! commit, not the run's own; read at that commit: `super::migsafe_at_commit`).
 
 use crate::support::cli::{GITHUB_TOKEN, Run, Runner};
 use crate::support::preview::PreviewFakes;
@@ -44,6 +44,16 @@ fn compares(gh: &GitHubState) -> Vec<String> {
         .all()
         .iter()
         .filter(|q| q.path.contains("/compare/"))
+        .map(|q| q.path.clone())
+        .collect()
+}
+
+/// The paths of the Git database reads (`/git/commits/`, `/git/trees/`, `/git/blobs/`).
+pub fn git_reads(gh: &GitHubState, kind: &str) -> Vec<String> {
+    gh.recorder
+        .all()
+        .iter()
+        .filter(|q| q.path.contains(kind))
         .map(|q| q.path.clone())
         .collect()
 }
@@ -94,6 +104,17 @@ async fn a_preview_refusing_its_migrations_changes_nothing_before_its_environmen
         "ahead",
         &["src/app.rs", "db/migrations/7_drop.sql"],
     );
+    // The checkout holds the pull request's test-merge commit (`GITHUB_SHA`), not its head: the
+    // files are listed from both commits' trees, and read from the checkout where the same.
+    let drop = "ALTER TABLE users DROP COLUMN name;\n";
+    {
+        let git = &mut f.gh.world.lock().unwrap().git;
+        git.commit(SERVED, &[("src/app.rs", "v1")]);
+        git.commit(
+            PR_HEAD,
+            &[("src/app.rs", "v2"), ("db/migrations/7_drop.sql", drop)],
+        );
+    }
     let mut r = f.runner("opened.json");
     checkout(
         &mut r,
@@ -113,8 +134,12 @@ async fn a_preview_refusing_its_migrations_changes_nothing_before_its_environmen
     );
     // Read between what `preview-from` serves and the pull request's head.
     assert_eq!(
-        compares(&f.gh),
-        [format!("/repos/acme/shop/compare/{SERVED}...{PR_HEAD}")]
+        git_reads(&f.gh, "/git/commits/"),
+        [SERVED, PR_HEAD].map(|c| format!("/repos/acme/shop/git/commits/{c}"))
+    );
+    assert!(
+        git_reads(&f.gh, "/git/blobs/").is_empty(),
+        "same in the checkout"
     );
     assert_eq!(
         findings(&run).len(),
@@ -221,6 +246,12 @@ async fn promote_reads_the_migrations_between_the_served_and_the_promoted_commit
         "ahead",
         &["db/migrations/10_drop.sql"],
     );
+    let drop = "ALTER TABLE users DROP COLUMN name;\n";
+    {
+        let git = &mut gh.world.lock().unwrap().git;
+        git.commit(SERVED, &[("src/app.rs", "v1")]);
+        git.commit(PROMOTED, &[("db/migrations/10_drop.sql", drop)]);
+    }
     // The run's own commit is newer: comparing with it would list other files.
     gh.world
         .lock()

@@ -5,6 +5,7 @@ pub mod comments;
 pub mod compare;
 pub mod deployments;
 pub mod faults;
+pub mod git_data;
 pub mod pulls;
 
 use std::sync::{Arc, Mutex};
@@ -25,6 +26,7 @@ pub struct World {
     /// Injected faults (stalls, failures, echoed tokens), checked before every route.
     pub faults: faults::Faults,
     pub compare: compare::CompareWorld,
+    pub git: git_data::GitWorld,
     pub pulls: pulls::PullsWorld,
 }
 
@@ -40,6 +42,7 @@ pub fn router(state: GitHubState) -> Router {
         .merge(deployments::routes())
         .merge(comments::routes())
         .merge(compare::routes())
+        .merge(git_data::routes())
         .merge(pulls::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

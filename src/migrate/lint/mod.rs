@@ -1,9 +1,13 @@
 //! Owns reading the SQL a run is about to migrate before any change (contract: Migration
 //! safety): each statement classified with squawk's rules and names (`rules`), PostgreSQL by
 //! squawk's own linter (`postgres`), MySQL/MariaDB by a small MySQL lexer of our own (`mysql`);
-//! down migrations are never read (`files`); SQL that does not parse is a warning naming the
-//! file, never a finding. Pure: text in, findings and warnings out.
+//! down migrations are never read (`files`); with `migrate-command`, the changed files come from
+//! GitHub's comparison or, when that may be cut short or the checkout holds another commit, from
+//! both commits' trees and read at the new commit (`read`, `at_commit`); SQL that does not parse is a warning naming the
+//! file, never a finding; SQL that cannot be read at all is `unchecked`. Classifying is pure:
+//! text in, findings and warnings out.
 
+pub mod at_commit;
 pub mod files;
 pub mod ignore;
 pub mod mysql;
@@ -27,12 +31,16 @@ pub struct Linted {
     pub findings: Vec<Finding>,
     /// Files (or parts) that could not be read or parsed, as sentences naming the file.
     pub warnings: Vec<String>,
+    /// SQL the run is about to migrate that could not be listed or read at all, as sentences
+    /// naming it: with `destructive-migrations: refuse`, the run cannot say it was checked.
+    pub unchecked: Vec<String>,
 }
 
 impl Linted {
     pub fn extend(&mut self, other: Linted) {
         self.findings.extend(other.findings);
         self.warnings.extend(other.warnings);
+        self.unchecked.extend(other.unchecked);
     }
 
     pub fn destructive(&self) -> impl Iterator<Item = &Finding> {
@@ -82,7 +90,11 @@ pub fn lint_sql(file: &str, text: &str, engine: Engine) -> Linted {
             })
         })
         .collect();
-    Linted { findings, warnings }
+    Linted {
+        findings,
+        warnings,
+        unchecked: Vec::new(),
+    }
 }
 
 /// The 1-based line of byte `offset`.

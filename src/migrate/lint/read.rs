@@ -2,9 +2,11 @@
 //! pending files (read from the database without writing); with `migrate-command`, the files
 //! matching `migration-files` among those GitHub lists as changed between the commit each
 //! service serves and the one the run deploys to it ([`Range`]; a comparison the run already
-//! read for the order checks is used again, not asked for twice). Files are read from the
-//! checkout (repository-relative paths); a changed file that is gone (deleted) is skipped; a
-//! file list that may be cut short is a warning.
+//! read for the order checks is used again, not asked for twice), read from the checkout
+//! (repository-relative paths; a changed file that is gone was deleted, skipped). When that list
+//! may be cut short (GitHub lists at most 300 files), or the checkout holds another commit than
+//! the one deployed, the files come from both commits' trees and are read at the deployed commit
+//! instead (`super::at_commit`): complete, and what the deploy runs.
 
 use std::path::Path;
 
@@ -29,11 +31,21 @@ pub struct Range {
 /// The migration files changed in the ranges, and what could not be listed.
 #[derive(Clone, Debug, Default)]
 pub struct ChangedFiles {
-    /// Repository-relative paths matching `migration-files`, down files left out, sorted.
+    /// Repository-relative paths matching `migration-files`, down files left out, sorted,
+    /// listed by a comparison up to the commit the checkout holds: read from the checkout.
     pub files: Vec<String>,
+    /// Listed by the commits' trees: read at their commit (`super::at_commit`).
+    pub at_commit: Vec<super::at_commit::AtCommit>,
     pub warnings: Vec<String>,
-    /// The commits the files were changed up to (each range's head), for where they are read.
-    pub heads: Vec<String>,
+    /// What could not be listed (see [`Linted::unchecked`]).
+    pub unchecked: Vec<String>,
+}
+
+impl ChangedFiles {
+    /// Whether any file is to be read.
+    pub fn any(&self) -> bool {
+        !self.files.is_empty() || !self.at_commit.is_empty()
+    }
 }
 
 /// `migrations`: reads and classifies the pending files of `dir` on the database at `url` (a
@@ -87,12 +99,15 @@ fn folder_files<'a>(dir: &Path, names: impl Iterator<Item = &'a String>, engine:
     out
 }
 
-/// `migrate-command`: the changed files matching `patterns` in each range (one comparison per
-/// distinct `base...head`, none when the range's is [`Range::known`]).
+/// `migrate-command`: the changed files matching `patterns` in each range. A range whose new
+/// commit the checkout (holding `checkout`) holds is listed by GitHub's comparison (one per
+/// distinct `base...head`, none when the range's is [`Range::known`]); when that list may be cut
+/// short, or the checkout holds another commit, by both commits' trees (`super::at_commit`).
 pub async fn changed_files(
     github: Option<&GitHub>,
     patterns: &[String],
     ranges: &[Range],
+    checkout: Option<&str>,
 ) -> ChangedFiles {
     let mut out = ChangedFiles::default();
     let m = match files::matcher(patterns) {
@@ -128,6 +143,11 @@ pub async fn changed_files(
     };
     let mut changed: Vec<String> = Vec::new();
     for (base, head, known) in pairs {
+        // The checkout holds another commit: what it holds is not what is deployed.
+        if checkout.is_some_and(|c| c != head) {
+            super::at_commit::list(gh, &m, base, head, &mut out).await;
+            continue;
+        }
         let found = match known {
             Some(c) => Ok(Some(c.clone())),
             None => gh.compare(base, head, true).await,
@@ -135,11 +155,8 @@ pub async fn changed_files(
         match found {
             Ok(Some(c)) => match c.files {
                 Some(f) => changed.extend(f),
-                None => out.warnings.push(format!(
-                    "GitHub's comparison of {} with {} may list only part of the changed files, so some migration files may not have been read; check them by hand",
-                    short(base),
-                    short(head)
-                )),
+                // Cut short at 300 files: the trees list them all.
+                None => super::at_commit::list(gh, &m, base, head, &mut out).await,
             },
             Ok(None) => out.warnings.push(format!(
                 "GitHub does not know commit {} or {}, so the migration files this deploy runs could not be listed and were not read",
@@ -151,20 +168,18 @@ pub async fn changed_files(
                 short(base)
             )),
         }
-        if !out.heads.iter().any(|h| h == head) {
-            out.heads.push(head.to_string());
-        }
     }
     out.files = files::select(&m, &changed);
     out
 }
 
-/// Reads and classifies `changed`'s files from the checkout at `root` (which holds commit
-/// `checkout`, when known), as `engine`'s SQL. A file missing from a checkout of the commit it
-/// was changed up to was deleted by the change (skipped); missing from a checkout of another
-/// commit (`command: promote` runs on a later commit than the one it promotes), it is a warning.
-pub fn lint_changed(
+/// Reads and classifies `changed`'s files as `engine`'s SQL: those listed by a comparison from
+/// the checkout at `root` (a listed file missing there was deleted by the change: skipped), those
+/// listed by the trees at their commit (`super::at_commit::read`, from the checkout, which holds
+/// commit `checkout`, when the same there).
+pub async fn lint_changed(
     changed: ChangedFiles,
+    github: Option<&GitHub>,
     root: &Path,
     checkout: Option<&str>,
     engine: Engine,
@@ -172,32 +187,20 @@ pub fn lint_changed(
     let mut out = Linted {
         findings: Vec::new(),
         warnings: changed.warnings,
+        unchecked: changed.unchecked,
     };
-    let elsewhere: Vec<&str> = changed
-        .heads
-        .iter()
-        .map(String::as_str)
-        .filter(|h| checkout.is_some_and(|c| c != *h))
-        .collect();
-    if !changed.files.is_empty()
-        && let (Some(head), Some(at)) = (elsewhere.first(), checkout)
-    {
-        out.warnings.push(format!(
-            "the migration files changed up to commit {} were read from the checkout, which holds commit {}: check them by hand if they differ there",
-            short(head),
-            short(at)
-        ));
-    }
     for file in changed.files {
         match std::fs::read_to_string(root.join(&file)) {
             Ok(text) => out.extend(lint_sql(&file, &text, engine)),
-            // Deleted by this change (GitHub lists removed files too), or outside the checkout.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && elsewhere.is_empty() => {}
+            // Deleted by this change (GitHub lists removed files too).
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => out.warnings.push(format!(
                 "`{file}` could not be read ({e}); its SQL was not checked"
             )),
         }
     }
+    let wanted = &changed.at_commit;
+    out.extend(super::at_commit::read(github, wanted, root, checkout, engine).await);
     out
 }
 
