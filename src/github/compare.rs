@@ -8,7 +8,8 @@
 //! changed files is only shown on the first page of results, and it includes up to 300 changed
 //! files for the entire comparison"; later pages page the commits. So one request is made, and
 //! a list of 300 files or more is taken as possibly cut short (`Comparison::cut_short`): the
-//! caller must then assume anything changed.
+//! caller must then assume anything changed, or list the files another way (the migration files
+//! come from both commits' trees then: `super::git_data`).
 
 use serde::Deserialize;
 

@@ -3,7 +3,9 @@
 //! distinct served commit (usually one per run), read once and used by the history check
 //! (`crate::stages::history`), by `only-changed` (`crate::stages::changed`, from the same
 //! comparison's files) and, with `migrate-command`, by the migration files read before any
-//! change (`super::migration_safety`, handed [`Ordered::compared`]). What they decide is handed
+//! change (`super::migration_safety`, handed [`Ordered::compared`]; it lists them from both
+//! commits' trees instead when the comparison may be cut short or the checkout holds another
+//! commit). What they decide is handed
 //! to the plan as the services it holds back. GitHub unreadable (no token, an outage): a
 //! warning, and every service proceeds.
 
