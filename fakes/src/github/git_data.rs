@@ -21,11 +21,14 @@ use serde_json::{Value, json};
 
 use super::{GitHubState, record};
 
+/// A commit's files: (path, content), sorted by path.
+pub type Files = Vec<(String, Vec<u8>)>;
+
 /// Scripted commits and their files.
 #[derive(Debug, Default)]
 pub struct GitWorld {
     /// Commit SHA → its files (path, content), sorted by path.
-    pub commits: Vec<(String, Vec<(String, Vec<u8>)>)>,
+    pub commits: Vec<(String, Files)>,
     /// Commits whose recursive tree GitHub cuts short: (commit, entries kept).
     pub truncated: Vec<(String, usize)>,
 }
@@ -33,7 +36,7 @@ pub struct GitWorld {
 impl GitWorld {
     /// Commit `sha` holds exactly `files` (path, text).
     pub fn commit(&mut self, sha: &str, files: &[(&str, &str)]) {
-        let mut files: Vec<(String, Vec<u8>)> = (files.iter())
+        let mut files: Files = (files.iter())
             .map(|(p, t)| (p.to_string(), t.as_bytes().to_vec()))
             .collect();
         files.sort();
@@ -47,10 +50,10 @@ impl GitWorld {
         self.truncated.push((sha.to_string(), kept));
     }
 
-    fn files_of_tree(&self, tree: &str) -> Option<(&str, &[(String, Vec<u8>)])> {
+    fn files_of_tree(&self, tree: &str) -> Option<(&str, &Files)> {
         (self.commits.iter())
             .find(|(c, _)| tree_sha(c) == tree)
-            .map(|(c, f)| (c.as_str(), f.as_slice()))
+            .map(|(c, f)| (c.as_str(), f))
     }
 
     fn blob(&self, sha: &str) -> Option<&[u8]> {
