@@ -202,6 +202,16 @@ async fn a_promote_reads_the_promoted_content_not_the_checkouts_older_one() {
         run.log()
     );
     assert_eq!(git_reads(&f.gh, "/git/blobs/").len(), 1);
+    // What a promote with `migrate-command` asks GitHub: the order checks' comparison, each
+    // commit's object and tree, and the one file that differs in the checkout.
+    let asked: Vec<String> = (f.gh.recorder.all().iter())
+        .filter(|q| q.path.contains("/compare/") || q.path.contains("/git/"))
+        .map(|q| q.path.rsplit('/').nth(1).unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        asked,
+        ["compare", "commits", "trees", "commits", "trees", "blobs"]
+    );
     assert!(
         run.log().contains("1 from GitHub"),
         "the log says where it was read: {}",

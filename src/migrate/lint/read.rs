@@ -143,6 +143,9 @@ pub async fn changed_files(
     };
     let mut changed: Vec<String> = Vec::new();
     for (base, head, known) in pairs {
+        if base == head {
+            continue; // Serves the commit deployed: nothing changed.
+        }
         // The checkout holds another commit: what it holds is not what is deployed.
         if checkout.is_some_and(|c| c != head) {
             super::at_commit::list(gh, &m, base, head, &mut out).await;
