@@ -4,7 +4,7 @@
 //! from both commits' Git trees and are read at the deployed commit (from the checkout where
 //! its blob is the same, else from GitHub); a normal deploy makes none of those requests.
 
-use crate::migsafe_reading::git_reads;
+use crate::migsafe_reading::{checkout, git_reads};
 use crate::support::cli::{GITHUB_TOKEN, Run, Runner};
 use fakes::Server;
 use fakes::github::GitHubState;
@@ -25,18 +25,6 @@ fn findings(run: &Run) -> Vec<(String, String)> {
             (s("file"), s("rule"))
         })
         .collect()
-}
-
-fn checkout(r: &mut Runner, files: &[(&str, &str)]) {
-    let root = r.dir.path().join("checkout");
-    std::fs::create_dir_all(&root).unwrap();
-    for (name, text) in files {
-        let path = root.join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    let root = root.to_string_lossy().into_owned();
-    r.set("GITHUB_WORKSPACE", &root);
 }
 
 /// 400 changed source files, then `last`: GitHub lists the first 300 only.

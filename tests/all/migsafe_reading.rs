@@ -20,8 +20,9 @@ const PR_HEAD: &str = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
 const SERVED: &str = "0001111222233334444555566667777888899990";
 
 /// Writes `files` under the run's checkout and points `GITHUB_WORKSPACE` at it.
-fn checkout(r: &mut Runner, files: &[(&str, &str)]) {
+pub fn checkout(r: &mut Runner, files: &[(&str, &str)]) {
     let root = r.dir.path().join("checkout");
+    std::fs::create_dir_all(&root).unwrap();
     for (name, text) in files {
         let path = root.join(name);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
