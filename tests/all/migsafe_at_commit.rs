@@ -297,3 +297,37 @@ async fn at_most_200_files_are_read_from_github_and_the_rest_are_named() {
         run.log()
     );
 }
+
+#[tokio::test]
+async fn a_file_github_fails_to_serve_is_named_and_never_taken_as_checked() {
+    use fakes::github::faults::{Action, Rule};
+    let file = "db/migrations/40_add.sql";
+    let f = fakes(PROMOTED, &[file.to_string()]).await;
+    f.commit(SERVED, &[]);
+    f.commit(PROMOTED, &[(file, "CREATE TABLE t (id int);\n")]);
+    let fault = Rule::new("GET", "/git/blobs/", Action::Fail(502));
+    f.gh.world.lock().unwrap().faults.add(fault);
+    let mut r = f.runner(true);
+    checkout(&mut r, &[]);
+    r.input("destructive-migrations", "refuse");
+    let run = r.run().await;
+    f.assert_refused(&run);
+    let log = run.log();
+    assert!(
+        log.contains(&format!(
+            "`{file}` at commit 5555666 could not be read from GitHub"
+        )),
+        "{log}"
+    );
+    assert!(log.contains("was not checked"), "{log}");
+
+    let mut r = f.runner(true);
+    checkout(&mut r, &[]);
+    let run = r.run().await;
+    assert_eq!(run.code, 0, "{}", run.log());
+    assert!(
+        run.log().contains("could not be read from GitHub"),
+        "{}",
+        run.log()
+    );
+}
