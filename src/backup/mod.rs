@@ -38,7 +38,8 @@ impl BackupTarget {
             .filter(|s| !s.eq_ignore_ascii_case("READY"))
     }
 
-    /// Railway refuses a manual backup of a volume more than half full (its documented limit).
+    /// Railway refuses a manual backup of a volume more than half full (Railway's docs,
+    /// `volumes/backups.md`: manual backups are limited to 50% of the volume's total size).
     pub fn over_half_full(&self) -> bool {
         self.volume.current_size_mb > self.volume.size_mb as f64 / 2.0
     }

@@ -2,7 +2,8 @@
 //! does (`railway redeploy --from-source`): `serviceInstanceDeploy(latestCommit: true)`, which
 //! deploys the latest commit of the instance's connected branch, or pulls its image again.
 //! (`serviceInstanceDeployV2` without a commit would deploy the commit already associated with
-//! the service, which for a never-deployed copy is not known.) Railway answers only `true`, so
+//! the service, which for a never-deployed copy is not known.) Railway answers a Boolean, not the
+//! deployment (the schema's `serviceInstanceDeploy: Boolean`), so
 //! the deployment is found by reading the service's deployments: the ids listed before the
 //! request are never it, and it must be created after the request was sent (`readback`). The
 //! request is sent once; a lost answer is read back the same way, never sent again.

@@ -5,8 +5,9 @@
 //!   subscription on the run's shared socket (`railway::socket::Hub`), from the moment the
 //!   deployment exists (its id is all they need: no scope is waited for, so a status event without
 //!   `snapshotId` loses no line), until the caller says the deployment is final, each resubscribing
-//!   a few times when the socket drops. Railway replays history on each new subscription, so lines
-//!   are de-duplicated by (stream, timestamp, message). A log stream that fails is noted and
+//!   a few times when the socket drops. Railway replays history on each new subscription (the
+//!   CLI de-duplicates replays too, `controllers/deployment.rs`), so lines are de-duplicated by
+//!   (stream, timestamp, message). A log stream that fails is noted and
 //!   dropped: it never changes the verdict.
 //! - With the status subscription that makes three subscriptions per deployment (the `fidelity:`
 //!   issue: one more than before is fine; the old single `environmentLogs` stream relied on a

@@ -101,7 +101,8 @@ pub async fn find_caused(c: &RailwayClient, lost: &Lost<'_>) -> Result<Deploymen
         || async {
             let read = tokio::time::timeout(read_bound(), api::deployments(c, &filter, NEWEST));
             match read.await {
-                // Railway lists newest first: the first match is the newest.
+                // Taken as newest first, so the first match is the newest. The order is not
+                // documented (Railway's CLI sorts by `createdAt` itself, `commands/logs.rs`).
                 Ok(Ok(list)) => match list.into_iter().find(|d| lost.caused(d)) {
                     Some(d) => Step::Done(Ok(d)),
                     None => Step::Pending(()),

@@ -166,7 +166,8 @@ async fn dry_run_new(
         Err(stop) => return stop.end(report),
     };
     for s in &mut services {
-        // Railway does not copy domains.
+        // The source's domains are never the copy's: Railway's docs say a PR environment gets
+        // Railway-provided domains of its own; whether a copy gets any is not documented.
         s.instance.domains = Default::default();
         s.serving = None;
         s.in_flight.clear();

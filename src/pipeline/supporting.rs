@@ -37,7 +37,8 @@ pub fn requests(
         .into_iter()
         .map(|mut instance| {
             if fresh {
-                // Railway does not copy domains.
+                // The source's domains are never the copy's: Railway's docs say a PR environment gets
+                // Railway-provided domains of its own; whether a copy gets any is not documented.
                 instance.domains = Default::default();
             }
             SupportingRequest {

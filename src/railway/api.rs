@@ -380,7 +380,8 @@ pub async fn deploy_service_instance(
 
 /// Starts a deployment of the service instance from its configured source: the latest commit of
 /// its connected branch, or its image pulled again (`serviceInstanceDeploy(latestCommit: true)`,
-/// as Railway's CLI sends it). Railway answers only `true`: the caller reads the deployment back.
+/// as Railway's CLI sends it). The answer is a Boolean, not the deployment (schema): the caller
+/// reads the deployment back.
 pub async fn deploy_latest_commit(
     c: &RailwayClient,
     service_id: &str,

@@ -181,9 +181,10 @@ op!(
 
 impl Operation {
     /// How long one request of this operation may take, from connecting to the last byte of
-    /// the answer. `environmentCreate` with `applyChangesInBackground: false` answers only once
-    /// Railway has copied the source's services, variables and volumes, which can take a minute
-    /// or more; every other operation answers in seconds. A request past its deadline is an
+    /// the answer. `environmentCreate` with `applyChangesInBackground: false` is given longer:
+    /// whether Railway answers it before or after copying the source is not public (issue #923 of
+    /// railwayapp/cli shows an environment existing before its copy completed), and a copy may
+    /// take a minute or more; every other operation is expected to answer in seconds. A request past its deadline is an
     /// answer lost (the caller reads back what it did).
     pub fn deadline(&self) -> std::time::Duration {
         let secs = if self.name == ENVIRONMENT_CREATE.name {

@@ -1,5 +1,6 @@
 //! Owns Railway's websocket subscriptions: the `graphql-transport-ws` protocol over
-//! tokio-tungstenite (HTTP/1.1 upgrade, which Railway requires; rustls through the process's ring
+//! tokio-tungstenite (HTTP/1.1 upgrade, as Railway's CLI connects through reqwest-websocket;
+//! whether Railway takes anything else is not known; rustls through the process's ring
 //! provider). The Railway token rides on the upgrade request and in `connection_init`; the socket
 //! is kept alive with protocol pings and declared dead when nothing arrives for three intervals
 //! (never less than [`IDLE_FLOOR`] of real time: network latency does not shrink with the clock

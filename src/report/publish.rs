@@ -61,6 +61,20 @@ impl Publisher {
 
     /// Creates the Deployment (`in_progress`) and writes the "deploying" comment.
     pub async fn start(gh: &GitHub, opts: &PublishOptions, report: &RunReport) -> Self {
+        Self::start_reporting(gh, opts, report, |_| {}).await
+    }
+
+    /// [`Publisher::start`], handing `published` what is published so far as soon as each part
+    /// exists: once the Deployment is `in_progress`, and again, with the comments, before the
+    /// first comment write. A caller that arms the cancel guard from `published` leaves no
+    /// moment where GitHub shows the run started and a signal would leave it so: a signal during
+    /// the comment write settles the comment all the same (found again by its marker).
+    pub async fn start_reporting(
+        gh: &GitHub,
+        opts: &PublishOptions,
+        report: &RunReport,
+        published: impl Fn(&Publisher),
+    ) -> Self {
         if report.dry_run {
             return Publisher::disabled();
         }
@@ -76,25 +90,23 @@ impl Publisher {
         } else {
             None
         };
-        let comments = if opts.comment {
+        let mut publisher = Publisher {
+            deployment,
+            comments: None,
+            run_url: opts.run_url.clone(),
+        };
+        if publisher.deployment.is_some() {
+            published(&publisher);
+        }
+        if opts.comment {
             let services = ServiceSet::new(report.services.iter().map(|s| s.name.as_str()));
             let marker = comment_marker(&opts.environment, &services);
-            let mut c = StickyComments::new(gh, &marker, opts.event_pull, &opts.sha).await;
-            c.write(&render_comment(
-                report,
-                Phase::Deploying,
-                opts.run_url.as_deref(),
-            ))
-            .await;
-            Some(Arc::new(Mutex::new(c)))
-        } else {
-            None
-        };
-        Publisher {
-            deployment,
-            comments,
-            run_url: opts.run_url.clone(),
+            let c = StickyComments::new(gh, &marker, opts.event_pull, &opts.sha).await;
+            publisher.comments = Some(Arc::new(Mutex::new(c)));
+            published(&publisher);
+            publisher.comment(report, Phase::Deploying).await;
         }
+        publisher
     }
 
     pub fn deployment_id(&self) -> Option<u64> {

@@ -24,7 +24,8 @@ use crate::workflow;
 
 /// How many of a service's newest live or unfinished deployments resolution reads (one request):
 /// the serving one and those in flight. Railway keeps one live deployment per service and
-/// environment (the others end REMOVED), so this leaves room for several in flight.
+/// environment (its docs, deployments reference: when a new one is triggered, older ones are
+/// eventually removed), so this leaves room for several in flight.
 pub const CURRENT_DEPLOYMENTS: u32 = 10;
 
 /// A service's deployments that matter before a deploy, as resolution read them.

@@ -10,8 +10,9 @@
 //! - On a tag or release trigger the deployment must be of the trigger's commit (`meta.commitHash`),
 //!   and the newest deployment of that commit decides: if it failed, the commit is refused even
 //!   when an older attempt of it succeeded. Otherwise the newest passed deployment is taken.
-//! - An image is pinned to `meta.imageDigest` (Railway resolves the reference to a digest before it
-//!   starts a container), so production runs the exact bytes staging ran.
+//! - An image is pinned to `meta.imageDigest`, so production runs the exact bytes staging ran.
+//!   That key of the deployment's untyped `meta` is not documented: when it is missing, only a
+//!   reference that is already a digest (`@sha256:`) is promoted; anything else is refused.
 //! - `source` left unset (the config then holds its `upload` default, which it refuses when given
 //!   explicitly for promote) means "whatever the deployment was": its commit when it has one, else
 //!   its image digest.

@@ -20,26 +20,26 @@ pub async fn run(
     opts: &Option<PublishOptions>,
     report: &mut RunReport,
 ) -> Result<(), Stop> {
-    cx.guard.arm(publish(cx, opts.as_ref(), report).await);
+    publish(cx, opts.as_ref(), report).await;
     Ok(())
 }
 
-/// Starts the GitHub Deployment and the "deploying" comment, when there is a client and options.
-/// Within [`START_BUDGET`] in all: a GitHub that stalls must not hold the deploy back (each
-/// request is bounded too); the run then goes on unreported on GitHub, with a warning.
-async fn publish(cx: &Context<'_>, opts: Option<&PublishOptions>, report: &RunReport) -> Publisher {
+/// Starts the GitHub Deployment and the "deploying" comment, when there is a client and options,
+/// arming the cancel guard with each part as soon as it exists (a signal between GitHub taking a
+/// write and the run hearing back must still end it). Within [`START_BUDGET`] in all: a GitHub
+/// that stalls must not hold the deploy back (each request is bounded too); the run then goes
+/// on with what was published so far, with a warning, and ends that part as usual.
+async fn publish(cx: &Context<'_>, opts: Option<&PublishOptions>, report: &RunReport) {
     let (Some(gh), Some(opts)) = (cx.github.as_ref(), opts) else {
-        return Publisher::disabled();
+        return;
     };
-    let start = Publisher::start(gh, opts, report);
+    let start = Publisher::start_reporting(gh, opts, report, |so_far| cx.guard.arm(so_far.clone()));
     match tokio::time::timeout(START_BUDGET, start).await {
-        Ok(publisher) => publisher,
-        Err(_) => {
-            workflow::warning(format!(
-                "GitHub did not answer within {}s: the run goes on without a GitHub Deployment or PR comment",
-                START_BUDGET.as_secs()
-            ));
-            Publisher::disabled()
-        }
+        Ok(publisher) => cx.guard.arm(publisher),
+        Err(_) => workflow::warning(format!(
+            "GitHub did not answer within {}s: the run goes on without a complete GitHub \
+             Deployment or PR comment",
+            START_BUDGET.as_secs()
+        )),
     }
 }

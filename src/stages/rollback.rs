@@ -49,8 +49,10 @@ impl RollbackRequest {
 
 /// The deployment to go back to when `to` is empty (pure): the newest deployment older than the
 /// serving one that went live and can still be restored. Railway marks a replaced deployment
-/// REMOVED, so REMOVED counts along with SUCCESS and SLEEPING; `canRollback` filters out the ones
-/// whose image Railway no longer keeps. `deployments` is newest first (Railway's order).
+/// REMOVED (its docs, deployments reference: older deploys are "eventually removed"), so REMOVED
+/// counts along with SUCCESS and SLEEPING; `canRollback` filters out the ones whose image Railway
+/// no longer keeps. `deployments` is taken as newest first, the order they are read in (not
+/// documented by Railway; its CLI sorts by `createdAt` itself).
 pub fn previous_good<'a>(
     deployments: &'a [Deployment],
     serving_id: Option<&str>,

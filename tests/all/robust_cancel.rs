@@ -11,12 +11,13 @@ use fakes::Server;
 use fakes::github::GitHubState;
 use fakes::railway::{FakeRailway, RailwayWorld};
 
-/// Starts the run as the runner does, waits until `ready` holds on the fake Railway, sends
-/// SIGTERM, and returns the exit code and how long the run took to end after the signal.
+/// Starts the run as the runner does, waits until `ready` holds on the fake Railway (something
+/// the run itself did there, never a pause), sends SIGTERM, and returns the exit code and how
+/// long the run took to end after the signal.
 pub(crate) async fn cancel_when(
     r: &Runner,
     rw: &FakeRailway,
-    ready: impl Fn(&RailwayWorld) -> bool,
+    ready: impl Fn(&FakeRailway) -> bool,
 ) -> (Option<i32>, Duration) {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_railway-deploy"));
     cmd.env_clear()
@@ -27,12 +28,10 @@ pub(crate) async fn cancel_when(
         .stderr(std::process::Stdio::null());
     let mut child = cmd.spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !ready(&rw.world()) {
+    while !ready(rw) {
         assert!(Instant::now() < deadline, "the run never got there");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    // Let the run settle into the state it is waiting in.
-    tokio::time::sleep(Duration::from_millis(400)).await;
     let signalled = Instant::now();
     let pid = child.id().unwrap().to_string();
     std::process::Command::new("kill")
@@ -92,9 +91,21 @@ async fn sigterm_while_building_cancels_only_the_deployment_not_yet_live() {
         .input("wait-for-checks", "false")
         .input("comment", "false")
         .input("service", "web,worker");
-    let (code, took) = cancel_when(&r, &rw, |w| {
-        new_of(w, "svc-web").is_some_and(|d| d.status == "SUCCESS")
-            && new_of(w, "svc-worker").is_some_and(|d| d.status == "BUILDING")
+    // Ready when the run has heard both: it follows both deployments (two `deployment`
+    // subscriptions: each is recorded as started before it is followed), and it has ended one of
+    // web's subscriptions itself (`complete`), which it does only after recording web live (the
+    // run's runtime is single-threaded: nothing is sent between hearing SUCCESS and recording it).
+    let (code, took) = cancel_when(&r, &rw, |rw| {
+        let following = rw
+            .subscriptions()
+            .iter()
+            .filter(|s| *s == "deployment")
+            .count();
+        let w = rw.world();
+        new_of(&w, "svc-web").is_some_and(|d| d.status == "SUCCESS")
+            && new_of(&w, "svc-worker").is_some_and(|d| d.status == "BUILDING")
+            && following >= 2
+            && rw.ws.completes() >= 1
     })
     .await;
     assert_eq!(code, Some(1));
@@ -109,10 +120,16 @@ async fn sigterm_while_building_cancels_only_the_deployment_not_yet_live() {
     assert_eq!(github_states(&gh), vec![vec!["in_progress", "error"]]);
 }
 
+/// Health answers queued for the health-check test (far more than it makes before the signal).
+const PROBES: usize = 10_000;
+
 #[tokio::test]
 async fn sigterm_while_health_checking_leaves_the_live_deployment_alone() {
     let mut world = RailwayWorld::standard();
     world.script("svc-web", &["SUCCESS"]);
+    // The app answers 200 to each probe; each one takes an entry off this queue, so the test sees
+    // the run probing (it probes only once the deployment is recorded live).
+    world.script_app_health(&[200; PROBES]);
     let rw = FakeRailway::start(world).await;
     let (gh, gh_server) = github().await;
     let mut r = Runner::new(&rw.api_url());
@@ -122,10 +139,7 @@ async fn sigterm_while_health_checking_leaves_the_live_deployment_alone() {
         .input("comment", "false")
         .input("health-expect-status", "204")
         .input("health-timeout", "60s");
-    let (code, took) = cancel_when(&r, &rw, |w| {
-        new_of(w, "svc-web").is_some_and(|d| d.status == "SUCCESS")
-    })
-    .await;
+    let (code, took) = cancel_when(&r, &rw, |rw| rw.world().observe.health.len() < PROBES).await;
     assert_eq!(code, Some(1));
     eprintln!("ended {took:?} after SIGTERM");
     assert!(took < Duration::from_secs(5), "took {took:?}");

@@ -323,7 +323,8 @@ async fn sigterm_during_the_watch_ends_the_run_promptly_with_github_settled() {
         .input("wait-for-checks", "false")
         .input("comment", "false")
         .input("watch", "1h");
-    let (code, took) = cancel_when(&r, &rw, |w| !w.observe.instance_reads.is_empty()).await;
+    let (code, took) =
+        cancel_when(&r, &rw, |rw| !rw.world().observe.instance_reads.is_empty()).await;
     assert_eq!(code, Some(1));
     assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
     // The release is live and stays so: nothing cancelled, nothing rolled back.
