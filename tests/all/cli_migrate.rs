@@ -2,33 +2,12 @@
 //! deployed, the database URL read from a Railway variable, and Railway's pre-deploy command.
 
 use crate::support::cli::{Run, Runner};
-use crate::support::postgres::TestPostgres;
+use crate::support::postgres::{TestPostgres, public_tables};
 use crate::support::requests::first_operation;
 use crate::support::secrets::{assert_not_shown, run_places};
 use fakes::railway::{FakeRailway, RailwayWorld};
-use sqlx::Connection;
 
 const PASSWORD_FRAGMENT: &str = "postgres:";
-
-fn write_migrations(r: &Runner, files: &[(&str, &str)]) -> String {
-    let dir = r.dir.path().join("migrations");
-    std::fs::create_dir_all(&dir).unwrap();
-    for (name, sql) in files {
-        std::fs::write(dir.join(name), sql).unwrap();
-    }
-    dir.to_string_lossy().into_owned()
-}
-
-async fn tables(url: &str) -> Vec<String> {
-    let mut conn = sqlx::postgres::PgConnection::connect(url).await.unwrap();
-    let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
-    )
-    .fetch_all(&mut conn)
-    .await
-    .unwrap();
-    rows.into_iter().map(|r| r.0).collect()
-}
 
 fn assert_url_hidden(run: &Run, url: &str) {
     let password = url
@@ -52,24 +31,21 @@ async fn sql_migrations_are_applied_and_then_the_service_is_deployed() {
     let url = pg.fresh_database().await;
     let rw = FakeRailway::start(RailwayWorld::standard()).await;
     let mut r = Runner::new(&rw.api_url());
-    let dir = write_migrations(
-        &r,
-        &[
-            (
-                "1_users.sql",
-                "CREATE TABLE users (id INTEGER PRIMARY KEY);\n",
-            ),
-            (
-                "2_orders.sql",
-                "CREATE TABLE orders (id INTEGER PRIMARY KEY);\n",
-            ),
-        ],
-    );
+    let dir = r.write_migrations(&[
+        (
+            "1_users.sql",
+            "CREATE TABLE users (id INTEGER PRIMARY KEY);\n",
+        ),
+        (
+            "2_orders.sql",
+            "CREATE TABLE orders (id INTEGER PRIMARY KEY);\n",
+        ),
+    ]);
     r.input("migrations", &dir).input("database-url", &url);
     let run = r.run().await;
     assert_eq!(run.code, 0, "{}", run.log());
     assert_eq!(
-        tables(&url).await,
+        public_tables(&url).await,
         vec!["_sqlx_migrations", "orders", "users"]
     );
     assert_eq!(rw.mutations(), vec!["ServiceInstanceDeployV2"]);
@@ -96,19 +72,16 @@ async fn a_failing_migration_stops_the_run_before_anything_is_deployed() {
     let url = pg.fresh_database().await;
     let rw = FakeRailway::start(RailwayWorld::standard()).await;
     let mut r = Runner::new(&rw.api_url());
-    let dir = write_migrations(
-        &r,
-        &[
-            (
-                "1_users.sql",
-                "CREATE TABLE users (id INTEGER PRIMARY KEY);\n",
-            ),
-            (
-                "2_bad.sql",
-                "CREATE TABLE audit (id INTEGER);\nINSERT INTO nope VALUES (1);\n",
-            ),
-        ],
-    );
+    let dir = r.write_migrations(&[
+        (
+            "1_users.sql",
+            "CREATE TABLE users (id INTEGER PRIMARY KEY);\n",
+        ),
+        (
+            "2_bad.sql",
+            "CREATE TABLE audit (id INTEGER);\nINSERT INTO nope VALUES (1);\n",
+        ),
+    ]);
     r.input("migrations", &dir).input("database-url", &url);
     let run = r.run().await;
     assert_eq!(run.code, 1, "{}", run.log());
@@ -124,7 +97,7 @@ async fn a_failing_migration_stops_the_run_before_anything_is_deployed() {
         rw.mutations()
     );
     assert_eq!(
-        tables(&url).await,
+        public_tables(&url).await,
         vec!["_sqlx_migrations", "users"],
         "the failed migration left nothing behind"
     );
@@ -143,17 +116,14 @@ async fn the_database_url_is_read_from_a_railway_variable_of_another_service() {
     world.set_variable("svc-worker", "env-stg", "DATABASE_PUBLIC_URL", &url);
     let rw = FakeRailway::start(world).await;
     let mut r = Runner::new(&rw.api_url());
-    let dir = write_migrations(
-        &r,
-        &[(
-            "1_users.sql",
-            "CREATE TABLE users (id INTEGER PRIMARY KEY);\n",
-        )],
-    );
+    let dir = r.write_migrations(&[(
+        "1_users.sql",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY);\n",
+    )]);
     r.input("migrations", &dir);
     let run = r.run().await;
     assert_eq!(run.code, 0, "{}", run.log());
-    assert_eq!(tables(&url).await, vec!["_sqlx_migrations", "users"]);
+    assert_eq!(public_tables(&url).await, vec!["_sqlx_migrations", "users"]);
     assert!(
         run.stdout.contains(&format!("::add-mask::{url}")),
         "the URL read from Railway is masked"
@@ -165,7 +135,7 @@ async fn the_database_url_is_read_from_a_railway_variable_of_another_service() {
 async fn a_missing_database_variable_is_invalid_input_before_any_change() {
     let rw = FakeRailway::start(RailwayWorld::standard()).await;
     let mut r = Runner::new(&rw.api_url());
-    let dir = write_migrations(&r, &[("1_users.sql", "CREATE TABLE users (id INTEGER);\n")]);
+    let dir = r.write_migrations(&[("1_users.sql", "CREATE TABLE users (id INTEGER);\n")]);
     r.input("migrations", &dir);
     let run = r.run().await;
     assert_eq!(run.code, 2, "{}", run.log());

@@ -4,7 +4,7 @@
 //! pre-deploy step, the `railway.json` cliff, and a preview sharing its source's database.
 
 use crate::support::cli::{GITHUB_TOKEN, Runner};
-use crate::support::postgres::TestPostgres;
+use crate::support::postgres::{TestPostgres, public_tables};
 use crate::support::preview::PreviewFakes;
 use crate::support::requests::operation_names;
 use crate::support::secrets::{assert_not_shown, run_places};
@@ -12,7 +12,6 @@ use fakes::Server;
 use fakes::github::GitHubState;
 use fakes::railway::{FakeRailway, RailwayWorld};
 use serde_json::{Value, json};
-use sqlx::Connection;
 
 const SHA: &str = "abc1234def5678abc1234def5678abc1234def56";
 const SERVED: &str = "0001111222233334444555566667777888899990";
@@ -26,23 +25,6 @@ fn write(root: &std::path::Path, files: &[(&str, &str)]) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
-}
-
-fn migrations(r: &Runner, files: &[(&str, &str)]) -> String {
-    let dir = r.dir.path().join("migrations");
-    write(&dir, files);
-    dir.to_string_lossy().into_owned()
-}
-
-async fn tables(url: &str) -> Vec<String> {
-    let mut conn = sqlx::postgres::PgConnection::connect(url).await.unwrap();
-    let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
-    )
-    .fetch_all(&mut conn)
-    .await
-    .unwrap();
-    rows.into_iter().map(|r| r.0).collect()
 }
 
 fn findings(run: &crate::support::cli::Run) -> Vec<Value> {
@@ -71,7 +53,7 @@ async fn refuse_stops_a_destructive_migration_before_anything_is_written() {
     let rw = FakeRailway::start(RailwayWorld::standard()).await;
     let (gh, gh_server) = github().await;
     let mut r = Runner::new(&rw.api_url());
-    let dir = migrations(&r, &[("1_users.sql", USERS), ("2_drop.sql", DROP_NAME)]);
+    let dir = r.write_migrations(&[("1_users.sql", USERS), ("2_drop.sql", DROP_NAME)]);
     r.with_github(&gh_server.url())
         .input("wait-for-checks", "false")
         .input("migrations", &dir)
@@ -113,7 +95,7 @@ async fn refuse_stops_a_destructive_migration_before_anything_is_written() {
         .collect();
     assert!(writes.is_empty(), "{writes:?}");
     assert!(
-        tables(&url).await.is_empty(),
+        public_tables(&url).await.is_empty(),
         "nothing migrated, not even _sqlx_migrations"
     );
     assert_not_shown(&[url.as_str()], &run_places(&run));
@@ -129,9 +111,7 @@ async fn warn_lists_each_finding_and_ignores_down_files_and_squawk_ignore() {
     let url = pg.fresh_database().await;
     let rw = FakeRailway::start(RailwayWorld::standard()).await;
     let mut r = Runner::new(&rw.api_url());
-    let dir = migrations(
-        &r,
-        &[
+    let dir = r.write_migrations(&[
             ("1_users.sql", USERS),
             ("2_drop.sql", DROP_NAME),
             (
@@ -193,7 +173,7 @@ async fn warn_lists_each_finding_and_ignores_down_files_and_squawk_ignore() {
     );
     assert!(run.summary.contains("**1 destructive**"), "{}", run.summary);
     // Applied anyway (`warn`), and deployed.
-    assert!(tables(&url).await.contains(&"users".to_string()));
+    assert!(public_tables(&url).await.contains(&"users".to_string()));
     assert_eq!(rw.mutations(), ["ServiceInstanceDeployV2"]);
 }
 
@@ -213,7 +193,7 @@ async fn a_failed_release_after_a_destructive_migration_is_not_rolled_back_unles
     let url = pg.fresh_database().await;
     let rw = FakeRailway::start(RailwayWorld::standard()).await;
     let mut r = Runner::new(&rw.api_url());
-    let dir = migrations(&r, &[("1_users.sql", USERS), ("2_drop.sql", DROP_NAME)]);
+    let dir = r.write_migrations(&[("1_users.sql", USERS), ("2_drop.sql", DROP_NAME)]);
     r.input("migrations", &dir).input("database-url", &url);
     failing_health(&mut r);
     let run = r.run().await;
@@ -242,7 +222,7 @@ async fn a_failed_release_after_a_destructive_migration_is_not_rolled_back_unles
     let url = pg.fresh_database().await;
     let rw = FakeRailway::start(RailwayWorld::standard()).await;
     let mut r = Runner::new(&rw.api_url());
-    let dir = migrations(&r, &[("1_users.sql", USERS), ("2_drop.sql", DROP_NAME)]);
+    let dir = r.write_migrations(&[("1_users.sql", USERS), ("2_drop.sql", DROP_NAME)]);
     r.input("migrations", &dir)
         .input("database-url", &url)
         .input("destructive-migrations", "allow");
@@ -269,7 +249,7 @@ async fn a_failed_release_with_only_additive_migrations_is_still_rolled_back() {
     let url = pg.fresh_database().await;
     let rw = FakeRailway::start(RailwayWorld::standard()).await;
     let mut r = Runner::new(&rw.api_url());
-    let dir = migrations(&r, &[("1_users.sql", USERS)]);
+    let dir = r.write_migrations(&[("1_users.sql", USERS)]);
     r.input("migrations", &dir).input("database-url", &url);
     failing_health(&mut r);
     let run = r.run().await;
@@ -480,7 +460,7 @@ async fn a_staging_runs_pull_request_comment_lists_the_findings_and_why_it_did_n
         .pulls_by_sha
         .insert(SHA.into(), vec![12]);
     let mut r = Runner::new(&rw.api_url());
-    let dir = migrations(&r, &[("1_users.sql", USERS), ("2_drop.sql", DROP_NAME)]);
+    let dir = r.write_migrations(&[("1_users.sql", USERS), ("2_drop.sql", DROP_NAME)]);
     r.with_github(&gh_server.url())
         .input("wait-for-checks", "false")
         .input("migrations", &dir)

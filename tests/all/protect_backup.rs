@@ -5,10 +5,9 @@
 //! deployed; `backup: true` without a volume is invalid input; a lost answer is read back.
 
 use crate::support::cli::{Run, Runner};
-use crate::support::postgres::TestPostgres;
+use crate::support::postgres::{TestPostgres, public_tables};
 use crate::support::requests::operation_names;
 use fakes::railway::{BackupBehaviour, FakeRailway, LostAnswer, RailwayWorld};
-use sqlx::Connection;
 
 pub(crate) const DB_URL: &str = "postgresql://postgres:pw-S3cret@db.example.com:5432/railway";
 
@@ -258,25 +257,10 @@ async fn the_dry_run_says_a_backup_would_be_taken() {
 }
 
 fn write_migrations(r: &Runner) -> String {
-    let dir = r.dir.path().join("migrations");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("1_users.sql"),
+    r.write_migrations(&[(
+        "1_users.sql",
         "CREATE TABLE users (id INTEGER PRIMARY KEY);\n",
-    )
-    .unwrap();
-    dir.to_string_lossy().into_owned()
-}
-
-async fn tables(url: &str) -> Vec<String> {
-    let mut conn = sqlx::postgres::PgConnection::connect(url).await.unwrap();
-    let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
-    )
-    .fetch_all(&mut conn)
-    .await
-    .unwrap();
-    rows.into_iter().map(|r| r.0).collect()
+    )])
 }
 
 #[tokio::test]
@@ -303,7 +287,7 @@ async fn a_failed_backup_migrates_nothing_and_a_pending_one_is_backed_up_first()
     assert_eq!(failed.code, 1, "{}", failed.log());
     assert!(failed.stdout.contains("volume busy"), "{}", failed.log());
     assert!(
-        tables(&url).await.is_empty(),
+        public_tables(&url).await.is_empty(),
         "nothing migrated, not even sqlx's table"
     );
     assert_eq!(rw.mutations(), vec!["VolumeInstanceBackupCreate"]);
@@ -314,7 +298,7 @@ async fn a_failed_backup_migrates_nothing_and_a_pending_one_is_backed_up_first()
     rw.state.recorder.clear();
     let ok = r.run().await;
     assert_eq!(ok.code, 0, "{}", ok.log());
-    assert_eq!(tables(&url).await, vec!["_sqlx_migrations", "users"]);
+    assert_eq!(public_tables(&url).await, vec!["_sqlx_migrations", "users"]);
     assert_eq!(
         rw.mutations(),
         vec!["VolumeInstanceBackupCreate", "ServiceInstanceDeployV2"]

@@ -36,6 +36,19 @@ pub struct Runner {
 }
 
 impl Runner {
+    /// Writes `files` (name, SQL) into a `migrations` folder of the run's temp dir, and returns its
+    /// path for the `migrations` input.
+    pub fn write_migrations(&self, files: &[(&str, &str)]) -> String {
+        let dir = self.dir.path().join("migrations");
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, sql) in files {
+            let path = dir.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, sql).unwrap();
+        }
+        dir.to_string_lossy().into_owned()
+    }
+
     /// A push to `main` of commit `abc1234…`, in Actions, against `api_url`.
     pub fn new(api_url: &str) -> Runner {
         let dir = tempfile::tempdir().expect("temp dir");
