@@ -1,7 +1,7 @@
 //! Owns reading and writing GitHub Deployments by id for everything that looks back at them
 //! (the release guard, the served commit, making older ones inactive): the Deployments of an
-//! environment (`GET /repos/{o}/{r}/deployments?environment=&task=`, newest first, paged by
-//! number), a Deployment's statuses (`GET .../deployments/{id}/statuses`, newest first, one
+//! environment (`GET /repos/{o}/{r}/deployments?environment=&task=&sha=`, newest first, paged by
+//! number; GitHub documents the `sha`, `ref`, `task` and `environment` filters, not the order), a Deployment's statuses (`GET .../deployments/{id}/statuses`, newest first, one
 //! page) and writing a status (`POST .../deployments/{id}/statuses`, safe to repeat: a
 //! Deployment's state is its newest status, so a duplicate changes nothing).
 //! Reference: https://docs.github.com/rest/deployments/deployments and
@@ -21,6 +21,8 @@ pub struct DeploymentQuery {
     pub environment: String,
     /// Only those with this `task` (see `github::keyed`).
     pub task: Option<String>,
+    /// Only those created for this commit.
+    pub sha: Option<String>,
 }
 
 impl DeploymentQuery {
@@ -28,7 +30,13 @@ impl DeploymentQuery {
         DeploymentQuery {
             environment: environment.to_string(),
             task: None,
+            sha: None,
         }
+    }
+
+    pub fn sha(mut self, sha: &str) -> Self {
+        self.sha = Some(sha.to_string());
+        self
     }
 
     pub fn task(mut self, task: &str) -> Self {
@@ -46,6 +54,9 @@ pub struct Deployment {
     /// As created: an object, or the string it was created as.
     #[serde(default)]
     pub payload: Value,
+    /// When GitHub created it (RFC 3339).
+    #[serde(default)]
+    pub created_at: Option<String>,
 }
 
 /// One status of a Deployment.
@@ -70,6 +81,9 @@ impl GitHub {
         ));
         if let Some(task) = &query.task {
             route.push_str(&format!("&task={}", query_value(task)));
+        }
+        if let Some(sha) = &query.sha {
+            route.push_str(&format!("&sha={}", query_value(sha)));
         }
         Pages::new(self, route, per_page, max_pages, array)
     }

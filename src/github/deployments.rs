@@ -3,7 +3,8 @@
 //! `in_progress` status at start linking the workflow run, and exactly one final status
 //! (`success` with the service URL, `failure`, or `error`), so a Deployment is never left
 //! `in_progress`. Reporting never fails a deploy: every problem here becomes a warning. The
-//! Deployment's `task` names the run's service set (`github::keyed`).
+//! Deployment's `task` names the run's service set (`github::keyed`). A create whose answer never
+//! comes is found and ended by `github::unanswered`.
 //!
 //! Takes plain values (payload, state, description, URLs); the mapping from the run's record is
 //! `crate::report::deployment`.
@@ -13,6 +14,7 @@ use serde_json::{Value, json};
 use crate::github::GitHub;
 use crate::github::keyed::deactivate_older;
 use crate::github::request::{Failure, GitHubError, Method, send};
+use crate::github::unanswered::UnansweredCreate;
 use crate::text::truncate;
 use crate::workflow;
 
@@ -90,26 +92,26 @@ pub struct DeploymentTracker {
 
 impl DeploymentTracker {
     /// Creates the Deployment and its `in_progress` status. `None` (after a warning) when GitHub
-    /// refuses: a 202 (GitHub auto-merged the default branch instead of deploying), a 409 (merge
-    /// conflict or failed required contexts), a read-only token, or an outage.
+    /// refuses or never answers (see [`DeploymentTracker::open`]).
     pub async fn start(
         gh: &GitHub,
         start: &DeploymentStart,
         opening: &DeploymentOpening,
     ) -> Option<Self> {
-        let task = opening.task.clone();
-        let body = json!({
-            "ref": start.sha,
-            "task": task,
-            "environment": start.environment,
-            "auto_merge": false,
-            "required_contexts": [],
-            "production_environment": start.production,
-            "transient_environment": start.transient,
-            "payload": opening.payload,
-            "description": truncate(&opening.description, DESCRIPTION_MAX),
-        });
-        let id = match gh.create_deployment(&body).await {
+        match Self::open(&UnansweredCreate::new(gh, start, opening)).await {
+            Opened::Known(t) => Some(t),
+            Opened::Unanswered | Opened::NotCreated => None,
+        }
+    }
+
+    /// Sends `create` and writes the `in_progress` status. [`Opened::NotCreated`] (after a
+    /// warning) when GitHub refuses: a 202 (GitHub auto-merged the default branch instead of
+    /// deploying), a 409 (merge conflict or failed required contexts), or a read-only token.
+    /// [`Opened::Unanswered`] (after a warning) when the request may have reached GitHub but no
+    /// answer came (a timeout, a dropped connection, a 5xx): GitHub may have created it.
+    pub async fn open(create: &UnansweredCreate) -> Opened {
+        let (gh, start) = (create.gh(), create.start());
+        let id = match gh.create_deployment(create.body()).await {
             Ok(Created::Id(id)) => id,
             Ok(Created::Declined { status, message }) => {
                 workflow::warning(format!(
@@ -118,15 +120,23 @@ impl DeploymentTracker {
                      protection rules",
                     start.environment,
                 ));
-                return None;
+                return Opened::NotCreated;
             }
             Ok(Created::NoId) => {
                 workflow::warning("GitHub's Deployment reply had no id; no Deployment is tracked");
-                return None;
+                return Opened::NotCreated;
             }
             Err(e @ GitHubError::Decode { .. }) => {
                 workflow::warning(format!("{e}; no Deployment is tracked"));
-                return None;
+                return Opened::NotCreated;
+            }
+            Err(e) if e.failure() == Failure::Unreachable => {
+                workflow::warning(format!(
+                    "{}; GitHub may have created it: the run looks for it when it ends, to \
+                     end it too",
+                    explain("create the GitHub Deployment", &e, "deployments: write")
+                ));
+                return Opened::Unanswered;
             }
             Err(e) => {
                 workflow::warning(explain(
@@ -134,16 +144,10 @@ impl DeploymentTracker {
                     &e,
                     "deployments: write",
                 ));
-                return None;
+                return Opened::NotCreated;
             }
         };
-        let tracker = DeploymentTracker {
-            gh: gh.clone(),
-            id,
-            environment: start.environment.clone(),
-            task,
-            log_url: start.log_url.clone(),
-        };
+        let tracker = DeploymentTracker::known(create, id);
         let description = format!("Deploying to {}", start.environment);
         if let Err(e) = tracker.post("in_progress", &description, None).await {
             workflow::warning(explain(
@@ -152,7 +156,18 @@ impl DeploymentTracker {
                 "deployments: write",
             ));
         }
-        Some(tracker)
+        Opened::Known(tracker)
+    }
+
+    /// The Deployment `id` that `create` created.
+    pub(super) fn known(create: &UnansweredCreate, id: u64) -> Self {
+        DeploymentTracker {
+            gh: create.gh().clone(),
+            id,
+            environment: create.start().environment.clone(),
+            task: create.task().to_string(),
+            log_url: create.start().log_url.clone(),
+        }
     }
 
     /// The GitHub Deployment id.
@@ -224,6 +239,16 @@ impl DeploymentTracker {
         // Deployment `in_progress` for ever. Rate limits are waited out by the same policy.
         self.gh.create_deployment_status(self.id, &body).await
     }
+}
+
+/// What came of sending a create request ([`DeploymentTracker::open`]).
+#[derive(Debug)]
+pub enum Opened {
+    Known(DeploymentTracker),
+    /// No answer: GitHub may have created it (see `github::unanswered`).
+    Unanswered,
+    /// GitHub answered without creating one.
+    NotCreated,
 }
 
 /// What GitHub did with a request to create a Deployment.

@@ -20,3 +20,4 @@ pub mod deployments;
 pub mod git_data;
 pub mod keyed;
 pub mod previews;
+pub mod unanswered;

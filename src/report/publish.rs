@@ -15,8 +15,9 @@ use tokio::sync::Mutex;
 
 use crate::github::GitHub;
 use crate::github::comments::StickyComments;
-use crate::github::deployments::{DeploymentStart, DeploymentTracker};
+use crate::github::deployments::{DeploymentStart, DeploymentTracker, Opened};
 use crate::github::keyed::{ServiceSet, comment_marker};
+use crate::github::unanswered::{RunDeployment, UnansweredCreate};
 use crate::record::{RunReport, RunStatus};
 use crate::report::comment::{Phase, render_comment};
 use crate::report::deployment;
@@ -44,7 +45,7 @@ pub struct PublishOptions {
 /// The run's GitHub Deployment and PR comments. Cheap to clone: clones share the comments.
 #[derive(Clone, Debug)]
 pub struct Publisher {
-    deployment: Option<DeploymentTracker>,
+    deployment: Option<RunDeployment>,
     comments: Option<Arc<Mutex<StickyComments>>>,
     run_url: Option<String>,
 }
@@ -65,8 +66,10 @@ impl Publisher {
     }
 
     /// [`Publisher::start`], handing `published` what is published so far as soon as each part
-    /// exists: once the Deployment is `in_progress`, and again, with the comments, before the
-    /// first comment write. A caller that arms the cancel guard from `published` leaves no
+    /// may exist: before the Deployment's create is sent (as unanswered, so an ending while
+    /// GitHub holds the answer finds and ends what it created, see `github::unanswered`), again
+    /// once GitHub answered (`in_progress`, or nothing when it created none), and again, with the
+    /// comments, before the first comment write. A caller that arms the cancel guard from `published` leaves no
     /// moment where GitHub shows the run started and a signal would leave it so: a signal during
     /// the comment write settles the comment all the same (found again by its marker).
     pub async fn start_reporting(
@@ -78,7 +81,12 @@ impl Publisher {
         if report.dry_run {
             return Publisher::disabled();
         }
-        let deployment = if opts.github_deployment {
+        let mut publisher = Publisher {
+            deployment: None,
+            comments: None,
+            run_url: opts.run_url.clone(),
+        };
+        if opts.github_deployment {
             let start = DeploymentStart {
                 sha: opts.sha.clone(),
                 environment: opts.environment.clone(),
@@ -86,16 +94,14 @@ impl Publisher {
                 transient: opts.transient,
                 log_url: opts.run_url.clone(),
             };
-            DeploymentTracker::start(gh, &start, &deployment::opening(report, &opts.sha)).await
-        } else {
-            None
-        };
-        let mut publisher = Publisher {
-            deployment,
-            comments: None,
-            run_url: opts.run_url.clone(),
-        };
-        if publisher.deployment.is_some() {
+            let create = UnansweredCreate::new(gh, &start, &deployment::opening(report, &opts.sha));
+            publisher.deployment = Some(RunDeployment::Unanswered(create.clone()));
+            published(&publisher);
+            publisher.deployment = match DeploymentTracker::open(&create).await {
+                Opened::Known(t) => Some(RunDeployment::Known(t)),
+                Opened::Unanswered => Some(RunDeployment::Unanswered(create)),
+                Opened::NotCreated => None,
+            };
             published(&publisher);
         }
         if opts.comment {
@@ -110,7 +116,7 @@ impl Publisher {
     }
 
     pub fn deployment_id(&self) -> Option<u64> {
-        self.deployment.as_ref().map(DeploymentTracker::id)
+        self.deployment.as_ref().and_then(RunDeployment::id)
     }
 
     async fn comment(&self, report: &RunReport, phase: Phase) {

@@ -64,6 +64,7 @@ mod readme_examples;
 mod release_workflow;
 mod report_cancel;
 mod report_cli_cancel;
+mod report_cli_lost_create;
 mod report_cli_promote;
 mod report_comments;
 mod report_deployments;

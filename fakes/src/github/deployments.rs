@@ -1,6 +1,7 @@
 //! Fake GitHub Deployments: create (201, or the 202 auto-merge and 409 conflict replies GitHub
 //! documents, or a read-only token's 403), list by environment, sha and task (newest first,
-//! paginated by Link header), and deployment statuses (create and list, newest first; `auto_inactive` marks older
+//! paginated by Link header; `created_at` is the time of creation), a create whose answer is
+//! never sent (`CreateMode::AnswerHeld`), and deployment statuses (create and list, newest first; `auto_inactive` marks older
 //! deployments of the environment inactive the way GitHub does for non-production ones).
 
 use axum::Json;
@@ -26,6 +27,9 @@ pub enum CreateMode {
     Conflict,
     /// 403 "Resource not accessible by integration" (read-only token).
     Forbidden,
+    /// Creates the Deployment, then never answers: the connection stays open with no reply
+    /// until the client gives up (a lost answer, or a run cancelled while waiting for it).
+    AnswerHeld,
 }
 
 #[derive(Clone, Debug)]
@@ -98,6 +102,31 @@ fn deployment_json(
     })
 }
 
+/// The current time as GitHub writes it (`2026-12-07T08:00:00Z`).
+pub fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
 fn status_json(id: u64, state: &str, req: &Value) -> Value {
     json!({
         "id": id,
@@ -127,39 +156,51 @@ async fn create(
     body: Bytes,
 ) -> Response {
     record(&s, &method, &uri, &headers, &body);
-    let Ok(req) = serde_json::from_slice::<Value>(&body) else {
-        return (
+    let (reply, held) = create_now(&s, &body);
+    if held {
+        std::future::pending::<()>().await;
+    }
+    reply
+}
+
+/// Creates the Deployment; the reply, and whether it is to be held (never sent).
+fn create_now(s: &GitHubState, body: &[u8]) -> (Response, bool) {
+    let Ok(req) = serde_json::from_slice::<Value>(body) else {
+        let reply = (
             StatusCode::BAD_REQUEST,
             Json(json!({"message": "Problems parsing JSON"})),
-        )
-            .into_response();
+        );
+        return (reply.into_response(), false);
     };
     let mut w = s.world.lock().unwrap_or_else(|e| e.into_inner());
     let d = &mut w.deployments;
-    match d.mode {
-        CreateMode::Forbidden => return forbidden(),
-        CreateMode::AutoMerged => {
-            return (
+    let refused = match d.mode {
+        CreateMode::Forbidden => Some(forbidden()),
+        CreateMode::AutoMerged => Some(
+            (
                 StatusCode::ACCEPTED,
                 Json(json!({"message": "Auto-merged main into topic-branch on deployment."})),
             )
-                .into_response();
-        }
-        CreateMode::Conflict => {
-            return (
+                .into_response(),
+        ),
+        CreateMode::Conflict => Some(
+            (
                 StatusCode::CONFLICT,
                 Json(json!({"message": "Conflict merging main into topic-branch."})),
             )
-                .into_response();
-        }
-        CreateMode::Created => {}
+                .into_response(),
+        ),
+        CreateMode::Created | CreateMode::AnswerHeld => None,
+    };
+    if let Some(reply) = refused {
+        return (reply, false);
     }
     let Some(r#ref) = req["ref"].as_str() else {
-        return (
+        let reply = (
             StatusCode::UNPROCESSABLE_ENTITY,
             Json(json!({"message": "Invalid request: ref is required"})),
-        )
-            .into_response();
+        );
+        return (reply.into_response(), false);
     };
     let id = d.allocate_id();
     let mut body = deployment_json(
@@ -172,12 +213,14 @@ async fn create(
         req["description"].as_str().unwrap_or(""),
     );
     body["transient_environment"] = json!(req["transient_environment"].as_bool().unwrap_or(false));
+    body["created_at"] = json!(now_rfc3339());
     d.deployments.push(FakeDeployment {
         id,
         body: body.clone(),
         statuses: Vec::new(),
     });
-    (StatusCode::CREATED, Json(body)).into_response()
+    let held = d.mode == CreateMode::AnswerHeld;
+    ((StatusCode::CREATED, Json(body)).into_response(), held)
 }
 
 #[derive(serde::Deserialize)]
