@@ -99,7 +99,7 @@ impl DeploymentTracker {
         opening: &DeploymentOpening,
     ) -> Option<Self> {
         match Self::open(&UnansweredCreate::new(gh, start, opening)).await {
-            Opened::Known(t) => Some(t),
+            Opened::Known(t) => Some(*t),
             Opened::Unanswered | Opened::NotCreated => None,
         }
     }
@@ -156,7 +156,7 @@ impl DeploymentTracker {
                 "deployments: write",
             ));
         }
-        Opened::Known(tracker)
+        Opened::Known(Box::new(tracker))
     }
 
     /// The Deployment `id` that `create` created.
@@ -244,7 +244,7 @@ impl DeploymentTracker {
 /// What came of sending a create request ([`DeploymentTracker::open`]).
 #[derive(Debug)]
 pub enum Opened {
-    Known(DeploymentTracker),
+    Known(Box<DeploymentTracker>),
     /// No answer: GitHub may have created it (see `github::unanswered`).
     Unanswered,
     /// GitHub answered without creating one.

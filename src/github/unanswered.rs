@@ -35,15 +35,13 @@ const MAX_PAGES: u32 = 3;
 /// A fresh key for one create request: 128 bits from the standard library's randomly seeded
 /// hasher, the process id and the clock.
 pub fn create_key() -> String {
-    use std::hash::{BuildHasher, Hash, Hasher};
+    use std::hash::BuildHasher;
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or_default();
     let half = |salt: u8| {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        (salt, std::process::id(), nanos).hash(&mut h);
-        h.finish()
+        std::collections::hash_map::RandomState::new().hash_one((salt, std::process::id(), nanos))
     };
     format!("{:016x}{:016x}", half(1), half(2))
 }

@@ -98,7 +98,7 @@ impl Publisher {
             publisher.deployment = Some(RunDeployment::Unanswered(create.clone()));
             published(&publisher);
             publisher.deployment = match DeploymentTracker::open(&create).await {
-                Opened::Known(t) => Some(RunDeployment::Known(t)),
+                Opened::Known(t) => Some(RunDeployment::Known(*t)),
                 Opened::Unanswered => Some(RunDeployment::Unanswered(create)),
                 Opened::NotCreated => None,
             };

@@ -25,8 +25,9 @@ pub async fn run(
 }
 
 /// Starts the GitHub Deployment and the "deploying" comment, when there is a client and options,
-/// arming the cancel guard with each part as soon as it exists (a signal between GitHub taking a
-/// write and the run hearing back must still end it). Within [`START_BUDGET`] in all: a GitHub
+/// arming the cancel guard with each part as soon as it may exist: the Deployment before its
+/// create is sent (a signal between GitHub taking a write and the run hearing back must still end
+/// it; `github::unanswered` finds it by its key). Within [`START_BUDGET`] in all: a GitHub
 /// that stalls must not hold the deploy back (each request is bounded too); the run then goes
 /// on with what was published so far, with a warning, and ends that part as usual.
 async fn publish(cx: &Context<'_>, opts: Option<&PublishOptions>, report: &RunReport) {
