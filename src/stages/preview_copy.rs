@@ -7,7 +7,7 @@
 //!
 //! Decision: the wait is bounded by `deploy-timeout` (the time the run already grants a deploy
 //! to reach a final state; how long a copy takes is not public), reading every
-//! [`READ_EVERY`] through the one wait primitive (`crate::wait`, time-scaled in tests). When the
+//! [`READ_EVERY`] through the one polling loop (`crate::wait::poll`, time-scaled in tests). When the
 //! bound passes, the run fails (exit 1) naming the services still missing, before anything was
 //! deployed; a re-run reuses the preview and waits again.
 
@@ -17,7 +17,7 @@ use crate::railway::RailwayClient;
 use crate::railway::api::Named;
 use crate::railway::environments::{self, EnvironmentInfo};
 use crate::record::Stop;
-use crate::wait::{Next, Waiter};
+use crate::wait::{Step, Waited, Waiter, poll};
 use crate::workflow;
 
 /// Between two reads of the preview's instances.
@@ -42,37 +42,37 @@ pub async fn wait(c: &RailwayClient, w: &CopyWait<'_>) -> Result<(), Stop> {
     let name = &w.environment.name;
     let until = tokio::time::Instant::now() + w.timeout;
     let mut waiter = Waiter::until(until, *c.timing());
-    loop {
-        let listed = environments::service_ids_in(c, w.project_id, &w.environment.id)
-            .await
-            .map_err(|e| {
-                Stop::failed(
-                    super::preview::FAILED,
-                    format!(
-                        "could not read which services the preview `{name}` holds: {e}; nothing was deployed. Re-run the workflow"
-                    ),
-                )
-            })?;
-        let missing = missing(w.services, &listed);
-        if missing.is_empty() {
-            return Ok(());
+    let note = |missing: &String, wait: Duration| {
+        workflow::info(format!(
+            "Railway lists `{name}` but not yet {missing} in it (still copying `{}`); looking again in {wait:.0?}",
+            w.source
+        ));
+    };
+    let read = || async {
+        match environments::service_ids_in(c, w.project_id, &w.environment.id).await {
+            Err(e) => Step::Done(Err(e)),
+            Ok(listed) => match missing(w.services, &listed) {
+                none if none.is_empty() => Step::Done(Ok(())),
+                some => Step::Pending(some),
+            },
         }
-        let note = |wait: Duration| {
-            workflow::info(format!(
-                "Railway lists `{name}` but not yet {missing} in it (still copying `{}`); looking again in {wait:.0?}",
+    };
+    match poll(&mut waiter, |_| READ_EVERY, note, read).await {
+        Waited::Done(Ok(())) => Ok(()),
+        Waited::Done(Err(e)) => Err(Stop::failed(
+            super::preview::FAILED,
+            format!(
+                "could not read which services the preview `{name}` holds: {e}; nothing was deployed. Re-run the workflow"
+            ),
+        )),
+        Waited::StillRunning(missing) => Err(Stop::failed(
+            super::preview::FAILED,
+            format!(
+                "Railway lists the preview `{name}`, but not {missing} in it after {}s (`deploy-timeout`): its copy of `{}` is not complete, so nothing was deployed. Re-run the workflow in a few minutes (it reuses the preview and waits again); if they never appear, delete `{name}` in Railway's dashboard so the next run copies it anew",
+                waiter.elapsed().as_secs(),
                 w.source
-            ));
-        };
-        if waiter.pause(READ_EVERY, note).await == Next::StillRunning {
-            return Err(Stop::failed(
-                super::preview::FAILED,
-                format!(
-                    "Railway lists the preview `{name}`, but not {missing} in it after {}s (`deploy-timeout`): its copy of `{}` is not complete, so nothing was deployed. Re-run the workflow in a few minutes (it reuses the preview and waits again); if they never appear, delete `{name}` in Railway's dashboard so the next run copies it anew",
-                    waiter.elapsed().as_secs(),
-                    w.source
-                ),
-            ));
-        }
+            ),
+        )),
     }
 }
 
