@@ -81,7 +81,7 @@ pub fn commit_deployed(meta: Option<&serde_json::Value>) -> Option<String> {
     let meta = meta?;
     let text = |k: &str| meta.get(k).and_then(serde_json::Value::as_str);
     let sha = text("commitHash")?;
-    let short = sha.get(..7).unwrap_or(sha);
+    let short = crate::text::short_sha(sha);
     Some(match text("branch") {
         Some(branch) => format!("commit `{short}` of branch `{branch}`"),
         None => format!("commit `{short}`"),

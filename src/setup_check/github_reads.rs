@@ -11,6 +11,7 @@ use crate::github::GitHub;
 use crate::github::comments::target_pulls;
 use crate::github::request::GitHubError;
 use crate::record::CheckResult;
+use crate::text::short_sha;
 
 use super::CheckContext;
 use super::plan::GitHubReadsRequest;
@@ -61,7 +62,7 @@ pub async fn check(cx: &CheckContext<'_>, req: &GitHubReadsRequest) -> Vec<Check
                 match last {
                     Some(d) => format!(
                         "the deployments of `{env}` can be read (last successful: {})",
-                        short(&d.sha)
+                        short_sha(&d.sha)
                     ),
                     None => format!("the deployments of `{env}` can be read (none successful yet)"),
                 },
@@ -82,7 +83,7 @@ pub async fn check(cx: &CheckContext<'_>, req: &GitHubReadsRequest) -> Vec<Check
                 "github pull requests",
                 format!(
                     "the pull requests of commit {} can be read ({} now)",
-                    short(sha),
+                    short_sha(sha),
                     pulls.len()
                 ),
             ),
@@ -108,7 +109,7 @@ async fn gate(gh: &GitHub, sha: &str, run_id: Option<u64>) -> CheckResult {
             NAME,
             format!(
                 "the check runs and statuses of commit {} can be read ({} now)",
-                short(sha),
+                short_sha(sha),
                 seen.len()
             ),
         ),
@@ -130,13 +131,9 @@ async fn gate(gh: &GitHub, sha: &str, run_id: Option<u64>) -> CheckResult {
             NAME,
             format!(
                 "GitHub does not know commit {}, so the gate could never see its checks: push the commit before deploying it (the check reads the checks of the commit a deploy would deploy)",
-                short(sha)
+                short_sha(sha)
             ),
         ),
         Err(e) => CheckResult::failed(NAME, format!("the commit's checks could not be read: {e}")),
     }
-}
-
-fn short(sha: &str) -> &str {
-    sha.get(..7).unwrap_or(sha)
 }

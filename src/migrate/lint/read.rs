@@ -15,6 +15,7 @@ use crate::github::GitHub;
 use crate::github::compare::Comparison;
 use crate::migrate::database::{DatabaseUrl, Engine};
 use crate::secret::Secret;
+use crate::text::short_sha;
 
 /// One service's changed files to read: from the commit it serves to the one this run deploys
 /// to it (`None`: not known).
@@ -163,12 +164,12 @@ pub async fn changed_files(
             },
             Ok(None) => out.warnings.push(format!(
                 "GitHub does not know commit {} or {}, so the migration files this deploy runs could not be listed and were not read",
-                short(base),
-                short(head)
+                short_sha(base),
+                short_sha(head)
             )),
             Err(e) => out.warnings.push(format!(
                 "could not list the files changed since {} on GitHub ({e}), so the migration files this deploy runs were not read",
-                short(base)
+                short_sha(base)
             )),
         }
     }
@@ -205,8 +206,4 @@ pub async fn lint_changed(
     let wanted = &changed.at_commit;
     out.extend(super::at_commit::read(github, wanted, root, checkout, engine).await);
     out
-}
-
-fn short(sha: &str) -> &str {
-    sha.get(..7).unwrap_or(sha)
 }
